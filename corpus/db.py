@@ -1,0 +1,70 @@
+"""Engine and session set-up for SQLite (the embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from corpus.models import Base
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message says what to check."""
+
+
+def _normalise_url(url: str) -> str:
+    # "postgresql://" alone would pick psycopg2, which we do not ship; psycopg 3 is our driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url``, creating the SQLite file's folder if needed."""
+    url = _normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            # Cascading deletes rely on foreign keys; WAL lets readers run during an ingest.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if database and database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def init_db(engine: Engine) -> None:
+    """Create any missing tables."""
+    try:
+        Base.metadata.create_all(engine)
+    except Exception as exc:  # the driver's own errors vary; the message must name the URL
+        raise StoreError(
+            f"cannot open the database at {engine.url.render_as_string(hide_password=True)}: {exc}"
+        ) from exc
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: committed if the block succeeds, rolled back whole if not."""
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,383 @@
+"""Ingesting newspaper issues: the one library function behind `linli ingest` and the bot's upload.
+
+Work is split in two so staff can see a preview before anything is written:
+:func:`prepare_issue` parses text into articles and passages (no database), and
+:func:`store_issues` writes prepared issues in the caller's transaction, recognising
+duplicates (same content) and corrections (same publication + street + date, new text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date as Date
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from corpus import queries
+from corpus.articles import parse_issue
+from corpus.db import transaction
+from corpus.decoding import DecodeError, decode_text
+from corpus.extract import SUPPORTED_SUFFIXES, extract_text
+from corpus.models import Article, Issue, Passage
+from corpus.passages import split_passages
+
+SHANGHAI_DISTRICTS = (
+    "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
+    "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
+)  # fmt: skip
+
+
+class IngestError(ValueError):
+    """An issue cannot be ingested; the message tells staff what to fix."""
+
+
+@dataclass(frozen=True)
+class IssueMeta:
+    """Metadata given by staff; anything left ``None`` is taken from the text where it can be."""
+
+    publication: str | None = None
+    street: str | None = None
+    district: str | None = None
+    date: str | None = None
+    date_estimated: bool = False
+    title: str | None = None
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    title: str
+    subtitle: str
+    section: str
+    byline: str
+    captions: tuple[str, ...]
+    body: str
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreparedIssue:
+    """A parsed issue ready to store, also shown to staff as a preview."""
+
+    publication: str
+    street: str
+    district: str
+    date: str
+    date_estimated: bool
+    title: str
+    source_name: str
+    content_hash: str
+    raw_text: str
+    articles: tuple[PreparedArticle, ...]
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(a.passages) for a in self.articles)
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.publication, self.street, self.date)
+
+
+Status = Literal["added", "duplicate", "replaced"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: Status
+    issue_id: int
+    publication: str
+    street: str
+    date: str
+    title: str
+    source_name: str
+    articles: int
+    passages: int
+
+    def describe(self) -> str:
+        """One line for staff, e.g. in the CLI's output."""
+        what = {"added": "added", "duplicate": "already stored", "replaced": "replaced"}[self.status]
+        return (
+            f"{what}: #{self.issue_id} {self.publication} · {self.street} · {self.date} · "
+            f"{self.title} ({self.articles} articles, {self.passages} passages)"
+            + (f" [{self.source_name}]" if self.source_name else "")
+        )
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with layout differences (BOM, line ends, spacing) normalised away."""
+    text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    canonical = "\n".join(line for line in lines if line)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?\s*$")
+
+
+def normalise_date(value: str) -> str:
+    """Accept 2026-11, 2026/11/5, 2026年11月5日 …; return YYYY-MM or YYYY-MM-DD.
+
+    Raises:
+        IngestError: not a date of that form, or not a real date.
+    """
+    match = _DATE_RE.match(value or "")
+    if not match:
+        raise IngestError(f"'{value}' is not a date like 2026-11 or 2026-11-05")
+    year, month = int(match.group(1)), int(match.group(2))
+    day = int(match.group(3)) if match.group(3) else None
+    try:
+        Date(year, month, day or 1)
+    except ValueError as exc:
+        raise IngestError(f"'{value}' is not a real date") from exc
+    if not 1900 <= year <= 2100:
+        raise IngestError(f"'{value}': the year {year} is out of range")
+    return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+
+
+def _guess_district(text: str) -> str:
+    counts = Counter({d: text.count(d) for d in SHANGHAI_DISTRICTS})
+    district, n = counts.most_common(1)[0]
+    return district if n else ""
+
+
+def prepare_issue(text: str, meta: IssueMeta) -> PreparedIssue:
+    """Parse ``text`` into articles and passages and settle its metadata (no database).
+
+    Raises:
+        IngestError: no body text found, or metadata missing that the text cannot supply.
+    """
+    if not text or not text.strip():
+        raise IngestError("the text is empty")
+    parsed = parse_issue(text)
+    articles: list[PreparedArticle] = []
+    for draft in parsed.articles:
+        passages = tuple(split_passages(list(draft.paragraphs)))
+        if not passages:
+            continue
+        articles.append(
+            PreparedArticle(
+                title=draft.title,
+                subtitle=draft.subtitle,
+                section=draft.section,
+                byline=draft.byline,
+                captions=tuple(draft.captions),
+                body="\n".join(draft.paragraphs),
+                passages=passages,
+            )
+        )
+    if not articles:
+        raise IngestError("no article text was found in it (only headings, captions or noise)")
+
+    street = (meta.street or parsed.street or "").strip()
+    if not street:
+        raise IngestError("the street office could not be read from the text; give it (--street)")
+    publication = (meta.publication or parsed.publication or "").strip()
+    if not publication:
+        # A paper without a masthead in the text is named after its street office.
+        publication = re.sub(r"(新村)?街道$", "", street) + "社区报"
+    if not meta.date:
+        raise IngestError("the issue date is missing; give it as YYYY-MM or YYYY-MM-DD (--date)")
+    return PreparedIssue(
+        publication=publication,
+        street=street,
+        district=(meta.district or _guess_district(text)).strip(),
+        date=normalise_date(meta.date),
+        date_estimated=meta.date_estimated,
+        title=(meta.title or articles[0].title).strip(),
+        source_name=meta.source_name,
+        content_hash=content_hash(text),
+        raw_text=text,
+        articles=tuple(articles),
+    )
+
+
+Check = Literal["new", "duplicate", "correction"]
+
+
+def check_issue(session: Session, prepared: PreparedIssue) -> tuple[Check, Issue | None]:
+    """What storing ``prepared`` would do: add it, skip a duplicate, or replace a stored issue."""
+    same_text = queries.find_issue_by_hash(session, content_hash=prepared.content_hash)
+    if same_text is not None:
+        return "duplicate", same_text
+    same_identity = queries.find_issue(
+        session,
+        publication=prepared.publication,
+        street=prepared.street,
+        date=prepared.date,
+    )
+    if same_identity is not None:
+        return "correction", same_identity
+    return "new", None
+
+
+def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> None:
+    for position, art in enumerate(prepared.articles):
+        article = Article(
+            issue_id=issue.id,
+            position=position,
+            title=art.title,
+            subtitle=art.subtitle,
+            section=art.section,
+            byline=art.byline,
+            captions="\n".join(art.captions),
+            body=art.body,
+        )
+        session.add(article)
+        session.flush()
+        session.add_all(
+            Passage(article_id=article.id, issue_id=issue.id, position=i, text=text)
+            for i, text in enumerate(art.passages)
+        )
+
+
+def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:
+    """Store one prepared issue in the caller's transaction."""
+    kind, existing = check_issue(session, prepared)
+    if kind == "duplicate" and existing is not None:
+        counts = next(i for i in queries.list_issues(session) if i.id == existing.id)
+        return IngestResult(
+            status="duplicate",
+            issue_id=existing.id,
+            publication=existing.publication,
+            street=existing.street,
+            date=existing.date,
+            title=existing.title,
+            source_name=existing.source_name,
+            articles=counts.articles,
+            passages=counts.passages,
+        )
+    if kind == "correction" and existing is not None:
+        queries.delete_issue_content(session, issue_id=existing.id)
+        issue = existing
+        issue.district = prepared.district
+        issue.date_estimated = prepared.date_estimated
+        issue.title = prepared.title
+        issue.source_name = prepared.source_name
+        issue.content_hash = prepared.content_hash
+        issue.raw_text = prepared.raw_text
+        status: Status = "replaced"
+    else:
+        issue = Issue(
+            publication=prepared.publication,
+            street=prepared.street,
+            district=prepared.district,
+            date=prepared.date,
+            date_estimated=prepared.date_estimated,
+            title=prepared.title,
+            source_name=prepared.source_name,
+            content_hash=prepared.content_hash,
+            raw_text=prepared.raw_text,
+        )
+        session.add(issue)
+        status = "added"
+    session.flush()
+    _add_articles(session, issue, prepared)
+    queries.bump_corpus_version(session)
+    session.flush()
+    return IngestResult(
+        status=status,
+        issue_id=issue.id,
+        publication=issue.publication,
+        street=issue.street,
+        date=issue.date,
+        title=issue.title,
+        source_name=issue.source_name,
+        articles=len(prepared.articles),
+        passages=prepared.passage_count,
+    )
+
+
+def store_issues(
+    factory: sessionmaker[Session], prepared: Sequence[PreparedIssue]
+) -> list[IngestResult]:
+    """Store several prepared issues in ONE transaction: all of them, or none if anything fails."""
+    with transaction(factory) as session:
+        return [store_issue(session, p) for p in prepared]
+
+
+def ingest_text(factory: sessionmaker[Session], text: str, meta: IssueMeta) -> IngestResult:
+    """Parse and store one issue given as text."""
+    return store_issues(factory, [prepare_issue(text, meta)])[0]
+
+
+def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
+    """Extract text from an uploaded file's bytes and prepare it.
+
+    Raises:
+        IngestError: unsupported, binary, empty, undecodable or unparseable input.
+    """
+    try:
+        text = extract_text(data, filename)
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from exc
+    meta = meta if meta.source_name else replace(meta, source_name=filename)
+    return prepare_issue(text, meta)
+
+
+def _manifest_meta(folder: Path) -> dict[str, IssueMeta]:
+    """Per-file metadata from a folder's manifest.json, in the bundled corpus's format."""
+    from corpus.bundled import read_manifest
+
+    manifest = folder / "manifest.json"
+    return read_manifest(manifest) if manifest.is_file() else {}
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[tuple[Path, IssueMeta | None]]:
+    """Expand files and folders into the files to ingest, with manifest metadata if any.
+
+    Raises:
+        IngestError: a path that does not exist, or a folder with nothing to ingest.
+    """
+    found: list[tuple[Path, IssueMeta | None]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            manifest = _manifest_meta(path)
+            files = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+            if not files:
+                raise IngestError(f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder")
+            found.extend((p, manifest.get(p.name)) for p in files)
+        elif path.is_file():
+            found.append((path, None))
+        else:
+            raise IngestError(f"{path}: no such file or folder")
+    return found
+
+
+def prepare_paths(paths: Iterable[str | Path], meta: IssueMeta) -> list[PreparedIssue]:
+    """Read and prepare every file; any bad file raises before anything is stored.
+
+    Metadata given on the command line wins over a folder manifest's.
+
+    Raises:
+        IngestError: naming the first bad file and what is wrong with it.
+    """
+    prepared: list[PreparedIssue] = []
+    for path, manifest_meta in collect_files(paths):
+        base = manifest_meta or IssueMeta()
+        merged = IssueMeta(
+            publication=meta.publication or base.publication,
+            street=meta.street or base.street,
+            district=meta.district or base.district,
+            date=meta.date or base.date,
+            date_estimated=meta.date_estimated or base.date_estimated,
+            title=meta.title or base.title,
+            source_name=meta.source_name or base.source_name or path.name,
+        )
+        try:
+            prepared.append(prepare_bytes(path.read_bytes(), path.name, merged))
+        except IngestError as exc:
+            raise IngestError(f"{path}: {exc}") from exc
+        except OSError as exc:
+            raise IngestError(f"{path}: cannot read it ({exc.strerror})") from exc
+    return prepared

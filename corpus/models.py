@@ -1,0 +1,107 @@
+"""The store's tables: SQLAlchemy 2.0 typed models, all in one module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Issue(Base):
+    """One newspaper issue, identified by publication + street + date."""
+
+    __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("publication", "street", "date", name="uq_issue_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication: Mapped[str] = mapped_column(String(100))
+    street: Mapped[str] = mapped_column(String(100))
+    district: Mapped[str] = mapped_column(String(100), default="")
+    # "YYYY-MM" or "YYYY-MM-DD": the precision the paper (or the estimate) supports.
+    date: Mapped[str] = mapped_column(String(10), index=True)
+    date_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(300))
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    # sha256 of the normalised text: the same content again is recognised as a duplicate.
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The text as ingested, so the issue can be re-parsed when the parser improves.
+    raw_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    articles: Mapped[list[Article]] = relationship(
+        back_populates="issue",
+        cascade="all, delete-orphan",
+        order_by="Article.position",
+        passive_deletes=True,
+    )
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    subtitle: Mapped[str] = mapped_column(Text, default="")
+    section: Mapped[str] = mapped_column(String(100), default="")
+    byline: Mapped[str] = mapped_column(String(300), default="")
+    # Photo captions, one per line: kept apart so they never mix with body text.
+    captions: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    issue: Mapped[Issue] = relationship(back_populates="articles")
+    passages: Mapped[list[Passage]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        order_by="Passage.position",
+        passive_deletes=True,
+    )
+
+
+class Passage(Base):
+    """A run of whole sentences of one article: the unit that is indexed and quoted."""
+
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_article_position", "article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised so rebuilding the index and deleting an issue need no join.
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="passages")
+
+
+class Meta(Base):
+    """Small key/value facts about the store, e.g. the corpus version the index follows."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,213 @@
+"""Queries over the store: plain keyword-only functions that take a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from corpus.models import Article, Issue, Meta, Passage
+
+CORPUS_VERSION_KEY = "corpus_version"
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    """An issue's metadata with counts, as listed to staff and exported."""
+
+    id: int
+    publication: str
+    street: str
+    district: str
+    date: str
+    date_estimated: bool
+    title: str
+    source_name: str
+    articles: int
+    passages: int
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A passage with everything needed to cite it."""
+
+    passage_id: int
+    text: str
+    position: int
+    article_id: int
+    article_title: str
+    issue_id: int
+    publication: str
+    street: str
+    date: str
+    date_estimated: bool
+    issue_title: str
+    source_name: str
+
+    def issue_dict(self) -> dict[str, object]:
+        return {
+            "id": self.issue_id,
+            "publication": self.publication,
+            "street": self.street,
+            "date": self.date,
+            "title": self.issue_title,
+            "source_name": self.source_name,
+        }
+
+
+def list_issues(session: Session) -> list[IssueInfo]:
+    """All issues, newest first, with article and passage counts."""
+    article_counts = (
+        select(Article.issue_id, func.count(Article.id).label("n"))
+        .group_by(Article.issue_id)
+        .subquery()
+    )
+    passage_counts = (
+        select(Passage.issue_id, func.count(Passage.id).label("n"))
+        .group_by(Passage.issue_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Issue, article_counts.c.n, passage_counts.c.n)
+        .outerjoin(article_counts, article_counts.c.issue_id == Issue.id)
+        .outerjoin(passage_counts, passage_counts.c.issue_id == Issue.id)
+        .order_by(Issue.date.desc(), Issue.id.desc())
+    ).all()
+    return [
+        IssueInfo(
+            id=issue.id,
+            publication=issue.publication,
+            street=issue.street,
+            district=issue.district,
+            date=issue.date,
+            date_estimated=issue.date_estimated,
+            title=issue.title,
+            source_name=issue.source_name,
+            articles=n_articles or 0,
+            passages=n_passages or 0,
+        )
+        for issue, n_articles, n_passages in rows
+    ]
+
+
+def count_issues(session: Session) -> int:
+    return session.scalar(select(func.count(Issue.id))) or 0
+
+
+def get_issue(session: Session, *, issue_id: int) -> Issue | None:
+    return session.get(Issue, issue_id)
+
+
+def find_issue_by_hash(session: Session, *, content_hash: str) -> Issue | None:
+    return session.scalar(select(Issue).where(Issue.content_hash == content_hash))
+
+
+def find_issue(session: Session, *, publication: str, street: str, date: str) -> Issue | None:
+    """The issue with this identity (publication + street + date), if stored."""
+    return session.scalar(
+        select(Issue).where(
+            Issue.publication == publication, Issue.street == street, Issue.date == date
+        )
+    )
+
+
+def delete_issue(session: Session, *, issue_id: int) -> bool:
+    """Delete an issue with its articles and passages; False if there was none."""
+    issue = session.get(Issue, issue_id)
+    if issue is None:
+        return False
+    # Explicit deletes rather than relying on ON DELETE CASCADE alone: SQLite only honours
+    # it with the foreign_keys pragma, and a connection made elsewhere may lack it.
+    session.execute(delete(Passage).where(Passage.issue_id == issue_id))
+    session.execute(delete(Article).where(Article.issue_id == issue_id))
+    session.execute(delete(Issue).where(Issue.id == issue_id))
+    session.expire_all()
+    return True
+
+
+def delete_issue_content(session: Session, *, issue_id: int) -> None:
+    """Delete an issue's articles and passages, keeping the issue row (for a correction)."""
+    session.execute(delete(Passage).where(Passage.issue_id == issue_id))
+    session.execute(delete(Article).where(Article.issue_id == issue_id))
+
+
+_PASSAGE_COLUMNS = (
+    Passage.id,
+    Passage.text,
+    Passage.position,
+    Article.id,
+    Article.title,
+    Issue.id,
+    Issue.publication,
+    Issue.street,
+    Issue.date,
+    Issue.date_estimated,
+    Issue.title,
+    Issue.source_name,
+)
+
+
+def _passage_select():  # type: ignore[no-untyped-def]
+    return (
+        select(*_PASSAGE_COLUMNS)
+        .join(Article, Passage.article_id == Article.id)
+        .join(Issue, Passage.issue_id == Issue.id)
+    )
+
+
+def all_passages(session: Session) -> list[PassageRecord]:
+    """Every passage with its citation, in a stable order (issue, article, position)."""
+    rows = session.execute(
+        _passage_select().order_by(Issue.id, Article.position, Passage.position)
+    ).all()
+    return [PassageRecord(*row) for row in rows]
+
+
+def passages_by_ids(session: Session, *, passage_ids: list[int]) -> list[PassageRecord]:
+    if not passage_ids:
+        return []
+    rows = session.execute(_passage_select().where(Passage.id.in_(passage_ids))).all()
+    by_id = {row[0]: PassageRecord(*row) for row in rows}
+    return [by_id[pid] for pid in passage_ids if pid in by_id]
+
+
+def get_article(session: Session, *, article_id: int) -> Article | None:
+    return session.get(Article, article_id)
+
+
+def get_meta(session: Session, *, key: str) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row else None
+
+
+def set_meta(session: Session, *, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def corpus_version(session: Session) -> int:
+    """A counter bumped by every change to the corpus; indexes compare against it."""
+    value = get_meta(session, key=CORPUS_VERSION_KEY)
+    return int(value) if value else 0
+
+
+def bump_corpus_version(session: Session) -> int:
+    """Increment the corpus version inside the caller's transaction.
+
+    The row is locked (FOR UPDATE on PostgreSQL) so two processes changing the corpus at
+    once cannot both write the same number and leave a change unnoticed.
+    """
+    row = session.get(Meta, CORPUS_VERSION_KEY, with_for_update=True)
+    if row is None:
+        row = Meta(key=CORPUS_VERSION_KEY, value="1")
+        session.add(row)
+        return 1
+    row.value = str(int(row.value) + 1)
+    return int(row.value)

@@ -1,0 +1,121 @@
+"""Linli's settings: one object, read from the environment and `.env` at entry points only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value Linli cannot use; the message names it."""
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory (XDG on Linux), used when LINLI_DATA_DIR is unset."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "linli"
+
+
+def _ids(name: str, raw: str | None) -> frozenset[int]:
+    if not raw or not raw.strip():
+        return frozenset()
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").replace(" ", ",").split(","):
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError as exc:
+            raise SettingsError(f"{name}: '{part}' is not a Telegram user id (a number)") from exc
+    return frozenset(ids)
+
+
+def _int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: '{raw}' is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults a newcomer needs (see `.env.example`)."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    staff_ids: frozenset[int] = frozenset()
+    admin_ids: frozenset[int] = frozenset()
+    log_hmac_secret: str | None = None
+    log_retention_days: int = 180
+    rate_limit_per_minute: int = 20
+    userdict_path: Path | None = None
+    synonyms_path: Path | None = None
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: DATABASE_URL, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'linli.sqlite3'}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.telegram_bot_token) and self.telegram_bot_token not in PLACEHOLDER_TOKENS
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over the ``env_file`` values.
+
+        Real environment variables win over `.env`, as with most twelve-factor tools.
+        """
+        values: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name)
+            return value.strip() if value is not None and value.strip() else None
+
+        data_dir = Path(get("LINLI_DATA_DIR") or default_data_dir()).expanduser()
+        admins = _ids("ADMIN_IDS", get("ADMIN_IDS"))
+        return cls(
+            data_dir=data_dir,
+            database_url=get("DATABASE_URL"),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
+            telegram_api_file_url=get("TELEGRAM_API_FILE_URL"),
+            webhook_url=get("WEBHOOK_URL"),
+            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443),
+            # Admins are staff too.
+            staff_ids=_ids("STAFF_IDS", get("STAFF_IDS")) | admins,
+            admin_ids=admins,
+            log_hmac_secret=get("LOG_HMAC_SECRET"),
+            log_retention_days=_int("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
+            rate_limit_per_minute=_int(
+                "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20
+            ),
+            userdict_path=Path(p) if (p := get("LINLI_USERDICT")) else None,
+            synonyms_path=Path(p) if (p := get("LINLI_SYNONYMS")) else None,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )

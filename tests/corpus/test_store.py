@@ -1,0 +1,91 @@
+"""The store on SQLite and PostgreSQL: schema, seeding, listing, export shape, removal."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from corpus import queries
+from corpus.bundled import SEEDED_KEY, seed_if_empty
+from corpus.db import transaction
+from corpus.models import Article, Passage
+from corpus.store import Store
+
+
+def test_empty_store_is_seeded_once(db_url: str) -> None:
+    store = Store.open(db_url)
+    try:
+        with store.factory() as session:
+            issues = queries.list_issues(session)
+            assert len(issues) == 5
+            assert all(i.articles > 0 and i.passages > 0 for i in issues)
+            assert queries.get_meta(session, key=SEEDED_KEY) == "1"
+            assert queries.corpus_version(session) >= 1
+        # Staff removed everything on purpose: reopening must not bring the seeds back.
+        with transaction(store.factory) as session:
+            for issue in queries.list_issues(session):
+                queries.delete_issue(session, issue_id=issue.id)
+        assert seed_if_empty(store.factory) == []
+    finally:
+        store.close()
+    reopened = Store.open(db_url)
+    try:
+        with reopened.factory() as session:
+            assert queries.count_issues(session) == 0
+    finally:
+        reopened.close()
+
+
+def test_issues_listed_newest_first_with_counts(seeded_store: Store) -> None:
+    with seeded_store.factory() as session:
+        issues = queries.list_issues(session)
+        dates = [i.date for i in issues]
+        assert dates == sorted(dates, reverse=True)
+        total = session.scalar(select(func.count(Passage.id)))
+    assert sum(i.passages for i in issues) == total
+    newest = issues[0]
+    assert (newest.publication, newest.street, newest.date) == ("社区晨报", "凉城新村街道", "2022-01")
+    assert newest.date_estimated
+
+
+def test_passages_carry_their_citation(seeded_store: Store) -> None:
+    with seeded_store.factory() as session:
+        passages = queries.all_passages(session)
+        article_titles = set(session.scalars(select(Article.title)))
+    assert passages
+    for p in passages:
+        assert p.text.strip()
+        assert p.article_title in article_titles
+        issue = p.issue_dict()
+        assert set(issue) == {"id", "publication", "street", "date", "title", "source_name"}
+        assert issue["source_name"].endswith(".txt")
+    ids = [p.passage_id for p in passages]
+    assert len(set(ids)) == len(ids)
+    with seeded_store.factory() as session:
+        by_ids = queries.passages_by_ids(session, passage_ids=[ids[3], ids[2], -1])
+    assert [p.passage_id for p in by_ids] == [ids[3], ids[2]]
+
+
+def test_delete_issue_removes_articles_and_passages(seeded_store: Store) -> None:
+    with transaction(seeded_store.factory) as session:
+        victim = queries.list_issues(session)[0]
+        assert queries.delete_issue(session, issue_id=victim.id)
+        assert not queries.delete_issue(session, issue_id=victim.id)
+    with seeded_store.factory() as session:
+        assert queries.count_issues(session) == 4
+        left = session.scalar(
+            select(func.count(Passage.id)).where(Passage.issue_id == victim.id)
+        )
+        assert left == 0
+        assert (
+            session.scalar(select(func.count(Article.id)).where(Article.issue_id == victim.id))
+            == 0
+        )
+
+
+def test_corpus_version_counts_changes(empty_store: Store) -> None:
+    with transaction(empty_store.factory) as session:
+        assert queries.corpus_version(session) == 0
+        assert queries.bump_corpus_version(session) == 1
+        assert queries.bump_corpus_version(session) == 2
+    with empty_store.factory() as session:
+        assert queries.corpus_version(session) == 2
