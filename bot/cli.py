@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -10,8 +11,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from corpus import queries
+from corpus.compose import Answer
 from corpus.db import StoreError, transaction
 from corpus.ingest import IngestError, IssueMeta, prepare_paths, store_issues
+from corpus.querylog import load_or_create_secret
+from corpus.service import LinliService
 from corpus.settings import Settings, SettingsError
 from corpus.store import Store
 
@@ -106,6 +110,116 @@ def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     return 0
 
 
+def _service(settings: Settings) -> LinliService:
+    return LinliService(
+        _open_store(settings),
+        log_secret=load_or_create_secret(settings.log_hmac_secret, settings.data_dir),
+    )
+
+
+def cli_user() -> str:
+    """Who asks from the terminal, before pseudonymisation (the OS account name)."""
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The `linli ask --json` shape other tools rely on."""
+    return {
+        "query": answer.query,
+        "answer_text": answer.text(),
+        "direct_answer": answer.direct_answer,
+        "results": [
+            {
+                "rank": rank,
+                "score": round(quote.score, 6),
+                "passage_id": quote.passage_id,
+                "passage": quote.passage,
+                "snippet": quote.snippet,
+                "article_title": quote.source.article_title,
+                "issue": quote.source.issue_dict(),
+            }
+            for rank, quote in enumerate(answer.quotes, start=1)
+        ],
+        "took_ms": round(answer.took_ms, 2),
+    }
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    service = _service(settings)
+    try:
+        if args.question is not None:
+            questions: list[str] = [args.question]
+        elif args.json:
+            # One question per line from stdin, one JSON object per line, one process.
+            questions = [line.rstrip("\n") for line in sys.stdin]
+        else:
+            raise CliError('give a question: linli ask "世纪同乐小区什么时候清理楼道堆物？"')
+        for question in questions:
+            answer = service.answer(question)
+            service.record(answer, channel="cli", user_id=cli_user())
+            if args.json:
+                out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+                out.flush()
+            else:
+                print(answer.text(), file=out)
+    finally:
+        service.store.close()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.terminal import run_chat
+
+    service = _service(settings)
+    try:
+        return run_chat(service, out=out, user=cli_user())
+    finally:
+        service.store.close()
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from corpus.evaluation import evaluate, format_table, load_gold
+
+    service = _service(settings)
+    try:
+        scores, outcomes = evaluate(service, load_gold())
+    finally:
+        service.store.close()
+    if args.json:
+        json.dump({g: s.as_dict() for g, s in scores.items()}, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    print(format_table(scores), file=out)
+    if args.verbose:
+        for outcome in outcomes:
+            if outcome.question.group != "none" and (outcome.rank or 99) > 3:
+                print(f"\nMISS {outcome.question.id} [{outcome.question.group}] {outcome.question.question}", file=out)
+                print(f"  want {outcome.question.answers} in {outcome.question.issue}", file=out)
+                print("  " + outcome.answer_text.replace("\n", "\n  "), file=out)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`make run`: the bot when a token is configured, else the terminal chat."""
+    if settings.has_token:
+        return cmd_serve(args, settings, out)
+    print(
+        "No TELEGRAM_BOT_TOKEN configured: starting the terminal chat over the local corpus.\n"
+        "(Set it in .env to run the Telegram bot; see README.)",
+        file=out,
+    )
+    return cmd_chat(args, settings, out)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.app import serve
+
+    return serve(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linli",
@@ -129,6 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="every passage as JSON Lines")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("ask", help="answer a question as a resident would see it")
+    p.add_argument("question", nargs="?", help="the question (with --json and none: read stdin)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="interactive terminal chat over the corpus")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="answer quality on the gold question set")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the questions missed")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="run the Telegram bot")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("run", help="the bot if a token is configured, else the terminal chat")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("remove", help="remove an issue by id")
     p.add_argument("issue_id", type=int, metavar="ISSUE_ID")

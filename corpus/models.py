@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,3 +106,25 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class QueryLogEntry(Base):
+    """One question and what Linli answered; users appear only as a keyed pseudonym."""
+
+    __tablename__ = "query_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Public reference used by feedback buttons; assigned before the reply is sent.
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # private, group, cli
+    user_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    question: Mapped[str] = mapped_column(Text)
+    found: Mapped[bool] = mapped_column(Boolean, default=False)
+    direct_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # JSON list of {"passage_id", "score"} in rank order.
+    results: Mapped[str] = mapped_column(Text, default="[]")
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    feedback: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 / -1
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,197 @@
+"""The composition root: builds the PTB Application and runs it (polling or webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.state import AnswerCache, RateLimiter
+from bot.texts import COMMANDS
+from corpus.db import StoreError
+from corpus.querylog import load_or_create_secret
+from corpus.service import LinliService
+from corpus.settings import Settings
+from corpus.store import Store
+
+log = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+NON_TEXT = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
+    | filters.Document.ALL
+)
+
+
+class RedactToken(logging.Filter):
+    """Removes the bot token from every log line, whoever logs it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "<token>")
+                record.args = None
+        return True
+
+
+def quiet_logs(token: str | None) -> None:
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if token:
+        redact = RedactToken(token)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+
+
+async def post_init(application: Application) -> None:
+    """Runs once the bot is initialised: the command menu, and the index loaded."""
+    service: LinliService = application.bot_data["service"]
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
+        await application.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in COMMANDS["en"]], language_code="en"
+        )
+    except TelegramError:
+        log.warning("could not set the command menu", exc_info=True)
+    await asyncio.to_thread(service.refresh, force=True)
+
+
+def register_handlers(application: Application) -> None:
+    application.add_handler(CommandHandler("start", handlers.start))
+    application.add_handler(CommandHandler("help", handlers.help_command))
+    application.add_handler(CommandHandler("latest", handlers.latest))
+    application.add_handler(CommandHandler("privacy", handlers.privacy))
+    application.add_handler(CommandHandler("ask", handlers.ask_command))
+    application.add_handler(CallbackQueryHandler(handlers.callback))
+    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
+    application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
+    application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    application.add_handler(
+        MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, handlers.non_text)
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+def build_application(settings: Settings, service: LinliService) -> Application:
+    """Build the bot: one Application, the service in bot_data, HTML by default."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or "")
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # Waits out Telegram's RetryAfter and keeps within its flood limits.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # One slow question must not hold up everyone else's.
+        .concurrent_updates(64)
+        .post_init(post_init)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_api_file_url:
+        builder = builder.base_file_url(settings.telegram_api_file_url)
+    application = builder.build()
+    application.bot_data["service"] = service
+    application.bot_data["settings"] = settings
+    application.bot_data["cache"] = AnswerCache()
+    application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
+    register_handlers(application)
+    return application
+
+
+def make_service(settings: Settings) -> LinliService:
+    store = Store.open(settings.db_url)
+    return LinliService(
+        store, log_secret=load_or_create_secret(settings.log_hmac_secret, settings.data_dir)
+    )
+
+
+def serve(settings: Settings) -> int:
+    """`linli serve`: run the bot until interrupted; a clear message instead of a traceback."""
+    token = settings.telegram_bot_token or ""
+    quiet_logs(token)
+    if not settings.has_token or not TOKEN_RE.match(token):
+        print(
+            "TELEGRAM_BOT_TOKEN is missing or is not a real token (it looks like "
+            "123456789:AA…). Get one from @BotFather and put it in .env; see README.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        service = make_service(settings)
+    except StoreError as exc:
+        print(f"linli serve: {exc}", file=sys.stderr)
+        return 1
+    application = build_application(settings, service)
+    try:
+        if settings.webhook_url:
+            if not settings.webhook_secret:
+                print(
+                    "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a long random secret so "
+                    "only Telegram can call the webhook.",
+                    file=sys.stderr,
+                )
+                return 2
+            url_path = settings.webhook_url.split("://", 1)[-1].partition("/")[2]
+            log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=url_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+        else:
+            log.info("long polling for updates")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        print(
+            f"Cannot reach the Telegram Bot API ({exc.message}). Check the network, or "
+            "TELEGRAM_API_BASE_URL if you use a local Bot API server.",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        service.store.close()
+    return 0

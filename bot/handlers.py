@@ -1,0 +1,401 @@
+"""Residents' handlers: thin — read the update, call the service, render, reply."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.render import text_lines, to_messages, to_plain_messages
+from bot.state import AnswerCache, Conversation, RateLimiter
+from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
+from corpus.compose import (
+    PAGE_SIZE,
+    Answer,
+    Lang,
+    Line,
+    Piece,
+    answer_lines,
+    format_issue_date,
+    source_line,
+)
+from corpus.querylog import new_ref
+from corpus.service import LinliService
+
+log = logging.getLogger(__name__)
+
+
+# --- shared plumbing ---------------------------------------------------------------------
+
+
+def service_of(context: ContextTypes.DEFAULT_TYPE) -> LinliService:
+    return context.bot_data["service"]
+
+
+def lang_of(update: Update) -> Lang:
+    user = update.effective_user
+    return user_lang(user.language_code if user else None)
+
+
+def _is_parse_error(error: BadRequest) -> bool:
+    return "parse" in error.message.lower() or "entit" in error.message.lower()
+
+
+async def send_html(
+    message: Message,
+    html_parts: list[str],
+    plain_parts: list[str],
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    quote: bool = True,
+) -> Message | None:
+    """Send one reply (split into parts), HTML first; plain text if Telegram refuses the markup.
+
+    The keyboard goes under the last part.
+    """
+    sent: Message | None = None
+    for i, (html_text, plain) in enumerate(zip(html_parts, plain_parts, strict=True)):
+        markup = reply_markup if i == len(html_parts) - 1 else None
+        try:
+            sent = await message.reply_text(
+                html_text, reply_markup=markup, do_quote=quote and i == 0
+            )
+        except BadRequest as error:
+            if not _is_parse_error(error):
+                raise
+            log.warning("Telegram refused the HTML of a reply (%s); sending plain text", error)
+            sent = await message.reply_text(
+                plain, parse_mode=None, reply_markup=markup, do_quote=quote and i == 0
+            )
+    return sent
+
+
+def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
+    if not answer.found:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(t(lang, "prev"), callback_data=f"p:{key}:{page - 1}"))
+    if page + 1 < answer.pages:
+        nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=f"p:{key}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    first = page * PAGE_SIZE
+    shown = answer.quotes[first : first + PAGE_SIZE]
+    rows.append(
+        [
+            InlineKeyboardButton(t(lang, "full", n=first + i + 1), callback_data=f"a:{key}:{first + i}")
+            for i in range(len(shown))
+        ]
+    )
+    rows.append(
+        [
+            InlineKeyboardButton("👍", callback_data=f"f:{key}:1"),
+            InlineKeyboardButton("👎", callback_data=f"f:{key}:-1"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """The one path every question takes: rate limit, answer off the loop, reply, then log."""
+    message = update.effective_message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    limiter: RateLimiter = context.bot_data["limiter"]
+    if not limiter.allow(user.id):
+        if limiter.should_warn(user.id):
+            await message.reply_text(t(lang_of(update), "rate_limited"))
+        return
+    service = service_of(context)
+    # Fire and forget: the typing indicator is a courtesy and must not delay the answer.
+    context.application.create_task(
+        context.bot.send_chat_action(chat.id, ChatAction.TYPING), update=update
+    )
+    answer = await asyncio.to_thread(service.answer, question)
+    ref = new_ref()
+    cache: AnswerCache = context.bot_data["cache"]
+    key = cache.put(Conversation(answer=answer, ref=ref))
+    lines = answer_lines(answer, 0)
+    await send_html(
+        message,
+        to_messages(lines),
+        to_plain_messages(lines),
+        reply_markup=answer_keyboard(key, answer, 0, answer.lang),
+    )
+    channel = "private" if chat.type == ChatType.PRIVATE else "group"
+    # Logged after the reply is out, so a slow or failing log never delays the answer.
+    await asyncio.to_thread(service.record, answer, channel=channel, user_id=user.id, ref=ref)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = lang_of(update)
+    user = update.effective_user
+    name = user.first_name if user and user.first_name else ("there" if lang == "en" else "邻居")
+    buttons = [
+        [InlineKeyboardButton(q, callback_data=f"x:{lang}:{i}")]
+        for i, q in enumerate(EXAMPLE_QUESTIONS[lang])
+    ]
+    await update.effective_message.reply_text(
+        t(lang, "start", name=_escape(name)), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(
+        t(lang_of(update), "help", bot=_escape(context.bot.username or "linli_bot"))
+    )
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = lang_of(update)
+    issues = await asyncio.to_thread(service_of(context).latest, 3)
+    if not issues:
+        await update.effective_message.reply_text(t(lang, "latest_empty"))
+        return
+    lines: list[Line] = [(Piece(t(lang, "latest_head"), bold=True),)]
+    for info, titles in issues:
+        lines.append(())
+        lines.append(
+            (Piece(f"{info.publication} · {info.street} · {format_issue_date(info.date, lang)}"),)
+        )
+        lines += [(Piece(f"· {title}"),) for title in titles]
+    await send_html(update.effective_message, to_messages(lines), to_plain_messages(lines))
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    days = context.bot_data["settings"].log_retention_days
+    await update.effective_message.reply_text(t(lang_of(update), "privacy", days=days))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    question = " ".join(context.args or []).strip()
+    if not question:
+        lang = lang_of(update)
+        await update.effective_message.reply_text(
+            t(lang, "ask_usage", example=_escape(EXAMPLE_QUESTIONS[lang][0]))
+        )
+        return
+    await answer_question(update, context, question)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        # In groups, commands without our name may be meant for another bot.
+        command = (message.text or "").split()[0]
+        username = (context.bot.username or "").lower()
+        if not command.lower().endswith(f"@{username}"):
+            return
+    await message.reply_text(t(lang_of(update), "unknown_command"))
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+def _mentions_bot(message: Message, username: str, bot_id: int) -> tuple[bool, str]:
+    """Whether a group message is addressed to the bot, and the text without the mention."""
+    text = message.text or ""
+    addressed = False
+    for entity, value in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if (entity.type == MessageEntity.MENTION and value.lower() == f"@{username.lower()}") or (
+            entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id
+        ):
+            addressed = True
+            text = text.replace(value, " ")
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == bot_id:
+        addressed = True
+    return addressed, re.sub(r"\s+", " ", text).strip()
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    addressed, question = _mentions_bot(message, context.bot.username or "", context.bot.id)
+    if not addressed:
+        return  # other chatter in the group is not for us
+    if not question:
+        lang = lang_of(update)
+        await message.reply_text(t(lang, "ask_usage", example=_escape(EXAMPLE_QUESTIONS[lang][0])))
+        return
+    await answer_question(update, context, question)
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    if chat.type != ChatType.PRIVATE:
+        reply = message.reply_to_message
+        if not (reply and reply.from_user and reply.from_user.id == context.bot.id):
+            return
+    lang = lang_of(update)
+    await message.reply_text(t(lang, "non_text", example=_escape(EXAMPLE_QUESTIONS[lang][0])))
+
+
+# --- buttons -----------------------------------------------------------------------------
+
+
+async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    lang = lang_of(update)
+    kind, _, rest = (query.data or "").partition(":")
+    if kind == "x":
+        await _example(query, update, context, rest)
+        return
+    key, _, arg = rest.partition(":")
+    cache: AnswerCache = context.bot_data["cache"]
+    conversation = cache.get(key) if key else None
+    if conversation is None or kind not in ("p", "a", "f"):
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    try:
+        number = int(arg)
+    except ValueError:
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    if kind == "p":
+        await _page(query, conversation, key, number)
+    elif kind == "a":
+        await _full_article(query, context, conversation, number)
+    else:
+        await _feedback(query, context, conversation, number)
+
+
+async def _example(
+    query: CallbackQuery, update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str
+) -> None:
+    lang_code, _, index = rest.partition(":")
+    examples = EXAMPLE_QUESTIONS.get(lang_code if lang_code in ("zh", "en") else "zh", ())
+    try:
+        question = examples[int(index)]
+    except (ValueError, IndexError):
+        await query.answer(t(lang_of(update), "expired"), show_alert=True)
+        return
+    await query.answer()
+    if query.message is None:
+        return
+    # Shown as if the resident had typed it, then answered like any question.
+    await query.message.reply_text(f"❓ {_escape(question)}", do_quote=False)
+    await answer_question(update, context, question)
+
+
+async def _page(query: CallbackQuery, conversation: Conversation, key: str, page: int) -> None:
+    answer = conversation.answer
+    lang = answer.lang
+    if not 0 <= page < answer.pages:
+        await query.answer(t(lang, "no_more"))
+        return
+    conversation.page = page
+    lines = answer_lines(answer, page)
+    html_text = to_messages(lines)[0]
+    markup = answer_keyboard(key, answer, page, lang)
+    await query.answer()
+    try:
+        await query.edit_message_text(html_text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return
+        if not _is_parse_error(error):
+            raise
+        await query.edit_message_text(
+            to_plain_messages(lines)[0], parse_mode=None, reply_markup=markup
+        )
+
+
+async def _full_article(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation, n: int
+) -> None:
+    answer = conversation.answer
+    lang = answer.lang
+    if not 0 <= n < len(answer.quotes):
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    view = await asyncio.to_thread(service_of(context).article, answer.quotes[n].source.article_id)
+    if view is None:
+        await query.answer(t(lang, "article_gone"), show_alert=True)
+        return
+    await query.answer()
+    lines: list[Line] = [(Piece(view.source.article_title, bold=True),)]
+    if view.subtitle:
+        lines.append(text_lines(view.subtitle)[0])
+    lines.append(text_lines("—— " + source_line(view.source, lang))[0])
+    lines.append(())
+    lines += text_lines(view.body)
+    if view.byline:
+        lines.append(text_lines(f"（{view.byline}）")[0])
+    if query.message is not None:
+        await send_html(
+            query.message, to_messages(lines), to_plain_messages(lines), quote=True
+        )
+
+
+async def _feedback(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation, value: int
+) -> None:
+    lang = conversation.answer.lang
+    if value not in (1, -1):
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    stored = await asyncio.to_thread(service_of(context).feedback, conversation.ref, value)
+    if not stored:
+        log.warning("feedback for %s had no log entry to attach to", conversation.ref)
+    conversation.feedback = value
+    await query.answer(t(lang, "feedback_thanks_up" if value > 0 else "feedback_thanks_down"))
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and apologise; PTB keeps running the other handlers."""
+    log.error("a handler failed", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(lang_of(update), "error"), show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, t(lang_of(update), "error"))
+    except TelegramError:
+        log.warning("could not send the apology either", exc_info=True)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)

@@ -1,0 +1,106 @@
+"""The terminal chat: the same answers as the bot, for trying Linli without Telegram."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TextIO
+
+from corpus.compose import Answer, format_issue_date, source_line
+from corpus.service import LinliService
+
+HELP = """\
+直接输入问题，回车提问。例如：
+  世纪同乐小区什么时候清理楼道堆物？
+  凉二小区加装电梯进展怎么样了
+  看电影的优惠票多少钱
+命令：/more 下一页结果　/full N 第N条结果的全文　/latest 最近几期　/help 帮助　/quit 退出（或 Ctrl-D）"""
+
+
+def _history() -> None:
+    # readline gives arrow-key history where the platform has it; the chat works without.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
+
+
+def _latest(service: LinliService) -> str:
+    lines = []
+    for info, titles in service.latest():
+        lines.append(f"#{info.id} {info.publication} · {info.street} · {format_issue_date(info.date, 'zh')}")
+        lines += [f"   · {t}" for t in titles]
+    return "\n".join(lines) or "还没有任何一期报纸。"
+
+
+def _full(service: LinliService, answer: Answer | None, arg: str) -> str:
+    if answer is None or not answer.quotes:
+        return "先问一个问题，再用 /full N 看第N条结果的全文。"
+    try:
+        number = int(arg)
+        quote = answer.quotes[number - 1]
+    except (ValueError, IndexError):
+        return f"/full 后面写结果的编号（1–{len(answer.quotes)}）。"
+    view = service.article(quote.source.article_id)
+    if view is None:
+        return "这篇文章已经不在库里了，请重新提问。"
+    head = [view.source.article_title]
+    if view.subtitle:
+        head.append(view.subtitle)
+    head.append("—— " + source_line(view.source, answer.lang))
+    return "\n".join([*head, "", view.body] + ([f"（{view.byline}）"] if view.byline else []))
+
+
+def run_chat(
+    service: LinliService,
+    *,
+    out: TextIO = sys.stdout,
+    inp: TextIO | None = None,
+    user: str = "cli",
+) -> int:
+    """Read questions until EOF; print each answer as a resident would see it."""
+    _history()
+    print("邻里 Linli — 社区报问答。输入 /help 查看用法，Ctrl-D 退出。", file=out)
+    service.refresh()
+    last: Answer | None = None
+    page = 0
+    while True:
+        try:
+            if inp is None:
+                line = input("问> ")
+            else:
+                out.write("问> ")
+                out.flush()
+                line = inp.readline()
+                if not line:
+                    raise EOFError
+        except EOFError:
+            print("\n再见！", file=out)
+            return 0
+        except KeyboardInterrupt:
+            print("\n（按 Ctrl-D 或输入 /quit 退出）", file=out)
+            continue
+        text = line.strip()
+        if not text:
+            continue
+        command, _, arg = text.partition(" ")
+        if command in ("/quit", "/exit", "/q"):
+            print("再见！", file=out)
+            return 0
+        if command == "/help":
+            reply = HELP
+        elif command == "/latest":
+            reply = _latest(service)
+        elif command == "/more":
+            if last is None or page + 1 >= last.pages:
+                reply = "没有更多结果了。"
+            else:
+                page += 1
+                reply = last.text(page)
+        elif command == "/full":
+            reply = _full(service, last, arg.strip())
+        elif command.startswith("/"):
+            reply = f"不认识的命令 {command}。输入 /help 查看用法。"
+        else:
+            last, page = service.answer(text), 0
+            service.record(last, channel="cli", user_id=user)
+            reply = last.text()
+        print(reply + "\n", file=out)

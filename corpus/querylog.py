@@ -1,0 +1,111 @@
+"""The query log: what residents asked and how it went, with pseudonymous user ids only."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from corpus.compose import Answer
+from corpus.db import transaction
+from corpus.models import QueryLogEntry
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("private", "group", "cli")
+
+
+def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
+    """The HMAC key: the configured one, else a random key kept in the data directory.
+
+    Kept in a file so pseudonyms stay stable across restarts without any set-up.
+    """
+    if configured:
+        return configured.encode("utf-8")
+    path = data_dir / "log_hmac_secret"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key.encode("utf-8")
+
+
+def pseudonym(secret: bytes, user_id: int | str | None) -> str:
+    """A keyed HMAC of the user id: the same user maps to the same value, irreversibly."""
+    if user_id is None or user_id == "":
+        return ""
+    return hmac.new(secret, str(user_id).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def new_ref() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    ref: str
+    channel: str
+    user_hash: str
+    answer: Answer
+
+
+def record_query(factory: sessionmaker[Session], record: LogRecord) -> bool:
+    """Write one entry; failures are logged and swallowed so the reply never suffers."""
+    answer = record.answer
+    try:
+        with transaction(factory) as session:
+            session.add(
+                QueryLogEntry(
+                    ref=record.ref,
+                    channel=record.channel,
+                    user_hash=record.user_hash,
+                    lang=answer.lang,
+                    question=answer.query,
+                    found=answer.found,
+                    direct_answer=answer.direct_answer,
+                    results=json.dumps(
+                        [{"passage_id": q.passage_id, "score": round(q.score, 4)} for q in answer.quotes]
+                    ),
+                    latency_ms=round(answer.took_ms, 2),
+                )
+            )
+        return True
+    except Exception:  # the log must never break answering, whatever the database says
+        log.exception("could not write the query log entry %s", record.ref)
+        return False
+
+
+def set_feedback(factory: sessionmaker[Session], *, ref: str, value: int) -> bool:
+    """Attach 👍 (+1) or 👎 (-1) to the entry ``ref``; False if there is no such entry."""
+    if value not in (1, -1):
+        raise ValueError("feedback is +1 or -1")
+    with transaction(factory) as session:
+        result = session.execute(
+            update(QueryLogEntry)
+            .where(QueryLogEntry.ref == ref)
+            .values(feedback=value, feedback_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)
+
+
+def purge_older_than(factory: sessionmaker[Session], *, days: int, now: datetime | None = None) -> int:
+    """Delete entries older than ``days``; returns how many were deleted."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    with transaction(factory) as session:
+        result = session.execute(delete(QueryLogEntry).where(QueryLogEntry.created_at < cutoff))
+        return int(result.rowcount or 0)
+
+
+def get_entry(session: Session, *, ref: str) -> QueryLogEntry | None:
+    return session.scalar(select(QueryLogEntry).where(QueryLogEntry.ref == ref))

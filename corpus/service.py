@@ -1,0 +1,286 @@
+"""The answer service: the one module that joins the store and retrieval.
+
+The database is the source of truth; the in-memory index is derived from it and
+follows the store's corpus version, so an issue added by any process is answerable
+in every process within ``refresh_interval`` seconds, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from retrieval import Retriever, Tokenizer
+from retrieval.snippets import best_snippet
+
+from corpus import querylog, queries
+from corpus.compose import Answer, Lang, Quote, Source
+from corpus.direct import DirectAnswer, find_answer, question_kind
+from corpus.queries import IssueInfo, PassageRecord
+from corpus.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_QUOTES = 12
+CANDIDATES = 40
+# Share of the question's idf mass the best passage must match to count as relevant;
+# below it Linli says it found nothing rather than quote something unrelated.
+MIN_COVERAGE = 0.34
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def detect_lang(text: str) -> Lang:
+    """English when the question is written in Latin letters with no Chinese characters."""
+    return "en" if _LATIN.search(text) and not _CJK.search(text) else "zh"
+
+
+def clean_question(text: str) -> tuple[str, bool]:
+    """Strip control characters and whitespace runs; cut overly long questions.
+
+    Returns:
+        The cleaned question and whether it was truncated.
+    """
+    text = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text or ""
+    )
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        return text[:MAX_QUERY_CHARS], True
+    return text, False
+
+
+@dataclass(frozen=True)
+class IndexState:
+    version: int
+    retriever: Retriever
+    records: tuple[PassageRecord, ...]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    source: Source
+    subtitle: str
+    byline: str
+    body: str
+
+
+class LinliService:
+    """Answers questions from the store's passages; thread-safe for concurrent questions."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tokenizer: Tokenizer | None = None,
+        refresh_interval: float = 2.0,
+        log_secret: bytes = b"",
+    ) -> None:
+        self.store = store
+        self.log_secret = log_secret
+        self.tokenizer = tokenizer or Tokenizer()
+        self.refresh_interval = refresh_interval
+        self._state: IndexState | None = None
+        self._rebuild_lock = threading.Lock()
+        self._checked_at = 0.0
+
+    # --- index ----------------------------------------------------------------------
+
+    def _build(self, version: int) -> IndexState:
+        with self.store.factory() as session:
+            records = tuple(queries.all_passages(session))
+        started = time.perf_counter()
+        retriever = Retriever.from_texts([r.text for r in records], tokenizer=self.tokenizer)
+        log.info(
+            "index built: %d passages, corpus version %d, %.0f ms",
+            len(records),
+            version,
+            (time.perf_counter() - started) * 1000,
+        )
+        return IndexState(version=version, retriever=retriever, records=records)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Rebuild the index if the store's corpus version moved; True if it was rebuilt.
+
+        The new index is built aside and swapped in with one assignment, so questions
+        keep being answered from the old one meanwhile.
+        """
+        now = time.monotonic()
+        if not force and self._state is not None and now - self._checked_at < self.refresh_interval:
+            return False
+        with self._rebuild_lock:
+            with self.store.factory() as session:
+                version = queries.corpus_version(session)
+            self._checked_at = time.monotonic()
+            if not force and self._state is not None and self._state.version == version:
+                return False
+            self._state = self._build(version)
+            return True
+
+    @property
+    def state(self) -> IndexState:
+        if self._state is None:
+            self.refresh(force=True)
+        assert self._state is not None
+        return self._state
+
+    # --- answering ------------------------------------------------------------------
+
+    def _coverage(self, retriever: Retriever, query_terms: Sequence[str], passage: str) -> float:
+        terms = set(query_terms)
+        if not terms:
+            return 0.0
+        ceiling = retriever.max_idf()
+        weights = {t: (retriever.idf(t) or ceiling) for t in terms}
+        total = sum(weights.values())
+        present = set(self.tokenizer.tokenize(passage))
+        matched = sum(w for t, w in weights.items() if t in present)
+        return matched / total if total else 0.0
+
+    def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
+        """Answer one question: quotes with sources, and a direct answer where one is asked for."""
+        started = time.perf_counter()
+        query, truncated = clean_question(question)
+        lang = lang or detect_lang(query)
+        self.refresh()
+        state = self.state
+        terms = self.tokenizer.tokenize(query) if query else []
+        if not terms:
+            status = "empty" if not query else "not_found"
+            return Answer(
+                query=query,
+                lang=lang,
+                status=status,
+                truncated=truncated,
+                took_ms=(time.perf_counter() - started) * 1000,
+            )
+        hits = state.retriever.search(query, k=CANDIDATES)
+        quotes = self._quotes(state, query, hits)
+        if not quotes or self._coverage(state.retriever, terms, quotes[0].passage) < MIN_COVERAGE:
+            return Answer(
+                query=query,
+                lang=lang,
+                status="not_found",
+                truncated=truncated,
+                took_ms=(time.perf_counter() - started) * 1000,
+            )
+        direct = self._direct(query, quotes)
+        return Answer(
+            query=query,
+            lang=lang,
+            status="ok",
+            quotes=tuple(quotes),
+            direct=direct,
+            truncated=truncated,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _quotes(self, state: IndexState, query: str, hits: Sequence) -> list[Quote]:
+        by_article: dict[int, Quote] = {}
+        for hit in hits:
+            record = state.records[hit.index]
+            existing = by_article.get(record.article_id)
+            if existing is not None:
+                by_article[record.article_id] = replace(
+                    existing,
+                    merged_passage_ids=(*existing.merged_passage_ids, record.passage_id),
+                )
+                continue
+            if len(by_article) >= MAX_QUOTES:
+                continue
+            snippet = best_snippet(record.text, query, self.tokenizer)
+            by_article[record.article_id] = Quote(
+                score=float(hit.score),
+                passage_id=record.passage_id,
+                passage=record.text,
+                snippet=snippet.text,
+                spans=tuple(snippet.spans),
+                source=_source(record),
+            )
+        return list(by_article.values())
+
+    def _direct(self, query: str, quotes: Sequence[Quote]) -> DirectAnswer | None:
+        kind = question_kind(query)
+        if kind is None:
+            return None
+        best = quotes[0]
+        anchors = [start for start, _ in best.spans]
+        found = find_answer(kind, best.snippet, issue_date=best.source.date, anchors=anchors)
+        if found.value is None:
+            # The snippet is a window; the passage around it may hold the date or number.
+            found = find_answer(kind, best.passage, issue_date=best.source.date)
+        return found
+
+    # --- the query log ----------------------------------------------------------------
+
+    def record(self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str | None = None) -> str:
+        """Log a question and its answer; returns the entry's ref (also when the write failed)."""
+        ref = ref or querylog.new_ref()
+        querylog.record_query(
+            self.store.factory,
+            querylog.LogRecord(
+                ref=ref,
+                channel=channel,
+                user_hash=querylog.pseudonym(self.log_secret, user_id),
+                answer=answer,
+            ),
+        )
+        return ref
+
+    def feedback(self, ref: str, value: int) -> bool:
+        return querylog.set_feedback(self.store.factory, ref=ref, value=value)
+
+    # --- browsing -------------------------------------------------------------------
+
+    def latest(self, limit: int = 3) -> list[tuple[IssueInfo, list[str]]]:
+        """The newest issues with their article titles."""
+        with self.store.factory() as session:
+            issues = queries.list_issues(session)[:limit]
+            result = []
+            for info in issues:
+                issue = queries.get_issue(session, issue_id=info.id)
+                titles = [a.title for a in issue.articles] if issue else []
+                result.append((info, titles))
+        return result
+
+    def article(self, article_id: int) -> ArticleView | None:
+        with self.store.factory() as session:
+            article = queries.get_article(session, article_id=article_id)
+            if article is None:
+                return None
+            issue = article.issue
+            source = Source(
+                issue_id=issue.id,
+                publication=issue.publication,
+                street=issue.street,
+                date=issue.date,
+                date_estimated=issue.date_estimated,
+                issue_title=issue.title,
+                source_name=issue.source_name,
+                article_id=article.id,
+                article_title=article.title,
+            )
+            return ArticleView(
+                source=source, subtitle=article.subtitle, byline=article.byline, body=article.body
+            )
+
+
+def _source(record: PassageRecord) -> Source:
+    return Source(
+        issue_id=record.issue_id,
+        publication=record.publication,
+        street=record.street,
+        date=record.date,
+        date_estimated=record.date_estimated,
+        issue_title=record.issue_title,
+        source_name=record.source_name,
+        article_id=record.article_id,
+        article_title=record.article_title,
+    )
