@@ -1,0 +1,39 @@
+"""Pure retrieval for Linli: text in, ranked hits out.
+
+No Telegram, SQL or corpus code here. Stages, one module each:
+:mod:`.normalize` → :mod:`.tokenization` → :mod:`.scoring` → :mod:`.selection`,
+with :mod:`.snippets` for quoting and :mod:`.retriever` tying them together.
+"""
+
+from .normalize import NormalizedText, normalize, normalize_with_offsets
+from .retriever import Hit, Retriever
+from .scoring import BM25Index
+from .snippets import Snippet, best_snippet, match_spans
+from .tokenization import (
+    DEFAULT_CHAR_BIGRAMS,
+    DEFAULT_CHAR_UNIGRAMS,
+    DEFAULT_STOPWORDS,
+    DEFAULT_USERDICT,
+    DEFAULT_WORDS,
+    Token,
+    Tokenizer,
+)
+
+__all__ = [
+    "DEFAULT_CHAR_BIGRAMS",
+    "DEFAULT_CHAR_UNIGRAMS",
+    "DEFAULT_STOPWORDS",
+    "DEFAULT_USERDICT",
+    "DEFAULT_WORDS",
+    "BM25Index",
+    "Hit",
+    "NormalizedText",
+    "Retriever",
+    "Snippet",
+    "Token",
+    "Tokenizer",
+    "best_snippet",
+    "match_spans",
+    "normalize",
+    "normalize_with_offsets",
+]

@@ -1,0 +1,119 @@
+"""Text normalisation shared by passages and questions.
+
+Three steps, in this order: Unicode NFKC (full-width letters, digits and
+punctuation become half-width), traditional → simplified Chinese with
+OpenCC ``t2s``, and lower-casing. Residents write in either script and on
+phones that emit full-width characters; the newspaper is simplified, so
+both sides must meet in one form before tokenisation.
+
+:func:`normalize` is the fast path used for indexing and queries.
+:func:`normalize_with_offsets` produces the same text together with, for
+every normalised character, the span of the original text it came from, so
+that snippets can mark matches in the text the resident actually sees.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import opencc
+
+_converter: opencc.OpenCC | None = None
+_converter_lock = threading.Lock()
+
+
+def _t2s() -> opencc.OpenCC:
+    # Loading the dictionaries takes tens of milliseconds; one converter serves
+    # every thread (OpenCC's Converter is thread-safe, BYVoid/OpenCC#231).
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in NFKC, simplified Chinese and lower case."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """A normalised string and where each of its characters came from.
+
+    Attributes:
+        text: the normalised text (equal to :func:`normalize` of the original
+            except for rare Unicode compositions across characters).
+        starts: ``starts[i]`` is the offset in the original text of the
+            character(s) that produced ``text[i]``.
+        ends: ``ends[i]`` is the end offset of that original span.
+        original_length: length of the original text.
+    """
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    original_length: int
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised slice ``[start, end)`` to an original slice."""
+        if start >= end:
+            at = self.starts[start] if start < len(self.starts) else self.original_length
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+
+def _nfkc_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    if unicodedata.is_normalized("NFKC", text):
+        return text, list(range(len(text))), list(range(1, len(text) + 1))
+    # Normalise each starter together with its combining marks, so every output
+    # character can be attributed to one original span (NFKC may expand "…" to
+    # "..." or fold "e" + U+0301 into "é").
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        out = unicodedata.normalize("NFKC", text[i:j])
+        pieces.append(out)
+        starts.extend([i] * len(out))
+        ends.extend([j] * len(out))
+        i = j
+    return "".join(pieces), starts, ends
+
+
+def normalize_with_offsets(text: str) -> NormalizedText:
+    """Normalise ``text`` like :func:`normalize` and keep a character mapping."""
+    norm, starts, ends = _nfkc_with_offsets(text)
+
+    converter = _t2s()
+    simplified = converter.convert(norm)
+    if len(simplified) != len(norm):
+        # Phrase tables may change length; character by character keeps the map.
+        pieces, new_starts, new_ends = [], [], []
+        for ch, s, e in zip(norm, starts, ends, strict=True):
+            out = converter.convert(ch)
+            pieces.append(out)
+            new_starts.extend([s] * len(out))
+            new_ends.extend([e] * len(out))
+        simplified, starts, ends = "".join(pieces), new_starts, new_ends
+
+    lowered = simplified.lower()
+    if len(lowered) != len(simplified):
+        # A few letters lower-case to two characters ("İ" → "i̇").
+        pieces, new_starts, new_ends = [], [], []
+        for ch, s, e in zip(simplified, starts, ends, strict=True):
+            out = ch.lower()
+            pieces.append(out)
+            new_starts.extend([s] * len(out))
+            new_ends.extend([e] * len(out))
+        lowered, starts, ends = "".join(pieces), new_starts, new_ends
+
+    return NormalizedText(lowered, tuple(starts), tuple(ends), len(text))

@@ -1,0 +1,163 @@
+"""The public face of retrieval: texts in, ranked hits out.
+
+A :class:`Retriever` couples one :class:`~retrieval.tokenization.Tokenizer`
+with one :class:`~retrieval.scoring.BM25Index`, so passages and questions are
+always tokenised the same way. It keeps no texts: a :class:`Hit` names the
+position of a passage in the sequence the caller indexed.
+
+``search`` is safe to call from several threads at once (the bot runs it in
+``asyncio.to_thread``); ``add`` may run concurrently with searches, which see
+the index either before or after the addition.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .scoring import BM25Index, IdfMode, QueryTerms
+from .snippets import Snippet, best_snippet
+from .tokenization import Tokenizer, WordMode
+
+
+class _Default:
+    """Sentinel: ``userdict`` not given (``None`` means "no user dictionary")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage that matched: its position in the indexed texts and its BM25 score."""
+
+    index: int
+    score: float
+
+
+class Retriever:
+    """BM25 search over passages tokenised by one :class:`Tokenizer`.
+
+    Build with :meth:`from_texts` or :meth:`from_tokens` rather than directly.
+    """
+
+    def __init__(self, index: BM25Index, tokenizer: Tokenizer) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        # Serialises additions so passage numbering follows call order; the
+        # index itself publishes each addition atomically to readers.
+        self._add_lock = threading.Lock()
+
+    @classmethod
+    def from_texts(
+        cls,
+        texts: Iterable[str],
+        *,
+        tokenizer: Tokenizer | None = None,
+        k1: float = 1.5,
+        b: float = 0.75,
+        idf: IdfMode = "lucene",
+        epsilon: float = 0.25,
+        words: WordMode | None = None,
+        char_bigrams: bool | None = None,
+        char_unigrams: bool | None = None,
+        stopwords: bool | None = None,
+        userdict: str | Path | type[_Default] | None = _Default,
+        extra_words: Iterable[str] | None = None,
+    ) -> Retriever:
+        """Tokenise and index ``texts``; hit ``index`` is the position in ``texts``.
+
+        Args:
+            texts: the passages.
+            tokenizer: a ready tokenizer, or leave ``None`` and pass its
+                keyword options (``words``, ``char_bigrams``, ``char_unigrams``,
+                ``stopwords``, ``userdict``, ``extra_words``) here; unset
+                options keep the tokenizer's defaults.
+            k1, b, idf, epsilon: BM25 parameters (see :class:`BM25Index`).
+        """
+        options = {
+            name: value
+            for name, value in (
+                ("words", words),
+                ("char_bigrams", char_bigrams),
+                ("char_unigrams", char_unigrams),
+                ("stopwords", stopwords),
+                ("extra_words", extra_words),
+            )
+            if value is not None
+        }
+        if userdict is not _Default:
+            options["userdict"] = userdict
+        if tokenizer is not None and options:
+            raise TypeError("pass either tokenizer= or tokenizer options, not both")
+        tokenizer = tokenizer or Tokenizer(**options)
+        retriever = cls(BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer)
+        retriever.add(texts)
+        return retriever
+
+    @classmethod
+    def from_tokens(
+        cls,
+        token_lists: Iterable[Sequence[str]],
+        *,
+        tokenizer: Tokenizer | None = None,
+        k1: float = 1.5,
+        b: float = 0.75,
+        idf: IdfMode = "lucene",
+        epsilon: float = 0.25,
+    ) -> Retriever:
+        """Index passages tokenised by the caller.
+
+        ``tokenizer`` (default :class:`Tokenizer`) is what :meth:`search` will
+        use on questions, so it should match how ``token_lists`` were made.
+        """
+        retriever = cls(BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer or Tokenizer())
+        retriever.add_tokens(token_lists)
+        return retriever
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, texts: Iterable[str]) -> range:
+        """Tokenise and append passages; returns their indices.
+
+        Cost: tokenising the new texts, plus recomputing the index arrays
+        (O(all postings), numpy) because idf and average length change.
+        """
+        token_lists = [self.tokenizer.tokenize(text) for text in texts]
+        return self.add_tokens(token_lists)
+
+    def add_tokens(self, token_lists: Iterable[Sequence[str]]) -> range:
+        """Append pre-tokenised passages; returns their indices."""
+        with self._add_lock:
+            return self.index.add(token_lists)
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """Up to ``k`` passages for ``query``, best first (ties: lower index first).
+
+        Only passages with a positive score are returned; an empty or
+        stopword-only query gives ``[]``.
+        """
+        return self.search_terms(self.tokenizer.tokenize(query), k)
+
+    def search_terms(self, terms: QueryTerms, k: int = 10) -> list[Hit]:
+        """Like :meth:`search` for terms the caller produced or expanded.
+
+        Args:
+            terms: terms (repeats count again) or term -> weight, the weight
+                scaling that term's contribution (e.g. 0.5 for a synonym).
+            k: maximum number of hits.
+        """
+        doc_ids, scores = self.index.top_k(terms, k)
+        return [Hit(int(i), float(s)) for i, s in zip(doc_ids, scores, strict=True)]
+
+    def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:
+        """:func:`~retrieval.snippets.best_snippet` weighting terms by this index's idf."""
+        terms = (
+            self.tokenizer.tokenize(query)
+            if isinstance(query, str)
+            else [self.tokenizer.normalize(t) for t in query]
+        )
+        weights: Mapping[str, float] = {
+            term: self.index.idf(term) or float(len(term)) for term in terms
+        }
+        return best_snippet(text, terms, self.tokenizer, max_chars, weights=weights)

@@ -1,0 +1,183 @@
+import itertools
+import math
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from retrieval import scoring
+from retrieval.scoring import BM25Index
+from retrieval.selection import top_k
+
+VOCAB = ["a", "b", "c", "d", "e", "f"]
+ABSENT = "zz"
+
+
+def reference_top_k(scores: np.ndarray, k: int) -> list[int]:
+    """Tie order defined for both sides: score desc, then index asc; positive scores only."""
+    positive = [i for i in range(len(scores)) if scores[i] > 0]
+    return sorted(positive, key=lambda i: (-scores[i], i))[:k]
+
+
+corpora = st.lists(st.lists(st.sampled_from(VOCAB), max_size=8), min_size=1, max_size=14).filter(
+    lambda docs: any(docs)  # BM25Okapi divides by the vocabulary size
+)
+queries = st.lists(st.sampled_from([*VOCAB, ABSENT]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    corpus=corpora,
+    query=queries,
+    k=st.integers(1, 15),
+    k1=st.sampled_from([1.2, 1.5, 2.0]),
+    b=st.sampled_from([0.0, 0.5, 0.75]),
+    split=st.floats(0, 1),
+    sparse_ratio=st.sampled_from([0, 10**9]),  # force the sorted or the dense accumulation
+)
+def test_okapi_mode_matches_rank_bm25(
+    corpus: list[list[str]],
+    query: list[str],
+    k: int,
+    k1: float,
+    b: float,
+    split: float,
+    sparse_ratio: int,
+) -> None:
+    reference = BM25Okapi(corpus, k1=k1, b=b, epsilon=0.25).get_scores(query)
+
+    # Built in two additions, to cover incremental add as well.
+    cut = int(split * len(corpus))
+    index = BM25Index(k1=k1, b=b, idf="okapi", epsilon=0.25)
+    index.add(corpus[:cut])
+    index.add(corpus[cut:])
+
+    with mock.patch.object(scoring, "_SPARSE_RATIO", sparse_ratio):
+        dense = index.get_scores(query)
+        ids, scores = index.top_k(query, k)
+
+    # Every score, zero, negative or positive, not just the top k.
+    np.testing.assert_allclose(dense, reference, rtol=0, atol=1e-9)
+    assert ids.tolist() == reference_top_k(reference, k)
+    np.testing.assert_allclose(scores, reference[ids], rtol=0, atol=1e-9)
+
+
+def trap_corpus() -> list[list[str]]:
+    # 10 passages, each with its own filler word so the mean idf is clearly
+    # positive; "common" is in 6 (> half), "rare" in 5 (exactly half: idf 0).
+    docs = [[f"filler{i}"] for i in range(10)]
+    for i in range(6):
+        docs[i].append("common")
+    for i in range(5, 10):
+        docs[i].append("rare")
+    return docs
+
+
+def test_okapi_trap_lets_a_common_term_outscore_a_rarer_one() -> None:
+    okapi = BM25Index.from_tokens(trap_corpus(), idf="okapi")
+    assert okapi.idf("common") > okapi.idf("rare")
+    scores = okapi.get_scores(["common", "rare"])
+    assert scores[0] > scores[9]  # passage 0 has only "common", 9 only "rare"
+
+
+def test_default_idf_always_weighs_the_rarer_term_more() -> None:
+    lucene = BM25Index.from_tokens(trap_corpus())
+    assert lucene.idf_mode == "lucene"
+    assert lucene.idf("rare") > lucene.idf("common") > 0
+    scores = lucene.get_scores(["common", "rare"])
+    assert scores[9] > scores[0]
+
+
+def test_default_idf_is_positive_and_falls_with_document_frequency() -> None:
+    n_docs = 20
+    docs = [[f"t{j}" for j in range(n_docs) if i <= j] for i in range(n_docs)]  # t_j in j+1 docs
+    index = BM25Index.from_tokens(docs)
+    idfs = [index.idf(f"t{j}") for j in range(n_docs)]
+    assert all(x > 0 for x in idfs)
+    assert all(a > b for a, b in itertools.pairwise(idfs))
+    expected = math.log(1 + (n_docs - 1 + 0.5) / (1 + 0.5))
+    assert idfs[0] == pytest.approx(expected)
+
+
+def test_repeated_query_terms_count_again() -> None:
+    corpus = [["a", "b"], ["b", "c"], ["c", "d"], ["a", "a", "e"]]
+    index = BM25Index.from_tokens(corpus, idf="okapi")
+    np.testing.assert_allclose(index.get_scores(["a", "a"]), 2 * index.get_scores(["a"]))
+    np.testing.assert_allclose(
+        index.get_scores(["a", "a", "c"]), BM25Okapi(corpus).get_scores(["a", "a", "c"])
+    )
+
+
+def test_weights_scale_each_terms_contribution() -> None:
+    index = BM25Index.from_tokens([["a", "b"], ["b", "c"], ["c", "d"], ["e"]])
+    a, c = index.get_scores(["a"]), index.get_scores(["c"])
+    np.testing.assert_allclose(index.get_scores({"a": 1.0, "c": 0.5}), a + 0.5 * c)
+    np.testing.assert_allclose(index.get_scores({"a": 1.0, "c": 1.0}), index.get_scores(["a", "c"]))
+    assert not index.get_scores({"a": 0.0}).any()
+
+
+def test_bad_queries_are_rejected() -> None:
+    index = BM25Index.from_tokens([["a"], ["b"]])
+    with pytest.raises(ValueError):
+        index.score({"a": -1.0})
+    with pytest.raises(ValueError):
+        index.score({"a": float("nan")})
+    with pytest.raises(TypeError):
+        index.score("a")  # a string is not a list of terms
+    with pytest.raises(TypeError):
+        index.add(["not tokenised"])
+
+
+def test_unknown_or_empty_queries_match_nothing() -> None:
+    index = BM25Index.from_tokens([["a"], ["b"], ["c"]])
+    for query in ([], ["zz"], {}):
+        ids, scores = index.score(query)
+        assert len(ids) == len(scores) == 0
+
+
+def test_empty_index() -> None:
+    index = BM25Index()
+    assert len(index) == 0
+    assert index.get_scores(["a"]).shape == (0,)
+    index.add([[], []])
+    assert len(index) == 2
+    assert index.top_k(["a"], 3)[0].tolist() == []
+
+
+def test_incremental_add_equals_building_at_once() -> None:
+    corpus = [["a", "b"], ["b", "c", "c"], [], ["d", "a"], ["e", "f", "a"], ["b"]]
+    for idf in ("lucene", "okapi"):
+        whole = BM25Index.from_tokens(corpus, idf=idf)
+        pieces = BM25Index(idf=idf)
+        assert pieces.add(corpus[:2]) == range(0, 2)
+        assert pieces.add(corpus[2:3]) == range(2, 3)
+        assert pieces.add(corpus[3:]) == range(3, 6)
+        assert pieces.n_postings == whole.n_postings
+        for query in (["a"], ["b", "f"], ["c", "zz", "a"]):
+            assert np.array_equal(pieces.get_scores(query), whole.get_scores(query))
+
+
+def test_top_k_orders_by_score_then_index() -> None:
+    ids = np.array([7, 3, 9, 1, 5])
+    scores = np.array([1.0, 2.0, 1.0, 0.0, 2.0])
+    got_ids, got_scores = top_k(ids, scores, 10)
+    assert got_ids.tolist() == [3, 5, 7, 9]
+    assert got_scores.tolist() == [2.0, 2.0, 1.0, 1.0]
+
+
+def test_top_k_drops_zero_and_negative_scores() -> None:
+    got_ids, _ = top_k(np.array([0, 1, 2]), np.array([0.0, -1.0, 0.5]), 3)
+    assert got_ids.tolist() == [2]
+    assert top_k(np.array([0]), np.array([1.0]), 0)[0].tolist() == []
+
+
+def test_top_k_breaks_ties_at_the_cut_by_index() -> None:
+    rng = np.random.default_rng(0)
+    ids = rng.permutation(1000)
+    scores = np.ones(1000)
+    scores[ids == 500] = 3.0
+    got_ids, _ = top_k(ids, scores, 4)
+    assert got_ids.tolist() == [500, 0, 1, 2]
