@@ -1,0 +1,87 @@
+"""Packing an article's paragraphs into retrieval passages of whole sentences.
+
+A passage is what BM25 scores and what the bot quotes from, so it never cuts a
+sentence (the same :func:`retrieval.sentences.split_sentences` that chooses
+snippets draws the boundaries).  Passages prefer to end where a paragraph ends
+once they hold ``min_chars``; shorter paragraphs (a subhead, a one-line item) are
+packed with the ones after them.  Within a passage, sentences of one paragraph
+are joined as they were and paragraphs are separated by a newline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.sentences import split_sentences
+
+
+def _size(text: str) -> int:
+    """Length that counts: characters other than whitespace."""
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _glue(before: str, after: str) -> str:
+    """Separator between two sentences of one paragraph: a space only between Latin words."""
+    if before[-1].isascii() and after[0].isascii() and after[0].isalnum():
+        return " "
+    return ""
+
+
+@dataclass
+class _Passage:
+    text: str
+    size: int
+    opens_paragraph: bool  # starts at a paragraph boundary, so it joins with a newline
+
+
+def split_passages(
+    paragraphs: Sequence[str], *, min_chars: int = 60, max_chars: int = 300
+) -> list[str]:
+    """Pack ``paragraphs`` (of one article) into passages of about min–max characters.
+
+    Sentences are packed in order and never cut; a sentence longer than
+    ``max_chars`` is a passage of its own.  A passage that has reached
+    ``min_chars`` ends with its paragraph; a shorter one takes in the next
+    paragraph.  A last passage under ``min_chars`` joins the one before it when
+    the two fit in ``max_chars``.
+    """
+    done: list[_Passage] = []
+    parts: list[str] = []
+    size = 0
+    opens = True
+
+    def flush() -> None:
+        nonlocal parts, size
+        if parts:
+            done.append(_Passage("".join(parts), size, opens))
+        parts, size = [], 0
+
+    for paragraph in paragraphs:
+        sentences = split_sentences(paragraph)
+        if not sentences:
+            continue
+        if parts and size >= min_chars:
+            flush()
+        for index, sentence in enumerate(sentences):
+            n = _size(sentence)
+            if parts and size + n > max_chars:
+                flush()
+            if not parts:
+                opens = index == 0
+                parts.append(sentence)
+            else:
+                parts.append(("\n" if index == 0 else _glue(parts[-1], sentence)) + sentence)
+            size += n
+            if size > max_chars:
+                flush()
+    flush()
+
+    if len(done) >= 2 and done[-1].size < min_chars and done[-2].size + done[-1].size <= max_chars:
+        tail = done.pop()
+        head = done[-1]
+        sep = "\n" if tail.opens_paragraph else _glue(head.text, tail.text)
+        done[-1] = _Passage(
+            head.text + sep + tail.text, head.size + tail.size, head.opens_paragraph
+        )
+    return [passage.text for passage in done]
