@@ -156,6 +156,9 @@ def serve(settings: Settings) -> int:
         print(f"linli serve: {exc}", file=sys.stderr)
         return 1
     application = build_application(settings, service)
+    # run_polling/run_webhook drive (and finally close) the current event loop: give them
+    # a fresh one, so serve() also works after an earlier run in the same process.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     try:
         if settings.webhook_url:
             if not settings.webhook_secret:

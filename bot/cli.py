@@ -101,7 +101,9 @@ def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             issue = queries.get_issue(session, issue_id=args.issue_id)
             if issue is None:
                 raise CliError(f"there is no issue #{args.issue_id} (see: linli issues)")
-            label = f"#{issue.id} {issue.publication} · {issue.street} · {issue.date} · {issue.title}"
+            label = (
+                f"#{issue.id} {issue.publication} · {issue.street} · {issue.date} · {issue.title}"
+            )
             queries.delete_issue(session, issue_id=args.issue_id)
             queries.bump_corpus_version(session)
     finally:
@@ -196,7 +198,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.verbose:
         for outcome in outcomes:
             if outcome.question.group != "none" and (outcome.rank or 99) > 3:
-                print(f"\nMISS {outcome.question.id} [{outcome.question.group}] {outcome.question.question}", file=out)
+                print(
+                    f"\nMISS {outcome.question.id} [{outcome.question.group}] {outcome.question.question}",
+                    file=out,
+                )
                 print(f"  want {outcome.question.answers} in {outcome.question.issue}", file=out)
                 print("  " + outcome.answer_text.replace("\n", "\n  "), file=out)
     return 0
@@ -227,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add newspaper issues from .txt/.md/.docx/.pdf files or folders")
+    p = sub.add_parser(
+        "ingest", help="add newspaper issues from .txt/.md/.docx/.pdf files or folders"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--publication", help="e.g. 社区晨报 (default: the masthead)")
     p.add_argument("--street", help="e.g. 凉城新村街道 (default: read from the text)")

@@ -98,7 +98,9 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
     shown = answer.quotes[first : first + PAGE_SIZE]
     rows.append(
         [
-            InlineKeyboardButton(t(lang, "full", n=first + i + 1), callback_data=f"a:{key}:{first + i}")
+            InlineKeyboardButton(
+                t(lang, "full", n=first + i + 1), callback_data=f"a:{key}:{first + i}"
+            )
             for i in range(len(shown))
         ]
     )
@@ -111,7 +113,9 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
     return InlineKeyboardMarkup(rows)
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
     """The one path every question takes: rate limit, answer off the loop, reply, then log."""
     message = update.effective_message
     user = update.effective_user
@@ -358,9 +362,7 @@ async def _full_article(
     if view.byline:
         lines.append(text_lines(f"（{view.byline}）")[0])
     if query.message is not None:
-        await send_html(
-            query.message, to_messages(lines), to_plain_messages(lines), quote=True
-        )
+        await send_html(query.message, to_messages(lines), to_plain_messages(lines), quote=True)
 
 
 async def _feedback(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from retrieval.sentences import split_clauses, split_sentences
-
 from corpus.compose import Line, Piece
+from retrieval.sentences import split_clauses, split_sentences
 
 TELEGRAM_LIMIT = 4096
 

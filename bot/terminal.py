@@ -26,7 +26,9 @@ def _history() -> None:
 def _latest(service: LinliService) -> str:
     lines = []
     for info, titles in service.latest():
-        lines.append(f"#{info.id} {info.publication} · {info.street} · {format_issue_date(info.date, 'zh')}")
+        lines.append(
+            f"#{info.id} {info.publication} · {info.street} · {format_issue_date(info.date, 'zh')}"
+        )
         lines += [f"   · {t}" for t in titles]
     return "\n".join(lines) or "还没有任何一期报纸。"
 

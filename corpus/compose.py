@@ -135,7 +135,7 @@ def label(lang: Lang, key: str, **values: object) -> str:
 
 
 def format_issue_date(date: str, lang: Lang) -> str:
-    """"2019-07" → 2019年7月 / July 2019; "2019-07-05" → 2019年7月5日 / 5 July 2019."""
+    """ "2019-07" → 2019年7月 / July 2019; "2019-07-05" → 2019年7月5日 / 5 July 2019."""
     parts = [int(p) for p in date.split("-") if p.isdigit()]
     if len(parts) < 2:
         return date

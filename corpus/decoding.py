@@ -17,7 +17,9 @@ def _looks_binary(data: bytes) -> bool:
     if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
     # Known binary signatures that are not text even without NULs in the first block.
-    return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"%PDF", b"\x7fELF"))
+    return data.startswith(
+        (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"%PDF", b"\x7fELF")
+    )
 
 
 def _control_ratio(text: str) -> float:
@@ -30,6 +32,29 @@ def _control_ratio(text: str) -> float:
         if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t\f"
     )
     return bad / len(sample)
+
+
+def _common_ratio(text: str) -> float:
+    """Share of characters newspaper text is made of: ASCII, CJK, CJK and full-width punctuation.
+
+    GB18030 and UTF-16 decode almost any bytes into *some* characters; junk shows up as
+    a mix of rare blocks, which this catches.
+    """
+    sample = text[:20000]
+    if not sample:
+        return 1.0
+    common = sum(
+        1
+        for ch in sample
+        if ch.isascii()
+        or "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2000" <= ch <= "\u206f"
+        or "\u00a0" <= ch <= "\u024f"
+        or unicodedata.category(ch).startswith("S")  # symbols and emoji
+    )
+    return common / len(sample)
 
 
 def decode_text(data: bytes, *, name: str = "the file") -> str:
@@ -46,7 +71,9 @@ def decode_text(data: bytes, *, name: str = "the file") -> str:
         DecodeError: empty, binary, too large or undecodable input.
     """
     if len(data) > MAX_TEXT_BYTES:
-        raise DecodeError(f"{name} is {len(data) // (1024 * 1024)} MB; text issues over 20 MB are not accepted")
+        raise DecodeError(
+            f"{name} is {len(data) // (1024 * 1024)} MB; text issues over 20 MB are not accepted"
+        )
     if not data.strip():
         raise DecodeError(f"{name} is empty")
     if _looks_binary(data):
@@ -72,7 +99,7 @@ def decode_text(data: bytes, *, name: str = "the file") -> str:
             f"{name} is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 and try again"
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if _control_ratio(text) > 0.01:
+    if _control_ratio(text) > 0.01 or _common_ratio(text) < 0.8:
         raise DecodeError(f"{name} does not look like text (too many control characters)")
     if not text.strip():
         raise DecodeError(f"{name} is empty")

@@ -14,9 +14,20 @@ from typing import Literal
 Kind = Literal["when", "number", "who", "where"]
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
-    ("when", re.compile(r"什么时候|什么时间|啥时候|哪天|哪一天|几号|几月|何时|哪一年|哪年|日期|多久前")),
-    ("when", re.compile(r"\bwhen\b|what (?:date|day|time|year|month)|which (?:day|date|year)", re.I)),
-    ("number", re.compile(r"多少|几个|几名|几位|几家|几次|几张|几户|几幢|几栋|几车|几项|几人|几岁|几元|几块|几天")),
+    (
+        "when",
+        re.compile(r"什么时候|什么时间|啥时候|哪天|哪一天|几号|几月|何时|哪一年|哪年|日期|多久前"),
+    ),
+    (
+        "when",
+        re.compile(r"\bwhen\b|what (?:date|day|time|year|month)|which (?:day|date|year)", re.I),
+    ),
+    (
+        "number",
+        re.compile(
+            r"多少|几个|几名|几位|几家|几次|几张|几户|几幢|几栋|几车|几项|几人|几岁|几元|几块|几天"
+        ),
+    ),
     ("number", re.compile(r"\bhow (?:many|much|long|old)\b|what (?:price|number)", re.I)),
     ("who", re.compile(r"谁|哪位|什么人|哪个人|哪些人")),
     ("who", re.compile(r"\bwho(?:m|se)?\b", re.I)),
@@ -94,7 +105,13 @@ def resolve_year(month: int, issue_date: str) -> int | None:
     return year if month <= issue_month + 1 else year - 1
 
 
-_PARTS_EN = {"上午": "morning", "下午": "afternoon", "晚上": "evening", "中午": "noon", "早上": "morning"}
+_PARTS_EN = {
+    "上午": "morning",
+    "下午": "afternoon",
+    "晚上": "evening",
+    "中午": "noon",
+    "早上": "morning",
+}
 _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -155,7 +172,9 @@ def find_dates(text: str, issue_date: str) -> list[DateMention]:
         for match in _DOT_DATE_RE.finditer(text):
             month, day = int(match.group("month")), int(match.group("day"))
             if 1 <= month <= 12 and 1 <= day <= 31:
-                found.append(DateMention(resolve_year(month, issue_date), month, day, year_inferred=True))
+                found.append(
+                    DateMention(resolve_year(month, issue_date), month, day, year_inferred=True)
+                )
     if not found:
         found = [DateMention(int(m.group("year")), None) for m in _YEAR_RE.finditer(text)]
     unique: dict[str, DateMention] = {}

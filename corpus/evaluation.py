@@ -15,7 +15,9 @@ from corpus.compose import Answer, Quote
 from corpus.service import LinliService
 
 GOLD_PATH = Path(__file__).parent / "gold" / "questions.jsonl"
-_ASCII_TO_FULL = str.maketrans({",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"})
+_ASCII_TO_FULL = str.maketrans(
+    {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+)
 
 
 def normalise(text: str) -> str:
@@ -111,7 +113,9 @@ def _issue_aliases(issue_file: str) -> frozenset[str]:
     return frozenset({issue_file} | ({meta.source_name} if meta else set()))
 
 
-def evaluate(service: LinliService, questions: Iterable[GoldQuestion]) -> tuple[dict[str, GroupScore], list[Outcome]]:
+def evaluate(
+    service: LinliService, questions: Iterable[GoldQuestion]
+) -> tuple[dict[str, GroupScore], list[Outcome]]:
     scores: dict[str, GroupScore] = defaultdict(GroupScore)
     outcomes = []
     for question in questions:
@@ -140,7 +144,9 @@ def format_table(scores: dict[str, GroupScore]) -> str:
     for group in sorted(scores, key=lambda g: order.index(g) if g in order else 99):
         s = scores[group]
         if group == "none":
-            rows.append(f"{group:<11} {s.n:>3}   {'':>5}  {'':>5}  {'':>5}  {'':>5}  | {s.silent / s.n:6.1%}")
+            rows.append(
+                f"{group:<11} {s.n:>3}   {'':>5}  {'':>5}  {'':>5}  {'':>5}  | {s.silent / s.n:6.1%}"
+            )
             continue
         rows.append(
             f"{group:<11} {s.n:>3}  {s.hit1 / s.n:6.1%} {s.hit3 / s.n:6.1%} {s.hit5 / s.n:6.1%} {s.shown / s.n:6.1%}"

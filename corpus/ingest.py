@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from corpus import queries
 from corpus.articles import parse_issue
 from corpus.db import transaction
-from corpus.decoding import DecodeError, decode_text
+from corpus.decoding import DecodeError
 from corpus.extract import SUPPORTED_SUFFIXES, extract_text
 from corpus.models import Article, Issue, Passage
 from corpus.passages import split_passages
@@ -103,7 +103,9 @@ class IngestResult:
 
     def describe(self) -> str:
         """One line for staff, e.g. in the CLI's output."""
-        what = {"added": "added", "duplicate": "already stored", "replaced": "replaced"}[self.status]
+        what = {"added": "added", "duplicate": "already stored", "replaced": "replaced"}[
+            self.status
+        ]
         return (
             f"{what}: #{self.issue_id} {self.publication} · {self.street} · {self.date} · "
             f"{self.title} ({self.articles} articles, {self.passages} passages)"
@@ -119,7 +121,9 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?\s*$")
+_DATE_RE = re.compile(
+    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?\s*$"
+)
 
 
 def normalise_date(value: str) -> str:
@@ -345,7 +349,9 @@ def collect_files(paths: Iterable[str | Path]) -> list[tuple[Path, IssueMeta | N
                 p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
             )
             if not files:
-                raise IngestError(f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder")
+                raise IngestError(
+                    f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder"
+                )
             found.extend((p, manifest.get(p.name)) for p in files)
         elif path.is_file():
             found.append((path, None))

@@ -116,7 +116,9 @@ class QueryLogEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Public reference used by feedback buttons; assigned before the reply is sent.
     ref: Mapped[str] = mapped_column(String(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     channel: Mapped[str] = mapped_column(String(16))  # private, group, cli
     user_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     lang: Mapped[str] = mapped_column(String(8), default="zh")

@@ -75,7 +75,10 @@ def record_query(factory: sessionmaker[Session], record: LogRecord) -> bool:
                     found=answer.found,
                     direct_answer=answer.direct_answer,
                     results=json.dumps(
-                        [{"passage_id": q.passage_id, "score": round(q.score, 4)} for q in answer.quotes]
+                        [
+                            {"passage_id": q.passage_id, "score": round(q.score, 4)}
+                            for q in answer.quotes
+                        ]
                     ),
                     latency_ms=round(answer.took_ms, 2),
                 )
@@ -99,7 +102,9 @@ def set_feedback(factory: sessionmaker[Session], *, ref: str, value: int) -> boo
         return bool(result.rowcount)
 
 
-def purge_older_than(factory: sessionmaker[Session], *, days: int, now: datetime | None = None) -> int:
+def purge_older_than(
+    factory: sessionmaker[Session], *, days: int, now: datetime | None = None
+) -> int:
     """Delete entries older than ``days``; returns how many were deleted."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     with transaction(factory) as session:

@@ -8,6 +8,7 @@ in every process within ``refresh_interval`` seconds, without a restart.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -15,14 +16,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from retrieval import Retriever, Tokenizer
-from retrieval.snippets import best_snippet
-
-from corpus import querylog, queries
+from corpus import queries, querylog
 from corpus.compose import Answer, Lang, Quote, Source
 from corpus.direct import DirectAnswer, find_answer, question_kind
 from corpus.queries import IssueInfo, PassageRecord
 from corpus.store import Store
+from retrieval import Hit, Retriever, Tokenizer
+from retrieval.sentences import split_sentences
+from retrieval.snippets import match_spans
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,7 @@ def clean_question(text: str) -> tuple[str, bool]:
     Returns:
         The cleaned question and whether it was truncated.
     """
-    text = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text or ""
-    )
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text or "")
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > MAX_QUERY_CHARS:
         return text[:MAX_QUERY_CHARS], True
@@ -62,6 +61,7 @@ class IndexState:
     version: int
     retriever: Retriever
     records: tuple[PassageRecord, ...]
+    positions: dict[int, int]  # passage id -> position in records (and in the index)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,10 @@ class LinliService:
             version,
             (time.perf_counter() - started) * 1000,
         )
-        return IndexState(version=version, retriever=retriever, records=records)
+        positions = {r.passage_id: i for i, r in enumerate(records)}
+        return IndexState(
+            version=version, retriever=retriever, records=records, positions=positions
+        )
 
     def refresh(self, *, force: bool = False) -> bool:
         """Rebuild the index if the store's corpus version moved; True if it was rebuilt.
@@ -137,8 +140,9 @@ class LinliService:
         terms = set(query_terms)
         if not terms:
             return 0.0
-        ceiling = retriever.max_idf()
-        weights = {t: (retriever.idf(t) or ceiling) for t in terms}
+        # A term the corpus never uses weighs what an idf for df = 0 would: the most.
+        unseen = math.log(1 + (len(retriever) + 0.5) / 0.5)
+        weights = {t: (retriever.index.idf(t) or unseen) for t in terms}
         total = sum(weights.values())
         present = set(self.tokenizer.tokenize(passage))
         matched = sum(w for t, w in weights.items() if t in present)
@@ -171,7 +175,7 @@ class LinliService:
                 truncated=truncated,
                 took_ms=(time.perf_counter() - started) * 1000,
             )
-        direct = self._direct(query, quotes)
+        direct = self._direct(state, query, quotes)
         return Answer(
             query=query,
             lang=lang,
@@ -182,45 +186,84 @@ class LinliService:
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _quotes(self, state: IndexState, query: str, hits: Sequence) -> list[Quote]:
-        by_article: dict[int, Quote] = {}
+    def _quotes(self, state: IndexState, query: str, hits: Sequence[Hit]) -> list[Quote]:
+        """One quote per article, best first; further hits of an article are merged into it."""
+        groups: dict[int, list[tuple[PassageRecord, float]]] = {}
         for hit in hits:
             record = state.records[hit.index]
-            existing = by_article.get(record.article_id)
-            if existing is not None:
-                by_article[record.article_id] = replace(
-                    existing,
-                    merged_passage_ids=(*existing.merged_passage_ids, record.passage_id),
+            group = groups.get(record.article_id)
+            if group is None:
+                if len(groups) >= MAX_QUOTES:
+                    continue
+                group = groups[record.article_id] = []
+            group.append((record, float(hit.score)))
+        quotes = []
+        for group in groups.values():
+            record, score = group[0]
+            snippet = state.retriever.snippet(record.text, query)
+            quotes.append(
+                Quote(
+                    score=score,
+                    passage_id=record.passage_id,
+                    passage=record.text,
+                    snippet=snippet.text,
+                    spans=tuple(snippet.spans),
+                    source=_source(record),
+                    merged_passage_ids=tuple(r.passage_id for r, _ in group[1:]),
                 )
-                continue
-            if len(by_article) >= MAX_QUOTES:
-                continue
-            snippet = best_snippet(record.text, query, self.tokenizer)
-            by_article[record.article_id] = Quote(
-                score=float(hit.score),
-                passage_id=record.passage_id,
-                passage=record.text,
-                snippet=snippet.text,
-                spans=tuple(snippet.spans),
-                source=_source(record),
             )
-        return list(by_article.values())
+        return quotes
 
-    def _direct(self, query: str, quotes: Sequence[Quote]) -> DirectAnswer | None:
+    def _direct(self, state: IndexState, query: str, quotes: list[Quote]) -> DirectAnswer | None:
+        """The asked-for date/number/person/place, from the best article's matching passages.
+
+        When the expression sits in another matching passage of the same article than the
+        one quoted (e.g. the date in the sentence before), that passage is quoted instead,
+        so the resident sees the answer in the newspaper's words.
+        """
         kind = question_kind(query)
         if kind is None:
             return None
         best = quotes[0]
-        anchors = [start for start, _ in best.spans]
-        found = find_answer(kind, best.snippet, issue_date=best.source.date, anchors=anchors)
-        if found.value is None:
-            # The snippet is a window; the passage around it may hold the date or number.
-            found = find_answer(kind, best.passage, issue_date=best.source.date)
+        date = best.source.date
+        found = find_answer(kind, best.snippet, issue_date=date, anchors=[a for a, _ in best.spans])
+        if found.value is not None:
+            return found
+        first = state.records[state.positions[best.passage_id]]
+        candidates = [first] + [
+            state.records[state.positions[pid]]
+            for pid in best.merged_passage_ids
+            if pid in state.positions
+        ]
+        for record in candidates:
+            for sentence in split_sentences(record.text):
+                spans = match_spans(sentence, query, self.tokenizer)
+                if not spans:
+                    continue
+                found = find_answer(kind, sentence, issue_date=date, anchors=[a for a, _ in spans])
+                if found.value is None:
+                    continue
+                snippet = _clip_sentence(sentence, found.value)
+                quotes[0] = replace(
+                    best,
+                    passage_id=record.passage_id,
+                    passage=record.text,
+                    snippet=snippet,
+                    spans=tuple(match_spans(snippet, query, self.tokenizer)),
+                    merged_passage_ids=tuple(
+                        p
+                        for p in (best.passage_id, *best.merged_passage_ids)
+                        if p != record.passage_id
+                    ),
+                )
+                return found
         return found
 
     # --- the query log ----------------------------------------------------------------
 
-    def record(self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str | None = None) -> str:
+    def record(
+        self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str | None = None
+    ) -> str:
         """Log a question and its answer; returns the entry's ref (also when the write failed)."""
         ref = ref or querylog.new_ref()
         querylog.record_query(
@@ -284,3 +327,15 @@ def _source(record: PassageRecord) -> Source:
         article_id=record.article_id,
         article_title=record.article_title,
     )
+
+
+def _clip_sentence(sentence: str, value: str, limit: int = 150) -> str:
+    """The sentence, or a window of it around ``value`` when it is too long to quote whole."""
+    if len(sentence) <= limit:
+        return sentence
+    first = value.split("、")[0]
+    at = sentence.find(first[-6:]) if first else -1
+    at = max(at, 0)
+    start = max(0, at - limit // 3)
+    end = min(len(sentence), start + limit)
+    return ("…" if start else "") + sentence[start:end] + ("…" if end < len(sentence) else "")

@@ -112,9 +112,7 @@ class Settings:
             admin_ids=admins,
             log_hmac_secret=get("LOG_HMAC_SECRET"),
             log_retention_days=_int("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
-            rate_limit_per_minute=_int(
-                "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20
-            ),
+            rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20),
             userdict_path=Path(p) if (p := get("LINLI_USERDICT")) else None,
             synonyms_path=Path(p) if (p := get("LINLI_SYNONYMS")) else None,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),

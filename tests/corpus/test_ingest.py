@@ -44,7 +44,11 @@ def test_ingest_reads_metadata_from_masthead(empty_store: Store, data_dir: Path)
     text = (data_dir / "sample_issue.txt").read_text(encoding="utf-8")
     result = ingest_text(empty_store.factory, text, META)
     assert result.status == "added"
-    assert (result.publication, result.street, result.date) == ("社区晨报", "凉城新村街道", "2026-11")
+    assert (result.publication, result.street, result.date) == (
+        "社区晨报",
+        "凉城新村街道",
+        "2026-11",
+    )
     assert result.title == "桂花苑小区举行加装电梯签约仪式"
     with empty_store.factory() as session:
         passages = queries.all_passages(session)
@@ -137,7 +141,11 @@ def test_failure_halfway_leaves_store_unchanged(
         (b"   \n\n  ", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not text"),
         (bytes(range(256)) * 4, "not text"),
-        (b"\xff\xfe\xfd\xfc\x80\x81" * 50, "neither UTF-8 nor GBK"),
+        (b"\xff\xfe\xfd\xfc\x80\x81" * 50, "not look like text"),
+        (
+            b"\xc3\x28\xa0\xa1\xe2\x28\xa1" * 30 + b"\xff",
+            "neither UTF-8 nor GBK|not look like text",
+        ),
     ],
 )
 def test_bad_bytes_are_refused_with_a_reason(data: bytes, message: str) -> None:
@@ -216,7 +224,9 @@ def test_bundled_folder_ingests_with_manifest_metadata(empty_store: Store) -> No
     results = store_issues(empty_store.factory, prepared)
     assert {r.status for r in results} == {"added"}
     with empty_store.factory() as session:
-        stored = {(i.publication, i.street, i.date, i.source_name) for i in queries.list_issues(session)}
+        stored = {
+            (i.publication, i.street, i.date, i.source_name) for i in queries.list_issues(session)
+        }
     expected = {(m.publication, m.street, m.date, m.source_name) for m in manifest.values()}
     assert stored == expected
 

@@ -43,7 +43,11 @@ def test_issues_listed_newest_first_with_counts(seeded_store: Store) -> None:
         total = session.scalar(select(func.count(Passage.id)))
     assert sum(i.passages for i in issues) == total
     newest = issues[0]
-    assert (newest.publication, newest.street, newest.date) == ("社区晨报", "凉城新村街道", "2022-01")
+    assert (newest.publication, newest.street, newest.date) == (
+        "社区晨报",
+        "凉城新村街道",
+        "2022-01",
+    )
     assert newest.date_estimated
 
 
@@ -72,13 +76,10 @@ def test_delete_issue_removes_articles_and_passages(seeded_store: Store) -> None
         assert not queries.delete_issue(session, issue_id=victim.id)
     with seeded_store.factory() as session:
         assert queries.count_issues(session) == 4
-        left = session.scalar(
-            select(func.count(Passage.id)).where(Passage.issue_id == victim.id)
-        )
+        left = session.scalar(select(func.count(Passage.id)).where(Passage.issue_id == victim.id))
         assert left == 0
         assert (
-            session.scalar(select(func.count(Article.id)).where(Article.issue_id == victim.id))
-            == 0
+            session.scalar(select(func.count(Article.id)).where(Article.issue_id == victim.id)) == 0
         )
 
 

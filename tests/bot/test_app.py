@@ -1,0 +1,361 @@
+"""The resident's bot end to end: a real PTB Application against the loopback fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from telegram.ext import Application
+
+from bot.app import build_application, serve
+from corpus.models import QueryLogEntry
+from corpus.service import LinliService
+from corpus.settings import Settings
+from corpus.store import Store
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI, running_app
+
+QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded SQLite file per module, copied for each test (seeding parses five issues)."""
+    path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
+    Store.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def service(seeded_template: Path, tmp_path: Path) -> Iterator[LinliService]:
+    db = tmp_path / "bot.sqlite3"
+    db.write_bytes(seeded_template.read_bytes())
+    store = Store.open(f"sqlite:///{db}")
+    yield LinliService(store, log_secret=b"test-secret")
+    store.close()
+
+
+def make_settings(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "telegram_bot_token": fake.token,
+        "telegram_api_base_url": fake.base_url,
+        "telegram_api_file_url": fake.base_file_url,
+        "rate_limit_per_minute": 100,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def app(
+    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+) -> AsyncIterator[Application]:
+    application = build_application(make_settings(fake_api, tmp_path), service)
+    async with started(application):
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def started(application: Application) -> AsyncIterator[Application]:
+    """Polling as `run_polling` does it, including the post_init hook it calls."""
+    async with running_app(application):
+        assert application.post_init is not None
+        await application.post_init(application)
+        yield application
+
+
+def keyboard(call: Call) -> list[list[dict[str, Any]]]:
+    markup = call.params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return markup.get("inline_keyboard", [])
+
+
+def button(call: Call, prefix: str) -> str:
+    for row in keyboard(call):
+        for b in row:
+            if b.get("callback_data", "").startswith(prefix):
+                return b["callback_data"]
+    raise AssertionError(f"no button {prefix!r} in {keyboard(call)}")
+
+
+def log_entries(service: LinliService) -> list[QueryLogEntry]:
+    with service.store.factory() as session:
+        return list(session.scalars(select(QueryLogEntry)))
+
+
+async def eventually(probe: Callable[[], list[Any]], timeout: float = 5.0) -> list[Any]:
+    """Poll until ``probe`` returns a non-empty list (the log is written after the reply)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = probe()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+async def ask(fake: FakeBotAPI, text: str, **kwargs: Any) -> Call:
+    since = fake.mark()
+    fake.push_message(text, **kwargs)
+    [call] = await fake.wait_for("sendMessage", since=since, timeout=10)
+    return call
+
+
+async def test_command_menu_is_set_in_chinese_and_english(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    await fake_api.wait_for("setMyCommands", count=2)
+    zh = {c["command"]: c["description"] for c in fake_api.commands()}
+    en = {c["command"]: c["description"] for c in fake_api.commands(language_code="en")}
+    assert {"start", "help", "latest", "privacy", "ask"} <= set(zh) == set(en)
+    assert "提问" in zh["ask"] and "Ask" in en["ask"]
+
+
+async def test_start_greets_in_the_users_language_with_example_buttons(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    zh = await ask(fake_api, "/start")
+    assert "邻里" in zh.params["text"] and zh.params["parse_mode"] == "HTML"
+    assert len([b for row in keyboard(zh) for b in row]) == 3
+    en = await ask(fake_api, "/start", language_code="en", user_id=2002)
+    assert "Hello" in en.params["text"]
+
+
+async def test_example_button_answers_its_question(app: Application, fake_api: FakeBotAPI) -> None:
+    start = await ask(fake_api, "/start")
+    since = fake_api.mark()
+    fake_api.push_callback(button(start, "x:zh:0"), message=start.result)
+    await fake_api.wait_for("answerCallbackQuery", since=since)
+    calls = await fake_api.wait_for("sendMessage", since=since, count=2, timeout=10)
+    assert QUESTION in calls[0].params["text"]
+    assert "11月22日" in calls[1].params["text"]
+
+
+async def test_question_gets_direct_answer_quotes_sources_and_buttons(
+    app: Application, fake_api: FakeBotAPI, service: LinliService
+) -> None:
+    call = await ask(fake_api, QUESTION)
+    text = call.params["text"]
+    assert call.params["parse_mode"] == "HTML"
+    assert "📅" in text and "11月22日" in text and "11月30日" in text
+    assert "<b>" in text  # matched words in bold
+    assert "长风新村街道" in text and "2019年12月" in text and "世纪同乐" in text
+    assert call.params["reply_parameters"]  # a reply to the asker's message
+    callbacks = [b["callback_data"] for row in keyboard(call) for b in row]
+    assert any(c.startswith("a:") for c in callbacks)
+    assert any(c.startswith("f:") and c.endswith(":1") for c in callbacks)
+    assert all(len(c.encode()) <= 64 for c in callbacks)
+    # The question is logged after the reply, pseudonymously.
+    entries = await eventually(lambda: log_entries(service))
+    assert [e.question for e in entries] == [QUESTION]
+    assert entries[0].channel == "private" and entries[0].found
+    assert str(DEFAULT_USER_ID) not in entries[0].user_hash
+
+
+async def test_more_results_edits_the_message(app: Application, fake_api: FakeBotAPI) -> None:
+    call = await ask(fake_api, "垃圾分类志愿者")
+    since = fake_api.mark()
+    fake_api.push_callback(button(call, "p:"), message=call.result)
+    [edit] = await fake_api.wait_for("editMessageText", since=since)
+    assert "4. “" in edit.params["text"]
+    await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert any(b["callback_data"].startswith("p:") for row in keyboard(edit) for b in row)
+
+
+async def test_full_article_is_sent(app: Application, fake_api: FakeBotAPI) -> None:
+    call = await ask(fake_api, QUESTION)
+    since = fake_api.mark()
+    fake_api.push_callback(button(call, "a:"), message=call.result)
+    [article] = await fake_api.wait_for("sendMessage", since=since)
+    text = article.params["text"]
+    assert "世纪同乐" in text and "12月7日下午" in text
+    assert "长风新村街道" in text
+
+
+async def test_feedback_is_stored_with_the_question(
+    app: Application, fake_api: FakeBotAPI, service: LinliService
+) -> None:
+    call = await ask(fake_api, QUESTION)
+    await fake_api.wait_for("sendChatAction")
+    since = fake_api.mark()
+    fake_api.push_callback(button(call, "f:"), message=call.result)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert "谢谢" in ack.params["text"]
+    entries = await eventually(lambda: [e for e in log_entries(service) if e.feedback == 1])
+    assert [e.question for e in entries] == [QUESTION]
+
+
+async def test_button_from_an_old_session_asks_to_ask_again(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    message = fake_api.push_message("hi")
+    for data in ("p:deadbeef:1", "a:00:0", "f:zz:1", "garbage", "x:zh:99"):
+        since = fake_api.mark()
+        fake_api.push_callback(data, message=message)
+        [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+        assert "重新提问" in ack.params["text"]
+
+
+async def test_stickers_photos_voice_location_get_a_helpful_reply(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    for push in (
+        fake_api.push_sticker,
+        fake_api.push_photo,
+        fake_api.push_voice,
+        fake_api.push_location,
+    ):
+        since = fake_api.mark()
+        push()
+        [reply] = await fake_api.wait_for("sendMessage", since=since)
+        assert "文字" in reply.params["text"]
+
+
+async def test_unknown_command_points_to_help(app: Application, fake_api: FakeBotAPI) -> None:
+    reply = await ask(fake_api, "/frobnicate now")
+    assert "/help" in reply.params["text"]
+
+
+async def test_help_latest_privacy(app: Application, fake_api: FakeBotAPI) -> None:
+    assert "/ask" in (await ask(fake_api, "/help")).params["text"]
+    latest = (await ask(fake_api, "/latest")).params["text"]
+    assert "胡广杰在凉城新村街道调研社区文化工作" in latest and "2022年1月" in latest
+    privacy = (await ask(fake_api, "/privacy")).params["text"]
+    assert "180" in privacy and "哈希" in privacy
+
+
+async def test_group_answers_only_when_addressed(app: Application, fake_api: FakeBotAPI) -> None:
+    since = fake_api.mark()
+    fake_api.push_message("今天天气不错", chat_type="group")
+    fake_api.push_message("/start@other_bot", chat_type="group")
+    mention = fake_api.push_message(f"@linli_test_bot {QUESTION}", chat_type="group")
+    [reply] = await fake_api.wait_for("sendMessage", since=since, timeout=10)
+    assert "11月22日" in reply.params["text"]
+    assert reply.params["reply_parameters"]["message_id"] == mention["message_id"]
+    assert len(fake_api.calls("sendMessage", since=since)) == 1  # chatter got no reply
+
+    slash = await ask(fake_api, f"/ask@linli_test_bot {QUESTION}", chat_type="group")
+    assert "11月22日" in slash.params["text"]
+    answer_message = slash.result
+    replied = await ask(
+        fake_api, "看电影的优惠票多少钱", chat_type="group", reply_to_message=answer_message
+    )
+    assert "9.9元" in replied.params["text"]
+
+
+async def test_rejected_formatting_is_resent_as_plain_text(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    fake_api.fail_next(
+        "sendMessage", description="Bad Request: can't parse entities: unexpected end tag"
+    )
+    since = fake_api.mark()
+    fake_api.push_message(QUESTION)
+    [plain] = await fake_api.wait_for("sendMessage", lambda c: c.ok, since=since, timeout=10)
+    assert "parse_mode" not in plain.params or not plain.params["parse_mode"]
+    assert "<b>" not in plain.params["text"] and "11月22日" in plain.params["text"]
+
+
+async def test_a_failing_handler_apologises_and_the_bot_keeps_running(
+    app: Application,
+    fake_api: FakeBotAPI,
+    service: LinliService,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real_answer = service.answer
+
+    def broken(question: str, **kwargs: Any) -> Any:
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(service, "answer", broken)
+    with caplog.at_level(logging.ERROR):
+        apology = await ask(fake_api, QUESTION)
+    assert "抱歉" in apology.params["text"]
+    assert "index exploded" in caplog.text
+    monkeypatch.setattr(service, "answer", real_answer)
+    assert "11月22日" in (await ask(fake_api, QUESTION)).params["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("😀😀😀", "换个说法"),
+        ("！！！？？？", "换个说法"),
+        ("<script>alert(1)</script>", "&lt;script&gt;"),
+        ("'; DROP TABLE passages; --", "Try other words"),
+        ("游泳池几点开门", "没有在社区报里找到"),
+    ],
+)
+async def test_bad_input_gets_a_clear_reply(
+    app: Application, fake_api: FakeBotAPI, text: str, expected: str
+) -> None:
+    reply = await ask(fake_api, text)
+    assert expected in reply.params["text"]
+    # Nothing was harmed: the corpus still answers.
+    assert "11月22日" in (await ask(fake_api, QUESTION)).params["text"]
+
+
+async def test_very_long_text_is_answered_from_its_first_part(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    reply = await ask(fake_api, QUESTION + "啊" * 10_000)
+    assert "太长" in reply.params["text"] and "11月22日" in reply.params["text"]
+    assert len(reply.params["text"]) <= 4096
+
+
+async def test_english_user_gets_english_labels(app: Application, fake_api: FakeBotAPI) -> None:
+    reply = await ask(fake_api, "when was the stairwell clean-up", language_code="en")
+    assert "Nothing" in reply.params["text"] or "Answer" in reply.params["text"]
+
+
+async def test_flood_is_stopped_politely(
+    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+) -> None:
+    application = build_application(
+        make_settings(fake_api, tmp_path, rate_limit_per_minute=2), service
+    )
+    async with started(application):
+        since = fake_api.mark()
+        for _ in range(5):
+            fake_api.push_message(QUESTION)
+        calls = await fake_api.wait_for("sendMessage", since=since, count=3, timeout=10)
+    texts = [c.params["text"] for c in fake_api.calls("sendMessage", since=since)]
+    assert sum("11月22日" in t for t in texts) == 2
+    assert sum("稍等" in t for t in texts) == 1
+    assert calls
+
+
+def test_refused_token_gives_a_clear_message(
+    fake_api: FakeBotAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "999999:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    code = serve(make_settings(fake_api, tmp_path, telegram_bot_token=bad))
+    err = capsys.readouterr().err
+    assert code == 2 and "refused" in err
+    assert bad not in err
+
+
+def test_placeholder_token_gives_a_clear_message(
+    fake_api: FakeBotAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert serve(make_settings(fake_api, tmp_path, telegram_bot_token="changeme")) == 2
+    assert "BotFather" in capsys.readouterr().err
+
+
+def test_unreachable_api_gives_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeBotAPI() as fake:
+        settings = make_settings(fake, tmp_path)
+    # The fake is stopped now: nothing listens on its port.
+    assert serve(settings) == 1
+    assert "Cannot reach" in capsys.readouterr().err
