@@ -38,6 +38,7 @@ class Source:
     source_name: str
     article_id: int
     article_title: str
+    heading: str = ""  # the subhead within a long feature, if any
 
     def issue_dict(self) -> dict[str, object]:
         return {
@@ -157,7 +158,7 @@ def source_line(source: Source, lang: Lang) -> str:
             source.publication,
             source.street,
             format_issue_date(source.date, lang),
-            source.article_title,
+            source.article_title + (f" › {source.heading}" if source.heading else ""),
         ]
     )
 

@@ -26,7 +26,7 @@ from corpus.db import transaction
 from corpus.decoding import DecodeError
 from corpus.extract import SUPPORTED_SUFFIXES, extract_text
 from corpus.models import Article, Issue, Passage
-from corpus.passages import split_passages
+from corpus.passages import split_sections
 
 SHANGHAI_DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -59,7 +59,8 @@ class PreparedArticle:
     byline: str
     captions: tuple[str, ...]
     body: str
-    passages: tuple[str, ...]
+    # (subhead or "", passage text) in reading order.
+    passages: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,11 @@ def prepare_issue(text: str, meta: IssueMeta) -> PreparedIssue:
     parsed = parse_issue(text)
     articles: list[PreparedArticle] = []
     for draft in parsed.articles:
-        passages = tuple(split_passages(list(draft.paragraphs)))
+        passages = tuple(
+            (heading, text)
+            for heading, texts in split_sections(list(draft.paragraphs))
+            for text in texts
+        )
         if not passages:
             continue
         articles.append(
@@ -237,8 +242,10 @@ def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> No
         session.add(article)
         session.flush()
         session.add_all(
-            Passage(article_id=article.id, issue_id=issue.id, position=i, text=text)
-            for i, text in enumerate(art.passages)
+            Passage(
+                article_id=article.id, issue_id=issue.id, position=i, heading=heading, text=text
+            )
+            for i, (heading, text) in enumerate(art.passages)
         )
 
 

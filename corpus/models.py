@@ -94,6 +94,8 @@ class Passage(Base):
     # Denormalised so rebuilding the index and deleting an issue need no join.
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
+    # The subhead of the part of a long feature this passage belongs to ("" if none).
+    heading: Mapped[str] = mapped_column(String(300), default="")
     text: Mapped[str] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="passages")

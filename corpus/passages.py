@@ -85,3 +85,42 @@ def split_passages(
             head.text + sep + tail.text, head.size + tail.size, head.opens_paragraph
         )
     return [passage.text for passage in done]
+
+
+_SUBHEAD_MAX = 30
+_SENTENCE_FINAL = tuple("。！？；：…!?;:")
+_CLOSERS = "”」』）)\"'"
+
+
+def is_subhead(paragraph: str) -> bool:
+    """A short paragraph with no sentence-final punctuation: an inner subhead of a feature."""
+    text = paragraph.strip()
+    # 网格助力“悬空老人”圆“加梯梦” ends in a quote but is a heading; “…太划算啦！” is not.
+    return 0 < len(text) <= _SUBHEAD_MAX and not text.rstrip(_CLOSERS).endswith(_SENTENCE_FINAL)
+
+
+def split_sections(
+    paragraphs: Sequence[str], *, min_chars: int = 60, max_chars: int = 300
+) -> list[tuple[str, list[str]]]:
+    """Passages grouped under the subhead they follow: ``[(subhead or "", passages)]``.
+
+    A long feature's subheads (e.g. 网格助力“悬空老人”圆“加梯梦”) say what each part is
+    about; they become the passages' heading instead of being glued into their text.
+    """
+    sections: list[tuple[str, list[str]]] = []
+    heading = ""
+    body: list[str] = []
+
+    def flush() -> None:
+        passages = split_passages(body, min_chars=min_chars, max_chars=max_chars)
+        if passages:
+            sections.append((heading, passages))
+
+    for paragraph in paragraphs:
+        if is_subhead(paragraph):
+            flush()
+            heading, body = paragraph.strip(), []
+        else:
+            body.append(paragraph)
+    flush()
+    return sections

@@ -38,6 +38,7 @@ class PassageRecord:
     passage_id: int
     text: str
     position: int
+    heading: str
     article_id: int
     article_title: str
     issue_id: int
@@ -139,6 +140,7 @@ _PASSAGE_COLUMNS = (
     Passage.id,
     Passage.text,
     Passage.position,
+    Passage.heading,
     Article.id,
     Article.title,
     Issue.id,

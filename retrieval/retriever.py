@@ -12,12 +12,13 @@ the index either before or after the addition.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scoring import BM25Index, IdfMode, QueryTerms
+from .scoring import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
 from .snippets import Snippet, best_snippet
 from .tokenization import Tokenizer, WordMode
 
@@ -43,6 +44,13 @@ class Retriever:
     def __init__(self, index: BM25Index, tokenizer: Tokenizer) -> None:
         self.index = index
         self.tokenizer = tokenizer
+        # Single characters help scoring but make noisy highlights: snippets and spans
+        # are chosen with the same tokenizer minus unigrams.
+        self.highlighter = (
+            dataclasses.replace(tokenizer, char_unigrams=False)
+            if tokenizer.char_unigrams
+            else tokenizer
+        )
         # Serialises additions so passage numbering follows call order; the
         # index itself publishes each addition atomically to readers.
         self._add_lock = threading.Lock()
@@ -53,8 +61,8 @@ class Retriever:
         texts: Iterable[str],
         *,
         tokenizer: Tokenizer | None = None,
-        k1: float = 1.5,
-        b: float = 0.75,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
         idf: IdfMode = "lucene",
         epsilon: float = 0.25,
         words: WordMode | None = None,
@@ -100,8 +108,8 @@ class Retriever:
         token_lists: Iterable[Sequence[str]],
         *,
         tokenizer: Tokenizer | None = None,
-        k1: float = 1.5,
-        b: float = 0.75,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
         idf: IdfMode = "lucene",
         epsilon: float = 0.25,
     ) -> Retriever:
@@ -153,11 +161,11 @@ class Retriever:
     def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:
         """:func:`~retrieval.snippets.best_snippet` weighting terms by this index's idf."""
         terms = (
-            self.tokenizer.tokenize(query)
+            self.highlighter.tokenize(query)
             if isinstance(query, str)
-            else [self.tokenizer.normalize(t) for t in query]
+            else [self.highlighter.normalize(t) for t in query]
         )
         weights: Mapping[str, float] = {
             term: self.index.idf(term) or float(len(term)) for term in terms
         }
-        return best_snippet(text, terms, self.tokenizer, max_chars, weights=weights)
+        return best_snippet(text, terms, self.highlighter, max_chars, weights=weights)

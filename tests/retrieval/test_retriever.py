@@ -101,8 +101,12 @@ def test_from_tokens_and_weighted_terms() -> None:
 
 
 def test_options_reach_the_tokenizer() -> None:
-    retriever = Retriever.from_texts(PASSAGES, words="precise", char_bigrams=False, idf="okapi")
-    assert retriever.tokenizer == Tokenizer(words="precise", char_bigrams=False)
+    retriever = Retriever.from_texts(
+        PASSAGES, words="precise", char_bigrams=False, char_unigrams=False, idf="okapi"
+    )
+    assert retriever.tokenizer == Tokenizer(
+        words="precise", char_bigrams=False, char_unigrams=False
+    )
     assert retriever.index.idf_mode == "okapi"
     # Without bigrams, part of a name no longer matches the whole word.
     assert retriever.search("同乐") == []

@@ -1,0 +1,1 @@
+"""Offline benchmarks for Linli's retrieval (not part of the installed package)."""
