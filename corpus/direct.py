@@ -45,7 +45,11 @@ def question_kind(question: str) -> Kind | None:
 
 
 _CN_DIGITS = "〇零一二两三四五六七八九十"
-_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}百千万]+)"
+# A lone 一 is nearly always an article ("一支队伍", "一个起点"), not a count anyone asks for.
+_NUM = (
+    rf"(?:\d+(?:\.\d+)?|[二两三四五六七八九十][{_CN_DIGITS}百千万]*"
+    rf"|一[十百千万][{_CN_DIGITS}百千万]*)"
+)
 _DATE_RE = re.compile(
     r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})[日号])?"
     r"(?P<part>上午|下午|晚上|中午|早上)?(?:(?P<clock>\d{1,2}[时点](?:\d{1,2}分|半)?))?"
@@ -55,7 +59,7 @@ _DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
 _NUMBER_RE = re.compile(
     rf"(?:近|约|共|达|超过|将近)?{_NUM}(?:余|多)?"
     r"(?:万|千|百)?(?:名|人次|人|个|位|家|张|份|元|次|车|户|幢|栋|号楼|项|岁|辆|场|所|件|条|块|"
-    r"平方米|米|公里|小时|分钟|天|周|年|个月|批|支|组|期)"
+    r"平方米|米|公里|小时|分钟|天|周(?!年)|个月|批|支|组|期)"
 )
 _PLACE_RE = re.compile(
     r"(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
@@ -191,8 +195,66 @@ def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str 
     return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
 
 
+_UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期"
+_ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{_UNITS}])")
+_WHICH_RE = re.compile(r"哪(?:一)?[个家所位座条间]?(?P<noun>[\u4e00-\u9fff]{1,8})")
+_NOT_NAMES = frozenset(
+    [
+        "强调",
+        "表示",
+        "主持",
+        "介绍",
+        "提出",
+        "指出",
+        "带领",
+        "陪同",
+        "出席",
+        "邀请",
+        "牵头",
+        "认为",
+        "希望",
+        "要求",
+        "参加",
+        "交流",
+        "肯定",
+        "代表",
+        "结合",
+        "进行",
+        "发言",
+        "讲话",
+        "同志",
+        "一行",
+        "等人",
+        "们的",
+    ]
+)
+
+
+def asked_unit(question: str) -> str | None:
+    """The measure word a number question asks with: 几位 → 位, 多少钱 → 元."""
+    if "多少钱" in question or "几块钱" in question:
+        return "元"
+    match = _ASKED_UNIT_RE.search(question)
+    return match.group("unit") if match else None
+
+
+def which_noun(question: str) -> str | None:
+    """The head noun of a "which X" question: 哪家影院 → 影院, 哪个党群服务站 → 党群服务站."""
+    match = _WHICH_RE.search(question)
+    if not match:
+        return None
+    noun = re.split(r"[的了是在呢吗啊？?，,。\s]", match.group("noun"))[0]
+    return noun if len(noun) >= 2 else None
+
+
 def find_answer(
-    kind: Kind, text: str, *, issue_date: str, anchors: Sequence[int] = ()
+    kind: Kind,
+    text: str,
+    *,
+    issue_date: str,
+    anchors: Sequence[int] = (),
+    unit: str | None = None,
+    noun: str | None = None,
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -202,7 +264,17 @@ def find_answer(
         issue_date: the issue's date, to resolve years ("YYYY-MM[-DD]").
         anchors: offsets of the matched query terms in ``text``; the expression nearest
             to them wins when there are several.
+        unit: the measure word asked with (几位 → 位); numbers in it are preferred.
+        noun: the head noun of a "which X" question; a name ending in it is preferred.
     """
+    if noun and kind in ("where", "who"):
+        named = [
+            (m.start(), m.group(0))
+            for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
+            if m.group(0) != noun and not m.group(0).startswith(("各", "该", "这", "那", "此"))
+        ]
+        if named:
+            return DirectAnswer(kind, _nearest(named, anchors))
     if kind == "when":
         # Several dates in one sentence usually answer together ("11月22日和11月30日").
         dates = tuple(find_dates(text, issue_date)[:3])
@@ -211,9 +283,14 @@ def find_answer(
         return DirectAnswer(kind, "、".join(d.zh() for d in dates), dates)
     if kind == "number":
         matches = [(m.start(), m.group(0)) for m in _NUMBER_RE.finditer(text)]
-        return DirectAnswer(kind, _nearest(matches, anchors))
+        in_unit = [m for m in matches if unit and m[1].endswith(unit)]
+        return DirectAnswer(kind, _nearest(in_unit or matches, anchors))
     if kind == "who":
-        matches = [(m.start("name"), m.group(0)) for m in _TITLE_NAME_RE.finditer(text)]
+        matches = [
+            (m.start("name"), m.group(0))
+            for m in _TITLE_NAME_RE.finditer(text)
+            if m.group("name") not in _NOT_NAMES
+        ]
         return DirectAnswer(kind, _nearest(matches, anchors))
     matches = [(m.start("place"), m.group("place")) for m in _PLACE_RE.finditer(text)]
     return DirectAnswer(kind, _nearest(matches, anchors))

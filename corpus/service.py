@@ -19,10 +19,10 @@ from typing import Any
 
 from corpus import queries, querylog
 from corpus.compose import Answer, Lang, Quote, Source
-from corpus.direct import DirectAnswer, find_answer, question_kind
+from corpus.direct import DirectAnswer, asked_unit, find_answer, question_kind, which_noun
 from corpus.queries import IssueInfo, PassageRecord
 from corpus.store import Store
-from retrieval import Hit, Retriever, Tokenizer
+from retrieval import Hit, Retriever, Snippet, Tokenizer, normalize
 from retrieval.sentences import split_sentences
 from retrieval.snippets import match_spans
 
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_QUOTES = 12
+SNIPPET_CANDIDATES = 1
+SNIPPET_CHARS = 150
+DIRECT_PASSAGES = 4
 CANDIDATES = 40
 # Share of the question's idf mass the best passage must match to count as relevant;
 # below it Linli says it found nothing rather than quote something unrelated.
@@ -162,7 +165,12 @@ class LinliService:
         """
         index = state.retriever.index
         unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
-        texts = [quote.source.article_title, quote.source.heading, quote.passage] + [
+        texts = [
+            quote.source.street,
+            quote.source.article_title,
+            quote.source.heading,
+            quote.passage,
+        ] + [
             state.records[state.positions[pid]].text
             for pid in quote.merged_passage_ids
             if pid in state.positions
@@ -240,10 +248,21 @@ class LinliService:
                     continue
                 group = groups[key] = []
             group.append((record, float(hit.score)))
+        terms = set(state.retriever.highlighter.tokenize(query))
         quotes = []
         for group in groups.values():
-            record, score = group[0]
-            snippet = state.retriever.snippet(record.text, query)
+            score = group[0][1]
+            # The group's best passage by BM25 need not hold the best sentence: quote the
+            # passage whose snippet covers the most (idf-weighted) question words.
+            best: tuple[float, PassageRecord, Snippet] | None = None
+            for record, _ in group[:SNIPPET_CANDIDATES]:
+                snippet = state.retriever.snippet(record.text, query, max_chars=SNIPPET_CHARS)
+                found = set(state.retriever.highlighter.tokenize(snippet.text)) & terms
+                value = sum(state.retriever.index.idf(t) for t in found)
+                if best is None or value > best[0] + 1e-9:
+                    best = (value, record, snippet)
+            assert best is not None
+            _, record, snippet = best
             quotes.append(
                 Quote(
                     score=score,
@@ -252,7 +271,9 @@ class LinliService:
                     snippet=snippet.text,
                     spans=tuple(snippet.spans),
                     source=_source(record),
-                    merged_passage_ids=tuple(r.passage_id for r, _ in group[1:]),
+                    merged_passage_ids=tuple(
+                        r.passage_id for r, _ in group if r.passage_id != record.passage_id
+                    ),
                 )
             )
         return quotes
@@ -260,46 +281,70 @@ class LinliService:
     def _direct(self, state: IndexState, query: str, quotes: list[Quote]) -> DirectAnswer | None:
         """The asked-for date/number/person/place, from the best article's matching passages.
 
-        When the expression sits in another matching passage of the same article than the
-        one quoted (e.g. the date in the sentence before), that passage is quoted instead,
-        so the resident sees the answer in the newspaper's words.
+        Every sentence of the first quote's passages that holds an expression of the
+        asked-for kind is a candidate; the one sharing the most (idf-weighted) words
+        with the question wins. If it is not already in the quote, it becomes the
+        quote, so the resident sees the answer in the newspaper's own words.
         """
-        kind = question_kind(query)
+        question = normalize(query)
+        kind = question_kind(question)
+        noun = which_noun(question)
+        if noun:
+            # 哪家影院看 → 影院: the regex cannot tell where the noun ends; jieba can.
+            words = self._words.tokenize(noun)
+            noun = words[0] if words and len(words[0]) >= 2 else None
+        if kind is None and noun is not None:
+            kind = "where"  # "哪家影院", "哪个党群服务站": a named place or body
         if kind is None:
             return None
+        unit = asked_unit(question) if kind == "number" else None
         best = quotes[0]
-        date = best.source.date
-        found = find_answer(kind, best.snippet, issue_date=date, anchors=[a for a, _ in best.spans])
-        if found.value is not None:
-            return found
-        first = state.records[state.positions[best.passage_id]]
-        candidates = [first] + [
+        highlighter = state.retriever.highlighter
+        terms = set(highlighter.tokenize(query))
+        records = [state.records[state.positions[best.passage_id]]] + [
             state.records[state.positions[pid]]
-            for pid in best.merged_passage_ids
+            for pid in best.merged_passage_ids[:DIRECT_PASSAGES]
             if pid in state.positions
         ]
-        for record in candidates:
+        chosen: tuple[tuple[bool, bool, float], int, PassageRecord, str, DirectAnswer] | None = None
+        for rank, record in enumerate(records):
             for sentence in split_sentences(record.text):
-                spans = match_spans(sentence, query, state.retriever.highlighter)
+                spans = match_spans(sentence, query, highlighter)
                 if not spans:
                     continue
-                found = find_answer(kind, sentence, issue_date=date, anchors=[a for a, _ in spans])
+                found = find_answer(
+                    kind,
+                    sentence,
+                    issue_date=best.source.date,
+                    anchors=[a for a, _ in spans],
+                    unit=unit,
+                    noun=noun,
+                )
                 if found.value is None:
                     continue
-                snippet = _clip_sentence(sentence, found.value)
-                quotes[0] = replace(
-                    best,
-                    passage_id=record.passage_id,
-                    passage=record.text,
-                    snippet=snippet,
-                    spans=tuple(match_spans(snippet, query, state.retriever.highlighter)),
-                    merged_passage_ids=tuple(
-                        p
-                        for p in (best.passage_id, *best.merged_passage_ids)
-                        if p != record.passage_id
-                    ),
-                )
-                return found
+                shared = set(highlighter.tokenize(sentence)) & terms
+                value = sum(state.retriever.index.idf(t) for t in shared)
+                # The asked-for measure word (几位 → 14位) beats word overlap; then the
+                # passage that ranked first; then overlap with the question.
+                key = (bool(unit and found.value.endswith(unit)), rank == 0, value)
+                if chosen is None or key > chosen[0]:
+                    chosen = (key, rank, record, sentence, found)
+        if chosen is None:
+            return DirectAnswer(kind, None)
+        _, _, record, sentence, found = chosen
+        if record.passage_id == best.passage_id and sentence in best.snippet:
+            return found
+        snippet = _clip_sentence(sentence, found.value or "")
+        quotes[0] = replace(
+            best,
+            passage_id=record.passage_id,
+            passage=record.text,
+            snippet=snippet,
+            spans=tuple(match_spans(snippet, query, highlighter)),
+            merged_passage_ids=tuple(
+                p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
+            ),
+        )
         return found
 
     # --- the query log ----------------------------------------------------------------
@@ -359,12 +404,15 @@ class LinliService:
 
 
 def indexed_text(record: PassageRecord) -> str:
-    """What the index sees of a passage: its article's headline, then the passage.
+    """What the index sees of a passage: street, headline, subhead, then the passage.
 
     Headlines carry the words residents ask with (锦江区参访团, 加梯梦) that the body
-    may not repeat; quotes and snippets still come from the passage text alone.
+    may not repeat, and residents name their street (凉城, 花木) where the paper names
+    the compound; quotes and snippets still come from the passage text alone.
     """
-    return "\n".join(filter(None, [record.article_title, record.heading, record.text]))
+    return "\n".join(
+        filter(None, [record.street, record.article_title, record.heading, record.text])
+    )
 
 
 def _source(record: PassageRecord) -> Source:

@@ -194,12 +194,15 @@ def best_snippet(
         covered = {m.term for m in matches if window.start <= m.start and m.end <= window.end}
         return sum(weight(term) for term in covered)
 
-    def rank(window: _Window) -> tuple[float, int, int, int]:
+    def rank(window: _Window) -> tuple[float, int, int, int, int]:
         cuts = window.cut_left + window.cut_right
         length = window.end - window.start
-        # Whole sentences: the tightest quote. Pieces of a long sentence: as much
-        # of it as fits, or the quote may shrink to two list items.
-        return (value(window), -cuts, length if cuts else -length, -window.start)
+        inside = [m.start for m in matches if window.start <= m.start and m.end <= window.end]
+        lead = (min(inside) - window.start) if inside else length
+        # Start where the match starts (no unrelated lead-in), then take as much as
+        # fits: the sentences after a matching one often hold the answer (the place
+        # after "开展红色之旅。", the number after the activity's name).
+        return (value(window), -cuts, -lead, length, -window.start)
 
     if matches:
         best = max(windows, key=rank)

@@ -1,0 +1,49 @@
+"""Answer quality on the gold question set: the floors the answers issue promises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corpus.evaluation import GroupScore, evaluate, format_table, load_gold, normalise
+from corpus.service import LinliService
+from corpus.store import Store
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, GroupScore]]:
+    path = tmp_path_factory.mktemp("gold") / "gold.sqlite3"
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        result, _ = evaluate(LinliService(store), load_gold())
+        yield result
+    finally:
+        store.close()
+
+
+def test_gold_set_is_well_formed() -> None:
+    questions = load_gold()
+    assert len({q.id for q in questions}) == len(questions)
+    groups = {g: sum(q.group == g for q in questions) for g in {q.group for q in questions}}
+    assert groups["plain"] >= 40
+    assert all(groups[g] >= 10 for g in ("traditional", "english", "colloquial"))
+    assert all(q.answers and q.issue for q in questions if q.group != "none")
+
+
+def test_plain_questions_meet_the_floors(scores: dict[str, GroupScore]) -> None:
+    plain = scores["plain"].as_dict()
+    assert plain["hit@3"] >= 0.90, format_table(scores)
+    assert plain["answer_shown"] >= 0.80, format_table(scores)
+
+
+def test_questions_never_covered_say_so(scores: dict[str, GroupScore]) -> None:
+    assert scores["none"].as_dict()["said_not_found"] >= 0.75, format_table(scores)
+
+
+def test_traditional_questions_match_the_simplified_corpus(scores: dict[str, GroupScore]) -> None:
+    assert scores["traditional"].as_dict()["hit@3"] >= 0.85, format_table(scores)
+
+
+def test_normalise_matches_the_gold_rule() -> None:
+    assert normalise("9.9 元, 好(吗)?") == "9.9元，好（吗）？"
