@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import json
 import logging
 import sys
@@ -283,8 +284,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        level = getattr(logging, settings.log_level, logging.INFO)
+        if args.command not in ("serve", "run") and "LOG_LEVEL" not in os.environ:
+            level = max(level, logging.WARNING)  # one-shot commands print only what matters
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         logging.basicConfig(
-            level=getattr(logging, settings.log_level, logging.INFO),
+            level=level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )

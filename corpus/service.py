@@ -33,6 +33,8 @@ MAX_QUOTES = 12
 SNIPPET_CANDIDATES = 1
 SNIPPET_CHARS = 150
 DIRECT_PASSAGES = 4
+STATUS_RE = re.compile(r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果")
+STATE_WORDS_RE = re.compile(r"目前|现在|已经|已有|已将|截至|至今|正在|完成|落成|竣工|圆满结束|通过")
 CANDIDATES = 40
 # Share of the question's idf mass the best passage must match to count as relevant;
 # below it Linli says it found nothing rather than quote something unrelated.
@@ -216,7 +218,10 @@ class LinliService:
             )
         hits = state.retriever.search(query, k=CANDIDATES)
         quotes = self._quotes(state, query, hits)
-        if not quotes or self._coverage(state, query, quotes[0]) < MIN_COVERAGE:
+        # Every quote must answer enough of the question on its own: never pad the reply
+        # with passages that merely share a word.
+        quotes = [q for q in quotes if self._coverage(state, query, q) >= MIN_COVERAGE]
+        if not quotes:
             return Answer(
                 query=query,
                 lang=lang,
@@ -287,6 +292,9 @@ class LinliService:
         quote, so the resident sees the answer in the newspaper's own words.
         """
         question = normalize(query)
+        if STATUS_RE.search(question):
+            self._quote_status(state, query, quotes)
+            return None
         kind = question_kind(question)
         noun = which_noun(question)
         if noun:
@@ -346,6 +354,44 @@ class LinliService:
             ),
         )
         return found
+
+    def _quote_status(self, state: IndexState, query: str, quotes: list[Quote]) -> None:
+        """For "how is X going" questions, quote the sentence that tells the current state.
+
+        Reports end with where things stand (目前…已…); that sentence, if it shares words
+        with the question, is a better quote than the article's opening.
+        """
+        best = quotes[0]
+        highlighter = state.retriever.highlighter
+        terms = set(highlighter.tokenize(query))
+        records = [state.records[state.positions[best.passage_id]]] + [
+            state.records[state.positions[pid]]
+            for pid in best.merged_passage_ids[:DIRECT_PASSAGES]
+            if pid in state.positions
+        ]
+        chosen: tuple[float, PassageRecord, str] | None = None
+        for record in records:
+            for sentence in split_sentences(record.text):
+                if not STATE_WORDS_RE.search(sentence):
+                    continue
+                shared = set(highlighter.tokenize(sentence)) & terms
+                value = sum(state.retriever.index.idf(t) for t in shared)
+                if value > 0 and (chosen is None or value > chosen[0]):
+                    chosen = (value, record, sentence)
+        if chosen is None or chosen[2] in best.snippet:
+            return
+        _, record, sentence = chosen
+        snippet = _clip_sentence(sentence, "")
+        quotes[0] = replace(
+            best,
+            passage_id=record.passage_id,
+            passage=record.text,
+            snippet=snippet,
+            spans=tuple(match_spans(snippet, query, highlighter)),
+            merged_passage_ids=tuple(
+                p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
+            ),
+        )
 
     # --- the query log ----------------------------------------------------------------
 
