@@ -91,12 +91,19 @@ async def post_init(application: Application) -> None:
 
 
 def register_handlers(application: Application) -> None:
+    """All handlers, in the order PTB tries them (the first match in a group wins).
+
+    Role-specific handlers (staff, admins) come before the residents' catch-alls, so a
+    staff member's document or command never falls through to "I only read text".
+    """
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help_command))
     application.add_handler(CommandHandler("latest", handlers.latest))
     application.add_handler(CommandHandler("privacy", handlers.privacy))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
-    application.add_handler(CallbackQueryHandler(handlers.callback))
+    application.add_handler(CallbackQueryHandler(handlers.callback, pattern=r"^[xpaf]:"))
+    # Catch-alls for residents: questions, unknown commands, other message kinds, and
+    # buttons nobody above recognised (e.g. from before a restart).
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
     application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
@@ -104,6 +111,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, handlers.non_text)
     )
+    application.add_handler(CallbackQueryHandler(handlers.expired_callback))
     application.add_error_handler(handlers.on_error)
 
 

@@ -299,6 +299,12 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _feedback(query, context, conversation, number)
 
 
+async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button whose data nobody recognises: politely ask to ask again."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(t(lang_of(update), "expired"), show_alert=True)
+
+
 async def _example(
     query: CallbackQuery, update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str
 ) -> None:
