@@ -60,6 +60,9 @@ def run_chat(
 ) -> int:
     """Read questions until EOF; print each answer as a resident would see it."""
     _history()
+    if inp is None and not sys.stdin.isatty():
+        # Piped input: read it directly so prompts go to ``out`` with the answers.
+        inp = sys.stdin
     print("邻里 Linli — 社区报问答。输入 /help 查看用法，Ctrl-D 退出。", file=out)
     service.refresh()
     last: Answer | None = None

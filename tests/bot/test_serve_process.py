@@ -1,0 +1,140 @@
+"""`linli serve` as a real process against the fake Bot API: polling, webhook, quiet logs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.bot.fake_bot_api import FakeBotAPI
+
+QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_serve(fake: FakeBotAPI, tmp_path: Path, **env: str) -> subprocess.Popen[str]:
+    environ = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_API_FILE_URL": fake.base_file_url,
+        "LINLI_DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "DEBUG",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    _, err = process.communicate()
+    return err
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as api:
+        yield api
+
+
+def test_polling_bot_answers_and_never_logs_its_token(fake: FakeBotAPI, tmp_path: Path) -> None:
+    process = start_serve(fake, tmp_path)
+    try:
+        fake.wait_for_sync("getUpdates", timeout=60)
+        fake.push_message(QUESTION)
+        [reply] = fake.wait_for_sync("sendMessage", timeout=30)
+        assert "11月22日" in reply.params["text"]
+        allowed = fake.calls("getUpdates")[-1].params.get("allowed_updates")
+        assert allowed and {"message", "callback_query"} <= set(allowed)
+    finally:
+        err = stop(process)
+    assert process.returncode == 0, err
+    assert fake.token not in err
+    assert "index built" in err  # the log is there, just without the token
+
+
+def test_webhook_mode_checks_the_secret_on_every_request(fake: FakeBotAPI, tmp_path: Path) -> None:
+    port = free_port()
+    process = start_serve(
+        fake,
+        tmp_path,
+        WEBHOOK_URL=f"https://linli.example.org/telegram-{port}",
+        WEBHOOK_SECRET="s3cret-token_value",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    try:
+        [hook] = fake.wait_for_sync("setWebhook", timeout=60)
+        assert hook.params["secret_token"] == "s3cret-token_value"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": 1001, "type": "private"},
+                "from": {"id": 1001, "is_bot": False, "first_name": "小明"},
+                "text": QUESTION,
+            },
+        }
+        url = f"http://127.0.0.1:{port}/telegram-{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                refused = httpx.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                )
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert refused.status_code == 403
+        assert httpx.post(url, json=update).status_code == 403
+        accepted = httpx.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token_value"}
+        )
+        assert accepted.status_code == 200
+        [reply] = fake.wait_for_sync("sendMessage", timeout=30)
+        assert "11月22日" in reply.params["text"]
+    finally:
+        err = stop(process)
+    assert fake.token not in err
+
+
+def test_webhook_without_secret_is_refused(fake: FakeBotAPI, tmp_path: Path) -> None:
+    process = start_serve(fake, tmp_path, WEBHOOK_URL="https://linli.example.org/hook")
+    err = stop_after_exit(process)
+    assert process.returncode == 2 and "WEBHOOK_SECRET" in err
+
+
+def stop_after_exit(process: subprocess.Popen[str]) -> str:
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    return process.communicate()[1]
