@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -285,7 +285,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         settings = Settings.from_env()
         level = getattr(logging, settings.log_level, logging.INFO)
-        if args.command not in ("serve", "run") and "LOG_LEVEL" not in os.environ:
+        serving = args.command == "serve" or (args.command == "run" and settings.has_token)
+        if not serving and "LOG_LEVEL" not in os.environ:
             level = max(level, logging.WARNING)  # one-shot commands print only what matters
         logging.getLogger("jieba").setLevel(logging.WARNING)
         logging.basicConfig(

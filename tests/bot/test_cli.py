@@ -62,7 +62,7 @@ def test_ask_prints_the_answer_a_resident_sees() -> None:
 
 
 def test_ask_json_has_the_documented_shape() -> None:
-    code, raw = run("ask", "--json", QUESTION)
+    _code, raw = run("ask", "--json", QUESTION)
     answer = json.loads(raw)
     assert set(answer) == {"query", "answer_text", "direct_answer", "results", "took_ms"}
     assert "11月22日" in answer["direct_answer"]
@@ -82,7 +82,7 @@ def test_ask_json_has_the_documented_shape() -> None:
 
 def test_ask_json_reads_one_question_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = f"{QUESTION}\n看电影的优惠票多少钱\n\n游泳池几点开门\n"
-    code, raw = run("ask", "--json", stdin=lines, monkeypatch=monkeypatch)
+    _code, raw = run("ask", "--json", stdin=lines, monkeypatch=monkeypatch)
     answers = [json.loads(line) for line in raw.splitlines()]
     assert len(answers) == 4
     assert answers[1]["direct_answer"] == "9.9元"
