@@ -16,10 +16,35 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset: values are stored as UTC and read back with UTC attached, so
+    comparisons and arithmetic never mix naive and aware datetimes. The DDL is that of
+    ``DateTime(timezone=True)``, so existing tables need no migration.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give timestamps with a timezone (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -118,9 +143,7 @@ class QueryLogEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Public reference used by feedback buttons; assigned before the reply is sent.
     ref: Mapped[str] = mapped_column(String(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, index=True
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(16))  # private, group, cli
     user_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     lang: Mapped[str] = mapped_column(String(8), default="zh")
@@ -131,4 +154,4 @@ class QueryLogEntry(Base):
     results: Mapped[str] = mapped_column(Text, default="[]")
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 / -1
-    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,286 @@
+"""Admins' handlers: the query log in Telegram (/stats, /unanswered, /top, /export).
+
+Thin like the residents' handlers: check the role, read the arguments, call one
+``corpus.logstats`` query in a worker thread, render, reply. Charts and CSV files are
+built off the event loop too. The log's daily purge is scheduled here as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.handlers import lang_of, send_html, service_of
+from bot.render import to_messages, to_plain_messages
+from bot.texts import t
+from corpus import charts, logstats
+from corpus.compose import Lang, Line, Piece
+from corpus.logstats import Period, PeriodError
+from corpus.querylog import purge_older_than
+from corpus.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PURGE_INTERVAL = timedelta(days=1)
+# Soon after start, so a bot that was down for days catches up, then once a day.
+PURGE_FIRST = timedelta(minutes=1)
+PURGE_JOB = "purge-query-log"
+EXAMPLE_CHARS = 60  # one long question must not push the others out of the message
+
+T = TypeVar("T")
+
+
+def _read(factory: sessionmaker[Session], query: Callable[..., T], **kwargs: Any) -> T:
+    """Run one read-only query in its own session (called in a worker thread)."""
+    with factory() as session:
+        return query(session, **kwargs)
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    settings: Settings = context.bot_data["settings"]
+    return user is not None and user.id in settings.admin_ids
+
+
+async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    """Admins in a private chat may go on; everyone else gets a polite answer."""
+    message = update.effective_message
+    if message is None:
+        return False
+    lang = lang_of(update)
+    if not is_admin(update, context):
+        user = update.effective_user
+        # The numeric id only, and only in the server log: nothing is stored about them.
+        log.warning("refused /%s to non-admin user %s", command, user.id if user else "unknown")
+        await message.reply_text(t(lang, "admin_only"))
+        return False
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        # Residents' questions are not for the eyes of a whole group chat.
+        await message.reply_text(t(lang, "admin_private_only"))
+        return False
+    return True
+
+
+def _days_text(days: int, lang: Lang) -> str:
+    return t(lang, "period_one_day") if days == 1 else t(lang, "period_days", n=days)
+
+
+def period_text(period: Period, lang: Lang) -> str:
+    """How a period reads to the admin: "last 7 days", "since 2024-05-01", …"""
+    if period.until is not None:
+        first = (
+            _days_text(period.days, lang)
+            if period.days
+            else (period.since.isoformat() if period.since else t(lang, "period_all"))
+        )
+        return t(lang, "period_range", first=first, last=period.until.isoformat())
+    if period.days is not None:
+        return _days_text(period.days, lang)
+    if period.since is not None:
+        return t(lang, "period_since", day=period.since.isoformat())
+    return t(lang, "period_all")
+
+
+async def _reply_lines(update: Update, lines: list[Line]) -> None:
+    message = update.effective_message
+    if message is not None:
+        await send_html(message, to_messages(lines), to_plain_messages(lines), quote=False)
+
+
+async def _bad_input(update: Update, value: str, usage: str) -> None:
+    lang = lang_of(update)
+    await _reply_lines(
+        update, [(Piece(t(lang, "admin_bad_input", value=value, usage=t(lang, usage))),)]
+    )
+
+
+async def _period_arg(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, default: str, usage: str
+) -> Period | None:
+    """The period the command was given (or the default); None after explaining a bad one."""
+    args = context.args or []
+    if len(args) > 1:
+        await _bad_input(update, " ".join(args), usage)
+        return None
+    try:
+        return logstats.parse_period(args[0] if args else None, default=default)
+    except PeriodError:
+        await _bad_input(update, args[0] if args else default, usage)
+        return None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.0f}" if value is not None else "–"
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats [7d|30d|all|YYYY-MM-DD]: the figures, then the per-day chart."""
+    if not await _allowed(update, context, "stats"):
+        return
+    period = await _period_arg(update, context, "7d", "usage_stats")
+    if period is None:
+        return
+    lang = lang_of(update)
+    factory = service_of(context).store.factory
+    stats = await asyncio.to_thread(_read, factory, logstats.log_stats, period=period)
+    label = period_text(period, lang)
+    if not stats.questions:
+        await _reply_lines(update, [(Piece(t(lang, "stats_empty", period=label)),)])
+        return
+    hours = "、" if lang == "zh" else ", "
+    body = t(
+        lang,
+        "stats_body",
+        questions=stats.questions,
+        users=stats.users,
+        found=stats.found,
+        rate=f"{stats.found_rate or 0:.1%}",
+        not_found=stats.not_found,
+        median=_ms(stats.latency_median_ms),
+        p95=_ms(stats.latency_p95_ms),
+        up=stats.thumbs_up,
+        down=stats.thumbs_down,
+        hours=hours.join(t(lang, "stats_hour", hour=h, count=c) for h, c in stats.busiest_hours()),
+    )
+    lines: list[Line] = [(Piece(t(lang, "stats_head", period=label), bold=True),)]
+    lines += [(Piece(line),) for line in body.split("\n")]
+    await _reply_lines(update, lines)
+    png = await asyncio.to_thread(charts.questions_per_day_png, stats.days)
+    message = update.effective_message
+    if message is not None:
+        await message.reply_photo(png, caption=t(lang, "stats_chart"), parse_mode=None)
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [period]: recent questions that found nothing, similar ones grouped."""
+    if not await _allowed(update, context, "unanswered"):
+        return
+    period = await _period_arg(update, context, "30d", "usage_unanswered")
+    if period is None:
+        return
+    lang = lang_of(update)
+    factory = service_of(context).store.factory
+    groups = await asyncio.to_thread(_read, factory, logstats.unanswered_groups, period=period)
+    label = period_text(period, lang)
+    if not groups:
+        await _reply_lines(update, [(Piece(t(lang, "unanswered_empty", period=label)),)])
+        return
+    lines: list[Line] = [(Piece(t(lang, "unanswered_head", period=label), bold=True),)]
+    for n, group in enumerate(groups, start=1):
+        examples = " / ".join(_clip(e) for e in group.examples)
+        lines.append(
+            (Piece(t(lang, "unanswered_line", n=n, count=group.count, examples=examples)),)
+        )
+    await _reply_lines(update, lines)
+
+
+async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/top [period]: the most-asked questions."""
+    if not await _allowed(update, context, "top"):
+        return
+    period = await _period_arg(update, context, "30d", "usage_top")
+    if period is None:
+        return
+    lang = lang_of(update)
+    factory = service_of(context).store.factory
+    top = await asyncio.to_thread(_read, factory, logstats.top_questions, period=period)
+    label = period_text(period, lang)
+    if not top:
+        await _reply_lines(update, [(Piece(t(lang, "top_empty", period=label)),)])
+        return
+    lines: list[Line] = [(Piece(t(lang, "top_head", period=label), bold=True),)]
+    for n, item in enumerate(top, start=1):
+        text = t(lang, "top_line", n=n, count=item.count, question=_clip(item.question))
+        if not item.found:
+            text += t(lang, "top_not_found")
+        lines.append((Piece(text),))
+    await _reply_lines(update, lines)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export [from] [to]: the log as a CSV document (UTF-8 with BOM, pseudonyms only)."""
+    if not await _allowed(update, context, "export"):
+        return
+    args = context.args or []
+    if len(args) > 2:
+        await _bad_input(update, " ".join(args), "usage_export")
+        return
+    try:
+        period = logstats.parse_range(*(args + [None] * (2 - len(args))))
+    except PeriodError:
+        await _bad_input(update, " ".join(args), "usage_export")
+        return
+    lang = lang_of(update)
+    factory = service_of(context).store.factory
+    data, count = await asyncio.to_thread(_read, factory, logstats.export_csv, period=period)
+    label = period_text(period, lang)
+    if not count:
+        await _reply_lines(update, [(Piece(t(lang, "export_empty", period=label)),)])
+        return
+    message = update.effective_message
+    if message is not None:
+        await message.reply_document(
+            data,
+            filename=f"linli-log-{period.label.replace('..', '_')}.csv",
+            caption=t(lang, "export_caption", count=count, period=label),
+            parse_mode=None,
+        )
+
+
+# --- the daily purge ---------------------------------------------------------------------
+
+
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete log entries older than LOG_RETENTION_DAYS (runs daily from the job queue)."""
+    settings: Settings = context.bot_data["settings"]
+    if settings.log_retention_days < 1:
+        # 0 or less would empty the whole log every day: surely a typo, never a policy.
+        log.warning("LOG_RETENTION_DAYS=%d: not purging", settings.log_retention_days)
+        return
+    factory = service_of(context).store.factory
+    try:
+        deleted = await asyncio.to_thread(
+            purge_older_than, factory, days=settings.log_retention_days
+        )
+    except Exception:  # a failed purge is retried tomorrow; the bot keeps answering
+        log.exception("the daily query log purge failed")
+        return
+    log.info(
+        "query log purge: deleted %d entries older than %d days",
+        deleted,
+        settings.log_retention_days,
+    )
+
+
+def register(application: Application) -> None:
+    """The admin commands; registered before the residents' catch-alls."""
+    application.add_handler(CommandHandler("stats", stats_command))
+    application.add_handler(CommandHandler("unanswered", unanswered_command))
+    application.add_handler(CommandHandler("top", top_command))
+    application.add_handler(CommandHandler("export", export_command))
+
+
+def schedule_purge(application: Application) -> None:
+    """Purge the log a minute after start, then daily (the purge itself runs in a thread)."""
+    if application.job_queue is None:  # PTB installed without its job-queue extra
+        log.warning("no job queue: old query log entries are only purged by `linli logs purge`")
+        return
+    application.job_queue.run_repeating(
+        purge_job, interval=PURGE_INTERVAL, first=PURGE_FIRST, name=PURGE_JOB
+    )

@@ -1,0 +1,357 @@
+"""The query log: recording, pseudonyms, feedback, purge, and the figures read from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from corpus import logstats
+from corpus.db import transaction
+from corpus.logstats import DayCount, Period, PeriodError
+from corpus.models import Base, QueryLogEntry
+from corpus.querylog import (
+    load_or_create_secret,
+    new_ref,
+    pseudonym,
+    purge_older_than,
+    set_feedback,
+)
+from corpus.service import LinliService
+from corpus.store import Store
+
+# 2024-05-10 12:00 in Beijing is 04:00 UTC.
+NOW = datetime(2024, 5, 10, 4, 0, tzinfo=UTC)
+RAW_ID = 987654321  # a Telegram id no newspaper text or score contains
+
+
+def add(
+    store: Store,
+    *,
+    at: datetime,
+    question: str = "世纪同乐小区什么时候清理楼道堆物？",
+    found: bool = True,
+    user: str = "u1",
+    latency: float = 10.0,
+    feedback: int | None = None,
+    channel: str = "private",
+    direct: str | None = None,
+) -> str:
+    ref = new_ref()
+    with transaction(store.factory) as session:
+        session.add(
+            QueryLogEntry(
+                ref=ref,
+                created_at=at,
+                channel=channel,
+                user_hash=user,
+                lang="zh",
+                question=question,
+                found=found,
+                direct_answer=direct,
+                results=json.dumps([{"passage_id": 3, "score": 1.5}] if found else []),
+                latency_ms=latency,
+                feedback=feedback,
+            )
+        )
+    return ref
+
+
+def entries(store: Store) -> list[QueryLogEntry]:
+    with store.factory() as session:
+        return list(session.scalars(select(QueryLogEntry).order_by(QueryLogEntry.id)))
+
+
+def read(store: Store, query: Any, **kwargs: Any) -> Any:
+    with store.factory() as session:
+        return query(session, **kwargs)
+
+
+def dump_database(store: Store) -> str:
+    """Every row of every table, as text: what a leak would have to hide in."""
+    parts = []
+    with store.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(table.select()):
+                parts.append(repr(tuple(row)))
+    return "\n".join(parts)
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def test_periods_are_read_as_documented() -> None:
+    week = logstats.parse_period("7d", now=NOW)
+    assert (week.start, week.end, week.days) == (NOW - timedelta(days=7), NOW, 7)
+    assert logstats.parse_period(" 30D ", now=NOW).start == NOW - timedelta(days=30)
+    assert logstats.parse_period(None, default="30d", now=NOW).days == 30
+    everything = logstats.parse_period("all", now=NOW)
+    assert everything.start is None and everything.end == NOW
+    since = logstats.parse_period("2024-05-01", now=NOW)
+    # Midnight in Beijing is 16:00 UTC the day before.
+    assert since.start == datetime(2024, 4, 30, 16, 0, tzinfo=UTC)
+    assert since.since == date(2024, 5, 1)
+
+
+@pytest.mark.parametrize(
+    "value", ["99x", "0d", "yesterday", "-7d", "7", "d", "2024-13-01", "2024-02-30", "2024-5-1"]
+)
+def test_bad_periods_say_what_is_accepted(value: str) -> None:
+    with pytest.raises(PeriodError) as error:
+        logstats.parse_period(value, now=NOW)
+    assert value.strip() in str(error.value) or "date" in str(error.value)
+
+
+def test_a_period_in_the_future_or_too_long_is_refused() -> None:
+    with pytest.raises(PeriodError, match="future"):
+        logstats.parse_period("2030-01-01", now=NOW)
+    with pytest.raises(PeriodError, match="between 1 and"):
+        logstats.parse_period("99999d", now=NOW)
+
+
+def test_export_ranges_include_the_last_day_whole() -> None:
+    period = logstats.parse_range("2024-05-01", "2024-05-03", now=NOW)
+    assert period.start == datetime(2024, 4, 30, 16, tzinfo=UTC)
+    assert period.end == datetime(2024, 5, 3, 16, tzinfo=UTC)
+    assert logstats.parse_range(None, None, now=NOW).start is None
+    assert logstats.parse_range("7d", None, now=NOW).days == 7
+    with pytest.raises(PeriodError, match="before"):
+        logstats.parse_range("2024-05-03", "2024-05-01", now=NOW)
+    with pytest.raises(PeriodError):
+        logstats.parse_range("notadate", None, now=NOW)
+    with pytest.raises(PeriodError):
+        logstats.parse_range("all", "tomorrow", now=NOW)
+
+
+# --- recording, pseudonyms, feedback, purge ---------------------------------------------------
+
+
+def test_pseudonyms_are_stable_keyed_and_never_the_raw_id() -> None:
+    a = pseudonym(b"secret-one", RAW_ID)
+    assert a == pseudonym(b"secret-one", RAW_ID) == pseudonym(b"secret-one", str(RAW_ID))
+    assert a != pseudonym(b"secret-two", RAW_ID)
+    assert a != pseudonym(b"secret-one", RAW_ID + 1)
+    assert str(RAW_ID) not in a and len(a) == 32
+    assert pseudonym(b"secret-one", None) == ""
+
+
+def test_the_secret_is_created_once_and_kept(tmp_path: Path) -> None:
+    first = load_or_create_secret(None, tmp_path / "data")
+    assert first == load_or_create_secret(None, tmp_path / "data") and len(first) == 64
+    assert (tmp_path / "data" / "log_hmac_secret").stat().st_mode & 0o077 == 0
+    assert load_or_create_secret("configured", tmp_path / "data") == b"configured"
+
+
+def test_recorded_questions_and_feedback_never_store_the_raw_id(seeded_store: Store) -> None:
+    service = LinliService(seeded_store, log_secret=b"test-secret")
+    found = service.answer("世纪同乐小区什么时候清理楼道堆物？")
+    missed = service.answer("游泳池几点开门")
+    first = service.record(found, channel="private", user_id=RAW_ID)
+    service.record(missed, channel="group", user_id=RAW_ID)
+    service.record(found, channel="private", user_id=RAW_ID + 1)
+    assert service.feedback(first, 1)
+    logged = entries(seeded_store)
+    assert [e.found for e in logged] == [True, False, True]
+    assert logged[0].user_hash == logged[1].user_hash == pseudonym(b"test-secret", RAW_ID)
+    assert logged[2].user_hash != logged[0].user_hash
+    assert json.loads(logged[0].results)[0]["passage_id"] == found.quotes[0].passage_id
+    assert logged[0].direct_answer and logged[0].latency_ms > 0
+    assert str(RAW_ID) not in dump_database(seeded_store)
+    assert str(RAW_ID + 1) not in dump_database(seeded_store)
+
+
+def test_feedback_is_attached_to_the_right_entry(empty_store: Store) -> None:
+    refs = [add(empty_store, at=NOW - timedelta(minutes=i)) for i in range(3)]
+    assert set_feedback(empty_store.factory, ref=refs[1], value=-1)
+    assert not set_feedback(empty_store.factory, ref="no-such-ref", value=1)
+    with pytest.raises(ValueError):
+        set_feedback(empty_store.factory, ref=refs[0], value=5)
+    logged = {e.ref: e for e in entries(empty_store)}
+    assert [logged[r].feedback for r in refs] == [None, -1, None]
+    rated_at = logged[refs[1]].feedback_at
+    assert rated_at is not None and rated_at.tzinfo is not None
+
+
+def test_timestamps_come_back_timezone_aware_in_utc(empty_store: Store) -> None:
+    beijing = NOW.astimezone(logstats.REPORT_TZ)
+    add(empty_store, at=beijing)
+    [entry] = entries(empty_store)
+    assert entry.created_at == NOW and entry.created_at.utcoffset() == timedelta(0)
+    # A naive time would be ambiguous; the column refuses it instead of guessing.
+    with pytest.raises(Exception, match="naive"):
+        add(empty_store, at=datetime(2024, 5, 10, 4, 0))
+
+
+def test_purge_deletes_only_entries_older_than_the_retention(empty_store: Store) -> None:
+    for days in (400, 181, 179, 1, 0):
+        add(empty_store, at=NOW - timedelta(days=days), question=f"问题{days}")
+    assert purge_older_than(empty_store.factory, days=180, now=NOW) == 2
+    assert [e.question for e in entries(empty_store)] == ["问题179", "问题1", "问题0"]
+    assert purge_older_than(empty_store.factory, days=180, now=NOW) == 0
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert logstats.percentile(list(range(1, 21)), 0.95) == 19
+    assert logstats.percentile([7.0], 0.95) == 7.0
+    assert logstats.percentile([], 0.95) is None
+
+
+def test_day_series_fills_quiet_days_with_zeros() -> None:
+    days = [(date(2024, 5, 1), True), (date(2024, 5, 1), False), (date(2024, 5, 3), True)]
+    series = logstats.day_series(days, first=None, last=date(2024, 5, 4))
+    assert series == (
+        DayCount(date(2024, 5, 1), 1, 1),
+        DayCount(date(2024, 5, 2), 0, 0),
+        DayCount(date(2024, 5, 3), 1, 0),
+        DayCount(date(2024, 5, 4), 0, 0),
+    )
+    assert logstats.day_series([], first=None, last=date(2024, 5, 4)) == ()
+
+
+def test_stats_count_what_happened_in_the_period(empty_store: Store) -> None:
+    # Beijing 09:30 and 20:xx on 2024-05-10 / 2024-05-09; one entry outside the week.
+    at = datetime(2024, 5, 10, 1, 30, tzinfo=UTC)  # 09:30 Beijing
+    add(empty_store, at=at, user="a", latency=10, feedback=1)
+    add(empty_store, at=at + timedelta(minutes=5), user="a", latency=20, feedback=1)
+    add(empty_store, at=at + timedelta(minutes=9), user="b", latency=30, found=False)
+    evening = datetime(2024, 5, 8, 12, 15, tzinfo=UTC)  # 20:15 Beijing on 05-08
+    add(empty_store, at=evening, user="c", latency=40, feedback=-1, channel="group")
+    add(empty_store, at=evening, user="", latency=1000, found=False, channel="cli")
+    add(empty_store, at=NOW - timedelta(days=8), user="d")
+    stats = read(empty_store, logstats.log_stats, period=logstats.parse_period("7d", now=NOW))
+    assert (stats.questions, stats.users, stats.found, stats.not_found) == (5, 3, 3, 2)
+    assert stats.found_rate == pytest.approx(0.6)
+    assert stats.latency_median_ms == 30 and stats.latency_p95_ms == 1000
+    assert (stats.thumbs_up, stats.thumbs_down) == (2, 1)
+    assert stats.busiest_hours() == [(9, 3), (20, 2)]
+    assert stats.channels == {"private": 3, "group": 1, "cli": 1}
+    # The rolling week touches eight Beijing dates: 05-03 (from 12:00) to 05-10.
+    assert [d.day for d in stats.days] == [date(2024, 5, 3) + timedelta(days=i) for i in range(8)]
+    assert {d.day: (d.found, d.not_found) for d in stats.days if d.total} == {
+        date(2024, 5, 8): (1, 1),
+        date(2024, 5, 10): (2, 1),
+    }
+    everything = read(empty_store, logstats.log_stats, period=logstats.parse_period("all", now=NOW))
+    assert everything.questions == 6 and everything.days[0].day == date(2024, 5, 2)
+    data = json.loads(json.dumps(stats.as_dict()))
+    assert data["questions"] == 5 and data["feedback"] == {"up": 2, "down": 1}
+    assert "questions        5" in logstats.format_report(stats)
+
+
+def test_stats_of_an_empty_period(empty_store: Store) -> None:
+    stats = read(empty_store, logstats.log_stats, period=logstats.parse_period("7d", now=NOW))
+    assert stats.questions == 0 and stats.found_rate is None and stats.latency_p95_ms is None
+    assert len(stats.days) == 8 and all(d.total == 0 for d in stats.days)
+    assert "No questions" in logstats.format_report(stats)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def test_questions_are_counted_regardless_of_script_width_and_punctuation() -> None:
+    key = logstats.question_key("游泳池几点开门？")
+    assert (
+        key == logstats.question_key("遊泳池 幾點開門") == logstats.question_key("游泳池几点开门")
+    )
+    assert logstats.question_key("ＷＨＥＲＥ is the Pool?!") == "whereisthepool"
+
+
+def test_top_questions_merge_wordings_and_rank_by_count(empty_store: Store) -> None:
+    for i in range(1, 4):
+        add(empty_store, at=NOW - timedelta(hours=i), question="看电影的优惠票多少钱")
+    add(empty_store, at=NOW - timedelta(hours=4), question="看電影的優惠票多少錢？")
+    add(empty_store, at=NOW - timedelta(hours=5), question="游泳池几点开门", found=False)
+    add(empty_store, at=NOW - timedelta(hours=6), question="游泳池几点开门", found=False)
+    add(empty_store, at=NOW - timedelta(days=40), question="很久以前的问题")
+    top = read(empty_store, logstats.top_questions, period=logstats.parse_period("30d", now=NOW))
+    assert [(t.question, t.count, t.found) for t in top] == [
+        ("看电影的优惠票多少钱", 4, 4),
+        ("游泳池几点开门", 2, 0),
+    ]
+    assert top[0].last_asked == NOW - timedelta(hours=1)
+
+
+def test_similar_questions_that_found_nothing_are_grouped(empty_store: Store) -> None:
+    asked = [
+        ("游泳池几点开门", 3),
+        ("游泳池什么时候开门？", 2),
+        ("小区停车费多少钱", 1),
+        ("停车费多少钱一个月", 1),
+        ("狗证在哪里办", 1),
+        ("😀😀😀", 2),
+    ]
+    minute = 0
+    for question, times in asked:
+        for _ in range(times):
+            minute += 1
+            add(empty_store, at=NOW - timedelta(minutes=minute), question=question, found=False)
+    add(empty_store, at=NOW, question="游泳池几点开门", found=True)  # found: not a gap
+    add(empty_store, at=NOW - timedelta(days=60), question="游泳池几点开门", found=False)
+    period = logstats.parse_period("30d", now=NOW)
+    groups = read(empty_store, logstats.unanswered_groups, period=period)
+    assert [(g.count, g.examples) for g in groups] == [
+        (5, ("游泳池几点开门", "游泳池什么时候开门？")),
+        (2, ("小区停车费多少钱", "停车费多少钱一个月")),
+        (2, ("😀😀😀",)),
+        (1, ("狗证在哪里办",)),
+    ]
+    assert groups[0].last_asked == NOW - timedelta(minutes=1)
+    assert read(empty_store, logstats.unanswered_groups, period=period, limit=1) == groups[:1]
+
+
+def test_grouping_is_by_jaccard_over_words_and_bigrams() -> None:
+    a = logstats._terms("游泳池几点开门")
+    b = logstats._terms("游泳池什么时候开门")
+    assert logstats.jaccard(a, b) >= logstats.GROUP_SIMILARITY
+    assert logstats.jaccard(a, logstats._terms("狗证在哪里办")) == 0
+    assert logstats.jaccard(frozenset(), frozenset()) == 0
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store: Store) -> None:
+    add(empty_store, at=NOW - timedelta(hours=1), direct="2019年11月22日", feedback=1, user="abc")
+    add(empty_store, at=NOW - timedelta(hours=2), question='=HYPERLINK("x")', found=False)
+    add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题")
+    period = logstats.parse_range("7d", None, now=NOW)
+    data, count = read(empty_store, logstats.export_csv, period=period)
+    assert count == 2 and data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == logstats.CSV_COLUMNS
+    assert len(rows) == 3
+    formula, chinese = (dict(zip(rows[0], r, strict=True)) for r in rows[1:])
+    assert chinese["question"] == "世纪同乐小区什么时候清理楼道堆物？"
+    assert chinese["direct_answer"] == "2019年11月22日"
+    assert chinese["time"] == "2024-05-10T03:00:00+00:00"
+    assert chinese["user"] == "abc" and chinese["found"] == "true" and chinese["feedback"] == "1"
+    assert json.loads(chinese["results"]) == [{"passage_id": 3, "score": 1.5}]
+    assert chinese["latency_ms"] == "10.0" and chinese["lang"] == "zh"
+    # A question that looks like a formula stays text in a spreadsheet.
+    assert formula["question"] == '\'=HYPERLINK("x")' and formula["found"] == "false"
+
+
+def test_log_rows_limit_keeps_the_newest(empty_store: Store) -> None:
+    for i in range(5):
+        add(empty_store, at=NOW - timedelta(hours=i), question=f"问题{i}")
+    rows = read(
+        empty_store,
+        logstats.log_rows,
+        period=Period(start=None, end=NOW + timedelta(1), label="all"),
+        limit=2,
+    )
+    assert [r.question for r in rows] == ["问题1", "问题0"]
+
+
+def test_the_log_table_is_in_the_same_database(empty_store: Store) -> None:
+    with empty_store.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM query_log")).scalar() == 0
