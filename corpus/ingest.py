@@ -319,6 +319,21 @@ def ingest_text(factory: sessionmaker[Session], text: str, meta: IssueMeta) -> I
     return store_issues(factory, [prepare_issue(text, meta)])[0]
 
 
+def remove_issue(factory: sessionmaker[Session], issue_id: int) -> queries.IssueInfo | None:
+    """Remove an issue with its articles and passages in ONE transaction.
+
+    Returns:
+        What was removed (for staff to read), or None if there was no such issue.
+    """
+    with transaction(factory) as session:
+        info = next((i for i in queries.list_issues(session) if i.id == issue_id), None)
+        if info is None:
+            return None
+        queries.delete_issue(session, issue_id=issue_id)
+        queries.bump_corpus_version(session)
+        return info
+
+
 def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     """Extract text from an uploaded file's bytes and prepare it.
 

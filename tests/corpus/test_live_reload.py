@@ -1,0 +1,157 @@
+"""Several processes, one database: an issue added or removed through one service is
+answered (or no longer answered) by another within seconds, without a restart.
+
+Each service has its own Store (own engine and connection pool), as separate bot
+processes do; on PostgreSQL too when LINLI_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from corpus.compose import Answer
+from corpus.ingest import IssueMeta, prepare_issue, remove_issue, store_issues
+from corpus.service import LinliService
+from corpus.store import Store
+
+STAFF_DATA = Path(__file__).parent.parent / "data" / "staff"
+INTERVAL = 0.2
+MARKET_QUESTION = "水电路菜场什么时候重新开业"
+GINKGO_QUESTION = "长风公园银杏大道新增了几张座椅"
+
+
+def _liangcheng(text_change: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
+    text = (STAFF_DATA / "liangcheng_2026-11.txt").read_text(encoding="utf-8")
+    if text_change:
+        text = text.replace(*text_change)
+    return prepare_issue(text, IssueMeta(date="2026-11", source_name="liangcheng.txt"))
+
+
+def _changfeng():  # type: ignore[no-untyped-def]
+    text = (STAFF_DATA / "changfeng_2026-10_gbk.txt").read_bytes().decode("gbk")
+    return prepare_issue(text, IssueMeta(date="2026-10", source_name="changfeng.txt"))
+
+
+def _quotes(answer: Answer, issue_id: int) -> list[str]:
+    return [q.passage for q in answer.quotes if q.source.issue_id == issue_id]
+
+
+def _eventually(probe: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Seconds until ``probe()`` held; fails after ``timeout``."""
+    started = time.monotonic()
+    while not probe():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"not picked up within {timeout} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def services(db_url: str) -> Iterator[tuple[LinliService, LinliService]]:
+    """Two services on one database, each with its own engine: two processes, in effect."""
+    first_store = Store.open(db_url, seed=False)
+    store_issues(first_store.factory, [_changfeng()])
+    second_store = Store.open(db_url, seed=False)
+    first = LinliService(first_store, refresh_interval=INTERVAL)
+    second = LinliService(second_store, refresh_interval=INTERVAL)
+    first.refresh(force=True)
+    second.refresh(force=True)
+    yield first, second
+    first_store.close()
+    second_store.close()
+
+
+def test_an_issue_added_through_one_service_is_answered_by_the_other(
+    services: tuple[LinliService, LinliService],
+) -> None:
+    first, second = services
+    assert all(q.source.street != "凉城新村街道" for q in second.answer(MARKET_QUESTION).quotes)
+
+    [result] = store_issues(first.store.factory, [_liangcheng()])
+    assert result.status == "added"
+    # The service that stored it rebuilds at once (as the bot does after 确认) ...
+    first.refresh(force=True)
+    assert "11月18日" in " ".join(_quotes(first.answer(MARKET_QUESTION), result.issue_id))
+    # ... and the other follows the corpus version within its refresh interval.
+    took = _eventually(lambda: bool(_quotes(second.answer(MARKET_QUESTION), result.issue_id)))
+    assert took < 3
+    answer = second.answer(MARKET_QUESTION)
+    assert answer.quotes[0].source.issue_id == result.issue_id
+    assert answer.quotes[0].source.publication == "社区晨报"
+
+
+def test_corrections_and_removals_reach_the_other_service(
+    services: tuple[LinliService, LinliService],
+) -> None:
+    first, second = services
+    [added] = store_issues(first.store.factory, [_liangcheng()])
+    _eventually(lambda: bool(_quotes(second.answer(MARKET_QUESTION), added.issue_id)))
+
+    [replaced] = store_issues(first.store.factory, [_liangcheng(("11月18日", "11月20日"))])
+    assert (replaced.status, replaced.issue_id) == ("replaced", added.issue_id)
+    _eventually(
+        lambda: "11月20日" in " ".join(_quotes(second.answer(MARKET_QUESTION), added.issue_id))
+    )
+    assert "11月18日" not in second.answer(MARKET_QUESTION).text()
+
+    removed = remove_issue(first.store.factory, added.issue_id)
+    assert removed is not None and removed.id == added.issue_id
+    _eventually(lambda: not _quotes(second.answer(MARKET_QUESTION), added.issue_id))
+    assert remove_issue(first.store.factory, added.issue_id) is None
+
+
+def test_checking_for_changes_is_cheap_and_rebuilds_only_on_a_change(
+    services: tuple[LinliService, LinliService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = services
+    builds: list[int] = []
+    real_build = second._build
+
+    def counting_build(version: int):  # type: ignore[no-untyped-def]
+        builds.append(version)
+        return real_build(version)
+
+    monkeypatch.setattr(second, "_build", counting_build)
+    for _ in range(3):
+        time.sleep(INTERVAL * 1.2)
+        assert second.refresh() is False  # version unchanged: no rebuild
+    assert builds == []
+
+    store_issues(first.store.factory, [_liangcheng()])
+    time.sleep(INTERVAL * 1.2)
+    assert second.refresh() is True
+    assert second.refresh() is False  # within the interval: not even a version check
+    assert len(builds) == 1
+
+
+def test_questions_keep_being_answered_while_the_index_is_swapped(
+    services: tuple[LinliService, LinliService],
+) -> None:
+    first, second = services
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    answered: list[bool] = []
+
+    def ask_repeatedly() -> None:
+        while not stop.is_set():
+            try:
+                answered.append("12张" in second.answer(GINKGO_QUESTION).text())
+            except BaseException as exc:  # any failure is what this test looks for
+                failures.append(exc)
+                return
+
+    worker = threading.Thread(target=ask_repeatedly)
+    worker.start()
+    try:
+        [added] = store_issues(first.store.factory, [_liangcheng()])
+        _eventually(lambda: bool(_quotes(second.answer(MARKET_QUESTION), added.issue_id)))
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert not failures
+    assert answered and all(answered)  # the old issue was answered throughout
