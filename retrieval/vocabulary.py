@@ -1,0 +1,213 @@
+"""A compact, immutable term -> id map for vocabularies of millions of terms.
+
+A Python ``dict[str, int]`` costs ~140 bytes a term (a 2-character ``str`` is
+78 bytes, the dict slot and the ``int`` the rest). A city archive's index has a
+million or more terms (every new name brings words and character bigrams), so
+the dict would cost more than the postings. Here a term costs ~27 bytes:
+
+* ``blob``: all terms' UTF-8 bytes, concatenated in id order, and ``ends``,
+  each term's end offset (int64) in it;
+* ``hashes``: a 64-bit polynomial hash of each term, sorted, with ``order``,
+  the term ids in that order (int32). A lookup hashes the term, binary-searches
+  ``hashes`` and compares the bytes, so collisions cost time, never correctness.
+
+The polynomial hash is computed for all terms at once with numpy prefix sums
+(build and load are O(bytes), no per-term Python), and for a query term in
+Python. Instances never change: :meth:`Vocabulary.extended` returns a new one,
+so readers holding the old one are unaffected.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+_MASK = (1 << 64) - 1
+_P = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_P_INV = pow(_P, -1, 1 << 64)
+_CACHE_SIZE = 8192
+
+
+def _hash(data: bytes) -> int:
+    value, power = 0, 1
+    for byte in data:
+        value = (value + byte * power) & _MASK
+        power = (power * _P) & _MASK
+    return value
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    powers = np.full(n, base, np.uint64)
+    if n:
+        powers[0] = 1
+        np.cumprod(powers, out=powers)  # wraps modulo 2**64, as intended
+    return powers
+
+
+def _hash_all(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``_hash`` of every term, vectorised: sum of byte * P**i over each term."""
+    n = len(blob)
+    prefix = np.zeros(n + 1, np.uint64)
+    if n:
+        np.cumsum(blob.astype(np.uint64) * _powers(_P, n), out=prefix[1:])
+    starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
+    with np.errstate(over="ignore"):
+        return (prefix[ends] - prefix[starts]) * _powers(_P_INV, n + 1)[starts]
+
+
+class Vocabulary:
+    """Terms numbered 0..n-1; see the module docstring.
+
+    Build with :meth:`from_terms` or :meth:`from_blob`; extend with :meth:`extended`.
+    """
+
+    __slots__ = ("_cache", "_lock", "blob", "ends", "hashes", "order")
+
+    def __init__(self, blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray):
+        self.blob = blob
+        self.ends = ends
+        self.hashes = hashes
+        self.order = order
+        # Recent lookups (service code asks idf/doc_freq of the same words often).
+        self._cache: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_terms(cls, terms: Sequence[str]) -> Vocabulary:
+        """Terms in id order (must be distinct)."""
+        encoded = [term.encode("utf-8") for term in terms]
+        ends = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        np.cumsum(ends, out=ends)
+        return cls.from_blob(b"".join(encoded), ends, check=False)
+
+    @classmethod
+    def from_blob(cls, blob: bytes, ends: np.ndarray, *, check: bool = True) -> Vocabulary:
+        """From UTF-8 ``blob`` and term end offsets, as :meth:`export` gives them.
+
+        Raises:
+            ValueError: (with ``check``) bad offsets, invalid UTF-8, a term
+                boundary inside a character, or duplicate terms.
+        """
+        ends = np.asarray(ends, np.int64)
+        data = np.frombuffer(blob, np.uint8)
+        if check:
+            if len(ends) and (ends[-1] != len(blob) or (np.diff(ends) < 0).any() or ends[0] < 0):
+                raise ValueError("vocabulary offsets do not fit the term bytes")
+            if not len(ends) and blob:
+                raise ValueError("vocabulary offsets do not fit the term bytes")
+            try:
+                blob.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError("vocabulary is not UTF-8") from exc
+            starts = np.concatenate(([0], ends[:-1]))
+            inside = starts[starts < len(blob)]
+            if ((data[inside] & 0xC0) == 0x80).any():
+                raise ValueError("a vocabulary term starts inside a character")
+        hashes = _hash_all(data, ends)
+        order = np.argsort(hashes, kind="stable").astype(np.int32)
+        sorted_hashes = hashes[order]
+        vocabulary = cls(blob, ends, sorted_hashes, order)
+        if check:
+            same = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
+            for i in same.tolist():
+                if vocabulary.term(int(order[i])) == vocabulary.term(int(order[i + 1])):
+                    raise ValueError("duplicate terms in the vocabulary")
+        return vocabulary
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def nbytes(self) -> int:
+        return len(self.blob) + self.ends.nbytes + self.hashes.nbytes + self.order.nbytes
+
+    def term(self, tid: int) -> str:
+        start = int(self.ends[tid - 1]) if tid else 0
+        return self.blob[start : int(self.ends[tid])].decode("utf-8")
+
+    def terms(self) -> list[str]:
+        """All terms in id order."""
+        text = self.blob.decode("utf-8")
+        # Character offsets from byte offsets: count the bytes that start a character.
+        data = np.frombuffer(self.blob, np.uint8)
+        char_starts = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))
+        ends = char_starts[self.ends].tolist()
+        return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _find(self, term: str, value: int) -> int:
+        encoded = term.encode("utf-8")
+        at = int(np.searchsorted(self.hashes, np.uint64(value)))
+        while at < len(self.hashes) and int(self.hashes[at]) == value:
+            tid = int(self.order[at])
+            start = int(self.ends[tid - 1]) if tid else 0
+            if self.blob[start : int(self.ends[tid])] == encoded:
+                return tid
+            at += 1
+        return -1
+
+    def get(self, term: str) -> int | None:
+        """The id of ``term``, or None."""
+        tid = self._cache.get(term)
+        if tid is None:
+            tid = self._find(term, _hash(term.encode("utf-8")))
+            with self._lock:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[term] = tid
+        return tid if tid >= 0 else None
+
+    def lookup(self, terms: Sequence[str]) -> np.ndarray:
+        """Ids of ``terms`` (int64), -1 where unknown; one binary search for all."""
+        if not len(self.hashes) or not terms:
+            return np.full(len(terms), -1, np.int64)
+        encoded = [t.encode("utf-8") for t in terms]
+        values = np.fromiter(map(_hash, encoded), np.uint64, len(encoded))
+        at = np.searchsorted(self.hashes, values)
+        inside = at < len(self.hashes)
+        hit = np.zeros(len(terms), bool)
+        hit[inside] = self.hashes[at[inside]] == values[inside]
+        ids = np.full(len(terms), -1, np.int64)
+        blob, ends, order = self.blob, self.ends, self.order
+        for i in np.flatnonzero(hit).tolist():
+            tid = int(order[at[i]])
+            start = int(ends[tid - 1]) if tid else 0
+            if blob[start : int(ends[tid])] == encoded[i]:
+                ids[i] = tid
+            else:  # a hash collision: check the other terms with this hash
+                ids[i] = self._find(terms[i], int(values[i]))
+        return ids
+
+    def extended(self, new_terms: Sequence[str]) -> Vocabulary:
+        """A vocabulary with ``new_terms`` (not already present) appended."""
+        if not new_terms:
+            return self
+        encoded = [t.encode("utf-8") for t in new_terms]
+        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        offset = int(self.ends[-1]) if len(self.ends) else 0
+        new_ends = offset + np.cumsum(lengths)
+        new_hashes = _hash_all(np.frombuffer(b"".join(encoded), np.uint8), new_ends - offset)
+        hashes = np.concatenate([self.hashes, new_hashes])
+        order = np.concatenate(
+            [self.order, np.arange(len(self), len(self) + len(encoded), dtype=np.int32)]
+        )
+        resort = np.argsort(hashes, kind="stable")
+        return Vocabulary(
+            self.blob + b"".join(encoded),
+            np.concatenate([self.ends, new_ends]),
+            hashes[resort],
+            order[resort],
+        )
+
+    def subset(self, keep: np.ndarray) -> Vocabulary:
+        """The terms where ``keep`` (bool, per id) is true, renumbered in id order."""
+        ends = self.ends
+        starts = np.concatenate(([0], ends[:-1]))
+        lengths = (ends - starts)[keep]
+        first = starts[keep]
+        new_ends = np.cumsum(lengths)
+        # Byte positions of the kept terms, in order.
+        offsets = np.arange(int(new_ends[-1]) if len(new_ends) else 0, dtype=np.int64)
+        offsets += np.repeat(first - (new_ends - lengths), lengths)
+        blob = np.frombuffer(self.blob, np.uint8)[offsets].tobytes()
+        return Vocabulary.from_blob(blob, new_ends, check=False)
