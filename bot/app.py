@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import admin, handlers, staff
 from bot.state import AnswerCache, RateLimiter
 from bot.texts import COMMANDS
 from corpus.db import StoreError
@@ -102,6 +102,10 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("privacy", handlers.privacy))
     application.add_handler(CommandHandler("ask", handlers.ask_command))
     application.add_handler(CallbackQueryHandler(handlers.callback, pattern=r"^[xpaf]:"))
+    # Admins: the query log (/stats, /unanswered, /top, /export); others are refused politely.
+    admin.register(application)
+    # Staff: documents, /add, /remove, /issues and the preview's buttons (s:…).
+    staff.register(application)
     # Catch-alls for residents: questions, unknown commands, other message kinds, and
     # buttons nobody above recognised (e.g. from before a restart).
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
@@ -137,6 +141,7 @@ def build_application(settings: Settings, service: LinliService) -> Application:
     application.bot_data["cache"] = AnswerCache()
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     register_handlers(application)
+    admin.schedule_purge(application)
     return application
 
 

@@ -11,11 +11,12 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from corpus import queries
+from corpus import logstats, queries
 from corpus.compose import Answer
-from corpus.db import StoreError, transaction
-from corpus.ingest import IngestError, IssueMeta, prepare_paths, store_issues
-from corpus.querylog import load_or_create_secret
+from corpus.db import StoreError
+from corpus.ingest import IngestError, IssueMeta, prepare_paths, remove_issue, store_issues
+from corpus.logstats import Period, PeriodError
+from corpus.querylog import load_or_create_secret, purge_older_than
 from corpus.service import LinliService
 from corpus.settings import Settings, SettingsError
 from corpus.store import Store
@@ -98,18 +99,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     store = _open_store(settings)
     try:
-        with transaction(store.factory) as session:
-            issue = queries.get_issue(session, issue_id=args.issue_id)
-            if issue is None:
-                raise CliError(f"there is no issue #{args.issue_id} (see: linli issues)")
-            label = (
-                f"#{issue.id} {issue.publication} · {issue.street} · {issue.date} · {issue.title}"
-            )
-            queries.delete_issue(session, issue_id=args.issue_id)
-            queries.bump_corpus_version(session)
+        removed = remove_issue(store.factory, args.issue_id)
     finally:
         store.close()
-    print(f"removed: {label}", file=out)
+    if removed is None:
+        raise CliError(f"there is no issue #{args.issue_id} (see: linli issues)")
+    print(
+        f"removed: #{removed.id} {removed.publication} · {removed.street} · {removed.date} · "
+        f"{removed.title}",
+        file=out,
+    )
     return 0
 
 
@@ -187,15 +186,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from corpus.evaluation import evaluate, format_table, load_gold
 
     service = _service(settings)
+    service.expansion = not args.no_expansion
     try:
-        scores, outcomes = evaluate(service, load_gold())
+        questions = load_gold()
+        scores, outcomes = evaluate(service, questions)
+        # Expansion must not cost plain questions anything: show them without it too.
+        baseline = {}
+        if service.expansion:
+            service.expansion = False
+            plain = [q for q in questions if q.group == "plain"]
+            baseline = {"plain/noexp": evaluate(service, plain)[0]["plain"]}
     finally:
         service.store.close()
     if args.json:
-        json.dump({g: s.as_dict() for g, s in scores.items()}, out, ensure_ascii=False, indent=2)
+        rows = {g: s.as_dict() for g, s in {**scores, **baseline}.items()}
+        json.dump(rows, out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
-    print(format_table(scores), file=out)
+    print(format_table(scores, extra=baseline), file=out)
+    if baseline:
+        print("(plain/noexp: the plain questions answered without query expansion)", file=out)
     if args.verbose:
         for outcome in outcomes:
             if outcome.question.group != "none" and (outcome.rank or 99) > 3:
@@ -224,6 +234,86 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.app import serve
 
     return serve(settings)
+
+
+def _period(text: str) -> Period:
+    """argparse type for --since: a bad period is a usage error (exit 2) with a clear message."""
+    try:
+        return logstats.parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def cmd_logs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`linli logs`: entries (text, JSON Lines or CSV), grouped unanswered questions, or purge."""
+    if args.action == "purge":
+        if args.since or args.unanswered or args.json or args.csv:
+            raise CliError("purge takes no options: it keeps the last LOG_RETENTION_DAYS days")
+        if settings.log_retention_days < 1:
+            raise CliError("LOG_RETENTION_DAYS must be at least 1")
+        store = Store.open(settings.db_url, seed=False)
+        try:
+            deleted = purge_older_than(store.factory, days=settings.log_retention_days)
+        finally:
+            store.close()
+        print(
+            f"deleted {deleted} query log entries older than {settings.log_retention_days} days",
+            file=out,
+        )
+        return 0
+    period = args.since or logstats.parse_period("7d")
+    store = Store.open(settings.db_url, seed=False)
+    try:
+        with store.factory() as session:
+            if args.unanswered and not args.csv:
+                groups = logstats.unanswered_groups(session, period=period, limit=1000)
+            else:
+                rows = logstats.log_rows(session, period=period, unanswered=args.unanswered)
+    finally:
+        store.close()
+    if args.csv:
+        out.write("\ufeff")  # UTF-8 with BOM when redirected to a file, as /export sends it
+        logstats.write_csv(rows, out)
+    elif args.unanswered:
+        for group in groups:
+            if args.json:
+                out.write(json.dumps(group.as_dict(), ensure_ascii=False) + "\n")
+            else:
+                print(f"{group.count:5d}×  " + " / ".join(group.examples), file=out)
+        if not groups and not args.json:
+            print("No unanswered questions in this period.", file=out)
+    elif args.json:
+        for row in rows:
+            out.write(json.dumps(row.as_dict(), ensure_ascii=False) + "\n")
+    else:
+        for row in rows:
+            local = row.time.astimezone(logstats.REPORT_TZ)
+            feedback = {1: "+1", -1: "-1"}.get(row.feedback or 0, "")
+            print(
+                f"{local:%Y-%m-%d %H:%M}  {row.channel:<7}  {'found' if row.found else 'NOTHING':<7}"
+                f"  {row.latency_ms:6.0f} ms  {feedback:>2}  {row.user[:8]:<8}  {row.question}",
+                file=out,
+            )
+        if not rows:
+            print("No questions in this period.", file=out)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`linli stats`: the figures /stats shows, as text or JSON."""
+    period = args.since or logstats.parse_period("7d")
+    store = Store.open(settings.db_url, seed=False)
+    try:
+        with store.factory() as session:
+            stats = logstats.log_stats(session, period=period)
+    finally:
+        store.close()
+    if args.json:
+        json.dump(stats.as_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        print(logstats.format_report(stats), file=out)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="answer quality on the gold question set")
     p.add_argument("--json", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="show the questions missed")
+    p.add_argument(
+        "--no-expansion",
+        action="store_true",
+        help="answer without synonyms, English translation or pinyin names",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the Telegram bot")
@@ -274,6 +369,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove an issue by id")
     p.add_argument("issue_id", type=int, metavar="ISSUE_ID")
     p.set_defaults(func=cmd_remove)
+
+    since_help = "7d, 30d (any number of days), all, or YYYY-MM-DD; default 7d"
+    p = sub.add_parser(
+        "logs",
+        help="the query log: entries, unanswered questions, or `logs purge`",
+        description="Times are Beijing time (UTC+8) in text, UTC in JSON and CSV. "
+        "`linli logs purge` deletes entries older than LOG_RETENTION_DAYS.",
+    )
+    p.add_argument("action", nargs="?", choices=["purge"], help="purge: delete old entries")
+    p.add_argument("--since", type=_period, help=since_help)
+    p.add_argument(
+        "--unanswered",
+        action="store_true",
+        help="only questions that found nothing (grouped by similarity, except with --csv)",
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="JSON Lines")
+    output.add_argument("--csv", action="store_true", help="CSV, UTF-8 with BOM (as /export)")
+    p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser("stats", help="query log figures (as /stats in Telegram)")
+    p.add_argument("--since", type=_period, help=since_help)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
     return parser
 
 
@@ -300,6 +419,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left early (`linli logs | head`): stop quietly, as other Unix tools do;
+        # stdout goes to /dev/null so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

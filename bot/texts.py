@@ -58,10 +58,12 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "latest_empty": "还没有任何一期社区报。",
         "privacy": (
             "<b>我们保存什么</b>\n"
-            "· 您的问题、找到的段落、回答用时和您的 👍/👎 评价，用来改进回答、发现报纸没写到的话题。\n"
-            "· 不保存您的 Telegram 账号、名字或用户名，只保存一个无法还原的化名编号（带密钥的哈希）。\n"
-            "· 记录保存 {days} 天，之后每天自动删除。\n"
-            "· 只有管理员能查看汇总。"
+            "· 您发的问题原文、找到的段落、有没有找到答案、回答用时，以及您的 👍/👎 评价。\n"
+            "· 为什么：用来改进回答，发现社区报还没写到的话题。\n"
+            "· 不保存您的 Telegram 数字 ID、名字或用户名，只保存一个化名编号（用密钥算出的哈希），无法还原成您的账号。\n"
+            "· 保存多久：{days} 天，过期的记录每天自动删除。\n"
+            "· 谁能看：只有街道指定的管理员，他们看到的也只是化名编号。\n"
+            "请不要在问题里写姓名、电话、门牌号等个人信息。"
         ),
         "non_text": "我只能读文字问题哦。请用文字输入您想问的事，比如：{example}",
         "unknown_command": "不认识这个命令。发 /help 看看能怎么用。",
@@ -77,7 +79,91 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "prev": "◀ 上一页",
         "full": "全文{n}",
         "staff_only": "抱歉，这个功能只对街道工作人员开放。",
+        # Staff: adding, correcting and removing issues (bot/staff.py). Values are escaped.
+        "staff_upload_refused": "抱歉，只有街道工作人员可以上传社区报，文件没有保存。想问社区报里的事，请直接用文字提问。",
+        "staff_private_only": "请在和我的私聊里使用这个命令。",
+        "file_too_big": (
+            "这个文件有 {size} MB，Telegram 只允许机器人下载 20 MB 以内的文件。什么都没有改动。\n"
+            "请另存为 .txt 或 .docx（通常小得多）再发，或在服务器上用 <code>linli ingest 文件名</code> 导入。"
+        ),
+        "upload_failed": (
+            "没能读取 {name}：{reason}\n什么都没有改动。请发送 .txt、.md、.docx 或带文字层的 .pdf"
+            "（UTF-8 或 GBK 编码）；扫描版 PDF 请先做文字识别，也可以在服务器上用 <code>linli ingest</code> 导入。"
+        ),
+        "caption_failed": "说明文字有误：{reason}。什么都没有改动。请重新发送文件，说明写成例如：社区晨报 凉城 2026-11",
+        "ask_street": "这一期是哪个街道的？例如：凉城新村街道\n（发 /cancel 取消）",
+        "ask_publication": "这份报纸叫什么名字？发“跳过”就用「{default}」。\n（发 /cancel 取消）",
+        "ask_date": "这一期是哪个月（或哪天）出版的？请写 2026-11 或 2026-11-05。\n（发 /cancel 取消）",
+        "ask_date_default": "这一期是哪个月（或哪天）出版的？请写 2026-11 或 2026-11-05；发“跳过”就用 {default}。\n（发 /cancel 取消）",
+        "bad_answer": "看不懂：{reason}。请再发一次，或发 /cancel 取消。",
+        "add_usage": (
+            "请把这一期的文字发给我（直接粘贴）。第一行可以写说明，例如：社区晨报 凉城 2026-11。\n"
+            "也可以直接发送文件（.txt、.docx、.pdf）。发 /cancel 取消。"
+        ),
+        "cancelled": "已取消，什么都没有改动。",
+        "nothing_to_cancel": "现在没有进行中的操作。",
+        "preview_new": "新一期预览",
+        "preview_correction": "更正预览",
+        "preview_duplicate": "这一期已经收录过了",
+        "preview_title": "标题：{title}",
+        "preview_file": "文件：{name}",
+        "preview_articles": "文章 {n} 篇：",
+        "preview_more_articles": "……还有 {n} 篇",
+        "preview_passages": "共 {n} 段。示例：",
+        "preview_duplicate_note": "内容和已收录的 #{id}（{label}）完全相同，没有新增任何内容。",
+        "preview_correction_note": "已收录的 #{id}（{label}）报名、街道和日期相同但内容不同：点“确认”会用这份新文本替换它（编号不变）。",
+        "preview_repeated": "有 {n} 段与已收录的 #{id} 一字不差。",
+        "preview_hint": "点“确认”收录，居民马上就能问到；点“取消”放弃。",
+        "btn_confirm": "确认",
+        "btn_cancel": "取消",
+        "done_added": "✅ 已收录 #{id}：{label}（{articles} 篇文章，{passages} 段）。居民现在就能问到。",
+        "done_replaced": "✅ 已更正 #{id}：{label}（{articles} 篇文章，{passages} 段）。居民现在看到的是新文本。",
+        "done_duplicate": "这一期已经收录过了（#{id}），没有改动。",
+        "done_removed": "🗑 已删除 #{id}：{label}。居民问不到这一期了。",
+        "remove_gone": "#{id} 已经不在库里了，没有改动。",
+        "remove_usage": "用法：/remove 编号，例如 /remove 12。编号用 /issues 查看。",
+        "remove_unknown": "没有编号为 #{id} 的一期。发 /issues 查看编号。",
+        "remove_preview": "确定删除这一期吗？\n#{id} {label}\n{articles} 篇文章，{passages} 段。删除后居民就问不到了。",
+        "pending_expired": "这个预览已经处理过或已过期，请重新发送文件或命令。",
+        "store_failed": "保存时出错，什么都没有改动。请稍后再点一次。",
+        "issues_head": "已收录的社区报（共 {total} 期，最近的在前）",
+        "issues_line": "#{id} {label}（{articles} 篇/{passages} 段）",
+        "issues_more": "……还有 {n} 期，完整列表用 <code>linli issues</code>",
+        "issues_empty": "还没有收录任何一期。把文件发给我就能添加。",
+        "issues_usage": "用法：/issues（不用加别的）",
         "admin_only": "抱歉，这个功能只对管理员开放。",
+        # Admins: the query log (bot/admin.py). Plain text: the handler escapes and bolds.
+        "admin_private_only": "查询日志只在私聊里查看，不在群里公开。请私聊我发这个命令。",
+        "admin_bad_input": "看不懂“{value}”。{usage}",
+        "usage_stats": "用法：/stats 7d（最近7天）、/stats 30d、/stats all（全部）或 /stats 2024-05-01（从这天起）",
+        "usage_unanswered": "用法：/unanswered 30d（最近30天，也可以写 7d、all 或 2024-05-01）",
+        "usage_top": "用法：/top 30d（最近30天，也可以写 7d、all 或 2024-05-01）",
+        "usage_export": "用法：/export [开始] [结束]，开始写 7d、30d、all 或日期，结束写日期，例如：/export 2024-05-01 2024-05-31",
+        "period_days": "最近 {n} 天",
+        "period_one_day": "最近 24 小时",
+        "period_all": "全部记录",
+        "period_since": "{day} 起",
+        "period_range": "{first} 至 {last}",
+        "stats_head": "查询日志统计（{period}，北京时间）",
+        "stats_body": (
+            "提问 {questions} 次，提问人 {users} 位\n"
+            "找到答案 {found} 次（{rate}），没找到 {not_found} 次\n"
+            "回答用时：中位数 {median} 毫秒，95% 在 {p95} 毫秒以内\n"
+            "评价：👍 {up}　👎 {down}\n"
+            "最忙的时段：{hours}"
+        ),
+        "stats_hour": "{hour}点（{count}次）",
+        "stats_empty": "{period}：没有提问记录。",
+        "stats_chart": "每天的提问数：绿色为找到答案，红色为没找到。",
+        "unanswered_head": "没找到答案的问题（{period}，相似的合为一组）",
+        "unanswered_line": "{n}. {count}次 · {examples}",
+        "unanswered_empty": "{period}：没有找不到答案的问题。",
+        "top_head": "问得最多的问题（{period}）",
+        "top_line": "{n}. {count}次 · {question}",
+        "top_not_found": "（没找到）",
+        "top_empty": "{period}：还没有人提问。",
+        "export_caption": "查询日志 {count} 条（{period}），用户只以化名编号出现。",
+        "export_empty": "{period}：没有可导出的记录。",
     },
     "en": {
         "start": (
@@ -102,12 +188,15 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "latest_empty": "No issues yet.",
         "privacy": (
             "<b>What we store</b>\n"
-            "· Your question, the passages found, how long it took and your 👍/👎, to improve "
-            "answers and find topics the paper has not covered.\n"
-            "· Not your Telegram account, name or username: only a pseudonymous number (a keyed hash) "
+            "· The question you send, the passages found, whether anything was found, how long "
+            "it took, and your 👍/👎.\n"
+            "· Why: to improve answers and to find topics the paper has not covered yet.\n"
+            "· Not your Telegram id number, name or username: only a pseudonym (a keyed hash) "
             "that cannot be turned back into your account.\n"
-            "· Entries are kept for {days} days, then deleted by a daily clean-up.\n"
-            "· Only administrators see the summaries."
+            "· How long: {days} days; older entries are deleted by a daily clean-up.\n"
+            "· Who sees it: only the street office's administrators, and they see the pseudonym, "
+            "never who you are.\n"
+            "Please don't put your name, phone number or address in a question."
         ),
         "non_text": "I can only read text questions. Please type what you'd like to know, e.g.: {example}",
         "unknown_command": "I don't know that command. Send /help to see what I can do.",
@@ -123,7 +212,92 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "prev": "◀ Back",
         "full": "Full article {n}",
         "staff_only": "Sorry, only street office staff can do that.",
+        "staff_upload_refused": "Sorry, only street office staff can add newspaper issues; your file was not stored. To ask about the paper, just type your question.",
+        "staff_private_only": "Please use this command in a private chat with me.",
+        "file_too_big": (
+            "This file is {size} MB; Telegram lets bots download files up to 20 MB only. Nothing was changed.\n"
+            "Save it as .txt or .docx (usually much smaller) and send it again, or add it on the "
+            "server with <code>linli ingest FILE</code>."
+        ),
+        "upload_failed": (
+            "Could not read {name}: {reason}\nNothing was changed. Send .txt, .md, .docx or a .pdf "
+            "with a text layer (UTF-8 or GBK); run OCR on scanned PDFs first, or add the file on the "
+            "server with <code>linli ingest</code>."
+        ),
+        "caption_failed": "The caption is not right: {reason}. Nothing was changed. Send the file again with a caption like: 社区晨报 凉城 2026-11",
+        "ask_street": "Which street office publishes this issue? E.g. 凉城新村街道\n(/cancel to stop)",
+        "ask_publication": "What is the paper called? Send “skip” to use “{default}”.\n(/cancel to stop)",
+        "ask_date": "When was this issue published? Write 2026-11 or 2026-11-05.\n(/cancel to stop)",
+        "ask_date_default": "When was this issue published? Write 2026-11 or 2026-11-05, or send “skip” for {default}.\n(/cancel to stop)",
+        "bad_answer": "I can't use that: {reason}. Please send it again, or /cancel.",
+        "add_usage": (
+            "Send me the issue's text (paste it). The first line may describe it, e.g.: 社区晨报 凉城 2026-11.\n"
+            "You can also send the file (.txt, .docx, .pdf). /cancel to stop."
+        ),
+        "cancelled": "Cancelled; nothing was changed.",
+        "nothing_to_cancel": "There is nothing to cancel.",
+        "preview_new": "Preview of a new issue",
+        "preview_correction": "Preview of a correction",
+        "preview_duplicate": "This issue is already stored",
+        "preview_title": "Title: {title}",
+        "preview_file": "File: {name}",
+        "preview_articles": "{n} articles:",
+        "preview_more_articles": "… and {n} more",
+        "preview_passages": "{n} passages. A sample:",
+        "preview_duplicate_note": "Its content is exactly that of #{id} ({label}); nothing new to add.",
+        "preview_correction_note": "#{id} ({label}) has the same paper, street and date but other text: Confirm replaces it with this text (same issue number).",
+        "preview_repeated": "{n} passages are word for word in #{id}.",
+        "preview_hint": "Confirm to add it (residents can ask about it at once), or Cancel.",
+        "btn_confirm": "Confirm",
+        "btn_cancel": "Cancel",
+        "done_added": "✅ Added #{id}: {label} ({articles} articles, {passages} passages). Residents can ask about it now.",
+        "done_replaced": "✅ Corrected #{id}: {label} ({articles} articles, {passages} passages). Residents now get the new text.",
+        "done_duplicate": "This issue was already stored (#{id}); nothing was changed.",
+        "done_removed": "🗑 Removed #{id}: {label}. Residents no longer get answers from it.",
+        "remove_gone": "#{id} is no longer stored; nothing was changed.",
+        "remove_usage": "Usage: /remove NUMBER, e.g. /remove 12. /issues lists the numbers.",
+        "remove_unknown": "There is no issue #{id}. /issues lists the numbers.",
+        "remove_preview": "Remove this issue?\n#{id} {label}\n{articles} articles, {passages} passages. Residents will no longer get answers from it.",
+        "pending_expired": "This preview was already handled or has expired; please send the file or command again.",
+        "store_failed": "Saving failed; nothing was changed. Please press the button again in a moment.",
+        "issues_head": "Stored issues ({total} in all, newest first)",
+        "issues_line": "#{id} {label} ({articles} articles/{passages} passages)",
+        "issues_more": "… and {n} more; <code>linli issues</code> lists them all",
+        "issues_empty": "No issues stored yet. Send me a file to add one.",
+        "issues_usage": "Usage: /issues (nothing after it)",
         "admin_only": "Sorry, only administrators can do that.",
+        "admin_private_only": "The query log is only shown in a private chat, never in a group. "
+        "Please send me this command privately.",
+        "admin_bad_input": "I can't read “{value}”. {usage}",
+        "usage_stats": "Usage: /stats 7d (last 7 days), /stats 30d, /stats all or /stats 2024-05-01 (since that day)",
+        "usage_unanswered": "Usage: /unanswered 30d (last 30 days; also 7d, all or 2024-05-01)",
+        "usage_top": "Usage: /top 30d (last 30 days; also 7d, all or 2024-05-01)",
+        "usage_export": "Usage: /export [from] [to]: from is 7d, 30d, all or a date, to is a date, e.g. /export 2024-05-01 2024-05-31",
+        "period_days": "last {n} days",
+        "period_one_day": "last 24 hours",
+        "period_all": "all entries",
+        "period_since": "since {day}",
+        "period_range": "{first} to {last}",
+        "stats_head": "Query log ({period}, Beijing time)",
+        "stats_body": (
+            "{questions} questions from {users} users\n"
+            "Found: {found} ({rate}); nothing found: {not_found}\n"
+            "Time to answer: median {median} ms, 95% within {p95} ms\n"
+            "Feedback: 👍 {up}  👎 {down}\n"
+            "Busiest hours: {hours}"
+        ),
+        "stats_hour": "{hour:02d}:00 ({count})",
+        "stats_empty": "{period}: no questions.",
+        "stats_chart": "Questions per day: green found an answer, red found nothing.",
+        "unanswered_head": "Questions that found nothing ({period}, similar ones grouped)",
+        "unanswered_line": "{n}. {count}× · {examples}",
+        "unanswered_empty": "{period}: every question found an answer.",
+        "top_head": "Most-asked questions ({period})",
+        "top_line": "{n}. {count}× · {question}",
+        "top_not_found": " (nothing found)",
+        "top_empty": "{period}: no questions yet.",
+        "export_caption": "{count} query log entries ({period}); users appear only as pseudonyms.",
+        "export_empty": "{period}: nothing to export.",
     },
 }
 

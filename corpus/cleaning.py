@@ -216,6 +216,7 @@ def ideograph_count(text: str) -> int:
 
 # --- masthead, QR and page furniture ----------------------------------------------
 
+_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 _QR = re.compile(r"二维码|公众号|微信号|关注[“\"「]|小程序|抖音号|视频号|扫码|扫一扫")
 _LATIN_MASTHEAD = re.compile(r"^[A-Z][A-Z &.'\-]{4,}$")
 _SPACED_SLOGAN = re.compile(rf"^[{_IDEO}](?:\s*[/／|｜·・\s]\s*[{_IDEO}]){{2,}}$")
@@ -298,7 +299,11 @@ def _masthead_group(lines: Sequence[str]) -> bool:
     """A whole blank-separated group that is masthead furniture (QR block, Latin name)."""
     if sum(len(line) for line in lines) > 120:
         return False
-    if any(_QR.search(line) for line in lines):
+    # A QR block is short lines of calls to scan or follow; a sentence that merely
+    # mentions 扫码 or 公众号 ("学习使用手机挂号、扫码乘车。") is news, not furniture.
+    if any(_QR.search(line) for line in lines) and not any(
+        _SENTENCE_PUNCT.search(line) for line in lines
+    ):
         return True
     # "LIANG CHENG" sits over the Chinese place name: drop the short lines with it.
     return any(_LATIN_MASTHEAD.match(line) for line in lines) and all(

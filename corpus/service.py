@@ -15,16 +15,20 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from corpus import queries, querylog
 from corpus.compose import Answer, Lang, Quote, Source
 from corpus.direct import DirectAnswer, asked_unit, find_answer, question_kind, which_noun
+from corpus.index_cache import IndexCache, IndexedCorpus
 from corpus.queries import IssueInfo, PassageRecord
 from corpus.store import Store
-from retrieval import Hit, Retriever, Snippet, Tokenizer, normalize
+from retrieval import BM25Index, Hit, Retriever, Snippet, Tokenizer, normalize
+from retrieval.cedict import load_cedict
+from retrieval.expansion import Concept, Expansion, QueryExpander, SynonymTable, load_synonyms
 from retrieval.sentences import split_sentences
-from retrieval.snippets import match_spans
+from retrieval.snippets import best_snippet, match_spans
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,12 @@ MAX_QUOTES = 12
 SNIPPET_CANDIDATES = 1
 SNIPPET_CHARS = 150
 DIRECT_PASSAGES = 4
-STATUS_RE = re.compile(r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果")
+STATUS_RE = re.compile(
+    r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
+    r"|\bprogress\b|\bstatus\b|\bhow (?:is|are) .+ going\b|\bwhat happened\b"
+)
+_WHICH_EN = re.compile(r"\bwhich ([a-z]+)")
+_PRICE_EN = re.compile(r"\bhow much\b(?! time)|\bprice\b|\bcost\b|\byuan\b|\brmb\b")
 STATE_WORDS_RE = re.compile(r"目前|现在|已经|已有|已将|截至|至今|正在|完成|落成|竣工|圆满结束|通过")
 CANDIDATES = 40
 # Share of the question's idf mass the best passage must match to count as relevant;
@@ -71,6 +80,20 @@ class IndexState:
 
 
 @dataclass(frozen=True)
+class CorpusVocabulary:
+    """What query expansion may know of one index: its terms and its text."""
+
+    index: BM25Index
+    text: str  # every indexed text, normalised, one per line
+
+    def doc_freq(self, term: str) -> int:
+        return self.index.doc_freq(term)
+
+    def contains(self, text: str) -> bool:
+        return text in self.text
+
+
+@dataclass(frozen=True)
 class ArticleView:
     source: Source
     subtitle: str
@@ -89,7 +112,20 @@ class LinliService:
         refresh_interval: float = 2.0,
         log_secret: bytes = b"",
         bm25: Mapping[str, Any] | None = None,
+        synonyms: str | Path | SynonymTable | None = None,
+        expansion: bool = True,
+        index_dir: Path | None = None,
     ) -> None:
+        """
+        Args:
+            index_dir: where to keep the index between runs (``Settings.data_dir /
+                "index"``), so a restart loads it instead of re-tokenising every
+                passage; None keeps it in memory only.
+            synonyms: the everyday → official synonym table, or a path to one
+                (``Settings.synonyms_path``); default: the bundled ``synonyms.tsv``.
+            expansion: expand questions (synonyms, English, pinyin names); off only to
+                measure what expansion changes (``linli eval --no-expansion``).
+        """
         self.store = store
         self.log_secret = log_secret
         # Unigrams on for scoring: measured best on CMRC 2018 and the gold set.
@@ -105,10 +141,23 @@ class LinliService:
         self._bigrams = Tokenizer(
             words="none", char_bigrams=True, char_unigrams=False, userdict=None
         )
+        if not isinstance(synonyms, SynonymTable):
+            synonyms = load_synonyms(synonyms)
+        self.expansion = expansion
+        # The dictionary loads on the first English question (about three seconds).
+        self.expander = QueryExpander(self.tokenizer, synonyms=synonyms, cedict=load_cedict)
+        self._vocabulary: tuple[IndexState, CorpusVocabulary] | None = None
         self.refresh_interval = refresh_interval
         self._state: IndexState | None = None
         self._rebuild_lock = threading.Lock()
         self._checked_at = 0.0
+        self._index_cache = IndexCache(
+            tokenizer=self.tokenizer,
+            bm25=self.bm25,
+            directory=index_dir,
+            database=store.engine.url.render_as_string(hide_password=True),
+        )
+        self._indexed: IndexedCorpus | None = None
 
     # --- index ----------------------------------------------------------------------
 
@@ -116,11 +165,17 @@ class LinliService:
         with self.store.factory() as session:
             records = tuple(queries.all_passages(session))
         started = time.perf_counter()
-        retriever = Retriever.from_texts(
-            [indexed_text(r) for r in records], tokenizer=self.tokenizer, **self.bm25
+        # Reuses the previous index (or the saved one) for unchanged passages.
+        self._indexed, how = self._index_cache.update(
+            self._indexed,
+            version,
+            [r.passage_id for r in records],
+            [indexed_text(r) for r in records],
         )
+        retriever = self._indexed.retriever
         log.info(
-            "index built: %d passages, corpus version %d, %.0f ms",
+            "index %s: %d passages, corpus version %d, %.0f ms",
+            how,
             len(records),
             version,
             (time.perf_counter() - started) * 1000,
@@ -146,6 +201,9 @@ class LinliService:
             if not force and self._state is not None and self._state.version == version:
                 return False
             self._state = self._build(version)
+            # Saved after the swap: new passages are answerable before the write ends.
+            if self._indexed is not None:
+                self._index_cache.save(self._indexed)
             return True
 
     @property
@@ -157,13 +215,18 @@ class LinliService:
 
     # --- answering ------------------------------------------------------------------
 
-    def _coverage(self, state: IndexState, query: str, quote: Quote) -> float:
-        """How much of the question the best article answers, in idf-weighted words.
+    def _coverage(self, state: IndexState, expansion: Expansion, quote: Quote) -> float:
+        """How much of the question the best article answers, in idf-weighted concepts.
 
+        Each concept is one thing the resident said (a word, an everyday phrase, an
+        English word) and weighs what the resident's own Chinese words weigh, so an
+        English or colloquial question is held to the same floor as a plain one; it
+        counts as matched by its best alternative, a synonym only at its weight.
         Counted over jieba words (bigrams would reward half-words): a word the corpus
         knows counts if the article has it; a word the corpus has never seen (often a
         compound jieba did not split, e.g. 派出所长) counts by the share of its character
         bigrams the article has. Single characters weigh half: 来, 去, 年 say little.
+        An English word nothing in the index translates weighs as a word never seen.
         """
         index = state.retriever.index
         unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
@@ -178,26 +241,68 @@ class LinliService:
             if pid in state.positions
         ]
         article = "\n".join(texts)
+        article_text = normalize(article)
         article_words = set(self._words.tokenize(article))
         article_bigrams = set(self._bigrams.tokenize(article))
-        total = matched = 0.0
-        for word in set(self._words.tokenize(query)):
-            scale = 0.5 if len(word) == 1 else 1.0
-            if index.doc_freq(word):
-                weight = index.idf(word) * scale
+
+        def measure(words: set[str]) -> tuple[float, float]:
+            total = matched = 0.0
+            for word in words:
+                scale = 0.5 if len(word) == 1 else 1.0
+                if index.doc_freq(word):
+                    weight = index.idf(word) * scale
+                    total += weight
+                    matched += weight if word in article_words else 0.0
+                    continue
+                bigrams = self._bigrams.tokenize(word) or [word]
+                weights = [index.idf(b) or unseen for b in bigrams]
+                weight = scale * sum(weights) / len(weights)
                 total += weight
-                matched += weight if word in article_words else 0.0
+                matched += (
+                    weight
+                    * sum(w for b, w in zip(bigrams, weights, strict=True) if b in article_bigrams)
+                    / sum(weights)
+                )
+            return total, matched
+
+        total = matched = 0.0
+        for concept in expansion.concepts:
+            own, share = _own_words(concept, self._words), 0.0
+            if own is not None:
+                weight, hit = measure(own)
+                share = hit / weight if weight else 0.0
+            else:
+                best = concept.best
+                weight = measure(set(self._words.tokenize(best.text)))[0] if best else 0.0
+                # No dictionary word at all: whether the paper covers it is unknown.
+                weight = weight or (unseen / 2 if concept.untranslated else unseen)
+            if not weight:
                 continue
-            bigrams = self._bigrams.tokenize(word) or [word]
-            weights = [index.idf(b) or unseen for b in bigrams]
-            weight = scale * sum(weights) / len(weights)
+            for alt in concept.alternatives:
+                if alt.origin == "question":
+                    continue
+                if alt.text in article_text:
+                    share = max(share, alt.weight)
+                    continue
+                alt_weight, alt_hit = measure(set(self._words.tokenize(alt.text)))
+                if alt_weight:
+                    share = max(share, alt.weight * alt_hit / alt_weight)
             total += weight
-            matched += (
-                weight
-                * sum(w for b, w in zip(bigrams, weights, strict=True) if b in article_bigrams)
-                / sum(weights)
-            )
+            matched += weight * share
         return matched / total if total else 0.0
+
+    def _expand(self, state: IndexState, query: str) -> Expansion:
+        if self.expansion:
+            return self.expander.expand(query, self._vocabulary_of(state))
+        return self.expander.plain(query)
+
+    def _vocabulary_of(self, state: IndexState) -> CorpusVocabulary:
+        # Follows the index: rebuilt (once, racing threads at worst twice) per new state.
+        cached = self._vocabulary
+        if cached is None or cached[0] is not state:
+            text = normalize("\n".join(indexed_text(r) for r in state.records))
+            cached = self._vocabulary = (state, CorpusVocabulary(state.retriever.index, text))
+        return cached[1]
 
     def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
         """Answer one question: quotes with sources, and a direct answer where one is asked for."""
@@ -206,8 +311,8 @@ class LinliService:
         lang = lang or detect_lang(query)
         self.refresh()
         state = self.state
-        terms = self.tokenizer.tokenize(query) if query else []
-        if not terms:
+        expansion = self._expand(state, query) if query else None
+        if expansion is None or not expansion.terms:
             status = "empty" if not query else "not_found"
             return Answer(
                 query=query,
@@ -216,11 +321,11 @@ class LinliService:
                 truncated=truncated,
                 took_ms=(time.perf_counter() - started) * 1000,
             )
-        hits = state.retriever.search(query, k=CANDIDATES)
-        quotes = self._quotes(state, query, hits)
+        hits = state.retriever.search_terms(expansion.terms, k=CANDIDATES)
+        quotes = self._quotes(state, expansion, hits)
         # Every quote must answer enough of the question on its own: never pad the reply
         # with passages that merely share a word.
-        quotes = [q for q in quotes if self._coverage(state, query, q) >= MIN_COVERAGE]
+        quotes = [q for q in quotes if self._coverage(state, expansion, q) >= MIN_COVERAGE]
         if not quotes:
             return Answer(
                 query=query,
@@ -229,7 +334,7 @@ class LinliService:
                 truncated=truncated,
                 took_ms=(time.perf_counter() - started) * 1000,
             )
-        direct = self._direct(state, query, quotes)
+        direct = self._direct(state, expansion, quotes)
         return Answer(
             query=query,
             lang=lang,
@@ -240,7 +345,7 @@ class LinliService:
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _quotes(self, state: IndexState, query: str, hits: Sequence[Hit]) -> list[Quote]:
+    def _quotes(self, state: IndexState, expansion: Expansion, hits: Sequence[Hit]) -> list[Quote]:
         """One quote per article, best first; further hits of an article are merged into it."""
         groups: dict[tuple[int, str], list[tuple[PassageRecord, float]]] = {}
         for hit in hits:
@@ -253,7 +358,12 @@ class LinliService:
                     continue
                 group = groups[key] = []
             group.append((record, float(hit.score)))
-        terms = set(state.retriever.highlighter.tokenize(query))
+        # Snippets are chosen and marked by the Chinese terms of the expanded question,
+        # a synonym's terms counting at its weight.
+        highlight = expansion.highlight
+        terms = list(highlight)
+        index = state.retriever.index
+        weights = {t: (index.idf(t) or float(len(t))) * w for t, w in highlight.items()}
         quotes = []
         for group in groups.values():
             score = group[0][1]
@@ -261,9 +371,15 @@ class LinliService:
             # passage whose snippet covers the most (idf-weighted) question words.
             best: tuple[float, PassageRecord, Snippet] | None = None
             for record, _ in group[:SNIPPET_CANDIDATES]:
-                snippet = state.retriever.snippet(record.text, query, max_chars=SNIPPET_CHARS)
-                found = set(state.retriever.highlighter.tokenize(snippet.text)) & terms
-                value = sum(state.retriever.index.idf(t) for t in found)
+                snippet = best_snippet(
+                    record.text,
+                    terms,
+                    state.retriever.highlighter,
+                    SNIPPET_CHARS,
+                    weights=weights,
+                )
+                found = set(state.retriever.highlighter.tokenize(snippet.text)) & highlight.keys()
+                value = sum(index.idf(t) * highlight[t] for t in found)
                 if best is None or value > best[0] + 1e-9:
                     best = (value, record, snippet)
             assert best is not None
@@ -283,7 +399,9 @@ class LinliService:
             )
         return quotes
 
-    def _direct(self, state: IndexState, query: str, quotes: list[Quote]) -> DirectAnswer | None:
+    def _direct(
+        self, state: IndexState, expansion: Expansion, quotes: list[Quote]
+    ) -> DirectAnswer | None:
         """The asked-for date/number/person/place, from the best article's matching passages.
 
         Every sentence of the first quote's passages that holds an expression of the
@@ -291,13 +409,15 @@ class LinliService:
         with the question wins. If it is not already in the quote, it becomes the
         quote, so the resident sees the answer in the newspaper's own words.
         """
-        question = normalize(query)
+        question = expansion.question
         if STATUS_RE.search(question):
-            self._quote_status(state, query, quotes)
+            self._quote_status(state, expansion, quotes)
             return None
+        # The kind is read off the resident's own words (English patterns included);
+        # the value always comes from the Chinese text.
         kind = question_kind(question)
-        noun = which_noun(question)
-        if noun:
+        noun = which_noun(question) if expansion.lang == "zh" else self._which_en(expansion)
+        if noun and expansion.lang == "zh":
             # 哪家影院看 → 影院: the regex cannot tell where the noun ends; jieba can.
             words = self._words.tokenize(noun)
             noun = words[0] if words and len(words[0]) >= 2 else None
@@ -306,9 +426,12 @@ class LinliService:
         if kind is None:
             return None
         unit = asked_unit(question) if kind == "number" else None
+        if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
+            unit = "元"  # "how much are the tickets": a price, not the head count nearby
         best = quotes[0]
         highlighter = state.retriever.highlighter
-        terms = set(highlighter.tokenize(query))
+        weights = expansion.highlight
+        terms = list(weights)
         records = [state.records[state.positions[best.passage_id]]] + [
             state.records[state.positions[pid]]
             for pid in best.merged_passage_ids[:DIRECT_PASSAGES]
@@ -317,7 +440,7 @@ class LinliService:
         chosen: tuple[tuple[bool, bool, float], int, PassageRecord, str, DirectAnswer] | None = None
         for rank, record in enumerate(records):
             for sentence in split_sentences(record.text):
-                spans = match_spans(sentence, query, highlighter)
+                spans = match_spans(sentence, terms, highlighter)
                 if not spans:
                     continue
                 found = find_answer(
@@ -330,8 +453,8 @@ class LinliService:
                 )
                 if found.value is None:
                     continue
-                shared = set(highlighter.tokenize(sentence)) & terms
-                value = sum(state.retriever.index.idf(t) for t in shared)
+                shared = set(highlighter.tokenize(sentence)) & weights.keys()
+                value = sum(state.retriever.index.idf(t) * weights[t] for t in shared)
                 # The asked-for measure word (几位 → 14位) beats word overlap; then the
                 # passage that ranked first; then overlap with the question.
                 key = (bool(unit and found.value.endswith(unit)), rank == 0, value)
@@ -348,14 +471,14 @@ class LinliService:
             passage_id=record.passage_id,
             passage=record.text,
             snippet=snippet,
-            spans=tuple(match_spans(snippet, query, highlighter)),
+            spans=tuple(match_spans(snippet, terms, highlighter)),
             merged_passage_ids=tuple(
                 p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
             ),
         )
         return found
 
-    def _quote_status(self, state: IndexState, query: str, quotes: list[Quote]) -> None:
+    def _quote_status(self, state: IndexState, expansion: Expansion, quotes: list[Quote]) -> None:
         """For "how is X going" questions, quote the sentence that tells the current state.
 
         Reports end with where things stand (目前…已…); that sentence, if it shares words
@@ -363,7 +486,7 @@ class LinliService:
         """
         best = quotes[0]
         highlighter = state.retriever.highlighter
-        terms = set(highlighter.tokenize(query))
+        weights = expansion.highlight
         records = [state.records[state.positions[best.passage_id]]] + [
             state.records[state.positions[pid]]
             for pid in best.merged_passage_ids[:DIRECT_PASSAGES]
@@ -374,8 +497,8 @@ class LinliService:
             for sentence in split_sentences(record.text):
                 if not STATE_WORDS_RE.search(sentence):
                     continue
-                shared = set(highlighter.tokenize(sentence)) & terms
-                value = sum(state.retriever.index.idf(t) for t in shared)
+                shared = set(highlighter.tokenize(sentence)) & weights.keys()
+                value = sum(state.retriever.index.idf(t) * weights[t] for t in shared)
                 if value > 0 and (chosen is None or value > chosen[0]):
                     chosen = (value, record, sentence)
         if chosen is None or chosen[2] in best.snippet:
@@ -387,11 +510,19 @@ class LinliService:
             passage_id=record.passage_id,
             passage=record.text,
             snippet=snippet,
-            spans=tuple(match_spans(snippet, query, highlighter)),
+            spans=tuple(match_spans(snippet, list(weights), highlighter)),
             merged_passage_ids=tuple(
                 p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
             ),
         )
+
+    @staticmethod
+    def _which_en(expansion: Expansion) -> str | None:
+        """ "which cinema" → 影院: the best Chinese word for the noun after "which"."""
+        match = _WHICH_EN.search(expansion.question)
+        concept = expansion.concept(match.group(1)) if match else None
+        best = concept.best if concept else None
+        return best.text if best and len(best.text) >= 2 else None
 
     # --- the query log ----------------------------------------------------------------
 
@@ -447,6 +578,20 @@ class LinliService:
             return ArticleView(
                 source=source, subtitle=article.subtitle, byline=article.byline, body=article.body
             )
+
+
+def _own_words(concept: Concept, words: Tokenizer) -> set[str] | None:
+    """The jieba words the resident wrote for ``concept``; None if they wrote none in Chinese.
+
+    A plain word is itself (as segmented in the question); an everyday phrase is
+    segmented on its own (装电梯 → 装, 电梯).
+    """
+    own = [a.text for a in concept.alternatives if a.origin == "question"]
+    if not own:
+        return None
+    if len(concept.alternatives) == 1:
+        return {own[0]}
+    return set(words.tokenize(own[0]))
 
 
 def indexed_text(record: PassageRecord) -> str:

@@ -1,13 +1,26 @@
 """BM25 over an inverted index kept in plain numpy arrays.
 
 The index is CSC-like: the postings of term ``t`` are the slice
-``indptr[t]:indptr[t + 1]`` of ``doc_ids`` (ascending) and ``weights``, where a
-weight is the whole BM25 contribution of one term to one passage::
+``indptr[t]:indptr[t + 1]`` of ``doc_ids`` (ascending) and ``tf``. A posting
+costs 5 bytes (int32 passage id + uint8 term frequency; the tf array widens
+only if some passage repeats a term 255 times or more). BM25 weights are not
+stored: a query computes its terms' contributions on the fly, ::
 
     idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
 
-A query therefore only adds up the weights of its own terms' postings
-(``np.bincount``), costing O(postings of its terms) rather than O(corpus).
+with the per-passage ``k1 * (1 - b + b * dl / avgdl)`` precomputed. Storing a
+float64 weight per posting would triple the memory (16 bytes with the id and
+tf) and make every :meth:`BM25Index.add` rewrite all of them, since avgdl and
+idf change; now an addition recomputes only per-term and per-passage arrays.
+
+``top_k`` does not score every passage that shares a term with the query. Terms
+are visited from the highest possible contribution down (rare words first);
+once the k-th best partial score exceeds what all remaining terms could add
+together, no unseen passage can enter the top k, so the remaining (common,
+long) postings are only looked up for the surviving candidates (MaxScore).
+The survivors' final scores are then recomputed exactly, adding the terms in
+query order, so ``top_k`` returns the same passages and bit-identical scores
+as scoring everything would.
 
 ``idf="okapi"`` reproduces ``rank_bm25.BM25Okapi`` to the last bit, including
 its trap: a term in more than half of the passages has a negative raw idf and
@@ -24,14 +37,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Literal
 
 import numpy as np
 
 from .selection import top_k
+from .vocabulary import Vocabulary
 
 IdfMode = Literal["lucene", "okapi"]
 QueryTerms = Mapping[str, float] | Sequence[str]
@@ -39,6 +53,18 @@ QueryTerms = Mapping[str, float] | Sequence[str]
 # Below this ratio of query postings to passages, sorting the postings beats
 # filling a dense score vector the size of the corpus.
 _SPARSE_RATIO = 8
+
+# Below this many postings in all of a query's terms, scoring them all is as
+# cheap as pruning (which visits the rare terms twice).
+_PRUNE_MIN_POSTINGS = 20_000
+
+# Partial scores used only as bounds are summed in another order than the
+# final ones; this margin keeps the bounds safe against rounding.
+_BOUND_SLACK = 1e-9
+
+# Passages tokenised and counted per numpy batch in add(): bounds the Python
+# lists alive at once (memory) while keeping numpy calls large (speed).
+_ADD_CHUNK = 8192
 
 # Tuned on the CMRC 2018 trial split (benchmarks/cmrc.py): a low k1 makes term
 # frequency saturate almost at once, which suits short passages where a word's
@@ -52,25 +78,54 @@ class _Snapshot:
     n_docs: int
     n_terms: int
     total_len: int
-    doc_len: np.ndarray  # int64, (n_docs,)
+    doc_len: np.ndarray  # int32, (n_docs,)
     indptr: np.ndarray  # int64, (n_terms + 1,)
     doc_ids: np.ndarray  # int32, (n_postings,), ascending within a term
-    tf: np.ndarray  # int32, (n_postings,)
-    weights: np.ndarray  # float64, (n_postings,)
+    tf: np.ndarray  # uint8 (wider only if needed), (n_postings,)
     idf: np.ndarray  # float64, (n_terms,)
+    length_norm: np.ndarray  # float64, (n_docs,): k1 * (1 - b + b * dl / avgdl)
+    # float64, (n_docs,): (k1 + 1) / (1 + length_norm), the saturation at tf = 1
+    # (most postings), bit-identical to the general formula with tf = 1.
+    saturation_1: np.ndarray
 
 
 _EMPTY = _Snapshot(
     n_docs=0,
     n_terms=0,
     total_len=0,
-    doc_len=np.zeros(0, np.int64),
+    doc_len=np.zeros(0, np.int32),
     indptr=np.zeros(1, np.int64),
     doc_ids=np.zeros(0, np.int32),
-    tf=np.zeros(0, np.int32),
-    weights=np.zeros(0, np.float64),
+    tf=np.zeros(0, np.uint8),
     idf=np.zeros(0, np.float64),
+    length_norm=np.zeros(0, np.float64),
+    saturation_1=np.zeros(0, np.float64),
 )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexArrays:
+    """Everything an index is built from, for persistence (:mod:`retrieval.persist`).
+
+    Term ``t`` is ``terms[term_ends[t - 1]:term_ends[t]]`` (UTF-8) and owns
+    postings ``indptr[t]:indptr[t + 1]`` of ``doc_ids`` and ``tf``;
+    ``doc_len[d]`` is passage ``d``'s token count. idf and length norms are
+    derived, so the same arrays serve any k1, b and idf mode.
+    """
+
+    terms: bytes
+    term_ends: np.ndarray
+    doc_len: np.ndarray
+    indptr: np.ndarray
+    doc_ids: np.ndarray
+    tf: np.ndarray
+
+
+def _tf_dtype(max_tf: int) -> np.dtype:
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if max_tf <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
 
 
 def _query_items(query: QueryTerms) -> list[tuple[str, float]]:
@@ -85,6 +140,12 @@ def _query_items(query: QueryTerms) -> list[tuple[str, float]]:
         if not (weight >= 0 and math.isfinite(weight)):
             raise ValueError(f"weight of {term!r} must be finite and >= 0, not {weight}")
     return items
+
+
+def _batches(corpus: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
+    iterator = iter(corpus)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 class BM25Index:
@@ -114,8 +175,9 @@ class BM25Index:
         self.idf_mode: IdfMode = idf
         self.epsilon = float(epsilon)
         # term -> id in first-appearance order (rank_bm25's order, which its mean
-        # idf depends on). Only grows; ids >= snapshot.n_terms are not yet indexed.
-        self._vocab: dict[str, int] = {}
+        # idf depends on). Immutable, replaced by add(); ids >= the snapshot's
+        # n_terms belong to a snapshot not yet published.
+        self._vocab = Vocabulary.from_terms([])
         self._snap = _EMPTY
         self._write_lock = threading.Lock()
 
@@ -129,6 +191,22 @@ class BM25Index:
     def __len__(self) -> int:
         return self._snap.n_docs
 
+    def copy(self) -> BM25Index:
+        """An independent index with the same passages, made in O(1).
+
+        Snapshots are immutable and :meth:`add` replaces rather than mutates, so
+        the copy shares the arrays; adding to one leaves the other as it was.
+        """
+        other = type(self)(k1=self.k1, b=self.b, idf=self.idf_mode, epsilon=self.epsilon)
+        with self._write_lock:
+            other._vocab, other._snap = self._vocab, self._snap
+        return other
+
+    @property
+    def params(self) -> dict[str, float | str]:
+        """The constructor arguments, e.g. to build a compatible index."""
+        return {"k1": self.k1, "b": self.b, "idf": self.idf_mode, "epsilon": self.epsilon}
+
     @property
     def n_terms(self) -> int:
         """Number of distinct terms indexed."""
@@ -138,6 +216,23 @@ class BM25Index:
     def n_postings(self) -> int:
         """Number of (term, passage) pairs stored."""
         return len(self._snap.doc_ids)
+
+    def memory_bytes(self) -> int:
+        """Approximate memory held by the index: its arrays plus the vocabulary."""
+        snap, vocab = self._snap, self._vocab
+        arrays = sum(
+            a.nbytes
+            for a in (
+                snap.doc_len,
+                snap.indptr,
+                snap.doc_ids,
+                snap.tf,
+                snap.idf,
+                snap.length_norm,
+                snap.saturation_1,
+            )
+        )
+        return arrays + vocab.nbytes()
 
     def _term_id(self, term: str, snap: _Snapshot) -> int | None:
         tid = self._vocab.get(term)
@@ -160,96 +255,121 @@ class BM25Index:
     def add(self, corpus: Iterable[Sequence[str]]) -> range:
         """Append passages; returns their ids.
 
-        Cost: O(tokens of the new passages) in Python plus O(all postings) in
-        numpy, because avgdl and idf change and every weight is recomputed
-        (no re-tokenisation of old passages). Concurrent searches keep using
-        the previous snapshot until the new one is complete.
+        Cost: O(tokens of the new passages) in Python, plus O(all postings) of
+        numpy copying to make room for the new postings in each term's slice,
+        plus O(terms + passages) to recompute idf and length norms. Concurrent
+        searches keep using the previous snapshot until the new one is complete.
         """
         with self._write_lock:
             old = self._snap
+            vocab = self._vocab
+            # Terms new to the index, id = len(vocab) + position (first appearance).
             new_terms: dict[str, int] = {}
-            term_ids: list[int] = []
-            doc_ids: list[int] = []
-            tfs: list[int] = []
-            lengths: list[int] = []
-            next_id = len(self._vocab)
-            for doc_id, doc in enumerate(corpus, start=old.n_docs):
-                if isinstance(doc, str):
+            parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+            lengths: list[np.ndarray] = []
+            n_new = 0
+            for batch in _batches(corpus, _ADD_CHUNK):
+                if any(isinstance(doc, str) for doc in batch):
                     raise TypeError("each passage must be a sequence of tokens, not a string")
-                lengths.append(len(doc))
-                for term, tf in Counter(doc).items():
-                    tid = self._vocab.get(term)
-                    if tid is None:
+                flat = list(chain.from_iterable(batch))
+                # New terms get ids in order of first appearance (dict.fromkeys
+                # keeps it), as BM25Okapi's vocabulary does.
+                distinct = list(dict.fromkeys(flat))
+                ids = dict(zip(distinct, vocab.lookup(distinct).tolist(), strict=True))
+                for term, tid in ids.items():
+                    if tid < 0:
                         tid = new_terms.get(term)
                         if tid is None:
-                            tid = new_terms[term] = next_id
-                            next_id += 1
-                    term_ids.append(tid)
-                    doc_ids.append(doc_id)
-                    tfs.append(tf)
-            snap = self._merge(
-                old,
-                n_terms=next_id,
-                doc_len=np.asarray(lengths, np.int64),
-                term_ids=np.asarray(term_ids, np.int64),
-                doc_ids=np.asarray(doc_ids, np.int32),
-                tfs=np.asarray(tfs, np.int32),
-            )
+                            tid = new_terms[term] = len(vocab) + len(new_terms)
+                        ids[term] = tid
+                term_ids = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+                doc_len = np.fromiter(map(len, batch), np.int64, len(batch))
+                local = np.repeat(np.arange(len(batch), dtype=np.int64), doc_len)
+                # One sort groups postings by term, passages ascending, and counts tf.
+                keys, tf = np.unique(term_ids * len(batch) + local, return_counts=True)
+                parts.append(
+                    (
+                        (keys // len(batch)).astype(np.int32),
+                        (keys % len(batch) + old.n_docs + n_new).astype(np.int32),
+                        tf,
+                    )
+                )
+                lengths.append(doc_len.astype(np.int32))
+                n_new += len(batch)
+            if old.n_docs + n_new > np.iinfo(np.int32).max:
+                raise OverflowError("an index holds at most 2**31 - 1 passages")
+            vocab = vocab.extended(list(new_terms))
+            snap = self._merge(old, len(vocab), lengths, parts)
             # Publish the terms before the snapshot that can see them; readers
             # ignore ids beyond their own snapshot's n_terms.
-            self._vocab.update(new_terms)
+            self._vocab = vocab
             self._snap = snap
             return range(old.n_docs, snap.n_docs)
 
     def _merge(
         self,
         old: _Snapshot,
-        *,
         n_terms: int,
-        doc_len: np.ndarray,
-        term_ids: np.ndarray,
-        doc_ids: np.ndarray,
-        tfs: np.ndarray,
+        lengths: list[np.ndarray],
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> _Snapshot:
-        # New postings grouped by term; the stable sort keeps passages ascending.
-        order = np.argsort(term_ids, kind="stable")
-        term_ids, doc_ids, tfs = term_ids[order], doc_ids[order], tfs[order]
-
         old_counts = np.zeros(n_terms, np.int64)
         old_counts[: old.n_terms] = np.diff(old.indptr)
-        new_counts = np.bincount(term_ids, minlength=n_terms).astype(np.int64)
+        counts = old_counts.copy()
+        for term_ids, _, _ in parts:
+            counts += np.bincount(term_ids, minlength=n_terms)
         indptr = np.zeros(n_terms + 1, np.int64)
-        np.cumsum(old_counts + new_counts, out=indptr[1:])
+        np.cumsum(counts, out=indptr[1:])
 
+        max_tf = max([int(old.tf.max(initial=0))] + [int(tf.max(initial=0)) for *_, tf in parts])
+        all_doc_ids = np.empty(indptr[-1], np.int32)
+        all_tf = np.empty(indptr[-1], _tf_dtype(max_tf))
         # Each term's slice is its old postings followed by its new ones (new
         # passages have larger ids), so every posting has a computable slot.
-        n_old = len(old.doc_ids)
-        shift = indptr[: old.n_terms] - old.indptr[: old.n_terms]
-        old_dest = np.arange(n_old, dtype=np.int64) + np.repeat(shift, old_counts[: old.n_terms])
-        new_start = np.zeros(n_terms + 1, np.int64)
-        np.cumsum(new_counts, out=new_start[1:])
-        rank = np.arange(len(term_ids), dtype=np.int64) - new_start[term_ids]
-        new_dest = indptr[term_ids] + old_counts[term_ids] + rank
+        if len(old.doc_ids):
+            shift = indptr[: old.n_terms] - old.indptr[: old.n_terms]
+            old_dest = np.arange(len(old.doc_ids), dtype=np.int64)
+            old_dest += np.repeat(shift, old_counts[: old.n_terms])
+            all_doc_ids[old_dest] = old.doc_ids
+            all_tf[old_dest] = old.tf
+            del old_dest
+        fill = indptr[:-1] + old_counts  # next free slot of each term
+        for term_ids, doc_ids, tfs in parts:
+            if not len(term_ids):
+                continue
+            # term_ids is sorted: rank each posting within its term's run.
+            starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
+            sizes = np.diff(np.append(starts, len(term_ids)))
+            dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
+            dest += fill[term_ids]
+            all_doc_ids[dest] = doc_ids
+            all_tf[dest] = tfs
+            fill[term_ids[starts]] += sizes
+        doc_len = np.concatenate([old.doc_len, *lengths]) if lengths else old.doc_len
+        return self._snapshot(doc_len, indptr, all_doc_ids, all_tf)
 
-        all_doc_ids = np.empty(indptr[-1], np.int32)
-        all_tf = np.empty(indptr[-1], np.int32)
-        all_doc_ids[old_dest], all_tf[old_dest] = old.doc_ids, old.tf
-        all_doc_ids[new_dest], all_tf[new_dest] = doc_ids, tfs
-
-        all_doc_len = np.concatenate([old.doc_len, doc_len])
-        total_len = old.total_len + int(doc_len.sum())
-        idf = self._compute_idf(len(all_doc_len), np.diff(indptr))
-        weights = self._compute_weights(all_doc_ids, all_tf, all_doc_len, total_len, indptr, idf)
+    def _snapshot(
+        self, doc_len: np.ndarray, indptr: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray
+    ) -> _Snapshot:
+        n_docs = len(doc_len)
+        total_len = int(doc_len.sum(dtype=np.int64))
+        if total_len:
+            avgdl = total_len / n_docs
+            # Same operation order as BM25Okapi.get_scores, for bit-identical scores.
+            length_norm = self.k1 * (1 - self.b + self.b * doc_len.astype(np.float64) / avgdl)
+        else:
+            length_norm = np.zeros(0, np.float64)
         return _Snapshot(
-            n_docs=len(all_doc_len),
-            n_terms=n_terms,
+            n_docs=n_docs,
+            n_terms=len(indptr) - 1,
             total_len=total_len,
-            doc_len=all_doc_len,
+            doc_len=doc_len,
             indptr=indptr,
-            doc_ids=all_doc_ids,
-            tf=all_tf,
-            weights=weights,
-            idf=idf,
+            doc_ids=doc_ids,
+            tf=tf,
+            idf=self._compute_idf(n_docs, np.diff(indptr)),
+            length_norm=length_norm,
+            saturation_1=(self.k1 + 1) / (1.0 + length_norm),
         )
 
     def _compute_idf(self, n_docs: int, df: np.ndarray) -> np.ndarray:
@@ -265,26 +385,122 @@ class BM25Index:
         average_idf = np.cumsum(raw)[-1] / len(raw)
         return np.where(raw < 0, self.epsilon * average_idf, raw)
 
-    def _compute_weights(
-        self,
-        doc_ids: np.ndarray,
-        tf: np.ndarray,
-        doc_len: np.ndarray,
-        total_len: int,
-        indptr: np.ndarray,
-        idf: np.ndarray,
-    ) -> np.ndarray:
-        if len(doc_ids) == 0:
-            return np.zeros(0, np.float64)
-        avgdl = total_len / len(doc_len)
-        k1, b = self.k1, self.b
-        # Same operation order as BM25Okapi.get_scores, for bit-identical scores.
-        length_norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
-        tf_f = tf.astype(np.float64)
-        saturation = tf_f * (k1 + 1) / (tf_f + length_norm[doc_ids])
-        return np.repeat(idf, np.diff(indptr)) * saturation
+    # -- export, import, reordering ---------------------------------------------
+
+    def export(self) -> IndexArrays:
+        """The arrays the index is made of (shared, not copied: do not modify)."""
+        snap, vocab = self._snap, self._vocab
+        ends = vocab.ends[: snap.n_terms]
+        return IndexArrays(
+            terms=vocab.blob[: int(ends[-1]) if len(ends) else 0],
+            term_ends=ends,
+            doc_len=snap.doc_len,
+            indptr=snap.indptr,
+            doc_ids=snap.doc_ids,
+            tf=snap.tf,
+        )
+
+    @classmethod
+    def from_arrays(cls, arrays: IndexArrays, **params: float | str) -> BM25Index:
+        """Rebuild an index from :meth:`export`'s arrays, checking they are consistent.
+
+        Raises:
+            ValueError: the arrays do not describe a valid index.
+        """
+        doc_len, indptr = arrays.doc_len, arrays.indptr
+        doc_ids, tf = arrays.doc_ids, arrays.tf
+        n_docs, n_terms = len(doc_len), len(arrays.term_ends)
+
+        def check(ok: bool, what: str) -> None:
+            if not ok:
+                raise ValueError(f"inconsistent index arrays: {what}")
+
+        check(doc_len.ndim == indptr.ndim == doc_ids.ndim == tf.ndim == 1, "not 1-d")
+        check(doc_ids.dtype == np.int32 and indptr.dtype == np.int64, "dtypes")
+        check(tf.dtype.kind == "u" and doc_len.dtype == np.int32, "dtypes")
+        check(len(indptr) == n_terms + 1 and int(indptr[0]) == 0, "indptr length")
+        check(int(indptr[-1]) == len(doc_ids) == len(tf), "postings length")
+        counts = np.diff(indptr)
+        check(bool((counts > 0).all()), "a term without postings")
+        if len(doc_ids):
+            check(int(doc_ids.min()) >= 0 and int(doc_ids.max()) < n_docs, "passage ids")
+            check(int(tf.min()) >= 1, "zero term frequency")
+            # Ascending within each term: a decrease may only happen at a term start.
+            drops = np.flatnonzero(np.diff(doc_ids) <= 0) + 1
+            check(bool(np.isin(drops, indptr[1:-1]).all()), "passage order within a term")
+        per_doc = np.bincount(doc_ids, weights=tf, minlength=n_docs)
+        check(bool(np.array_equal(per_doc, doc_len.astype(np.float64))), "passage lengths")
+        vocab = Vocabulary.from_blob(arrays.terms, arrays.term_ends)  # checks, ValueError
+
+        index = cls(**params)  # type: ignore[arg-type]
+        index._vocab = vocab
+        index._snap = index._snapshot(doc_len, indptr, doc_ids, tf)
+        return index
+
+    def take(self, positions: Sequence[int] | np.ndarray) -> BM25Index:
+        """A new index of the passages at ``positions`` (distinct), in that order.
+
+        Cost O(postings log postings), no tokenising: this is how a corpus that
+        lost or reordered passages is re-indexed from what is already indexed.
+        Terms left without passages are dropped; the rest keep their relative
+        order (so okapi's mean idf may differ from a fresh build in the last bit).
+        """
+        snap = self._snap
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) and (
+            positions.min() < 0
+            or positions.max() >= snap.n_docs
+            or len(np.unique(positions)) != len(positions)
+        ):
+            raise ValueError("positions must be distinct passage ids of this index")
+        new_of_old = np.full(snap.n_docs, -1, np.int64)
+        new_of_old[positions] = np.arange(len(positions))
+        new_doc = new_of_old[snap.doc_ids]
+        keep = new_doc >= 0
+        term_of = np.repeat(np.arange(snap.n_terms, dtype=np.int64), np.diff(snap.indptr))[keep]
+        new_doc, tf = new_doc[keep], snap.tf[keep]
+        counts = np.bincount(term_of, minlength=snap.n_terms)
+        alive = counts > 0
+        new_tid = np.cumsum(alive) - 1
+        # Postings stay grouped by term; sort passages within each term.
+        order = np.argsort(new_tid[term_of] * max(len(positions), 1) + new_doc, kind="stable")
+        indptr = np.zeros(int(alive.sum()) + 1, np.int64)
+        np.cumsum(counts[alive], out=indptr[1:])
+        keep_terms = np.zeros(len(self._vocab), bool)
+        keep_terms[: snap.n_terms] = alive
+
+        index = type(self)(k1=self.k1, b=self.b, idf=self.idf_mode, epsilon=self.epsilon)
+        index._vocab = self._vocab.subset(keep_terms)
+        index._snap = index._snapshot(
+            snap.doc_len[positions], indptr, new_doc[order].astype(np.int32), tf[order]
+        )
+        return index
 
     # -- querying ---------------------------------------------------------------
+
+    def _terms(self, snap: _Snapshot, query: QueryTerms) -> list[tuple[int, float]]:
+        """(term id, weight) of the query's indexed terms with a non-zero weight."""
+        items = _query_items(query)
+        ids = self._vocab.lookup([term for term, _ in items]).tolist()
+        return [
+            (tid, weight)
+            for tid, (_, weight) in zip(ids, items, strict=True)
+            if 0 <= tid < snap.n_terms and weight != 0
+        ]
+
+    def _contributions(
+        self, snap: _Snapshot, tid: int, weight: float, docs: np.ndarray, tf: np.ndarray
+    ) -> np.ndarray:
+        # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
+        # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
+        saturation = snap.saturation_1[docs]
+        repeated = np.flatnonzero(tf != 1)
+        if len(repeated):
+            tf_f = tf[repeated].astype(np.float64)
+            norm = snap.length_norm[docs[repeated]]
+            saturation[repeated] = tf_f * (self.k1 + 1) / (tf_f + norm)
+        part = snap.idf[tid] * saturation
+        return part if weight == 1.0 else part * weight
 
     def score(self, query: QueryTerms) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the passages that match ``query``.
@@ -298,24 +514,24 @@ class BM25Index:
             ``(doc_ids, scores)``: ascending passage ids and their scores, only
             where the score is non-zero.
         """
-        return self._score(self._snap, query)
+        snap = self._snap
+        return self._score(snap, self._terms(snap, query))
 
-    def _score(self, snap: _Snapshot, query: QueryTerms) -> tuple[np.ndarray, np.ndarray]:
+    def _score(
+        self, snap: _Snapshot, terms: list[tuple[int, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
         id_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
-        for term, weight in _query_items(query):
-            tid = self._term_id(term, snap)
-            if tid is None or weight == 0:
-                continue
+        for tid, weight in terms:
             lo, hi = snap.indptr[tid], snap.indptr[tid + 1]
-            id_parts.append(snap.doc_ids[lo:hi])
-            part = snap.weights[lo:hi]
-            weight_parts.append(part if weight == 1.0 else part * weight)
+            docs = snap.doc_ids[lo:hi]
+            id_parts.append(docs)
+            weight_parts.append(self._contributions(snap, tid, weight, docs, snap.tf[lo:hi]))
 
         if not id_parts:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         if len(id_parts) == 1:
-            docs, sums = id_parts[0].astype(np.int64), weight_parts[0].copy()
+            docs, sums = id_parts[0].astype(np.int64), weight_parts[0]
         else:
             postings = np.concatenate(id_parts)
             contributions = np.concatenate(weight_parts)
@@ -333,12 +549,130 @@ class BM25Index:
     def get_scores(self, query: QueryTerms) -> np.ndarray:
         """Dense scores for every passage (like ``BM25Okapi.get_scores``)."""
         snap = self._snap
-        docs, sums = self._score(snap, query)
+        docs, sums = self._score(snap, self._terms(snap, query))
         scores = np.zeros(snap.n_docs, np.float64)
         scores[docs] = sums
         return scores
 
     def top_k(self, query: QueryTerms, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best positive-scoring passages: score desc, then id asc."""
-        docs, sums = self.score(query)
-        return top_k(docs, sums, k)
+        """The ``k`` best positive-scoring passages: score desc, then id asc.
+
+        Same result as ranking :meth:`score`'s output, usually without visiting
+        the long postings of common terms (see the module docstring).
+        """
+        snap = self._snap
+        terms = self._terms(snap, query)
+        if k <= 0 or not terms:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        candidates = self._candidates(snap, terms, k)
+        if candidates is None:
+            return top_k(*self._score(snap, terms), k)
+        return top_k(candidates, self._rescore(snap, terms, candidates), k)
+
+    def _candidates(
+        self, snap: _Snapshot, terms: list[tuple[int, float]], k: int
+    ) -> np.ndarray | None:
+        """Sorted passages that can be in the top k, or None if pruning does not pay."""
+        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        sizes = snap.indptr[tids + 1] - snap.indptr[tids]
+        if len(terms) < 2 or int(sizes.sum()) < _PRUNE_MIN_POSTINGS:
+            return None
+        idf = snap.idf[tids]
+        if (idf < 0).any():
+            return None  # okapi's negative idfs: contributions are not bounded below
+        # tf * (k1 + 1) / (tf + norm) < k1 + 1: a term's contribution never exceeds this.
+        bounds = np.fromiter((w for _, w in terms), np.float64, len(terms)) * idf
+        bounds *= self.k1 + 1
+        order = np.argsort(-bounds, kind="stable")
+        # rest[i]: the most the terms order[i:] can add to any passage.
+        rest = np.append(np.cumsum(bounds[order][::-1])[::-1], 0.0)
+
+        partial = np.zeros(snap.n_docs, np.float64)
+        seen = np.zeros(snap.n_docs, bool)
+        touched: list[np.ndarray] = []
+        n_touched = 0
+        for i, j in enumerate(order):
+            if n_touched >= k and sizes[j] * 4 >= n_touched:
+                # Before a long posting list: can the terms left still lift an
+                # unseen passage into the top k?
+                candidates = np.concatenate(touched)
+                scores = partial[candidates]
+                threshold = np.partition(scores, n_touched - k)[n_touched - k]
+                if threshold > rest[i] * (1 + _BOUND_SLACK):
+                    return self._narrow(snap, terms, order[i:], rest[i:], candidates, partial, k)
+            tid, weight = terms[j]
+            lo, hi = snap.indptr[tid], snap.indptr[tid + 1]
+            docs = snap.doc_ids[lo:hi]
+            partial[docs] += self._contributions(snap, tid, weight, docs, snap.tf[lo:hi])
+            new = docs[~seen[docs]]
+            seen[new] = True
+            touched.append(new)
+            n_touched += len(new)
+        return None  # every term had to be read in full: score them the usual way
+
+    def _narrow(
+        self,
+        snap: _Snapshot,
+        terms: list[tuple[int, float]],
+        remaining: np.ndarray,
+        rest: np.ndarray,
+        candidates: np.ndarray,
+        partial: np.ndarray,
+        k: int,
+    ) -> np.ndarray:
+        """MaxScore's second phase: the remaining terms, only for passages still in the race.
+
+        ``partial`` is the dense partial score of every passage (updated in place).
+        Before each term, passages whose partial score plus all the remaining
+        terms could add stays below the k-th best partial score are dropped;
+        the k-th best only rises, the remainder only falls, so the field
+        narrows quickly. A long posting list is then filtered by a passage mask
+        (one byte read per posting) or, once few candidates are left, binary
+        searched for them.
+        """
+        alive = np.zeros(snap.n_docs, bool)
+        alive[candidates] = True
+        for n, j in enumerate(remaining.tolist()):
+            scores = partial[candidates]
+            threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores + rest[n] >= threshold * (1 - _BOUND_SLACK)
+            if not keep.all():
+                alive[candidates[~keep]] = False
+                candidates = candidates[keep]
+            if len(candidates) <= k:
+                break
+            tid, weight = terms[j]
+            lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
+            if len(candidates) * 64 < hi - lo:
+                at = self._find(snap, tid, candidates)[1]
+            else:
+                at = np.flatnonzero(alive[snap.doc_ids[lo:hi]]) + lo
+            docs = snap.doc_ids[at]
+            partial[docs] += self._contributions(snap, tid, weight, docs, snap.tf[at])
+        return np.sort(candidates).astype(np.int64)
+
+    @staticmethod
+    def _find(snap: _Snapshot, tid: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``candidates`` (any order) term ``tid`` has, and their postings.
+
+        Returns ``(found, at)``: a boolean mask over ``candidates`` and, for the
+        found ones in the same order, their positions in the postings arrays.
+        """
+        lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
+        docs = snap.doc_ids[lo:hi]
+        at = np.searchsorted(docs, candidates)
+        found = at < len(docs)
+        found[found] = docs[at[found]] == candidates[found]
+        return found, at[found] + lo
+
+    def _rescore(
+        self, snap: _Snapshot, terms: list[tuple[int, float]], candidates: np.ndarray
+    ) -> np.ndarray:
+        """Exact scores of ``candidates``, adding terms in query order (as _score does)."""
+        scores = np.zeros(len(candidates), np.float64)
+        for tid, weight in terms:
+            found, at = self._find(snap, tid, candidates)
+            if len(at):
+                docs = snap.doc_ids[at]
+                scores[found] += self._contributions(snap, tid, weight, docs, snap.tf[at])
+        return scores

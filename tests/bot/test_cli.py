@@ -158,7 +158,7 @@ def test_ingest_then_ask_then_remove(data_dir: Path) -> None:
     code, text = run("remove", "6")
     assert code == 0 and "removed: #6" in text
     code, text = run("ask", "桂花苑加装电梯什么时候竣工")
-    assert "桂花苑" not in text
+    assert "2026年11月" not in text and "竣工。" not in text  # nothing quoted from #6
 
 
 def test_ingest_gbk_and_docx(data_dir: Path, tmp_path: Path) -> None:

@@ -374,3 +374,17 @@ def test_comma_fragment_starting_a_broken_paragraph_is_body_not_headline() -> No
 def test_captions_at_the_end_of_the_text_are_captions() -> None:
     text = "活动圆满结束。\n\n\n\n活动在“我和我的祖国”歌声中圆满落幕\n"
     assert texts_of(text, Kind.CAPTION) == ["活动在“我和我的祖国”歌声中圆满落幕"]
+
+
+def test_news_that_mentions_qr_codes_is_kept() -> None:
+    from corpus.articles import parse_issue
+
+    text = (
+        "扫描二维码\n关注“社区晨报”\n\n"
+        "## 老年人学用智能手机\n\n"
+        "社区学校开设智能手机课程，帮助老年人学习使用手机挂号、扫码乘车和关注公众号。\n"
+    )
+    issue = parse_issue(text)
+    body = "".join(p for a in issue.articles for p in a.paragraphs)
+    assert "扫码乘车" in body
+    assert "扫描二维码" not in body

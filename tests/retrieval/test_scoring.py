@@ -181,3 +181,84 @@ def test_top_k_breaks_ties_at_the_cut_by_index() -> None:
     scores[ids == 500] = 3.0
     got_ids, _ = top_k(ids, scores, 4)
     assert got_ids.tolist() == [500, 0, 1, 2]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    corpus=st.lists(
+        st.lists(st.sampled_from([*VOCAB, "g", "h", "i", "j"]), max_size=12),
+        min_size=1,
+        max_size=60,
+    ).filter(lambda docs: any(docs)),
+    query=st.one_of(
+        st.lists(st.sampled_from([*VOCAB, "g", "h", ABSENT]), max_size=8),
+        st.dictionaries(st.sampled_from([*VOCAB, "i", "j"]), st.sampled_from([0.0, 0.5, 1.0, 3.0])),
+    ),
+    k=st.integers(1, 8),
+    idf=st.sampled_from(["lucene", "okapi"]),
+)
+def test_pruned_top_k_equals_ranking_every_score(
+    corpus: list[list[str]], query: list[str] | dict[str, float], k: int, idf: str
+) -> None:
+    index = BM25Index.from_tokens(corpus, k1=1.2, b=0.75, idf=idf)
+    docs, scores = index.score(query)
+    expected_ids, expected_scores = top_k(docs, scores, k)
+    # Prune from the first posting on, so small corpora exercise MaxScore too.
+    with mock.patch.object(scoring, "_PRUNE_MIN_POSTINGS", 0):
+        ids, got = index.top_k(query, k)
+    assert ids.tolist() == expected_ids.tolist()
+    assert got.tolist() == expected_scores.tolist()  # bit-identical, not just close
+
+
+def test_pruning_skips_common_terms_and_keeps_the_answer() -> None:
+    # "common" is everywhere, "rare" in three passages: after "rare", the common
+    # term can no longer lift any other passage into the top 2.
+    corpus = [["common", f"w{i}"] for i in range(3000)]
+    for i in (5, 1200, 2999):
+        corpus[i].append("rare")
+    index = BM25Index.from_tokens(corpus)
+    with mock.patch.object(scoring, "_PRUNE_MIN_POSTINGS", 0):
+        candidates = index._candidates(
+            index._snap, index._terms(index._snap, ["common", "rare"]), 2
+        )
+    assert candidates is not None and candidates.tolist() == [5, 1200, 2999]
+    ids, _ = index.top_k(["common", "rare"], 2)
+    assert ids.tolist() == [5, 1200]
+
+
+def test_export_from_arrays_and_take() -> None:
+    corpus = [["a", "b", "b"], ["c"], ["a", "d"], [], ["e", "a"]]
+    index = BM25Index.from_tokens(corpus, idf="okapi")
+    again = BM25Index.from_arrays(index.export(), **index.params)
+    for query in (["a"], ["b", "e"], ["d", "zz"]):
+        assert np.array_equal(again.get_scores(query), index.get_scores(query))
+    # take = the same passages indexed afresh in the new order, minus dropped terms.
+    order = [4, 0, 3, 2]
+    taken = index.take(order)
+    fresh = BM25Index.from_tokens([corpus[i] for i in order], idf="okapi")
+    assert taken.n_terms == fresh.n_terms == 4  # "c" is gone with passage 1
+    assert taken.doc_freq("c") == 0
+    for query in (["a"], ["b", "e"], ["d", "a", "b"]):
+        np.testing.assert_allclose(taken.get_scores(query), fresh.get_scores(query), atol=1e-12)
+    with pytest.raises(ValueError):
+        index.take([0, 0])
+    arrays = index.export()
+    broken = scoring.IndexArrays(
+        terms=arrays.terms,
+        term_ends=arrays.term_ends,
+        doc_len=arrays.doc_len + 1,
+        indptr=arrays.indptr,
+        doc_ids=arrays.doc_ids,
+        tf=arrays.tf,
+    )
+    with pytest.raises(ValueError, match="passage lengths"):
+        BM25Index.from_arrays(broken)
+
+
+def test_a_term_repeated_more_than_255_times_is_counted_exactly() -> None:
+    corpus = [["a"] * 300 + ["b"], ["a", "b"], ["c"]]
+    index = BM25Index.from_tokens(corpus, k1=1.5, b=0.75, idf="okapi")
+    np.testing.assert_allclose(
+        index.get_scores(["a", "b"]), BM25Okapi(corpus).get_scores(["a", "b"]), rtol=0, atol=1e-9
+    )
+    assert index.export().tf.dtype == np.uint16

@@ -1,0 +1,427 @@
+"""Linli's index against rank_bm25 and bm25s on city-sized corpora, on the same tokens.
+
+``python -m benchmarks.scale`` (10k and 100k passages, a few minutes the first
+time while tokens are cached, then ~3 minutes); ``--sizes 1000000`` for a
+million (tokenising takes ~12 minutes once; rank_bm25 is skipped there unless
+``--rank-bm25-max`` allows it, see below).
+
+Corpora come from :mod:`benchmarks.generate` and are tokenised once with
+Linli's service tokenizer (``Tokenizer(char_unigrams=True)``: jieba words,
+character bigrams and unigrams); every system then indexes the same token
+lists, with the same k1=0.1, b=0.3. Questions are the gold set's residents'
+questions (``corpus/gold``), asked against every size.
+
+Each system runs in its own forked process, so its memory is measured alone:
+
+* **build s**: indexing the token lists.
+* **peak MiB**: the process's peak RSS growth while building.
+* **index B/passage**: for Linli, the index's own arrays and vocabulary
+  (``BM25Index.memory_bytes``); for the others, RSS retained after building.
+* **disk MiB / load s**: Linli's :mod:`retrieval.persist` file; rank_bm25
+  pickled; bm25s's own ``save``/``load``.
+* **p50/p95 ms**: one question at a time, after a warm-up. Linli:
+  ``Retriever.search`` (question tokenisation included); rank_bm25:
+  ``get_scores`` + top-10; bm25s: ``retrieve(k=10)``, and ``get_scores`` + top-10.
+* **top-10 = rank_bm25**: share of questions whose top 10 (score desc, then
+  passage order; positive scores only) is identical, passage for passage, to
+  rank_bm25's. Linli's okapi mode is rank_bm25's formula; Linli's serving mode
+  (Lucene idf) and bm25s ("lucene") rank with another idf, so for them the
+  column compares with Linli okapi / Linli lucene respectively (marked).
+
+Also printed: adding one issue (50 passages, tokenising included) to the index,
+and tokenising speed.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.generate import PASSAGES_PER_ISSUE, indexed_texts, questions, token_lists
+
+K = 10
+K1, B = 0.1, 0.3
+OPTIONS: dict[str, object] = {"char_unigrams": True}
+MIB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    system: str
+    build_s: float = float("nan")
+    peak_mib: float = float("nan")
+    bytes_per_passage: float = float("nan")
+    disk_mib: float = float("nan")
+    load_s: float = float("nan")
+    latencies: list[float] = field(default_factory=list)
+    tops: list[list[int]] = field(default_factory=list)
+    agree: str = ""
+    note: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def p(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        return float(np.percentile(np.asarray(self.latencies) * 1000, q))
+
+
+# -- memory, in a forked child ---------------------------------------------------------
+
+
+def _status(field_name: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # resets VmHWM (peak RSS) to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+def _in_child(job: Callable[[], Any]) -> Any:
+    """Run ``job`` in a forked process (memory measured alone, freed after)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            child.send(job())
+        except BaseException as exc:  # report, don't hang the parent
+            import traceback
+
+            child.send(RuntimeError("".join(traceback.format_exception(exc))))
+
+    process = ctx.Process(target=run)
+    process.start()
+    result = parent.recv()
+    process.join()
+    if isinstance(result, RuntimeError):
+        raise result
+    return result
+
+
+def _timed(search: Callable[[int], list[int]], n_queries: int, warmup: int = 5) -> Row:
+    row = Row(system="")
+    for i in range(min(warmup, n_queries)):
+        search(i)
+    for i in range(n_queries):
+        started = time.perf_counter()
+        top = search(i)
+        row.latencies.append(time.perf_counter() - started)
+        row.tops.append(top)
+    return row
+
+
+def _reference_top(scores: np.ndarray, k: int = K) -> list[int]:
+    """Score desc, then passage order, positive only (the order Linli defines)."""
+    candidates = np.argpartition(-scores, k)[: k * 4] if len(scores) > k * 4 else None
+    if candidates is None:
+        candidates = np.arange(len(scores))
+    else:
+        # Everything tied with the k-th best must be a contender for the id tie-break.
+        kth = np.sort(scores[candidates])[::-1][k - 1]
+        candidates = np.flatnonzero(scores >= kth)
+    positive = candidates[scores[candidates] > 0]
+    order = np.lexsort((positive, -scores[positive]))
+    return positive[order][:k].tolist()
+
+
+# -- the systems -----------------------------------------------------------------------
+
+
+def run_linli(
+    tokens: list[list[str]],
+    texts: list[str],
+    query_tokens: list[list[str]],
+    idf: str,
+    extra_texts: list[str],
+) -> Row:
+    from retrieval import BM25Index, Retriever, Tokenizer
+    from retrieval.persist import load, save
+
+    tokenizer = Tokenizer(**OPTIONS).load()  # type: ignore[arg-type]
+    tokenizer.tokenize("预热")
+    gc.collect()
+    base, peak_ok = _status("VmRSS"), _reset_peak()
+    started = time.perf_counter()
+    index = BM25Index.from_tokens(tokens, k1=K1, b=B, idf=idf)
+    build = time.perf_counter() - started
+    peak = _status("VmHWM") - base if peak_ok else float("nan")
+    retriever = Retriever(index, tokenizer)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.lidx"
+        started = time.perf_counter()
+        size = save(path, retriever, keys=np.arange(len(tokens)))
+        save_s = time.perf_counter() - started
+        started = time.perf_counter()
+        loaded = load(path, tokenizer).retriever
+        load_s = time.perf_counter() - started
+    del loaded
+
+    if idf == "lucene":
+        row = _timed(lambda i: [h.index for h in retriever.search(texts[i], K)], len(texts))
+    else:
+        # Parity mode: on the same question tokens as rank_bm25.
+        row = _timed(
+            lambda i: [h.index for h in retriever.search_terms(query_tokens[i], K)],
+            len(query_tokens),
+        )
+    row.system = f"Linli Retriever.search ({idf})" if idf == "lucene" else "Linli (okapi parity)"
+    row.build_s, row.peak_mib, row.load_s = build, peak / MIB, load_s
+    row.bytes_per_passage = index.memory_bytes() / len(tokens)
+    row.disk_mib = size / MIB
+    row.extra["save_s"] = save_s
+    row.extra["terms"] = index.n_terms
+    row.extra["postings_per_passage"] = index.n_postings / len(tokens)
+    if idf == "lucene" and extra_texts:
+        # One more issue: tokenised and appended, idf and norms recomputed.
+        started = time.perf_counter()
+        retriever.add(extra_texts)
+        row.extra["add_issue_s"] = time.perf_counter() - started
+    return row
+
+
+def run_rank_bm25(tokens: list[list[str]], query_tokens: list[list[str]]) -> Row:
+    from rank_bm25 import BM25Okapi
+
+    gc.collect()
+    base, peak_ok = _status("VmRSS"), _reset_peak()
+    started = time.perf_counter()
+    bm25 = BM25Okapi(tokens, k1=K1, b=B)
+    build = time.perf_counter() - started
+    peak = _status("VmHWM") - base if peak_ok else float("nan")
+    gc.collect()
+    retained = _status("VmRSS") - base
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bm25.pkl"
+        with path.open("wb") as out:
+            pickle.dump(bm25, out, protocol=pickle.HIGHEST_PROTOCOL)
+        size = path.stat().st_size
+        started = time.perf_counter()
+        with path.open("rb") as file:
+            pickle.load(file)
+        load_s = time.perf_counter() - started
+    gc.collect()
+    row = _timed(lambda i: _reference_top(bm25.get_scores(query_tokens[i])), len(query_tokens), 1)
+    row.system = "rank_bm25 BM25Okapi get_scores + top-10"
+    row.build_s, row.peak_mib, row.load_s = build, peak / MIB, load_s
+    row.bytes_per_passage = retained / len(tokens)
+    row.disk_mib = size / MIB
+    return row
+
+
+def run_bm25s(tokens: list[list[str]], query_tokens: list[list[str]]) -> list[Row]:
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.ERROR)
+    gc.collect()
+    base, peak_ok = _status("VmRSS"), _reset_peak()
+    started = time.perf_counter()
+    model = bm25s.BM25(k1=K1, b=B, method="lucene")
+    model.index(tokens, show_progress=False)
+    build = time.perf_counter() - started
+    peak = _status("VmHWM") - base if peak_ok else float("nan")
+    gc.collect()
+    retained = _status("VmRSS") - base
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save(tmp)
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir())
+        started = time.perf_counter()
+        bm25s.BM25.load(tmp)
+        load_s = time.perf_counter() - started
+
+    # bm25s fails on a question with no indexed term (its empty-token fallback
+    # points past its score matrix); such a question has no hits anyway.
+    known = [[t for t in q if t and t in model.vocab_dict] for q in query_tokens]
+
+    def retrieve(i: int) -> list[int]:
+        if not known[i]:
+            return []
+        docs, scores = model.retrieve([known[i]], k=K, show_progress=False, n_threads=0)
+        return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    rows = []
+    for name, search in (
+        ("bm25s retrieve (lucene)", retrieve),
+        (
+            "bm25s get_scores + top-10 (lucene)",
+            lambda i: _reference_top(model.get_scores(known[i])) if known[i] else [],
+        ),
+    ):
+        row = _timed(search, len(query_tokens))
+        row.system = name
+        row.build_s, row.peak_mib, row.load_s = build, peak / MIB, load_s
+        row.bytes_per_passage = retained / len(tokens)
+        row.disk_mib = size / MIB
+        rows.append(row)
+    return rows
+
+
+# -- one size --------------------------------------------------------------------------
+
+
+def _agreement(a: list[list[int]], b: list[list[int]]) -> str:
+    n = min(len(a), len(b))
+    if not n:
+        return "-"
+    same = sum(a[i] == b[i] for i in range(n))
+    return f"{same}/{n}"
+
+
+def run_size(size: int, args: Any) -> tuple[list[Row], dict[str, float]]:
+    from retrieval import Tokenizer
+
+    tokens = token_lists(size, options=OPTIONS, seed=args.seed)
+    tokenizer = Tokenizer(**OPTIONS)  # type: ignore[arg-type]
+    texts = questions()[: args.queries]
+    query_tokens = [tokenizer.tokenize(q) for q in texts]
+    # The issue after the last one indexed: what staff add next.
+    extra = indexed_texts(size, PASSAGES_PER_ISSUE, args.seed)
+    rows: list[Row] = []
+    systems = set(args.systems.split(","))
+
+    if "linli" in systems:
+        rows.append(_in_child(lambda: run_linli(tokens, texts, query_tokens, "lucene", extra)))
+        rows.append(_in_child(lambda: run_linli(tokens, texts, query_tokens, "okapi", [])))
+    reference: Row | None = None
+    if "rank_bm25" in systems:
+        if size <= args.rank_bm25_max:
+            reference = _in_child(lambda: run_rank_bm25(tokens, query_tokens))
+        else:
+            # Only a few questions: at this size each takes seconds (measured below).
+            few = args.rank_bm25_queries
+            if few:
+                reference = _in_child(lambda: run_rank_bm25(tokens, query_tokens[:few]))
+                reference.note = f"{few} questions only"
+        if reference is not None:
+            rows.append(reference)
+    if "bm25s" in systems:
+        rows.extend(_in_child(lambda: run_bm25s(tokens, query_tokens)))
+
+    by_name = {r.system: r for r in rows}
+    okapi = by_name.get("Linli (okapi parity)")
+    lucene = by_name.get("Linli Retriever.search (lucene)")
+    for row in rows:
+        if row.system.startswith("rank_bm25"):
+            row.agree = "(reference)"
+        elif row.system == "Linli (okapi parity)" and reference is not None:
+            row.agree = _agreement(row.tops, reference.tops)
+        elif row.system.startswith("Linli Retriever") and okapi is not None:
+            row.agree = _agreement(row.tops, okapi.tops) + " vs okapi"
+        elif row.system.startswith("bm25s") and lucene is not None:
+            row.agree = _agreement(row.tops, lucene.tops) + " vs Linli lucene"
+    facts: dict[str, float] = {"size": size}
+    if lucene is not None:
+        facts.update(lucene.extra)
+    return rows, facts
+
+
+def tokenizing_speed(n: int = 1000, seed: int = 0) -> list[str]:
+    from retrieval import Tokenizer
+
+    texts = indexed_texts(0, n, seed)
+    chars = sum(map(len, texts))
+    lines = []
+    tokenizer = Tokenizer(**OPTIONS).load()  # type: ignore[arg-type]
+    started = time.perf_counter()
+    for text in texts:
+        tokenizer.tokenize(text)
+    took = time.perf_counter() - started
+    lines.append(
+        f"Tokenizer(char_unigrams=True).tokenize: {chars / took / 1e6:.2f} M characters/s "
+        f"({n / took:,.0f} passages/s, one core)"
+    )
+    return lines
+
+
+def format_rows(rows: Sequence[Row], size: int) -> str:
+    reference = next((r for r in rows if r.system.startswith("rank_bm25")), None)
+    lines = [
+        f"\n{size:,} passages",
+        "| system | build s | peak MiB | index B/passage | disk MiB | load s | p50 ms | p95 ms "
+        "| p50 speed-up vs rank_bm25 | top-10 = rank_bm25 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        speedup = (
+            f"{reference.p(50) / r.p(50):,.0f}×"
+            if reference is not None and r is not reference and r.latencies
+            else ""
+        )
+        note = f" ({r.note})" if r.note else ""
+        lines.append(
+            f"| {r.system}{note} | {r.build_s:.1f} | {r.peak_mib:,.0f} | "
+            f"{r.bytes_per_passage:,.0f} | {r.disk_mib:,.0f} | {r.load_s:.2f} | "
+            f"{r.p(50):.2f} | {r.p(95):.2f} | {speedup} | {r.agree} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated passage counts")
+    parser.add_argument("--queries", type=int, default=1000, help="at most this many questions")
+    parser.add_argument("--systems", default="linli,rank_bm25,bm25s")
+    parser.add_argument(
+        "--rank-bm25-max",
+        type=int,
+        default=200_000,
+        help="above this size rank_bm25 answers only --rank-bm25-queries questions",
+    )
+    parser.add_argument("--rank-bm25-queries", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    print(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
+    for line in tokenizing_speed():
+        print(line)
+    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+        started = time.perf_counter()
+        rows, facts = run_size(size, args)
+        print(format_rows(rows, size))
+        if "terms" in facts:
+            print(
+                f"vocabulary {facts['terms']:,.0f} terms, "
+                f"{facts['postings_per_passage']:.0f} postings a passage; "
+                f"saving the index {facts['save_s']:.2f} s"
+            )
+        if "add_issue_s" in facts:
+            print(
+                f"adding one issue ({PASSAGES_PER_ISSUE} passages, tokenising included): "
+                f"{facts['add_issue_s'] * 1000:.0f} ms"
+            )
+        print(f"({time.perf_counter() - started:.0f} s for this size)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
