@@ -7,7 +7,7 @@ import logging
 import re
 import sys
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot import admin, handlers, staff
 from bot.state import AnswerCache, RateLimiter
-from bot.texts import COMMANDS
+from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from corpus.db import StoreError
 from corpus.querylog import load_or_create_secret
 from corpus.service import LinliService
@@ -87,7 +87,30 @@ async def post_init(application: Application) -> None:
         )
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
+    await set_role_menus(application)
     await asyncio.to_thread(service.refresh, force=True)
+
+
+async def set_role_menus(application: Application) -> None:
+    """Staff and admins see their commands in their own chats' menus.
+
+    Only a hint: every staff and admin handler checks the role itself. A chat Telegram
+    does not know yet (the person never opened the bot) is skipped with a log line.
+    """
+    settings: Settings = application.bot_data["settings"]
+    for user_id in sorted(settings.staff_ids):
+        for lang in ("zh", "en"):
+            commands = COMMANDS[lang] + STAFF_COMMANDS[lang]
+            if user_id in settings.admin_ids:
+                commands = commands + ADMIN_COMMANDS[lang]
+            try:
+                await application.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in commands],
+                    scope=BotCommandScopeChat(user_id),
+                    language_code="en" if lang == "en" else None,
+                )
+            except TelegramError as error:
+                log.info("no role menu for user %s: %s", user_id, error.message)
 
 
 def register_handlers(application: Application) -> None:

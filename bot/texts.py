@@ -34,6 +34,36 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
     ],
 }
 
+# Shown only in staff and admins' own chats (menu scopes are a hint: handlers check roles).
+STAFF_COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "zh": [
+        ("add", "添加一期（也可以直接发文件）"),
+        ("issues", "已收录的各期"),
+        ("remove", "删除一期：/remove 编号"),
+        ("cancel", "取消正在进行的添加"),
+    ],
+    "en": [
+        ("add", "Add an issue (or just send the file)"),
+        ("issues", "Stored issues"),
+        ("remove", "Remove an issue: /remove ID"),
+        ("cancel", "Cancel the upload in progress"),
+    ],
+}
+ADMIN_COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "zh": [
+        ("stats", "提问统计：/stats 7d|30d|all"),
+        ("unanswered", "没找到答案的问题"),
+        ("top", "问得最多的问题"),
+        ("export", "导出提问记录 CSV"),
+    ],
+    "en": [
+        ("stats", "Question statistics: /stats 7d|30d|all"),
+        ("unanswered", "Questions that found nothing"),
+        ("top", "Most-asked questions"),
+        ("export", "Export the query log as CSV"),
+    ],
+}
+
 TEXTS: dict[Lang, dict[str, str]] = {
     "zh": {
         "start": (

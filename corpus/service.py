@@ -306,11 +306,13 @@ class LinliService:
 
     def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
         """Answer one question: quotes with sources, and a direct answer where one is asked for."""
+        # Latency counts answering only: an index rebuild after a corpus change is logged
+        # by refresh() itself and must not show up as one resident's slow answer.
+        self.refresh()
+        state = self.state
         started = time.perf_counter()
         query, truncated = clean_question(question)
         lang = lang or detect_lang(query)
-        self.refresh()
-        state = self.state
         expansion = self._expand(state, query) if query else None
         if expansion is None or not expansion.terms:
             status = "empty" if not query else "not_found"

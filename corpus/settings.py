@@ -45,6 +45,13 @@ def _int(name: str, raw: str | None, default: int) -> int:
         raise SettingsError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _positive(name: str, raw: str | None, default: int) -> int:
+    value = _int(name, raw, default)
+    if value < 1:
+        raise SettingsError(f"{name}: must be at least 1 (got {value})")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the defaults a newcomer needs (see `.env.example`)."""
@@ -111,7 +118,7 @@ class Settings:
             staff_ids=_ids("STAFF_IDS", get("STAFF_IDS")) | admins,
             admin_ids=admins,
             log_hmac_secret=get("LOG_HMAC_SECRET"),
-            log_retention_days=_int("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
+            log_retention_days=_positive("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
             rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20),
             userdict_path=Path(p) if (p := get("LINLI_USERDICT")) else None,
             synonyms_path=Path(p) if (p := get("LINLI_SYNONYMS")) else None,

@@ -359,3 +359,19 @@ def test_unreachable_api_gives_a_clear_message(
     # The fake is stopped now: nothing listens on its port.
     assert serve(settings) == 1
     assert "Cannot reach" in capsys.readouterr().err
+
+
+async def test_staff_and_admins_get_their_commands_in_their_own_menus(
+    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        fake_api, tmp_path, staff_ids=frozenset({4004, 5005}), admin_ids=frozenset({5005})
+    )
+    async with started(build_application(settings, service)):
+        await fake_api.wait_for("setMyCommands", count=6)
+    staff = {c["command"] for c in fake_api.commands({"type": "chat", "chat_id": 4004})}
+    admin = {c["command"] for c in fake_api.commands({"type": "chat", "chat_id": 5005})}
+    resident = {c["command"] for c in fake_api.commands()}
+    assert {"add", "remove", "issues"} <= staff and "stats" not in staff
+    assert {"add", "stats", "export"} <= admin
+    assert not resident & {"add", "remove", "stats", "export"}
