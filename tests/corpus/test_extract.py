@@ -1,0 +1,41 @@
+"""Text out of PDF and Word files keeps the paragraph breaks the article parser relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.articles import parse_issue
+from corpus.decoding import DecodeError
+from corpus.extract import extract_text
+from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
+
+
+def test_pdf_paragraph_gaps_become_blank_lines() -> None:
+    text = extract_text(pdf_bytes(), "issue.pdf")
+    assert "\n\n凉城街道开通社区助浴服务\n\n" in text
+    titles = [a.title for a in parse_issue(text).articles]
+    assert titles == ["凉城街道开通社区助浴服务", "广灵四路人行道完成修缮"]
+
+
+def test_docx_paragraphs_are_separated() -> None:
+    text = extract_text(docx_bytes(), "issue.docx")
+    assert "\n\n" in text and len(parse_issue(text).articles) >= 2
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.pdf", "empty"),
+        (b"%PDF-1.4 garbage", "broken.pdf", "not a readable PDF"),
+        (b"PK\x03\x04junk", "broken.docx", "not a readable Word"),
+        (b"\x00\x01", "photo.jpg", "not supported"),
+    ],
+)
+def test_bad_files_are_refused(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(DecodeError, match=message):
+        extract_text(data, name)
+
+
+def test_scanned_pdf_without_text_layer_is_explained() -> None:
+    with pytest.raises(DecodeError, match="no text layer"):
+        extract_text(scanned_pdf_bytes(), "scan.pdf")
