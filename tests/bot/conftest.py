@@ -16,10 +16,13 @@ Typical test::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from telegram.ext import ApplicationBuilder
 
+from corpus.service import LinliService
+from corpus.store import Store
 from tests.bot.fake_bot_api import FakeBotAPI, application_builder
 
 
@@ -34,3 +37,21 @@ def fake_api() -> Iterator[FakeBotAPI]:
 def app_builder(fake_api: FakeBotAPI) -> ApplicationBuilder:
     """An ``ApplicationBuilder`` with the fake's token, URLs and short timeouts."""
     return application_builder(fake_api)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded SQLite file per run, copied for each test (seeding parses five issues)."""
+    path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
+    Store.open(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def service(seeded_template: Path, tmp_path: Path) -> Iterator[LinliService]:
+    """A service over a fresh copy of the seeded store."""
+    db = tmp_path / "bot.sqlite3"
+    db.write_bytes(seeded_template.read_bytes())
+    store = Store.open(f"sqlite:///{db}")
+    yield LinliService(store, log_secret=b"test-secret")
+    store.close()

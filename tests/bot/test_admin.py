@@ -7,7 +7,6 @@ database per test (SQLite, and PostgreSQL when configured).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -29,7 +28,8 @@ from corpus.querylog import pseudonym
 from corpus.service import LinliService
 from corpus.settings import Settings
 from corpus.store import Store
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI, running_app
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
+from tests.bot.helpers import bot_settings, started
 from tests.corpus.test_charts import png_chunks, png_text
 from tests.corpus.test_logstats import add, dump_database
 
@@ -41,25 +41,12 @@ COMMANDS = ("/stats", "/unanswered", "/top", "/export")
 
 def settings_for(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "telegram_bot_token": fake.token,
-        "telegram_api_base_url": fake.base_url,
-        "telegram_api_file_url": fake.base_file_url,
         "admin_ids": frozenset({ADMIN_ID}),
         "staff_ids": frozenset({ADMIN_ID}),
-        "rate_limit_per_minute": 100,
+        "database_url": None,
     }
     values.update(overrides)
-    return Settings(**values)
-
-
-@contextlib.asynccontextmanager
-async def started(application: Application) -> AsyncIterator[Application]:
-    """Polling as `run_polling` does it, including the post_init hook it calls."""
-    async with running_app(application):
-        assert application.post_init is not None
-        await application.post_init(application)
-        yield application
+    return bot_settings(fake, tmp_path, **values)
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +16,14 @@ from bot.app import build_application, serve
 from corpus.models import QueryLogEntry
 from corpus.service import LinliService
 from corpus.settings import Settings
-from corpus.store import Store
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI, running_app
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
+from tests.bot.helpers import bot_settings, button, keyboard, started
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 
 
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded SQLite file per module, copied for each test (seeding parses five issues)."""
-    path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
-    Store.open(f"sqlite:///{path}").close()
-    return path
-
-
-@pytest.fixture
-def service(seeded_template: Path, tmp_path: Path) -> Iterator[LinliService]:
-    db = tmp_path / "bot.sqlite3"
-    db.write_bytes(seeded_template.read_bytes())
-    store = Store.open(f"sqlite:///{db}")
-    yield LinliService(store, log_secret=b"test-secret")
-    store.close()
-
-
 def make_settings(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "database_url": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "telegram_bot_token": fake.token,
-        "telegram_api_base_url": fake.base_url,
-        "telegram_api_file_url": fake.base_file_url,
-        "rate_limit_per_minute": 100,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return bot_settings(fake, tmp_path, **overrides)
 
 
 @pytest.fixture
@@ -61,30 +33,6 @@ async def app(
     application = build_application(make_settings(fake_api, tmp_path), service)
     async with started(application):
         yield application
-
-
-@contextlib.asynccontextmanager
-async def started(application: Application) -> AsyncIterator[Application]:
-    """Polling as `run_polling` does it, including the post_init hook it calls."""
-    async with running_app(application):
-        assert application.post_init is not None
-        await application.post_init(application)
-        yield application
-
-
-def keyboard(call: Call) -> list[list[dict[str, Any]]]:
-    markup = call.params.get("reply_markup") or {}
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    return markup.get("inline_keyboard", [])
-
-
-def button(call: Call, prefix: str) -> str:
-    for row in keyboard(call):
-        for b in row:
-            if b.get("callback_data", "").startswith(prefix):
-                return b["callback_data"]
-    raise AssertionError(f"no button {prefix!r} in {keyboard(call)}")
 
 
 def log_entries(service: LinliService) -> list[QueryLogEntry]:

@@ -6,10 +6,8 @@ own source line; after 取消, a refusal or a bad file, nothing changed.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +21,8 @@ from corpus.metadata import Preview
 from corpus.queries import IssueInfo, list_issues
 from corpus.service import LinliService
 from corpus.settings import Settings
-from corpus.store import Store
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI, running_app
+from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
+from tests.bot.helpers import bot_settings, button, keyboard, started
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
 
 STAFF = 5005
@@ -40,42 +38,8 @@ MARKET_SOURCE = "社区晨报 · 凉城新村街道 · 2026年11月 · 水电路
 # --- fixtures and helpers ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded SQLite file per module, copied for each test (seeding parses five issues)."""
-    path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
-    Store.open(f"sqlite:///{path}").close()
-    return path
-
-
-@pytest.fixture
-def service(seeded_template: Path, tmp_path: Path) -> Iterator[LinliService]:
-    db = tmp_path / "bot.sqlite3"
-    db.write_bytes(seeded_template.read_bytes())
-    store = Store.open(f"sqlite:///{db}")
-    yield LinliService(store, log_secret=b"test-secret")
-    store.close()
-
-
 def make_settings(fake: FakeBotAPI, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=fake.base_url,
-        telegram_api_file_url=fake.base_file_url,
-        rate_limit_per_minute=100,
-        staff_ids=frozenset({STAFF}),
-        admin_ids=frozenset({ADMIN}),
-    )
-
-
-@contextlib.asynccontextmanager
-async def started(application: Application) -> AsyncIterator[Application]:
-    async with running_app(application):
-        assert application.post_init is not None
-        await application.post_init(application)
-        yield application
+    return bot_settings(fake, tmp_path, staff_ids=frozenset({STAFF}), admin_ids=frozenset({ADMIN}))
 
 
 @pytest.fixture
@@ -84,21 +48,6 @@ async def app(
 ) -> AsyncIterator[Application]:
     async with started(build_application(make_settings(fake_api, tmp_path), service)) as a:
         yield a
-
-
-def keyboard(call: Call) -> list[list[dict[str, Any]]]:
-    markup = call.params.get("reply_markup") or {}
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    return markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-
-
-def button(call: Call, prefix: str) -> str:
-    for row in keyboard(call):
-        for b in row:
-            if b.get("callback_data", "").startswith(prefix):
-                return b["callback_data"]
-    raise AssertionError(f"no button {prefix!r} in {keyboard(call)}")
 
 
 async def reply_to(fake: FakeBotAPI, push: Any, *args: Any, **kwargs: Any) -> Call:
