@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from corpus.direct import DirectAnswer
+from corpus.queries import CitesIssue
 
 Lang = Literal["zh", "en"]
 PAGE_SIZE = 3
@@ -26,7 +27,7 @@ Line = tuple[Piece, ...]
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(CitesIssue):
     """Where a quote comes from."""
 
     issue_id: int
@@ -39,16 +40,6 @@ class Source:
     article_id: int
     article_title: str
     heading: str = ""  # the subhead within a long feature, if any
-
-    def issue_dict(self) -> dict[str, object]:
-        return {
-            "id": self.issue_id,
-            "publication": self.publication,
-            "street": self.street,
-            "date": self.date,
-            "title": self.issue_title,
-            "source_name": self.source_name,
-        }
 
 
 @dataclass(frozen=True)

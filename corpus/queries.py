@@ -31,8 +31,30 @@ class IssueInfo:
         return dict(self.__dict__)
 
 
+class CitesIssue:
+    """Mixin for records that carry an issue's citation fields."""
+
+    issue_id: int
+    publication: str
+    street: str
+    date: str
+    issue_title: str
+    source_name: str
+
+    def issue_dict(self) -> dict[str, object]:
+        """The issue as other tools read it (`linli export`, `linli ask --json`)."""
+        return {
+            "id": self.issue_id,
+            "publication": self.publication,
+            "street": self.street,
+            "date": self.date,
+            "title": self.issue_title,
+            "source_name": self.source_name,
+        }
+
+
 @dataclass(frozen=True)
-class PassageRecord:
+class PassageRecord(CitesIssue):
     """A passage with everything needed to cite it."""
 
     passage_id: int
@@ -48,16 +70,6 @@ class PassageRecord:
     date_estimated: bool
     issue_title: str
     source_name: str
-
-    def issue_dict(self) -> dict[str, object]:
-        return {
-            "id": self.issue_id,
-            "publication": self.publication,
-            "street": self.street,
-            "date": self.date,
-            "title": self.issue_title,
-            "source_name": self.source_name,
-        }
 
 
 def list_issues(session: Session) -> list[IssueInfo]:
