@@ -25,10 +25,9 @@ from bot import admin, handlers, staff
 from bot.state import AnswerCache, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from corpus.db import StoreError
-from corpus.querylog import load_or_create_secret
-from corpus.service import LinliService
+from corpus.service import LinliService, service_from_settings
 from corpus.settings import Settings
-from corpus.store import Store
+from retrieval.cedict import load_cedict
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +88,8 @@ async def post_init(application: Application) -> None:
         log.warning("could not set the command menu", exc_info=True)
     await set_role_menus(application)
     await asyncio.to_thread(service.refresh, force=True)
+    # The English dictionary takes seconds to load: do it now, not on a resident's question.
+    application.create_task(asyncio.to_thread(load_cedict))
 
 
 async def set_role_menus(application: Application) -> None:
@@ -168,13 +169,6 @@ def build_application(settings: Settings, service: LinliService) -> Application:
     return application
 
 
-def make_service(settings: Settings) -> LinliService:
-    store = Store.open(settings.db_url)
-    return LinliService(
-        store, log_secret=load_or_create_secret(settings.log_hmac_secret, settings.data_dir)
-    )
-
-
 def serve(settings: Settings) -> int:
     """`linli serve`: run the bot until interrupted; a clear message instead of a traceback."""
     token = settings.telegram_bot_token or ""
@@ -187,7 +181,7 @@ def serve(settings: Settings) -> int:
         )
         return 2
     try:
-        service = make_service(settings)
+        service = service_from_settings(settings)
     except StoreError as exc:
         print(f"linli serve: {exc}", file=sys.stderr)
         return 1

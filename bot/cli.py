@@ -16,8 +16,8 @@ from corpus.compose import Answer
 from corpus.db import StoreError
 from corpus.ingest import IngestError, IssueMeta, prepare_paths, remove_issue, store_issues
 from corpus.logstats import Period, PeriodError
-from corpus.querylog import load_or_create_secret, purge_older_than
-from corpus.service import LinliService
+from corpus.querylog import purge_older_than
+from corpus.service import LinliService, service_from_settings
 from corpus.settings import Settings, SettingsError
 from corpus.store import Store
 
@@ -113,10 +113,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
 
 def _service(settings: Settings) -> LinliService:
-    return LinliService(
-        _open_store(settings),
-        log_secret=load_or_create_secret(settings.log_hmac_secret, settings.data_dir),
-    )
+    return service_from_settings(settings)
 
 
 def cli_user() -> str:

@@ -23,10 +23,26 @@ from corpus.compose import Answer, Lang, Quote, Source
 from corpus.direct import DirectAnswer, asked_unit, find_answer, question_kind, which_noun
 from corpus.index_cache import IndexCache, IndexedCorpus
 from corpus.queries import IssueInfo, PassageRecord
+from corpus.settings import Settings
 from corpus.store import Store
-from retrieval import BM25Index, Hit, Retriever, Snippet, Tokenizer, normalize
+from retrieval import (
+    DEFAULT_USERDICT,
+    BM25Index,
+    Hit,
+    Retriever,
+    Snippet,
+    Tokenizer,
+    normalize,
+)
 from retrieval.cedict import load_cedict
-from retrieval.expansion import Concept, Expansion, QueryExpander, SynonymTable, load_synonyms
+from retrieval.expansion import (
+    Concept,
+    Expansion,
+    QueryExpander,
+    SynonymTable,
+    detect_lang,
+    load_synonyms,
+)
 from retrieval.sentences import split_sentences
 from retrieval.snippets import best_snippet, match_spans
 
@@ -48,14 +64,6 @@ CANDIDATES = 40
 # Share of the question's idf mass the best passage must match to count as relevant;
 # below it Linli says it found nothing rather than quote something unrelated.
 MIN_COVERAGE = 0.2
-
-_LATIN = re.compile(r"[A-Za-z]")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def detect_lang(text: str) -> Lang:
-    """English when the question is written in Latin letters with no Chinese characters."""
-    return "en" if _LATIN.search(text) and not _CJK.search(text) else "zh"
 
 
 def clean_question(text: str) -> tuple[str, bool]:
@@ -633,3 +641,20 @@ def _clip_sentence(sentence: str, value: str, limit: int = 150) -> str:
     start = max(0, at - limit // 3)
     end = min(len(sentence), start + limit)
     return ("…" if start else "") + sentence[start:end] + ("…" if end < len(sentence) else "")
+
+
+def service_from_settings(settings: Settings, *, store: Store | None = None) -> LinliService:
+    """The service as every entry point builds it: one place that reads the settings.
+
+    Raises:
+        corpus.db.StoreError: the database cannot be opened.
+    """
+    store = store or Store.open(settings.db_url)
+    userdict = settings.userdict_path or DEFAULT_USERDICT
+    return LinliService(
+        store,
+        tokenizer=Tokenizer(char_unigrams=True, userdict=userdict),
+        log_secret=querylog.load_or_create_secret(settings.log_hmac_secret, settings.data_dir),
+        synonyms=settings.synonyms_path,
+        index_dir=settings.data_dir / "index",
+    )

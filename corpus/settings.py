@@ -103,6 +103,10 @@ class Settings:
             return value.strip() if value is not None and value.strip() else None
 
         data_dir = Path(get("LINLI_DATA_DIR") or default_data_dir()).expanduser()
+        for name in ("LINLI_USERDICT", "LINLI_SYNONYMS"):
+            path = get(name)
+            if path and not Path(path).expanduser().is_file():
+                raise SettingsError(f"{name}: no such file: {path}")
         admins = _ids("ADMIN_IDS", get("ADMIN_IDS"))
         return cls(
             data_dir=data_dir,
@@ -120,7 +124,7 @@ class Settings:
             log_hmac_secret=get("LOG_HMAC_SECRET"),
             log_retention_days=_positive("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
             rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20),
-            userdict_path=Path(p) if (p := get("LINLI_USERDICT")) else None,
-            synonyms_path=Path(p) if (p := get("LINLI_SYNONYMS")) else None,
+            userdict_path=Path(p).expanduser() if (p := get("LINLI_USERDICT")) else None,
+            synonyms_path=Path(p).expanduser() if (p := get("LINLI_SYNONYMS")) else None,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
         )
