@@ -56,7 +56,7 @@ _SPARSE_RATIO = 8
 
 # Below this many postings in all of a query's terms, scoring them all is as
 # cheap as pruning (which visits the rare terms twice).
-_PRUNE_MIN_POSTINGS = 20_000
+_PRUNE_MIN_POSTINGS = 100_000
 
 # Partial scores used only as bounds are summed in another order than the
 # final ones; this margin keeps the bounds safe against rounding.
@@ -119,6 +119,22 @@ class IndexArrays:
     indptr: np.ndarray
     doc_ids: np.ndarray
     tf: np.ndarray
+
+
+_buffers = threading.local()
+
+
+def _scratch(n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-thread, all-zero work arrays of one value per passage, reused across queries.
+
+    Allocating them per query costs page faults in proportion to the corpus;
+    callers must leave them zeroed (they reset only what they touched).
+    """
+    arrays = getattr(_buffers, "arrays", None)
+    if arrays is None or len(arrays[0]) != n_docs:
+        arrays = (np.zeros(n_docs, np.float64), np.zeros(n_docs, bool), np.zeros(n_docs, bool))
+        _buffers.arrays = arrays
+    return arrays
 
 
 def _tf_dtype(max_tf: int) -> np.dtype:
@@ -322,29 +338,41 @@ class BM25Index:
         np.cumsum(counts, out=indptr[1:])
 
         max_tf = max([int(old.tf.max(initial=0))] + [int(tf.max(initial=0)) for *_, tf in parts])
-        all_doc_ids = np.empty(indptr[-1], np.int32)
-        all_tf = np.empty(indptr[-1], _tf_dtype(max_tf))
-        # Each term's slice is its old postings followed by its new ones (new
-        # passages have larger ids), so every posting has a computable slot.
+        tf_dtype = _tf_dtype(max_tf)
         if len(old.doc_ids):
-            shift = indptr[: old.n_terms] - old.indptr[: old.n_terms]
-            old_dest = np.arange(len(old.doc_ids), dtype=np.int64)
-            old_dest += np.repeat(shift, old_counts[: old.n_terms])
-            all_doc_ids[old_dest] = old.doc_ids
-            all_tf[old_dest] = old.tf
-            del old_dest
-        fill = indptr[:-1] + old_counts  # next free slot of each term
-        for term_ids, doc_ids, tfs in parts:
-            if not len(term_ids):
-                continue
-            # term_ids is sorted: rank each posting within its term's run.
-            starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
-            sizes = np.diff(np.append(starts, len(term_ids)))
-            dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
-            dest += fill[term_ids]
-            all_doc_ids[dest] = doc_ids
-            all_tf[dest] = tfs
-            fill[term_ids[starts]] += sizes
+            # Adding to an index: each new posting goes at the end of its term's
+            # slice (new passages have larger ids), or after all slices for a new
+            # term. np.insert copies the old postings in runs between insertion
+            # points: O(postings) memcpy, no per-posting index arithmetic.
+            empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
+            term_ids, doc_ids, tfs = (
+                np.concatenate(arrays) for arrays in zip(empty, *parts, strict=True)
+            )
+            order = np.argsort(term_ids, kind="stable")  # batches are each sorted
+            term_ids, doc_ids, tfs = term_ids[order], doc_ids[order], tfs[order].astype(tf_dtype)
+            known = term_ids < old.n_terms
+            at = old.indptr[term_ids[known] + 1]
+            all_doc_ids = np.concatenate(
+                [np.insert(old.doc_ids, at, doc_ids[known]), doc_ids[~known]]
+            )
+            all_tf = np.concatenate(
+                [np.insert(old.tf.astype(tf_dtype), at, tfs[known]), tfs[~known]]
+            )
+        else:
+            all_doc_ids = np.empty(indptr[-1], np.int32)
+            all_tf = np.empty(indptr[-1], tf_dtype)
+            fill = indptr[:-1].copy()  # next free slot of each term
+            for term_ids, doc_ids, tfs in parts:
+                if not len(term_ids):
+                    continue
+                # term_ids is sorted: rank each posting within its term's run.
+                starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
+                sizes = np.diff(np.append(starts, len(term_ids)))
+                dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
+                dest += fill[term_ids]
+                all_doc_ids[dest] = doc_ids
+                all_tf[dest] = tfs
+                fill[term_ids[starts]] += sizes
         doc_len = np.concatenate([old.doc_len, *lengths]) if lengths else old.doc_len
         return self._snapshot(doc_len, indptr, all_doc_ids, all_tf)
 
@@ -426,8 +454,10 @@ class BM25Index:
             check(int(doc_ids.min()) >= 0 and int(doc_ids.max()) < n_docs, "passage ids")
             check(int(tf.min()) >= 1, "zero term frequency")
             # Ascending within each term: a decrease may only happen at a term start.
-            drops = np.flatnonzero(np.diff(doc_ids) <= 0) + 1
-            check(bool(np.isin(drops, indptr[1:-1]).all()), "passage order within a term")
+            term_start = np.zeros(len(doc_ids), bool)
+            term_start[indptr[1:-1]] = True
+            ascending = (np.diff(doc_ids) > 0) | term_start[1:]
+            check(bool(ascending.all()), "passage order within a term")
         per_doc = np.bincount(doc_ids, weights=tf, minlength=n_docs)
         check(bool(np.array_equal(per_doc, doc_len.astype(np.float64))), "passage lengths")
         vocab = Vocabulary.from_blob(arrays.terms, arrays.term_ends)  # checks, ValueError
@@ -517,24 +547,51 @@ class BM25Index:
         snap = self._snap
         return self._score(snap, self._terms(snap, query))
 
+    def _gather(
+        self, snap: _Snapshot, terms: list[tuple[int, float]], at: np.ndarray, which: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passages and contributions of postings ``at``, posting ``i`` being of ``terms[which[i]]``.
+
+        One vectorised pass for any number of terms (per-term numpy calls cost
+        more than the arithmetic on small corpora).
+        """
+        docs = snap.doc_ids[at]
+        tf = snap.tf[at]
+        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        weights = np.fromiter((w for _, w in terms), np.float64, len(terms))
+        # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
+        # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
+        saturation = snap.saturation_1[docs]
+        repeated = np.flatnonzero(tf != 1)
+        if len(repeated):
+            tf_f = tf[repeated].astype(np.float64)
+            norm = snap.length_norm[docs[repeated]]
+            saturation[repeated] = tf_f * (self.k1 + 1) / (tf_f + norm)
+        contributions = snap.idf[tids][which] * saturation
+        if (weights != 1.0).any():
+            contributions *= weights[which]  # x * 1.0 == x: the other terms are unchanged
+        return docs, contributions
+
+    def _postings(
+        self, snap: _Snapshot, terms: list[tuple[int, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of all the terms' postings, term after term, and each one's term."""
+        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        starts, sizes = snap.indptr[tids], snap.indptr[tids + 1] - snap.indptr[tids]
+        ends = np.cumsum(sizes)
+        at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+        at += np.repeat(starts - (ends - sizes), sizes)
+        return at, np.repeat(np.arange(len(terms)), sizes)
+
     def _score(
         self, snap: _Snapshot, terms: list[tuple[int, float]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        id_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
-        for tid, weight in terms:
-            lo, hi = snap.indptr[tid], snap.indptr[tid + 1]
-            docs = snap.doc_ids[lo:hi]
-            id_parts.append(docs)
-            weight_parts.append(self._contributions(snap, tid, weight, docs, snap.tf[lo:hi]))
-
-        if not id_parts:
+        if not terms:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        if len(id_parts) == 1:
-            docs, sums = id_parts[0].astype(np.int64), weight_parts[0]
+        postings, contributions = self._gather(snap, terms, *self._postings(snap, terms))
+        if len(terms) == 1:
+            docs, sums = postings.astype(np.int64), contributions
         else:
-            postings = np.concatenate(id_parts)
-            contributions = np.concatenate(weight_parts)
             # bincount adds in array order, i.e. query-term order, like BM25Okapi.
             if len(postings) * _SPARSE_RATIO < snap.n_docs:
                 docs, inverse = np.unique(postings, return_inverse=True)
@@ -587,9 +644,31 @@ class BM25Index:
         # rest[i]: the most the terms order[i:] can add to any passage.
         rest = np.append(np.cumsum(bounds[order][::-1])[::-1], 0.0)
 
-        partial = np.zeros(snap.n_docs, np.float64)
-        seen = np.zeros(snap.n_docs, bool)
+        partial, seen, alive = _scratch(snap.n_docs)
         touched: list[np.ndarray] = []
+        try:
+            return self._maxscore(snap, terms, k, sizes, order, rest, partial, seen, alive, touched)
+        finally:
+            # Leave the per-thread buffers all zero for the next query.
+            for docs in touched:
+                partial[docs] = 0.0
+                seen[docs] = False
+                alive[docs] = False
+
+    def _maxscore(
+        self,
+        snap: _Snapshot,
+        terms: list[tuple[int, float]],
+        k: int,
+        sizes: np.ndarray,
+        order: np.ndarray,
+        rest: np.ndarray,
+        partial: np.ndarray,
+        seen: np.ndarray,
+        alive: np.ndarray,
+        touched: list[np.ndarray],
+    ) -> np.ndarray | None:
+        """MaxScore's first phase: whole posting lists, rarest term first, until pruning pays."""
         n_touched = 0
         for i, j in enumerate(order):
             if n_touched >= k and sizes[j] * 4 >= n_touched:
@@ -599,7 +678,9 @@ class BM25Index:
                 scores = partial[candidates]
                 threshold = np.partition(scores, n_touched - k)[n_touched - k]
                 if threshold > rest[i] * (1 + _BOUND_SLACK):
-                    return self._narrow(snap, terms, order[i:], rest[i:], candidates, partial, k)
+                    return self._narrow(
+                        snap, terms, order[i:], rest[i:], candidates, partial, alive, k
+                    )
             tid, weight = terms[j]
             lo, hi = snap.indptr[tid], snap.indptr[tid + 1]
             docs = snap.doc_ids[lo:hi]
@@ -618,11 +699,13 @@ class BM25Index:
         rest: np.ndarray,
         candidates: np.ndarray,
         partial: np.ndarray,
+        alive: np.ndarray,
         k: int,
     ) -> np.ndarray:
         """MaxScore's second phase: the remaining terms, only for passages still in the race.
 
-        ``partial`` is the dense partial score of every passage (updated in place).
+        ``partial`` is the dense partial score of every passage (updated in place),
+        ``alive`` an all-false passage mask to use.
         Before each term, passages whose partial score plus all the remaining
         terms could add stays below the k-th best partial score are dropped;
         the k-th best only rises, the remainder only falls, so the field
@@ -630,7 +713,6 @@ class BM25Index:
         (one byte read per posting) or, once few candidates are left, binary
         searched for them.
         """
-        alive = np.zeros(snap.n_docs, bool)
         alive[candidates] = True
         for n, j in enumerate(remaining.tolist()):
             scores = partial[candidates]
@@ -669,10 +751,14 @@ class BM25Index:
         self, snap: _Snapshot, terms: list[tuple[int, float]], candidates: np.ndarray
     ) -> np.ndarray:
         """Exact scores of ``candidates``, adding terms in query order (as _score does)."""
-        scores = np.zeros(len(candidates), np.float64)
-        for tid, weight in terms:
+        positions, owners, which = [], [], []
+        for i, (tid, _) in enumerate(terms):
             found, at = self._find(snap, tid, candidates)
-            if len(at):
-                docs = snap.doc_ids[at]
-                scores[found] += self._contributions(snap, tid, weight, docs, snap.tf[at])
-        return scores
+            positions.append(at)
+            owners.append(np.flatnonzero(found))
+            which.append(np.full(len(at), i))
+        _, contributions = self._gather(
+            snap, terms, np.concatenate(positions), np.concatenate(which)
+        )
+        # Term after term for each candidate, as _score adds them.
+        return np.bincount(np.concatenate(owners), weights=contributions, minlength=len(candidates))
