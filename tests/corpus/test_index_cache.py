@@ -194,3 +194,25 @@ def test_service_survives_restarts_and_follows_the_store(
         hits(fourth, "社区食堂开业")[0][1],
         hits(LinliService(seeded_store, refresh_interval=0), "社区食堂开业")[0][1],
     )
+
+
+def test_replicas_sharing_the_database_and_index_directory_agree(
+    seeded_store: Store, tmp_path: Path, data_dir: Path
+) -> None:
+    """Scale-out in miniature: two `linli serve` processes on one database.
+
+    Each keeps its own in-memory index and follows the shared corpus version; the
+    index file they both write is replaced atomically and stays loadable.
+    """
+    index_dir = tmp_path / "index"
+    first, second = service(seeded_store, index_dir), service(seeded_store, index_dir)
+    question = "桂花苑加装电梯什么时候竣工"
+    assert hits(first, question) == hits(second, question)
+
+    text = (data_dir / "sample_issue.txt").read_text(encoding="utf-8")
+    ingest_text(seeded_store.factory, text, IssueMeta(date="2026-11"))  # "another process"
+    assert first.refresh() and second.refresh()
+    assert hits(first, question) == hits(second, question)
+    assert hits(first, question)  # the new issue answers it
+    third = service(seeded_store, index_dir)  # a replica started later loads the file
+    assert hits(third, question) == hits(first, question)
