@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-scale bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.cmrc
+
+# Index build, memory, disk, load and query latency against rank_bm25 and bm25s (10k and
+# 100k passages; SIZES=1000000 for a million). Tokens are cached under ~/.cache/linli/bench.
+SIZES ?= 10000,100000
+bench-scale: install
+	$(BIN)/python -m benchmarks.scale --sizes $(SIZES)
+
+# 200 questions from 50 users at once through the real bot, and a cold start with a 100k index.
+bench-load: install
+	$(BIN)/python -m benchmarks.load --cold-start
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
