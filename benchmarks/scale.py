@@ -353,7 +353,7 @@ def tokenizing_speed(n: int = 1000, seed: int = 0) -> list[str]:
         tokenizer.tokenize(text)
     took = time.perf_counter() - started
     lines.append(
-        f"Tokenizer(char_unigrams=True).tokenize: {chars / took / 1e6:.2f} M characters/s "
+        f"Tokenizer(char_unigrams={OPTIONS['char_unigrams']}).tokenize: {chars / took / 1e6:.2f} M characters/s "
         f"({n / took:,.0f} passages/s, one core)"
     )
     return lines
@@ -397,7 +397,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rank-bm25-queries", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-unigrams",
+        action="store_true",
+        help="index words + character bigrams only (the Retriever's defaults) instead of "
+        "the service's tokens, which add character unigrams",
+    )
     args = parser.parse_args(argv)
+    if args.no_unigrams:
+        OPTIONS["char_unigrams"] = False  # read by the forked children too
 
     print(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
     print(

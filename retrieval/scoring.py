@@ -62,6 +62,10 @@ _PRUNE_MIN_POSTINGS = 100_000
 # final ones; this margin keeps the bounds safe against rounding.
 _BOUND_SLACK = 1e-9
 
+# A binary search per candidate beats reading a whole posting list through a
+# passage mask when the list is this many times longer than the candidates.
+_FIND_RATIO = 64
+
 # Passages tokenised and counted per numpy batch in add(): bounds the Python
 # lists alive at once (memory) while keeping numpy calls large (speed).
 _ADD_CHUNK = 8192
@@ -524,7 +528,7 @@ class BM25Index:
         # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
         # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
         saturation = snap.saturation_1[docs]
-        repeated = np.flatnonzero(tf != 1)
+        repeated = (tf != 1).nonzero()[0]
         if len(repeated):
             tf_f = tf[repeated].astype(np.float64)
             norm = snap.length_norm[docs[repeated]]
@@ -562,7 +566,7 @@ class BM25Index:
         # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
         # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
         saturation = snap.saturation_1[docs]
-        repeated = np.flatnonzero(tf != 1)
+        repeated = (tf != 1).nonzero()[0]
         if len(repeated):
             tf_f = tf[repeated].astype(np.float64)
             norm = snap.length_norm[docs[repeated]]
@@ -725,12 +729,19 @@ class BM25Index:
                 break
             tid, weight = terms[j]
             lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
-            if len(candidates) * 64 < hi - lo:
+            if len(candidates) * _FIND_RATIO < hi - lo:
                 at = self._find(snap, tid, candidates)[1]
             else:
-                at = np.flatnonzero(alive[snap.doc_ids[lo:hi]]) + lo
+                at = alive[snap.doc_ids[lo:hi]].nonzero()[0] + lo
             docs = snap.doc_ids[at]
             partial[docs] += self._contributions(snap, tid, weight, docs, snap.tf[at])
+        else:
+            # Every term added: partial scores are final but for rounding, so only
+            # passages within rounding of the k-th best need an exact rescore.
+            scores = partial[candidates]
+            if len(scores) > k:
+                threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+                candidates = candidates[scores >= threshold * (1 - _BOUND_SLACK)]
         return np.sort(candidates).astype(np.int64)
 
     @staticmethod
@@ -742,7 +753,8 @@ class BM25Index:
         """
         lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
         docs = snap.doc_ids[lo:hi]
-        at = np.searchsorted(docs, candidates)
+        # Same dtype as the postings, or numpy converts the whole posting list.
+        at = docs.searchsorted(candidates.astype(docs.dtype, copy=False))
         found = at < len(docs)
         found[found] = docs[at[found]] == candidates[found]
         return found, at[found] + lo
@@ -755,7 +767,7 @@ class BM25Index:
         for i, (tid, _) in enumerate(terms):
             found, at = self._find(snap, tid, candidates)
             positions.append(at)
-            owners.append(np.flatnonzero(found))
+            owners.append(found.nonzero()[0])
             which.append(np.full(len(at), i))
         _, contributions = self._gather(
             snap, terms, np.concatenate(positions), np.concatenate(which)
