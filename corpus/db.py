@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,14 +50,24 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def init_db(engine: Engine) -> None:
-    """Create any missing tables."""
-    try:
-        Base.metadata.create_all(engine)
-    except Exception as exc:  # the driver's own errors vary; the message must name the URL
-        raise StoreError(
-            f"cannot open the database at {engine.url.render_as_string(hide_password=True)}: {exc}"
-        ) from exc
+def init_db(engine: Engine, *, attempts: int = 5) -> None:
+    """Create any missing tables.
+
+    Several processes may start on one new database at once (bot replicas, a
+    CLI ingest): one of them wins each ``CREATE``, the others see "already
+    exists" and look again; ``create_all`` skips what is there by then.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except Exception as exc:  # the driver's own errors vary; the message must name the URL
+            raced = any(s in str(exc).lower() for s in ("already exists", "duplicate key"))
+            if raced and attempt < attempts:
+                time.sleep(0.1 * attempt)
+                continue
+            where = engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"cannot open the database at {where}: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

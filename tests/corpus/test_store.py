@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import func, select
 
 from corpus import queries
@@ -33,6 +36,24 @@ def test_empty_store_is_seeded_once(db_url: str) -> None:
             assert queries.count_issues(session) == 0
     finally:
         reopened.close()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(db_url: str) -> None:
+    """Replicas and a CLI started together on a new database: one schema, one seeding."""
+    start = threading.Barrier(6)
+
+    def open_store(_: int) -> Store:
+        start.wait()
+        return Store.open(db_url)
+
+    with ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(open_store, range(6)))
+    try:
+        with stores[0].factory() as session:
+            assert len(queries.list_issues(session)) == 5
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_issues_listed_newest_first_with_counts(seeded_store: Store) -> None:
