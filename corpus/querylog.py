@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,13 +33,20 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
     if configured:
         return configured.encode("utf-8")
     path = data_dir / "log_hmac_secret"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip().encode("utf-8")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
-    return key.encode("utf-8")
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: processes
+        # starting together on one data directory all end up with the first key.
+        draft = data_dir / f".log_hmac_secret.{uuid.uuid4().hex}"
+        draft.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
 def pseudonym(secret: bytes, user_id: int | str | None) -> str:

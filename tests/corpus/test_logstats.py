@@ -148,6 +148,16 @@ def test_the_secret_is_created_once_and_kept(tmp_path: Path) -> None:
     assert load_or_create_secret("configured", tmp_path / "data") == b"configured"
 
 
+def test_replicas_starting_together_share_one_secret(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data_dir = tmp_path / "data"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_or_create_secret(None, data_dir), range(32)))
+    assert len(keys) == 1
+    assert [p.name for p in data_dir.iterdir()] == ["log_hmac_secret"]  # no drafts left
+
+
 def test_recorded_questions_and_feedback_never_store_the_raw_id(seeded_store: Store) -> None:
     service = LinliService(seeded_store, log_secret=b"test-secret")
     found = service.answer("世纪同乐小区什么时候清理楼道堆物？")
