@@ -17,6 +17,8 @@ import pytest
 from tests.bot.fake_bot_api import FakeBotAPI
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
+DATA = Path(__file__).resolve().parents[1] / "data"
+DATE = ("--date", "2026-11")
 
 
 def free_port() -> int:
@@ -138,3 +140,85 @@ def stop_after_exit(process: subprocess.Popen[str]) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
     return process.communicate()[1]
+
+
+def post_update(url: str, secret: str, update: dict, timeout: float = 60) -> httpx.Response:
+    """POST an update to a webhook, waiting for the server to come up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def question_update(update_id: int, chat_id: int, text: str) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "居民"},
+            "text": text,
+        },
+    }
+
+
+def test_webhook_replicas_on_one_database_follow_an_issue_added_elsewhere(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Scale-out as deployed: two `linli serve` webhook processes behind a balancer.
+
+    They share the database (and data directory); a third process adds an issue;
+    both replicas answer from it without a restart.
+    """
+    secret = "replica-secret_1"
+    ports = [free_port(), free_port()]
+    replicas = [
+        start_serve(
+            fake,
+            tmp_path,
+            WEBHOOK_URL="https://linli.example.org/telegram",
+            WEBHOOK_SECRET=secret,
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}/telegram" for port in ports]
+    question = "桂花苑加装电梯什么时候竣工"
+    try:
+        fake.wait_for_sync("setWebhook", count=2, timeout=90)
+        for n, url in enumerate(urls):
+            assert post_update(url, secret, question_update(n + 1, 2001 + n, QUESTION)).is_success
+        for n in range(2):
+            [reply] = fake.wait_for_sync(
+                "sendMessage", lambda c, n=n: int(c.params["chat_id"]) == 2001 + n, timeout=30
+            )
+            assert "11月22日" in reply.params["text"]  # both serve the bundled corpus
+
+        ingest = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ingest", str(DATA / "sample_issue.txt"), *DATE],
+            cwd=tmp_path,
+            env={**os.environ, "LINLI_DATA_DIR": str(tmp_path / "data")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert ingest.returncode == 0, ingest.stderr
+        time.sleep(2.5)  # the replicas check the corpus version at most every 2 s
+
+        for n, url in enumerate(urls):
+            chat = 3001 + n
+            assert post_update(url, secret, question_update(10 + n, chat, question)).is_success
+            [reply] = fake.wait_for_sync(
+                "sendMessage", lambda c, chat=chat: int(c.params["chat_id"]) == chat, timeout=30
+            )
+            assert "桂花苑" in reply.params["text"] and "2026" in reply.params["text"]
+    finally:
+        errors = [stop(process) for process in replicas]
+    for process, err in zip(replicas, errors, strict=True):
+        assert process.returncode == 0, err
