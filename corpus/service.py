@@ -29,6 +29,7 @@ from retrieval import (
     DEFAULT_USERDICT,
     BM25Index,
     Hit,
+    MemoTokenizer,
     Retriever,
     Snippet,
     Tokenizer,
@@ -52,6 +53,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUOTES = 12
 SNIPPET_CANDIDATES = 1
 SNIPPET_CHARS = 150
+# Texts whose tokens the answer path keeps, per tokenizer (~20 KiB each at most).
+TEXT_CACHE = 2048
 DIRECT_PASSAGES = 4
 STATUS_RE = re.compile(
     r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
@@ -140,15 +143,22 @@ class LinliService:
         self.tokenizer = tokenizer or Tokenizer(char_unigrams=True)
         self.bm25 = dict(bm25 or {})
         # Words alone and bigrams alone, for judging whether an answer is relevant at all.
-        self._words = Tokenizer(
-            words="precise",
-            char_bigrams=False,
-            char_unigrams=False,
-            userdict=self.tokenizer.userdict,
+        # Answering re-reads the same passages, titles and headings question after
+        # question: their tokens are kept (a street's whole newspaper fits).
+        self._words = MemoTokenizer(
+            Tokenizer(
+                words="precise",
+                char_bigrams=False,
+                char_unigrams=False,
+                userdict=self.tokenizer.userdict,
+            ),
+            TEXT_CACHE,
         )
-        self._bigrams = Tokenizer(
-            words="none", char_bigrams=True, char_unigrams=False, userdict=None
+        self._bigrams = MemoTokenizer(
+            Tokenizer(words="none", char_bigrams=True, char_unigrams=False, userdict=None),
+            TEXT_CACHE,
         )
+        self._highlighters: tuple[Tokenizer, MemoTokenizer] | None = None
         if not isinstance(synonyms, SynonymTable):
             synonyms = load_synonyms(synonyms)
         self.expansion = expansion
@@ -248,10 +258,11 @@ class LinliService:
             for pid in quote.merged_passage_ids
             if pid in state.positions
         ]
-        article = "\n".join(texts)
-        article_text = normalize(article)
-        article_words = set(self._words.tokenize(article))
-        article_bigrams = set(self._bigrams.tokenize(article))
+        # Piece by piece (a line break ends every word and bigram anyway), so each
+        # piece's tokens are computed once and shared by every question that quotes it.
+        article_text = "\n".join(self._words.normalize(t) for t in texts)
+        article_words = set().union(*(self._words.tokenize(t) for t in texts))
+        article_bigrams = set().union(*(self._bigrams.tokenize(t) for t in texts))
 
         def measure(words: set[str]) -> tuple[float, float]:
             total = matched = 0.0
@@ -298,6 +309,17 @@ class LinliService:
             total += weight
             matched += weight * share
         return matched / total if total else 0.0
+
+    def _highlighter(self, state: IndexState) -> MemoTokenizer:
+        """The index's highlighting tokenizer, keeping its results for recent texts."""
+        current = self._highlighters
+        if current is None or current[0] is not state.retriever.highlighter:
+            current = (
+                state.retriever.highlighter,
+                MemoTokenizer(state.retriever.highlighter, TEXT_CACHE),
+            )
+            self._highlighters = current
+        return current[1]
 
     def _expand(self, state: IndexState, query: str) -> Expansion:
         if self.expansion:
@@ -384,11 +406,11 @@ class LinliService:
                 snippet = best_snippet(
                     record.text,
                     terms,
-                    state.retriever.highlighter,
+                    self._highlighter(state),
                     SNIPPET_CHARS,
                     weights=weights,
                 )
-                found = set(state.retriever.highlighter.tokenize(snippet.text)) & highlight.keys()
+                found = set(self._highlighter(state).tokenize(snippet.text)) & highlight.keys()
                 value = sum(index.idf(t) * highlight[t] for t in found)
                 if best is None or value > best[0] + 1e-9:
                     best = (value, record, snippet)
@@ -439,7 +461,7 @@ class LinliService:
         if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
             unit = "元"  # "how much are the tickets": a price, not the head count nearby
         best = quotes[0]
-        highlighter = state.retriever.highlighter
+        highlighter = self._highlighter(state)
         weights = expansion.highlight
         terms = list(weights)
         records = [state.records[state.positions[best.passage_id]]] + [
@@ -495,7 +517,7 @@ class LinliService:
         with the question, is a better quote than the article's opening.
         """
         best = quotes[0]
-        highlighter = state.retriever.highlighter
+        highlighter = self._highlighter(state)
         weights = expansion.highlight
         records = [state.records[state.positions[best.passage_id]]] + [
             state.records[state.positions[pid]]
@@ -590,7 +612,7 @@ class LinliService:
             )
 
 
-def _own_words(concept: Concept, words: Tokenizer) -> set[str] | None:
+def _own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:
     """The jieba words the resident wrote for ``concept``; None if they wrote none in Chinese.
 
     A plain word is itself (as segmented in the question); an everyday phrase is

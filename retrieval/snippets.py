@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .sentences import split_clauses, split_sentences
-from .tokenization import Token, Tokenizer
+from .tokenization import Analyzer, Token
 
 ELLIPSIS = "…"
 # Punctuation not worth keeping right before an inserted "…".
@@ -75,13 +75,13 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _query_terms(query: str | Sequence[str], tokenizer: Tokenizer) -> set[str]:
+def _query_terms(query: str | Sequence[str], tokenizer: Analyzer) -> set[str]:
     if isinstance(query, str):
         return set(tokenizer.tokenize(query))
     return {term for term in (tokenizer.normalize(q).strip() for q in query) if term}
 
 
-def _matches(text: str, terms: set[str], tokenizer: Tokenizer) -> list[Token]:
+def _matches(text: str, terms: set[str], tokenizer: Analyzer) -> list[Token]:
     if not terms or not text:
         return []
     return [token for token in tokenizer.tokenize_with_spans(text) if token.term in terms]
@@ -98,7 +98,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def match_spans(
-    text: str, query: str | Sequence[str], tokenizer: Tokenizer
+    text: str, query: str | Sequence[str], tokenizer: Analyzer
 ) -> list[tuple[int, int]]:
     """Offsets in ``text`` of every query-term match, merged, for bolding a whole article.
 
@@ -160,7 +160,7 @@ def _char_windows(
 def best_snippet(
     text: str,
     query: str | Sequence[str],
-    tokenizer: Tokenizer,
+    tokenizer: Analyzer,
     max_chars: int = 120,
     *,
     weights: Mapping[str, float] | None = None,

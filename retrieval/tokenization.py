@@ -19,11 +19,11 @@ import importlib.metadata
 import io
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import jieba
 import rjieba
@@ -389,3 +389,37 @@ class Tokenizer:
             ):
                 grams.append(Token(text[i : i + 2], i, i + 2))
         return grams
+
+
+class Analyzer(Protocol):
+    """What snippet selection needs of a tokenizer: a :class:`Tokenizer` or a :class:`MemoTokenizer`."""
+
+    def normalize(self, text: str) -> str: ...
+
+    def tokenize(self, text: str) -> Sequence[str]: ...
+
+    def tokenize_with_spans(self, text: str) -> Sequence[Token]: ...
+
+
+class MemoTokenizer:
+    """A :class:`Tokenizer` that keeps its results for the ``size`` texts used last.
+
+    For callers that tokenise the same short texts again and again (a passage quoted
+    for question after question); not for indexing, where every text comes once.
+    Results are tuples, shared between callers. Thread-safe (``functools.lru_cache``).
+    """
+
+    def __init__(self, tokenizer: Tokenizer, size: int = 1024) -> None:
+        self.tokenizer = tokenizer
+        self._terms = lru_cache(size)(lambda text: tuple(tokenizer.tokenize(text)))
+        self._spans = lru_cache(size)(lambda text: tuple(tokenizer.tokenize_with_spans(text)))
+        self._normalized = lru_cache(size)(normalize)
+
+    def normalize(self, text: str) -> str:
+        return self._normalized(text)
+
+    def tokenize(self, text: str) -> tuple[str, ...]:
+        return self._terms(text)
+
+    def tokenize_with_spans(self, text: str) -> tuple[Token, ...]:
+        return self._spans(text)

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.tokenization import Tokenizer, read_word_list
+from retrieval.snippets import best_snippet
+from retrieval.tokenization import MemoTokenizer, Tokenizer, read_word_list
 
 WORDS_ONLY = Tokenizer(words="precise", char_bigrams=False)
 
@@ -125,3 +126,18 @@ def test_threads_share_the_tokenizer(tokenizer: Tokenizer) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(tokenizer.tokenize, texts))
     assert results == [tokenizer.tokenize(t) for t in texts]
+
+
+def test_memo_tokenizer_gives_the_tokenizers_results_and_keeps_them() -> None:
+    tokenizer = Tokenizer(char_unigrams=False, userdict=None)
+    memo = MemoTokenizer(tokenizer, size=2)
+    text = "凉城新村街道加装電梯簽約儀式，ＡＢＣ小区 🎉"
+    assert list(memo.tokenize(text)) == tokenizer.tokenize(text)
+    assert list(memo.tokenize_with_spans(text)) == tokenizer.tokenize_with_spans(text)
+    assert memo.normalize(text) == tokenizer.normalize(text)
+    kept = memo.tokenize(text)
+    assert memo.tokenize(text) is kept and isinstance(kept, tuple)  # kept, and immutable
+    memo.tokenize("一个"), memo.tokenize("两个")  # size 2: the first text is dropped
+    assert memo.tokenize(text) is not kept and memo.tokenize(text) == kept
+    question = ["电梯", "签约"]
+    assert best_snippet(text, question, memo) == best_snippet(text, question, tokenizer)
