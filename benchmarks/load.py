@@ -183,20 +183,75 @@ async def _ticker(stop: asyncio.Event, lags: list[float], interval: float = 0.00
         lags.append(time.perf_counter() - started - interval)
 
 
+class _RemoteFake:
+    """The fake Bot API, run in a process of its own by a multiprocessing manager.
+
+    Telegram's servers are not in the bot's process: the fake's HTTP handling
+    must not take CPU (and the GIL) from the bot being measured.
+    """
+
+    def __init__(self) -> None:
+        from tests.bot import fake_bot_api
+
+        # socketserver's listen backlog of 5 overflows with 50 residents at once and
+        # connections get reset, which Telegram never does.
+        fake_bot_api._Server.request_queue_size = 256
+        self.api = fake_bot_api.FakeBotAPI(validate_formatting=False).start()
+
+    def endpoints(self) -> tuple[str, str, str]:
+        return self.api.token, self.api.base_url, self.api.base_file_url
+
+    def push_messages(self, texts: list[str], users: list[int]) -> list[tuple[int, int, float]]:
+        """Queue the messages; each one's (message id, user id, time queued)."""
+        pushed = []
+        for text, user in zip(texts, users, strict=True):
+            message = self.api.push_message(text, user_id=user)
+            pushed.append((message["message_id"], user, time.time()))
+        return pushed
+
+    def mark(self) -> int:
+        return self.api.mark()
+
+    def replies(self, since: int, count: int, timeout: float) -> list[tuple[JSONish, float]]:
+        """Parameters and arrival times of the bot's replies (messages replying to one)."""
+        with suppress(TimeoutError):
+            self.api.wait_for_sync(
+                "sendMessage",
+                predicate=_is_reply,
+                count=count,
+                timeout=timeout,
+                since=since,
+            )
+        calls = self.api.calls("sendMessage", since=since)
+        return [(dict(c.params), c.time) for c in calls if _is_reply(c)]
+
+    def stop(self) -> None:
+        self.api.stop()
+
+
+JSONish = dict[str, Any]
+
+
+def _is_reply(call: Any) -> bool:
+    return "reply_parameters" in call.params or "reply_to_message_id" in call.params
+
+
 async def run_load(
     db_url: str, data_dir: Path, *, users: int, questions: int, limiter: bool, label: str
 ) -> LoadResult:
+    from multiprocessing.managers import BaseManager
+
     import bot.app as app_module
     from benchmarks.generate import questions as gold_questions
     from corpus.service import service_from_settings
     from corpus.settings import Settings
     from corpus.store import Store
-    from tests.bot import fake_bot_api
-    from tests.bot.fake_bot_api import FakeBotAPI, running_app
+    from tests.bot.fake_bot_api import running_app
 
-    # The fake's HTTP server keeps socketserver's listen backlog of 5; 50 residents
-    # at once overflow it and connections get reset, which Telegram never does.
-    fake_bot_api._Server.request_queue_size = 256
+    class Manager(BaseManager):
+        pass
+
+    Manager.register("Fake", _RemoteFake)
     texts = gold_questions()
     original_limiter = app_module.AIORateLimiter
     if not limiter:
@@ -216,61 +271,59 @@ async def run_load(
 
         app_module.AIORateLimiter = lambda **_: NoLimit()  # type: ignore[assignment,misc]
     store = Store.open(db_url, seed=False)
+    manager = Manager()
+    manager.start()
+    fake = manager.Fake()  # type: ignore[attr-defined]
+    lags: list[float] = []
     try:
-        with FakeBotAPI(validate_formatting=False) as fake:
-            settings = Settings(
-                data_dir=data_dir,
-                database_url=db_url,
-                telegram_bot_token=fake.token,
-                telegram_api_base_url=fake.base_url,
-                telegram_api_file_url=fake.base_file_url,
-                rate_limit_per_minute=1000,
-            )
-            service = service_from_settings(settings, store=store)
-            application = app_module.build_application(settings, service)
-            async with running_app(application):
-                assert application.post_init is not None
-                await application.post_init(application)
-                # A Chinese and an English question first: lazy loads (the segmenter,
-                # the English dictionary) happen once per process, not per question.
-                for warm in (texts[0], "When does the community canteen open?"):
-                    await asyncio.to_thread(service.answer, warm)
-                stop, lags = asyncio.Event(), []
-                ticker = asyncio.create_task(_ticker(stop, lags))
-                await asyncio.sleep(0.2)
-                mark = fake.mark()
-                pushed: dict[int, float] = {}
-                started = time.time()
-                for n in range(questions):
-                    user = 10_000 + n % users
-                    message = fake.push_message(texts[n % len(texts)], user_id=user)
-                    pushed[message["message_id"] * 1_000_000 + user] = time.time()
-                calls = []
-                with suppress(TimeoutError):
-                    calls = await fake.wait_for(
-                        "sendMessage",
-                        predicate=lambda c: (
-                            "reply_parameters" in c.params or "reply_to_message_id" in c.params
-                        ),
-                        count=questions,
-                        timeout=120,
-                        since=mark,
-                    )
-                wall = time.time() - started
-                stop.set()
-                await ticker
-            replies = []
-            for call in calls:
-                target = call.params.get("reply_parameters") or {}
-                if isinstance(target, str):
-                    target = json.loads(target)
-                reply_to = target.get("message_id") or call.params.get("reply_to_message_id")
-                key = int(reply_to) * 1_000_000 + int(call.params["chat_id"])
-                if key in pushed:
-                    replies.append(call.time - pushed.pop(key))
+        token, base_url, file_url = fake.endpoints()
+        settings = Settings(
+            data_dir=data_dir,
+            database_url=db_url,
+            telegram_bot_token=token,
+            telegram_api_base_url=base_url,
+            telegram_api_file_url=file_url,
+            rate_limit_per_minute=1000,
+        )
+        service = service_from_settings(settings, store=store)
+        application = app_module.build_application(settings, service)
+        async with running_app(application):
+            assert application.post_init is not None
+            await application.post_init(application)
+            # A Chinese and an English question first: lazy loads (the segmenter,
+            # the English dictionary) happen once per process, not per question.
+            for warm in (texts[0], "When does the community canteen open?"):
+                await asyncio.to_thread(service.answer, warm)
+            stop = asyncio.Event()
+            ticker = asyncio.create_task(_ticker(stop, lags))
+            await asyncio.sleep(0.2)
+            mark = fake.mark()
+            started = time.time()
+            pushed = {
+                (message_id, user): at
+                for message_id, user, at in fake.push_messages(
+                    [texts[n % len(texts)] for n in range(questions)],
+                    [10_000 + n % users for n in range(questions)],
+                )
+            }
+            calls = await asyncio.to_thread(fake.replies, mark, questions, 120)
+            wall = time.time() - started
+            stop.set()
+            await ticker
+        replies = []
+        for params, at in calls:
+            target = params.get("reply_parameters") or {}
+            if isinstance(target, str):
+                target = json.loads(target)
+            reply_to = target.get("message_id") or params.get("reply_to_message_id")
+            key = (int(reply_to), int(params["chat_id"]))
+            if key in pushed:
+                replies.append(at - pushed.pop(key))
     finally:
         app_module.AIORateLimiter = original_limiter
         store.close()
+        fake.stop()
+        manager.shutdown()
     lags.sort()
     return LoadResult(
         label=label,
