@@ -326,6 +326,11 @@ class LinliService:
             return self.expander.expand(query, self._vocabulary_of(state))
         return self.expander.plain(query)
 
+    def warm_up(self) -> None:
+        """Prepare what the first question would otherwise wait for (seconds at 10^5 passages)."""
+        if self.expansion:
+            self._vocabulary_of(self.state)
+
     def _vocabulary_of(self, state: IndexState) -> CorpusVocabulary:
         # Follows the index: rebuilt (once, racing threads at worst twice) per new state.
         cached = self._vocabulary
