@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 import math
 from unittest import mock
@@ -253,6 +254,27 @@ def test_export_from_arrays_and_take() -> None:
     )
     with pytest.raises(ValueError, match="passage lengths"):
         BM25Index.from_arrays(broken)
+
+
+def test_from_arrays_rejects_postings_out_of_order_and_accepts_order_across_terms() -> None:
+    corpus = [["a", "b", "b"], ["a", "c"], ["a", "b"], ["c"] * 300]
+    index = BM25Index.from_tokens(corpus)
+    arrays = index.export()
+    # Passage ids fall at every term start ("a": 0 1 2 | "b": 0 2 | "c": 1 3): accepted.
+    assert (
+        BM25Index.from_arrays(arrays).get_scores(["c"]).tolist() == index.get_scores(["c"]).tolist()
+    )
+    for swap in ((0, 1), (1, 2), (3, 4)):  # within "a", within "a", within "b"
+        doc_ids, tf = arrays.doc_ids.copy(), arrays.tf.copy()
+        doc_ids[list(swap)] = doc_ids[list(swap[::-1])]
+        tf[list(swap)] = tf[list(swap[::-1])]
+        broken = dataclasses.replace(arrays, doc_ids=doc_ids, tf=tf)
+        with pytest.raises(ValueError, match="passage order"):
+            BM25Index.from_arrays(broken)
+    repeated = arrays.doc_ids.copy()
+    repeated[1] = repeated[0]  # passage 0 twice under "a"
+    with pytest.raises(ValueError):
+        BM25Index.from_arrays(dataclasses.replace(arrays, doc_ids=repeated))
 
 
 def test_a_term_repeated_more_than_255_times_is_counted_exactly() -> None:
