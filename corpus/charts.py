@@ -11,10 +11,6 @@ import io
 import json
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from corpus.logstats import DayCount
 
 FOUND_COLOUR = "#2e7d32"
@@ -31,6 +27,11 @@ def questions_per_day_png(
     (``[{"date", "found", "not_found"}, ...]``), so what a chart shows can be checked
     without reading pixels.
     """
+    # Imported here: matplotlib costs a quarter of a second at every bot start.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(9, 4.5), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
