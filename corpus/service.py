@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corpus import queries, querylog
 from corpus.compose import Answer, Lang, Quote, Source
 from corpus.direct import DirectAnswer, asked_unit, find_answer, question_kind, which_noun
@@ -90,18 +92,58 @@ class IndexState:
     positions: dict[int, int]  # passage id -> position in records (and in the index)
 
 
-@dataclass(frozen=True)
 class CorpusVocabulary:
-    """What query expansion may know of one index: its terms and its text."""
+    """What query expansion may know of one index: its terms, and whether a phrase occurs.
 
-    index: BM25Index
-    text: str  # every indexed text, normalised, one per line
+    ``contains`` reads only passages that hold every character and character bigram
+    of the phrase (their posting lists intersected, rarest first), so nothing is
+    built per corpus and a check costs about the same at 10^3 and 10^6 passages; a
+    phrase whose characters the index cannot vouch for (stopword characters, Latin
+    letters) falls back to scanning the whole corpus text, built once on first need.
+    """
+
+    # Intersect posting lists until this few passages remain, then read them.
+    ENOUGH = 64
+    # Passages read one by one before falling back to one scan of the joined text.
+    MAX_READS = 2_000
+
+    def __init__(
+        self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
+    ) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        self.records = records
+        self._text: str | None = None
+        self._lock = threading.Lock()
 
     def doc_freq(self, term: str) -> int:
         return self.index.doc_freq(term)
 
     def contains(self, text: str) -> bool:
-        return text in self.text
+        if not text:
+            return False
+        grams = {text[i : i + n] for n in (1, 2) for i in range(len(text) - n + 1)}
+        keys = [gram for gram in grams if self.tokenizer.indexes_every(gram)]
+        if not keys:
+            return text in self._full_text()
+        postings = sorted((self.index.passages_with(ch) for ch in keys), key=len)
+        candidates = postings[0]
+        for more in postings[1:]:
+            if len(candidates) <= self.ENOUGH:
+                break
+            candidates = np.intersect1d(candidates, more, assume_unique=True)
+        # A common phrase is usually in the first passages read; only a rare one among
+        # common characters needs the whole text.
+        for i in candidates[: self.MAX_READS].tolist():
+            if text in normalize(indexed_text(self.records[i])):
+                return True
+        return len(candidates) > self.MAX_READS and text in self._full_text()
+
+    def _full_text(self) -> str:
+        with self._lock:
+            if self._text is None:
+                self._text = normalize("\n".join(indexed_text(r) for r in self.records))
+            return self._text
 
 
 @dataclass(frozen=True)
@@ -326,17 +368,14 @@ class LinliService:
             return self.expander.expand(query, self._vocabulary_of(state))
         return self.expander.plain(query)
 
-    def warm_up(self) -> None:
-        """Prepare what the first question would otherwise wait for (seconds at 10^5 passages)."""
-        if self.expansion:
-            self._vocabulary_of(self.state)
-
     def _vocabulary_of(self, state: IndexState) -> CorpusVocabulary:
         # Follows the index: rebuilt (once, racing threads at worst twice) per new state.
         cached = self._vocabulary
         if cached is None or cached[0] is not state:
-            text = normalize("\n".join(indexed_text(r) for r in state.records))
-            cached = self._vocabulary = (state, CorpusVocabulary(state.retriever.index, text))
+            vocabulary = CorpusVocabulary(
+                state.retriever.index, state.retriever.tokenizer, state.records
+            )
+            cached = self._vocabulary = (state, vocabulary)
         return cached[1]
 
     def answer(self, question: str, *, lang: Lang | None = None) -> Answer:

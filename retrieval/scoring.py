@@ -264,6 +264,16 @@ class BM25Index:
         tid = self._term_id(term, snap)
         return 0 if tid is None else int(snap.indptr[tid + 1] - snap.indptr[tid])
 
+    def passages_with(self, term: str) -> np.ndarray:
+        """The passages containing ``term``, ascending (a read-only view)."""
+        snap = self._snap
+        tid = self._term_id(term, snap)
+        if tid is None:
+            return np.zeros(0, np.int32)
+        view = snap.doc_ids[snap.indptr[tid] : snap.indptr[tid + 1]]
+        view.flags.writeable = False
+        return view
+
     def idf(self, term: str) -> float:
         """The idf the index uses for ``term`` (0.0 if it is not indexed)."""
         snap = self._snap

@@ -96,6 +96,11 @@ def _stopwords() -> frozenset[str]:
     return frozenset(normalize(word) for word in read_word_list(STOPWORDS_FILE))
 
 
+@cache
+def _stopword_chars() -> frozenset[str]:
+    return frozenset("".join(_stopwords()))
+
+
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
     return (
@@ -276,6 +281,18 @@ class Tokenizer:
     def is_stopword(self, term: str) -> bool:
         """Whether ``term`` (already normalised) is dropped as a stopword."""
         return self.stopwords and term in _stopwords()
+
+    def indexes_every(self, gram: str) -> bool:
+        """Whether every occurrence of ``gram`` in a normalised text yields the term ``gram``.
+
+        True for one CJK character with unigrams on, or two with bigrams on, unless a
+        stopword holds one of them (a dropped stopword's characters yield no n-grams).
+        Then the passages with the term are all the passages whose text has ``gram``.
+        """
+        if not ((len(gram) == 1 and self.char_unigrams) or (len(gram) == 2 and self.char_bigrams)):
+            return False
+        stop = _stopword_chars() if self.stopwords else frozenset()
+        return all(_is_cjk(ch) and ch not in stop for ch in gram)
 
     def tokenize(self, text: str) -> list[str]:
         """Terms of ``text`` in reading order (duplicates kept: they are term frequency)."""

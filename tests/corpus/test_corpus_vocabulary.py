@@ -1,0 +1,44 @@
+"""Whether a phrase occurs in the corpus, answered from posting lists instead of a text scan."""
+
+from __future__ import annotations
+
+import random
+
+from corpus.service import CorpusVocabulary, LinliService, indexed_text
+from corpus.store import Store
+from retrieval import normalize
+
+
+def test_contains_agrees_with_a_scan_of_the_whole_text(seeded_store: Store) -> None:
+    service = LinliService(seeded_store, refresh_interval=0)
+    state = service.state
+    vocabulary = CorpusVocabulary(state.retriever.index, state.retriever.tokenizer, state.records)
+    texts = [normalize(indexed_text(r)) for r in state.records]
+    full = "\n".join(texts)
+    rng = random.Random(7)
+    phrases = ["加装电梯", "境外人员服务站", "义务工作者", "的", "我们的", "abc", "2019", "电梯加装"]
+    for _ in range(400):
+        text = rng.choice(texts)
+        start = rng.randrange(max(1, len(text) - 6))
+        phrases.append(text[start : start + rng.randint(1, 6)])  # stopwords, digits, punctuation
+        phrases.append(phrases[-1][::-1])  # mostly absent
+    for phrase in phrases:
+        assert vocabulary.contains(phrase) == (phrase in full), phrase
+    assert not vocabulary.contains("")
+
+
+def test_passages_with_a_character_are_all_the_passages_whose_text_has_it(
+    seeded_store: Store,
+) -> None:
+    state = LinliService(seeded_store, refresh_interval=0).state
+    index, tokenizer = state.retriever.index, state.retriever.tokenizer
+    texts = [normalize(indexed_text(r)) for r in state.records]
+    checked = 0
+    for char in sorted(set("".join(texts))):
+        if tokenizer.indexes_every(char):
+            expected = [i for i, t in enumerate(texts) if char in t]
+            assert index.passages_with(char).tolist() == expected, char
+            checked += 1
+    assert checked > 1000
+    assert not tokenizer.indexes_every("的") and not tokenizer.indexes_every("a")
+    assert index.passages_with("从未出现过的词").tolist() == []
