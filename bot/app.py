@@ -99,7 +99,6 @@ async def post_init(application: Application) -> None:
     await asyncio.to_thread(service.refresh, force=True)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(asyncio.to_thread(load_cedict))
-    application.create_task(asyncio.to_thread(service.warm_up))
 
 
 async def set_role_menus(application: Application) -> None:
