@@ -190,6 +190,7 @@ def test_webhook_replicas_on_one_database_follow_an_issue_added_elsewhere(
     ]
     urls = [f"http://127.0.0.1:{port}/telegram" for port in ports]
     question = "桂花苑加装电梯什么时候竣工"
+    logs: list[str] | None = None
     try:
         fake.wait_for_sync("setWebhook", count=2, timeout=90)
         for n, url in enumerate(urls):
@@ -219,7 +220,11 @@ def test_webhook_replicas_on_one_database_follow_an_issue_added_elsewhere(
                 "sendMessage", lambda c, chat=chat: int(c.params["chat_id"]) == chat, timeout=90
             )
             assert "桂花苑" in reply.params["text"] and "2026" in reply.params["text"]
+    except (AssertionError, TimeoutError) as exc:
+        logs = [stop(process) for process in replicas]
+        tails = "\n\n".join(log[-3000:] for log in logs)
+        raise AssertionError(f"{exc}\n--- the replicas' logs ---\n{tails}") from exc
     finally:
-        errors = [stop(process) for process in replicas]
+        errors = logs if logs is not None else [stop(process) for process in replicas]
     for process, err in zip(replicas, errors, strict=True):
         assert process.returncode == 0, err

@@ -16,7 +16,16 @@ def test_contains_agrees_with_a_scan_of_the_whole_text(seeded_store: Store) -> N
     texts = [normalize(indexed_text(r)) for r in state.records]
     full = "\n".join(texts)
     rng = random.Random(7)
-    phrases = ["加装电梯", "境外人员服务站", "义务工作者", "的", "我们的", "abc", "2019", "电梯加装"]
+    phrases = [
+        "加装电梯",
+        "境外人员服务站",
+        "义务工作者",
+        "的",
+        "我们的",
+        "abc",
+        "2019",
+        "电梯加装",
+    ]
     for _ in range(400):
         text = rng.choice(texts)
         start = rng.randrange(max(1, len(text) - 6))
