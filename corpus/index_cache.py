@@ -65,6 +65,10 @@ class IndexedCorpus:
     digests: np.ndarray  # uint64, text_digests of what was indexed
 
 
+class NotLoaded:
+    """Sentinel for :meth:`IndexCache.update`: the saved index was not read yet."""
+
+
 class IndexCache:
     """Builds, updates, loads and saves the index of one database.
 
@@ -97,12 +101,15 @@ class IndexCache:
         version: int,
         passage_ids: Sequence[int],
         texts: Sequence[str],
+        *,
+        saved: IndexedCorpus | type[NotLoaded] | None = NotLoaded,
     ) -> tuple[IndexedCorpus, str]:
         """An index of ``texts`` (passage ``passage_ids[i]`` is ``texts[i]``) at ``version``.
 
-        Reuses ``previous`` (or, if None, the saved file) for every passage whose id
-        and text are unchanged; ``previous`` itself is never modified, since
-        questions may still be using it.
+        Reuses ``previous`` (or, if None, the saved file: ``saved`` if the caller
+        already called :meth:`load_saved`) for every passage whose id and text are
+        unchanged; ``previous`` itself is never modified, since questions may still
+        be using it.
 
         Returns:
             The index and how it was made: ``"unchanged"``, ``"loaded"``,
@@ -111,8 +118,10 @@ class IndexCache:
         ids = np.asarray(passage_ids, dtype=np.int64)
         digests = text_digests(texts)
         base, source = previous, "memory"
-        if base is None and self.path is not None:
-            base, source = self._load(), "file"
+        if base is None and saved is not NotLoaded:
+            base, source = saved, "file"  # type: ignore[assignment]
+        elif base is None and self.path is not None:
+            base, source = self.load_saved(), "file"
         if base is None:
             retriever = Retriever.from_texts(texts, tokenizer=self.tokenizer, **self.bm25)
             return IndexedCorpus(version, retriever, ids, digests), "built"
@@ -153,9 +162,12 @@ class IndexCache:
         how = f"rebuilt, {len(fresh)} of {len(ids)} passages re-tokenised"
         return IndexedCorpus(version, retriever, ids, digests), how
 
-    def _load(self) -> IndexedCorpus | None:
-        assert self.path is not None
-        if not self.path.exists():
+    def load_saved(self) -> IndexedCorpus | None:
+        """The saved index if there is a sound one for this tokenizer and database.
+
+        Which passages it covers is checked by :meth:`update`, not here.
+        """
+        if self.path is None or not self.path.exists():
             return None
         try:
             saved = load(

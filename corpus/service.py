@@ -14,6 +14,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 from corpus import queries, querylog
 from corpus.compose import Answer, Lang, Quote, Source
 from corpus.direct import DirectAnswer, asked_unit, find_answer, question_kind, which_noun
-from corpus.index_cache import IndexCache, IndexedCorpus
+from corpus.index_cache import IndexCache, IndexedCorpus, NotLoaded
 from corpus.queries import IssueInfo, PassageRecord
 from corpus.settings import Settings
 from corpus.store import Store
@@ -222,8 +223,13 @@ class LinliService:
     # --- index ----------------------------------------------------------------------
 
     def _build(self, version: int) -> IndexState:
-        with self.store.factory() as session:
-            records = tuple(queries.all_passages(session))
+        with ThreadPoolExecutor(1) as pool:
+            # At start, the saved index is read from disk while the passages are read
+            # from the database (both mostly outside the GIL): a shorter cold start.
+            saved = pool.submit(self._index_cache.load_saved) if self._indexed is None else None
+            with self.store.factory() as session:
+                records = tuple(queries.all_passages(session))
+            loaded = saved.result() if saved is not None else NotLoaded
         started = time.perf_counter()
         # Reuses the previous index (or the saved one) for unchanged passages.
         self._indexed, how = self._index_cache.update(
@@ -231,6 +237,7 @@ class LinliService:
             version,
             [r.passage_id for r in records],
             [indexed_text(r) for r in records],
+            saved=loaded,
         )
         retriever = self._indexed.retriever
         log.info(
