@@ -37,6 +37,9 @@ from corpus.service import LinliService
 
 log = logging.getLogger(__name__)
 
+# Seconds an answer may take before the chat shows "typing…".
+TYPING_AFTER = 1.0
+
 
 # --- shared plumbing ---------------------------------------------------------------------
 
@@ -113,6 +116,11 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
     return InlineKeyboardMarkup(rows)
 
 
+async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
@@ -128,11 +136,15 @@ async def answer_question(
             await message.reply_text(t(lang_of(update), "rate_limited"))
         return
     service = service_of(context)
-    # Fire and forget: the typing indicator is a courtesy and must not delay the answer.
-    context.application.create_task(
-        context.bot.send_chat_action(chat.id, ChatAction.TYPING), update=update
+    # "typing…" only when the answer is slow to come: most take milliseconds, and every
+    # indicator spends one of the bot's ~30 requests a second that replies need in a burst.
+    typing = context.application.create_task(
+        _typing_after(context, chat.id, TYPING_AFTER), update=update
     )
-    answer = await asyncio.to_thread(service.answer, question)
+    try:
+        answer = await asyncio.to_thread(service.answer, question)
+    finally:
+        typing.cancel()
     ref = new_ref()
     cache: AnswerCache = context.bot_data["cache"]
     key = cache.put(Conversation(answer=answer, ref=ref))

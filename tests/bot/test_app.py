@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
+from bot import handlers
 from bot.app import build_application, serve
 from corpus.models import QueryLogEntry
 from corpus.service import LinliService
@@ -132,7 +134,6 @@ async def test_feedback_is_stored_with_the_question(
     app: Application, fake_api: FakeBotAPI, service: LinliService
 ) -> None:
     call = await ask(fake_api, QUESTION)
-    await fake_api.wait_for("sendChatAction")
     since = fake_api.mark()
     fake_api.push_callback(button(call, "f:"), message=call.result)
     [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
@@ -323,3 +324,29 @@ async def test_staff_and_admins_get_their_commands_in_their_own_menus(
     assert {"add", "remove", "issues"} <= staff and "stats" not in staff
     assert {"add", "stats", "export"} <= admin
     assert not resident & {"add", "remove", "stats", "export"}
+
+
+async def test_typing_shows_only_while_a_slow_answer_is_awaited(
+    app: Application,
+    fake_api: FakeBotAPI,
+    service: LinliService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.2)
+    since = fake_api.mark()
+    await ask(fake_api, QUESTION)  # milliseconds: no indicator
+    await asyncio.sleep(0.4)
+    assert fake_api.calls("sendChatAction", since=since) == []
+
+    answer = service.answer
+
+    def slow(question: str, **kwargs: Any) -> Any:
+        time.sleep(0.6)
+        return answer(question, **kwargs)
+
+    monkeypatch.setattr(service, "answer", slow)
+    since = fake_api.mark()
+    await ask(fake_api, QUESTION)
+    [typing] = fake_api.calls("sendChatAction", since=since)
+    [reply] = fake_api.calls("sendMessage", since=since)
+    assert typing.params["action"] == "typing" and typing.time < reply.time
