@@ -111,3 +111,40 @@ def test_corpus_version_counts_changes(empty_store: Store) -> None:
         assert queries.bump_corpus_version(session) == 2
     with empty_store.factory() as session:
         assert queries.corpus_version(session) == 2
+
+
+def test_all_passages_survives_an_issue_removed_between_its_reads(seeded_store: Store) -> None:
+    """Passages, issues and articles are separate reads: a removal in between is no error."""
+    with seeded_store.factory() as session:
+        victim = queries.list_issues(session)[0].id
+    with seeded_store.factory() as session:
+        original = session.execute
+        calls = 0
+
+        def execute(*args: object, **kwargs: object) -> object:
+            nonlocal calls
+            result = original(*args, **kwargs)  # type: ignore[arg-type]
+            rows = result.all()  # the passages, as they were before the removal
+            calls += 1
+            if calls == 1:
+                with transaction(seeded_store.factory) as other:
+                    queries.delete_issue(other, issue_id=victim)
+                    queries.bump_corpus_version(other)
+            return _Rows(rows)
+
+        session.execute = execute  # type: ignore[method-assign]
+        records = queries.all_passages(session)
+    assert records and all(r.issue_id != victim for r in records)
+    with seeded_store.factory() as session:
+        assert records == queries.all_passages(session)
+
+
+class _Rows:
+    def __init__(self, rows: list) -> None:  # type: ignore[type-arg]
+        self.rows = rows
+
+    def all(self) -> list:  # type: ignore[type-arg]
+        return self.rows
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rows)
