@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,18 +36,29 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
     path = data_dir / "log_hmac_secret"
     if not path.is_file():
         data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32) + "\n"
         # Written whole under a private name, then linked into place: processes
         # starting together on one data directory all end up with the first key.
         draft = data_dir / f".log_hmac_secret.{uuid.uuid4().hex}"
-        draft.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-        draft.chmod(0o600)
         try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
+            _write_new(draft, key)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            except OSError:  # a filesystem without hard links: create it exclusively
+                with suppress(FileExistsError):
+                    _write_new(path, key)
         finally:
-            draft.unlink()
+            draft.unlink(missing_ok=True)
     return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only (never over an existing file)."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def pseudonym(secret: bytes, user_id: int | str | None) -> str:

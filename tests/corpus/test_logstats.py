@@ -148,6 +148,20 @@ def test_the_secret_is_created_once_and_kept(tmp_path: Path) -> None:
     assert load_or_create_secret("configured", tmp_path / "data") == b"configured"
 
 
+def test_the_secret_is_created_where_hard_links_are_not_supported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(*_: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("corpus.querylog.os.link", no_links)
+    data_dir = tmp_path / "data"
+    key = load_or_create_secret(None, data_dir)
+    assert len(key) == 64 and key == load_or_create_secret(None, data_dir)
+    assert [p.name for p in data_dir.iterdir()] == ["log_hmac_secret"]
+    assert (data_dir / "log_hmac_secret").stat().st_mode & 0o077 == 0
+
+
 def test_replicas_starting_together_share_one_secret(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
