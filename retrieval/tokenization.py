@@ -292,7 +292,8 @@ class Tokenizer:
         if not ((len(gram) == 1 and self.char_unigrams) or (len(gram) == 2 and self.char_bigrams)):
             return False
         stop = _stopword_chars() if self.stopwords else frozenset()
-        return all(_is_cjk(ch) and ch not in stop for ch in gram)
+        # isalnum: unassigned code points in the CJK blocks are never indexed.
+        return all(_is_cjk(ch) and ch.isalnum() and ch not in stop for ch in gram)
 
     def tokenize(self, text: str) -> list[str]:
         """Terms of ``text`` in reading order (duplicates kept: they are term frequency)."""

@@ -50,4 +50,6 @@ def test_passages_with_a_character_are_all_the_passages_whose_text_has_it(
             checked += 1
     assert checked > 1000
     assert not tokenizer.indexes_every("的") and not tokenizer.indexes_every("a")
+    assert not tokenizer.indexes_every("\U0002a6e5")  # unassigned: never indexed
+    assert tokenizer.indexes_every("电梯") and not tokenizer.indexes_every("电梯间")
     assert index.passages_with("从未出现过的词").tolist() == []
