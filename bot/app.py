@@ -32,8 +32,8 @@ from retrieval.cedict import load_cedict
 
 log = logging.getLogger(__name__)
 
-# Threads for answering, database reads and writes (see post_init).
-WORKER_THREADS = 2
+# Threads answering residents' questions (see build_application).
+ANSWER_THREADS = 2
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -84,12 +84,6 @@ def quiet_logs(token: str | None) -> None:
 async def post_init(application: Application) -> None:
     """Runs once the bot is initialised: the command menu, and the index loaded."""
     service: LinliService = application.bot_data["service"]
-    # Answers are Python code under one GIL: more worker threads add no speed, they
-    # only take turns with the event loop (measured under load: 6 threads held the
-    # loop up for over a second, 2 for a fraction of that).
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="linli")
-    )
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
         await application.bot.set_my_commands(
@@ -101,6 +95,10 @@ async def post_init(application: Application) -> None:
     await asyncio.to_thread(service.refresh, force=True)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(asyncio.to_thread(load_cedict))
+
+
+async def post_shutdown(application: Application) -> None:
+    application.bot_data["answer_pool"].shutdown(wait=False, cancel_futures=True)
 
 
 async def set_role_menus(application: Application) -> None:
@@ -168,6 +166,7 @@ def build_application(settings: Settings, service: LinliService) -> Application:
         # the same throughput; 8 x two Telegram round trips still beats the 30 msg/s cap).
         .concurrent_updates(UPDATES_IN_FLIGHT)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -178,6 +177,13 @@ def build_application(settings: Settings, service: LinliService) -> Application:
     application.bot_data["settings"] = settings
     application.bot_data["cache"] = AnswerCache()
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
+    # Answers are Python code under one GIL: more threads add no speed, they only take
+    # turns with the event loop (measured under load: 6 held it up for over a second).
+    # Their own pool, so a staff upload or an admin export in asyncio's default pool
+    # never makes residents wait.
+    application.bot_data["answer_pool"] = ThreadPoolExecutor(
+        ANSWER_THREADS, thread_name_prefix="linli-answer"
+    )
     register_handlers(application)
     admin.schedule_purge(application)
     return application

@@ -142,7 +142,8 @@ async def answer_question(
         _typing_after(context, chat.id, TYPING_AFTER), update=update
     )
     try:
-        answer = await asyncio.to_thread(service.answer, question)
+        pool = context.bot_data.get("answer_pool")
+        answer = await asyncio.get_running_loop().run_in_executor(pool, service.answer, question)
     finally:
         typing.cancel()
     ref = new_ref()

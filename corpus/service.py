@@ -56,8 +56,9 @@ MAX_QUERY_CHARS = 200
 MAX_QUOTES = 12
 SNIPPET_CANDIDATES = 1
 SNIPPET_CHARS = 150
-# Texts whose tokens the answer path keeps, per tokenizer (~20 KiB each at most).
-TEXT_CACHE = 2048
+# Texts whose tokens the answer path keeps, per tokenizer: a 200-character passage costs
+# ~40 KiB across the three, so ~20 MiB in all; far more than a street's popular passages.
+TEXT_CACHE = 512
 DIRECT_PASSAGES = 4
 STATUS_RE = re.compile(
     r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
