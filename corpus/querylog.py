@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
@@ -78,35 +79,78 @@ class LogRecord:
     channel: str
     user_hash: str
     answer: Answer
+    # When the question was answered; None: when the entry is written.
+    created_at: datetime | None = None
+
+
+def _entry(record: LogRecord) -> QueryLogEntry:
+    answer = record.answer
+    return QueryLogEntry(
+        ref=record.ref,
+        channel=record.channel,
+        user_hash=record.user_hash,
+        lang=answer.lang,
+        question=answer.query,
+        found=answer.found,
+        direct_answer=answer.direct_answer,
+        results=json.dumps(
+            [{"passage_id": q.passage_id, "score": round(q.score, 4)} for q in answer.quotes]
+        ),
+        latency_ms=round(answer.took_ms, 2),
+        **({"created_at": record.created_at} if record.created_at else {}),
+    )
 
 
 def record_query(factory: sessionmaker[Session], record: LogRecord) -> bool:
     """Write one entry; failures are logged and swallowed so the reply never suffers."""
-    answer = record.answer
     try:
         with transaction(factory) as session:
-            session.add(
-                QueryLogEntry(
-                    ref=record.ref,
-                    channel=record.channel,
-                    user_hash=record.user_hash,
-                    lang=answer.lang,
-                    question=answer.query,
-                    found=answer.found,
-                    direct_answer=answer.direct_answer,
-                    results=json.dumps(
-                        [
-                            {"passage_id": q.passage_id, "score": round(q.score, 4)}
-                            for q in answer.quotes
-                        ]
-                    ),
-                    latency_ms=round(answer.took_ms, 2),
-                )
-            )
+            session.add(_entry(record))
         return True
     except Exception:  # the log must never break answering, whatever the database says
         log.exception("could not write the query log entry %s", record.ref)
         return False
+
+
+class LogBuffer:
+    """Entries waiting to be written together, one transaction for a burst of questions.
+
+    Under load, a transaction (and on SQLite an fsync) per question cost more than
+    answering it. The bot adds entries as replies go out and flushes every second;
+    anything that reads the log (feedback, admin commands) flushes first. Thread-safe.
+    """
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self._pending: list[LogRecord] = []
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one writer at a time keeps entries in order
+
+    def add(self, record: LogRecord) -> None:
+        with self._lock:
+            self._pending.append(record)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Write what is pending; returns how many entries were written.
+
+        A failed batch is retried entry by entry, so one bad entry costs only itself;
+        failures are logged and swallowed like :func:`record_query`'s.
+        """
+        with self._flushing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return 0
+            try:
+                with transaction(self.factory) as session:
+                    session.add_all([_entry(record) for record in batch])
+                return len(batch)
+            except Exception:
+                log.warning("writing %d query log entries at once failed; one by one", len(batch))
+            return sum(record_query(self.factory, record) for record in batch)
 
 
 def set_feedback(factory: sessionmaker[Session], *, ref: str, value: int) -> bool:

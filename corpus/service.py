@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,7 @@ class LinliService:
         """
         self.store = store
         self.log_secret = log_secret
+        self.log_buffer = querylog.LogBuffer(store.factory)
         # Unigrams on for scoring: measured best on CMRC 2018 and the gold set.
         self.tokenizer = tokenizer or Tokenizer(char_unigrams=True)
         self.bm25 = dict(bm25 or {})
@@ -626,7 +628,26 @@ class LinliService:
         )
         return ref
 
+    def record_soon(
+        self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str
+    ) -> None:
+        """Queue a log entry for the next :meth:`flush_log` (the bot's way: no waiting)."""
+        self.log_buffer.add(
+            querylog.LogRecord(
+                ref=ref,
+                channel=channel,
+                user_hash=querylog.pseudonym(self.log_secret, user_id),
+                answer=answer,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+    def flush_log(self) -> int:
+        """Write the queued log entries (one transaction); returns how many were written."""
+        return self.log_buffer.flush()
+
     def feedback(self, ref: str, value: int) -> bool:
+        self.flush_log()  # the entry rated may still be queued
         return querylog.set_feedback(self.store.factory, ref=ref, value=value)
 
     # --- browsing -------------------------------------------------------------------

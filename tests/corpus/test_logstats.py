@@ -379,3 +379,36 @@ def test_log_rows_limit_keeps_the_newest(empty_store: Store) -> None:
 def test_the_log_table_is_in_the_same_database(empty_store: Store) -> None:
     with empty_store.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM query_log")).scalar() == 0
+
+
+def test_queued_entries_are_written_together_in_order_with_their_own_times(
+    seeded_store: Store,
+) -> None:
+    service = LinliService(seeded_store, log_secret=b"test-secret")
+    answers = [service.answer(q) for q in ("世纪同乐小区什么时候清理楼道堆物？", "游泳池几点开门")]
+    before = datetime.now(UTC)
+    for n, answer in enumerate(answers):
+        service.record_soon(answer, channel="group", user_id=RAW_ID, ref=f"queued-{n}")
+    assert entries(seeded_store) == [] and len(service.log_buffer) == 2
+    queued_at = datetime.now(UTC)
+    assert service.feedback("queued-1", -1)  # rating a queued answer writes the queue first
+    logged = entries(seeded_store)
+    assert [(e.ref, e.found, e.feedback) for e in logged] == [
+        ("queued-0", True, None),
+        ("queued-1", False, -1),
+    ]
+    assert all(before <= e.created_at <= queued_at for e in logged)
+    assert service.flush_log() == 0 and str(RAW_ID) not in dump_database(seeded_store)
+
+
+def test_a_bad_entry_in_a_batch_costs_only_itself(
+    seeded_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = LinliService(seeded_store, log_secret=b"test-secret")
+    answer = service.answer("世纪同乐小区什么时候清理楼道堆物？")
+    service.record(answer, channel="private", user_id=1, ref="taken")
+    for ref in ("fresh-1", "taken", "fresh-2"):  # "taken" breaks the unique ref
+        service.record_soon(answer, channel="private", user_id=2, ref=ref)
+    assert service.flush_log() == 2
+    assert sorted(e.ref for e in entries(seeded_store)) == ["fresh-1", "fresh-2", "taken"]
+    assert "could not write the query log entry taken" in caplog.text
