@@ -38,6 +38,13 @@ EXAMPLE_CHARS = 60  # one long question must not push the others out of the mess
 T = TypeVar("T")
 
 
+async def _flushed(context: ContextTypes.DEFAULT_TYPE) -> sessionmaker[Session]:
+    """The store, once the queued query log entries are in it (the last minute counts too)."""
+    service = service_of(context)
+    await asyncio.to_thread(service.flush_log)
+    return service.store.factory
+
+
 def _read(factory: sessionmaker[Session], query: Callable[..., T], **kwargs: Any) -> T:
     """Run one read-only query in its own session (called in a worker thread)."""
     with factory() as session:
@@ -137,7 +144,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if period is None:
         return
     lang = lang_of(update)
-    factory = service_of(context).store.factory
+    factory = await _flushed(context)
     stats = await asyncio.to_thread(_read, factory, logstats.log_stats, period=period)
     label = period_text(period, lang)
     if not stats.questions:
@@ -175,7 +182,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if period is None:
         return
     lang = lang_of(update)
-    factory = service_of(context).store.factory
+    factory = await _flushed(context)
     groups = await asyncio.to_thread(_read, factory, logstats.unanswered_groups, period=period)
     label = period_text(period, lang)
     if not groups:
@@ -198,7 +205,7 @@ async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if period is None:
         return
     lang = lang_of(update)
-    factory = service_of(context).store.factory
+    factory = await _flushed(context)
     top = await asyncio.to_thread(_read, factory, logstats.top_questions, period=period)
     label = period_text(period, lang)
     if not top:
@@ -227,7 +234,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _bad_input(update, " ".join(args), "usage_export")
         return
     lang = lang_of(update)
-    factory = service_of(context).store.factory
+    factory = await _flushed(context)
     data, count = await asyncio.to_thread(_read, factory, logstats.export_csv, period=period)
     label = period_text(period, lang)
     if not count:
@@ -253,7 +260,7 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         # 0 or less would empty the whole log every day: surely a typo, never a policy.
         log.warning("LOG_RETENTION_DAYS=%d: not purging", settings.log_retention_days)
         return
-    factory = service_of(context).store.factory
+    factory = await _flushed(context)
     try:
         deleted = await asyncio.to_thread(
             purge_older_than, factory, days=settings.log_retention_days

@@ -17,6 +17,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     MessageHandler,
     filters,
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # Threads answering residents' questions (see build_application).
 ANSWER_THREADS = 2
+# Seconds between writes of the queued query log entries.
+LOG_FLUSH_INTERVAL = 1.0
+FLUSH_JOB = "flush-query-log"
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -99,6 +103,18 @@ async def post_init(application: Application) -> None:
 
 async def post_shutdown(application: Application) -> None:
     application.bot_data["answer_pool"].shutdown(wait=False, cancel_futures=True)
+    await flush_log(application)
+
+
+async def flush_log(application: Application) -> None:
+    """Write the queued query log entries (one transaction for all of them)."""
+    service: LinliService = application.bot_data["service"]
+    if len(service.log_buffer):
+        await asyncio.to_thread(service.flush_log)
+
+
+async def flush_log_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await flush_log(context.application)
 
 
 async def set_role_menus(application: Application) -> None:
@@ -186,6 +202,10 @@ def build_application(settings: Settings, service: LinliService) -> Application:
     )
     register_handlers(application)
     admin.schedule_purge(application)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            flush_log_job, interval=LOG_FLUSH_INTERVAL, first=0, name=FLUSH_JOB
+        )
     return application
 
 

@@ -157,8 +157,9 @@ async def answer_question(
         reply_markup=answer_keyboard(key, answer, 0, answer.lang),
     )
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
-    # Logged after the reply is out, so a slow or failing log never delays the answer.
-    await asyncio.to_thread(service.record, answer, channel=channel, user_id=user.id, ref=ref)
+    # Queued after the reply is out and written with others within a second (bot.app's
+    # flush job), so a slow or failing log never delays an answer.
+    service.record_soon(answer, channel=channel, user_id=user.id, ref=ref)
 
 
 # --- commands ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from telegram.ext import Application
 
 from bot import admin
-from bot.app import build_application
+from bot.app import FLUSH_JOB, build_application
 from corpus import logstats
 from corpus.models import QueryLogEntry
 from corpus.querylog import pseudonym
@@ -120,6 +120,24 @@ async def test_stats_shows_the_figures_and_a_chart_of_the_week(
     ]
     assert sum(d["found"] for d in series) == 3 and sum(d["not_found"] for d in series) == 2
     assert "绿色" in photo.params["caption"]
+
+
+async def test_stats_counts_a_question_asked_a_moment_ago(
+    app: Application, fake_api: FakeBotAPI, service: LinliService
+) -> None:
+    """Entries are queued and written in batches; an admin's read sees them all the same."""
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(FLUSH_JOB):
+        job.schedule_removal()  # only the admin command may write the queue here
+    await send(fake_api, "世纪同乐小区什么时候清理楼道堆物？", user_id=RESIDENT_ID)
+    assert await eventually(lambda: len(service.log_buffer) == 1)  # queued after the reply
+    assert count_entries(service.store) == 0
+    since = fake_api.mark()
+    fake_api.push_message("/stats", user_id=ADMIN_ID)
+    await fake_api.wait_for("sendPhoto", since=since, timeout=15)
+    [reply] = fake_api.calls("sendMessage", since=since)
+    assert "提问 1 次，提问人 1 位" in reply.params["text"]
+    assert count_entries(service.store) == 1
 
 
 async def test_stats_period_argument(
