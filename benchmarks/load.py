@@ -160,6 +160,7 @@ class LoadResult:
     label: str
     answered: int
     asked: int
+    logged: int
     replies: list[float]
     max_lag: float
     lag_p99: float
@@ -170,10 +171,20 @@ class LoadResult:
             return float(statistics.quantiles(self.replies, n=100)[q - 1]) if self.replies else 0
 
         return (
-            f"| {self.label} | {self.answered}/{self.asked} | {p(50):.2f} | {p(95):.2f} | "
+            f"| {self.label} | {self.answered}/{self.asked} | {self.logged} | "
+            f"{p(50):.2f} | {p(95):.2f} | "
             f"{max(self.replies, default=0):.2f} | {self.wall:.1f} | "
             f"{self.max_lag * 1000:.0f} | {self.lag_p99 * 1000:.0f} |"
         )
+
+
+def _log_size(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from corpus.models import QueryLogEntry
+
+    with store.factory() as session:
+        return int(session.scalar(select(func.count()).select_from(QueryLogEntry)) or 0)
 
 
 async def _ticker(stop: asyncio.Event, lags: list[float], interval: float = 0.005) -> None:
@@ -298,6 +309,7 @@ async def run_load(
             ticker = asyncio.create_task(_ticker(stop, lags))
             await asyncio.sleep(0.2)
             mark = fake.mark()
+            logged_before = _log_size(store)
             started = time.time()
             pushed = {
                 (message_id, user): at
@@ -310,6 +322,9 @@ async def run_load(
             wall = time.time() - started
             stop.set()
             await ticker
+            # The log is written in batches: what the next flush finds must be all of it.
+            await asyncio.to_thread(service.flush_log)
+            logged = _log_size(store) - logged_before
         replies = []
         for params, at in calls:
             target = params.get("reply_parameters") or {}
@@ -329,6 +344,7 @@ async def run_load(
         label=label,
         answered=len(replies),
         asked=questions,
+        logged=logged,
         replies=replies,
         max_lag=lags[-1] if lags else 0.0,
         lag_p99=lags[int(len(lags) * 0.99)] if lags else 0.0,
@@ -396,8 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"store: {corpus} ({time.perf_counter() - started:.0f} s to prepare)")
             print(
                 f"\n{args.questions} questions from {args.users} users at once\n"
-                "| rate limiter | answered | p50 s | p95 s | max s | all answered after s "
-                "| loop blocked max ms | loop lag p99 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+                "| rate limiter | answered | logged | p50 s | p95 s | max s | all answered after s "
+                "| loop blocked max ms | loop lag p99 ms |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
             )
             for limiter, label in ((True, "production (30 msg/s)"), (False, "off")):
                 result = asyncio.run(
