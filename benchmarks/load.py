@@ -322,9 +322,15 @@ async def run_load(
             wall = time.time() - started
             stop.set()
             await ticker
-            # The log is written in batches: what the next flush finds must be all of it.
-            await asyncio.to_thread(service.flush_log)
-            logged = _log_size(store) - logged_before
+            # The log is written in batches, each entry queued just after its reply
+            # arrived here: the flushes of the next few seconds must find all of them.
+            deadline = time.monotonic() + 5
+            while True:
+                await asyncio.to_thread(service.flush_log)
+                logged = _log_size(store) - logged_before
+                if logged >= len(calls) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
         replies = []
         for params, at in calls:
             target = params.get("reply_parameters") or {}
