@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,6 +79,9 @@ def test_polling_bot_answers_and_never_logs_its_token(fake: FakeBotAPI, tmp_path
     assert process.returncode == 0, err
     assert fake.token not in err
     assert "index built" in err  # the log is there, just without the token
+    # The question reached the query log (written in batches; at the latest on shutdown).
+    with sqlite3.connect(tmp_path / "data" / "linli.sqlite3") as db:
+        assert db.execute("SELECT question FROM query_log").fetchall() == [(QUESTION,)]
 
 
 def test_webhook_mode_checks_the_secret_on_every_request(fake: FakeBotAPI, tmp_path: Path) -> None:
