@@ -50,20 +50,29 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def init_db(engine: Engine, *, attempts: int = 5) -> None:
+# What a database says when another process is creating or filling it at the same moment.
+_RACES = ("already exists", "duplicate key", "database is locked")
+
+
+def raced(exc: BaseException) -> bool:
+    """Whether ``exc`` is another process's concurrent set-up, worth trying again after."""
+    return any(s in str(exc).lower() for s in _RACES)
+
+
+def init_db(engine: Engine, *, attempts: int = 8) -> None:
     """Create any missing tables.
 
     Several processes may start on one new database at once (bot replicas, a
     CLI ingest): one of them wins each ``CREATE``, the others see "already
-    exists" and look again; ``create_all`` skips what is there by then.
+    exists" (or, on SQLite, "database is locked" when a read cannot become a
+    write) and look again; ``create_all`` skips what is there by then.
     """
     for attempt in range(1, attempts + 1):
         try:
             Base.metadata.create_all(engine)
             return
         except Exception as exc:  # the driver's own errors vary; the message must name the URL
-            raced = any(s in str(exc).lower() for s in ("already exists", "duplicate key"))
-            if raced and attempt < attempts:
+            if raced(exc) and attempt < attempts:
                 time.sleep(0.1 * attempt)
                 continue
             where = engine.url.render_as_string(hide_password=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -148,3 +149,23 @@ class _Rows:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.rows)
+
+
+def _open_and_count(url: str) -> int:
+    store = Store.open(url)
+    try:
+        with store.factory() as session:
+            return len(queries.list_issues(session))
+    finally:
+        store.close()
+
+
+def test_processes_starting_together_on_a_new_sqlite_file_all_succeed(tmp_path: Path) -> None:
+    """Replicas sharing one SQLite file: schema, WAL switch and seeding race; none may fail."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for trial in range(2):
+        url = f"sqlite:///{tmp_path / f'new-{trial}.sqlite3'}"
+        with context.Pool(4) as pool:
+            assert pool.map(_open_and_count, [url] * 4) == [5, 5, 5, 5]
