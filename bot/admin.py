@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 
 async def _flushed(context: ContextTypes.DEFAULT_TYPE) -> sessionmaker[Session]:
-    """The store, once the queued query log entries are in it (the last minute counts too)."""
+    """The store, once the queued query log entries are in it (the last second's count too)."""
     service = service_of(context)
     await asyncio.to_thread(service.flush_log)
     return service.store.factory
@@ -260,7 +260,7 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         # 0 or less would empty the whole log every day: surely a typo, never a policy.
         log.warning("LOG_RETENTION_DAYS=%d: not purging", settings.log_retention_days)
         return
-    factory = await _flushed(context)
+    factory = service_of(context).store.factory
     try:
         deleted = await asyncio.to_thread(
             purge_older_than, factory, days=settings.log_retention_days

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.models import Base
+
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -54,29 +57,31 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 _RACES = ("already exists", "duplicate key", "database is locked")
 
 
-def raced(exc: BaseException) -> bool:
-    """Whether ``exc`` is another process's concurrent set-up, worth trying again after."""
-    return any(s in str(exc).lower() for s in _RACES)
+def retry_races(action: Callable[[], T], *, attempts: int = 8) -> T:
+    """Run ``action``; again, after a short wait, if another process's set-up got in the way.
 
-
-def init_db(engine: Engine, *, attempts: int = 8) -> None:
-    """Create any missing tables.
-
-    Several processes may start on one new database at once (bot replicas, a
-    CLI ingest): one of them wins each ``CREATE``, the others see "already
-    exists" (or, on SQLite, "database is locked" when a read cannot become a
-    write) and look again; ``create_all`` skips what is there by then.
+    Several processes may start on one new database at once (bot replicas, a CLI
+    ingest): one of them wins each ``CREATE`` or seeding, the others see "already
+    exists", a duplicate key or, on SQLite, "database is locked" (a read that cannot
+    become a write), and look again. Other errors are raised at once.
     """
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts):
         try:
-            Base.metadata.create_all(engine)
-            return
-        except Exception as exc:  # the driver's own errors vary; the message must name the URL
-            if raced(exc) and attempt < attempts:
-                time.sleep(0.1 * attempt)
-                continue
-            where = engine.url.render_as_string(hide_password=True)
-            raise StoreError(f"cannot open the database at {where}: {exc}") from exc
+            return action()
+        except Exception as exc:  # the drivers' own error classes vary
+            if not any(s in str(exc).lower() for s in _RACES):
+                raise
+            time.sleep(0.1 * attempt)
+    return action()
+
+
+def init_db(engine: Engine) -> None:
+    """Create any missing tables (``create_all`` skips what another process made)."""
+    try:
+        retry_races(lambda: Base.metadata.create_all(engine))
+    except Exception as exc:  # the driver's own errors vary; the message must name the URL
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the database at {where}: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -148,13 +148,8 @@ def delete_issue_content(session: Session, *, issue_id: int) -> None:
     session.execute(delete(Article).where(Article.issue_id == issue_id))
 
 
-_PASSAGE_COLUMNS = (
-    Passage.id,
-    Passage.text,
-    Passage.position,
-    Passage.heading,
-    Article.id,
-    Article.title,
+# An issue's citation fields, in PassageRecord's order.
+_ISSUE_COLUMNS = (
     Issue.id,
     Issue.publication,
     Issue.street,
@@ -162,6 +157,15 @@ _PASSAGE_COLUMNS = (
     Issue.date_estimated,
     Issue.title,
     Issue.source_name,
+)
+_PASSAGE_COLUMNS = (
+    Passage.id,
+    Passage.text,
+    Passage.position,
+    Passage.heading,
+    Article.id,
+    Article.title,
+    *_ISSUE_COLUMNS,
 )
 
 
@@ -194,20 +198,7 @@ def all_passages(session: Session) -> list[PassageRecord]:
         .join(Article, Passage.article_id == Article.id)
         .order_by(Passage.issue_id, Article.position, Passage.position)
     ).all()
-    issues = {
-        row[0]: tuple(row)
-        for row in session.execute(
-            select(
-                Issue.id,
-                Issue.publication,
-                Issue.street,
-                Issue.date,
-                Issue.date_estimated,
-                Issue.title,
-                Issue.source_name,
-            )
-        )
-    }
+    issues = {row[0]: tuple(row) for row in session.execute(select(*_ISSUE_COLUMNS))}
     titles = dict(session.execute(select(Article.id, Article.title)).all())
     try:
         return [

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.compose import Answer
 from corpus.db import transaction
-from corpus.models import QueryLogEntry
+from corpus.models import QueryLogEntry, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
             try:
                 os.link(draft, path)
             except FileExistsError:
-                pass
+                pass  # another process's key got there first: that one is read below
             except OSError:  # a filesystem without hard links: create it exclusively
                 with suppress(FileExistsError):
                     _write_new(path, key)
@@ -97,7 +97,7 @@ def _entry(record: LogRecord) -> QueryLogEntry:
             [{"passage_id": q.passage_id, "score": round(q.score, 4)} for q in answer.quotes]
         ),
         latency_ms=round(answer.took_ms, 2),
-        **({"created_at": record.created_at} if record.created_at else {}),
+        created_at=record.created_at or utcnow(),
     )
 
 

@@ -226,13 +226,16 @@ class LinliService:
     # --- index ----------------------------------------------------------------------
 
     def _build(self, version: int) -> IndexState:
-        with ThreadPoolExecutor(1) as pool:
+        loaded: IndexedCorpus | type[NotLoaded] | None = NotLoaded
+        if self._indexed is None:
             # At start, the saved index is read from disk while the passages are read
             # from the database (both mostly outside the GIL): a shorter cold start.
-            saved = pool.submit(self._index_cache.load_saved) if self._indexed is None else None
-            with self.store.factory() as session:
-                records = tuple(queries.all_passages(session))
-            loaded = saved.result() if saved is not None else NotLoaded
+            with ThreadPoolExecutor(1) as pool:
+                saved = pool.submit(self._index_cache.load_saved)
+                records = self._read_records()
+                loaded = saved.result()
+        else:
+            records = self._read_records()
         started = time.perf_counter()
         # Reuses the previous index (or the saved one) for unchanged passages.
         self._indexed, how = self._index_cache.update(
@@ -254,6 +257,10 @@ class LinliService:
         return IndexState(
             version=version, retriever=retriever, records=records, positions=positions
         )
+
+    def _read_records(self) -> tuple[PassageRecord, ...]:
+        with self.store.factory() as session:
+            return tuple(queries.all_passages(session))
 
     def refresh(self, *, force: bool = False) -> bool:
         """Rebuild the index if the store's corpus version moved; True if it was rebuilt.
@@ -616,30 +623,25 @@ class LinliService:
         self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str | None = None
     ) -> str:
         """Log a question and its answer; returns the entry's ref (also when the write failed)."""
-        ref = ref or querylog.new_ref()
-        querylog.record_query(
-            self.store.factory,
-            querylog.LogRecord(
-                ref=ref,
-                channel=channel,
-                user_hash=querylog.pseudonym(self.log_secret, user_id),
-                answer=answer,
-            ),
-        )
-        return ref
+        record = self._log_record(answer, channel, user_id, ref or querylog.new_ref())
+        querylog.record_query(self.store.factory, record)
+        return record.ref
 
     def record_soon(
         self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str
     ) -> None:
         """Queue a log entry for the next :meth:`flush_log` (the bot's way: no waiting)."""
-        self.log_buffer.add(
-            querylog.LogRecord(
-                ref=ref,
-                channel=channel,
-                user_hash=querylog.pseudonym(self.log_secret, user_id),
-                answer=answer,
-                created_at=datetime.now(UTC),
-            )
+        self.log_buffer.add(self._log_record(answer, channel, user_id, ref))
+
+    def _log_record(
+        self, answer: Answer, channel: str, user_id: int | str | None, ref: str
+    ) -> querylog.LogRecord:
+        return querylog.LogRecord(
+            ref=ref,
+            channel=channel,
+            user_hash=querylog.pseudonym(self.log_secret, user_id),
+            answer=answer,
+            created_at=datetime.now(UTC),
         )
 
     def flush_log(self) -> int:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.bundled import seed_if_empty
-from corpus.db import StoreError, init_db, make_engine, make_session_factory, raced
-
-if TYPE_CHECKING:
-    from corpus.ingest import IngestResult
+from corpus.db import StoreError, init_db, make_engine, make_session_factory, retry_races
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +37,16 @@ class Store:
         init_db(engine)
         store = cls(engine=engine, factory=make_session_factory(engine))
         if seed:
-            results = cls._seed(store)
+            try:
+                results = retry_races(lambda: seed_if_empty(store.factory))
+            except IntegrityError:
+                # Another process seeded the same store at the same moment; theirs stands.
+                results = []
+            except OperationalError as exc:
+                raise StoreError(f"cannot fill the new database: {exc}") from exc
             if results:
                 log.info("filled the empty store with %d bundled issues", len(results))
         return store
-
-    @staticmethod
-    def _seed(store: Store, attempts: int = 8) -> list[IngestResult]:
-        for attempt in range(1, attempts + 1):
-            try:
-                return seed_if_empty(store.factory)
-            except IntegrityError:
-                # Another process seeded the same store at the same moment; theirs stands.
-                return []
-            except OperationalError as exc:
-                # SQLite: another process is writing (seeding) right now; look again.
-                if not raced(exc) or attempt == attempts:
-                    raise StoreError(f"cannot fill the new database: {exc}") from exc
-                time.sleep(0.1 * attempt)
-        return []
 
     def close(self) -> None:
         self.engine.dispose()
