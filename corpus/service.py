@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -222,6 +222,9 @@ class LinliService:
             database=store.engine.url.render_as_string(hide_password=True),
         )
         self._indexed: IndexedCorpus | None = None
+        # Called (in the rebuilding thread) once a new index answers questions; the bot
+        # uses it to keep the garbage collector off the index (bot.app.settle_heap).
+        self.after_rebuild: list[Callable[[], None]] = []
 
     # --- index ----------------------------------------------------------------------
 
@@ -278,6 +281,11 @@ class LinliService:
             if not force and self._state is not None and self._state.version == version:
                 return False
             self._state = self._build(version)
+            for hook in self.after_rebuild:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("after-rebuild hook %r failed", hook)
             # Saved after the swap: new passages are answerable before the write ends.
             if self._indexed is not None:
                 self._index_cache.save(self._indexed)

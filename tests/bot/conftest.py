@@ -15,6 +15,7 @@ Typical test::
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,14 @@ from telegram.ext import ApplicationBuilder
 from corpus.service import LinliService
 from corpus.store import Store
 from tests.bot.fake_bot_api import FakeBotAPI, application_builder
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_heap() -> Iterator[None]:
+    """A started bot freezes the heap (bot.app.settle_heap); give it back after each
+    test, or every test's cyclic garbage would stay in memory for the whole run."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from telegram.ext import Application
 
 from bot import handlers
-from bot.app import build_application, serve
+from bot.app import build_application, serve, settle_heap
 from corpus.models import QueryLogEntry
 from corpus.service import LinliService
 from corpus.settings import Settings
+from retrieval.cedict import load_cedict
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
 
@@ -350,3 +352,30 @@ async def test_typing_shows_only_while_a_slow_answer_is_awaited(
     [typing] = fake_api.calls("sendChatAction", since=since)
     [reply] = fake_api.calls("sendMessage", since=since)
     assert typing.params["action"] == "typing" and typing.time < reply.time
+
+
+async def test_the_index_and_dictionary_are_kept_out_of_full_garbage_collections(
+    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+) -> None:
+    gc.unfreeze()
+    application = build_application(make_settings(fake_api, tmp_path), service)
+    assert service.after_rebuild.count(settle_heap) == 1
+    build_application(make_settings(fake_api, tmp_path), service)
+    assert service.after_rebuild.count(settle_heap) == 1  # one hook, however many builds
+    async with started(application):
+        # post_init built the index: its records are out of the collector's lists
+        # (frozen objects are in none of its generations).
+        def collected() -> set[int]:
+            return {id(o) for o in gc.get_objects()}
+
+        assert gc.get_freeze_count() > len(service.state.records)
+        assert not collected() & {id(r) for r in service.state.records}
+        # The English dictionary, loaded in the background, is frozen once it is in.
+        dictionary = await asyncio.to_thread(load_cedict)
+        for _ in range(200):
+            if id(dictionary) not in collected():
+                break
+            await asyncio.sleep(0.05)
+        assert id(dictionary) not in collected()
+        call = await ask(fake_api, QUESTION)
+        assert "2019年11月22日" in call.params["text"]

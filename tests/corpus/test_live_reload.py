@@ -7,8 +7,10 @@ processes do; on PostgreSQL too when LINLI_TEST_POSTGRES_URL is set.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -155,3 +157,44 @@ def test_questions_keep_being_answered_while_the_index_is_swapped(
         worker.join(timeout=10)
     assert not failures
     assert answered and all(answered)  # the old issue was answered throughout
+
+
+def test_rebuild_hooks_run_once_per_new_index_and_a_failing_one_is_only_logged(
+    services: tuple[LinliService, LinliService], caplog: pytest.LogCaptureFixture
+) -> None:
+    first, _ = services
+    seen: list[int] = []
+
+    def broken() -> None:
+        raise RuntimeError("hook broke")
+
+    first.after_rebuild += [lambda: seen.append(first.state.version), broken]
+    time.sleep(INTERVAL)
+    assert not first.refresh()  # nothing changed: no new index, no hooks
+    assert seen == []
+    [result] = store_issues(first.store.factory, [_liangcheng()])
+    assert first.refresh(force=True)
+    assert len(seen) == 1 and seen[0] == first.state.version
+    assert "hook broke" in caplog.text
+    assert "11月18日" in " ".join(_quotes(first.answer(MARKET_QUESTION), result.issue_id))
+
+
+def test_a_replaced_index_is_freed_by_reference_counting_alone(
+    services: tuple[LinliService, LinliService],
+) -> None:
+    # The bot freezes the heap after each rebuild (bot.app.settle_heap): frozen objects
+    # are never collected as cycles, so an index must not sit in a reference cycle.
+    first, _ = services
+    first.answer(MARKET_QUESTION)
+    old_state = weakref.ref(first.state)
+    old_retriever = weakref.ref(first.state.retriever)
+    gc.collect()
+    gc.disable()
+    try:
+        store_issues(first.store.factory, [_liangcheng()])
+        first.refresh(force=True)
+        first.answer(MARKET_QUESTION)
+        assert old_state() is None
+        assert old_retriever() is None
+    finally:
+        gc.enable()
