@@ -207,7 +207,8 @@ class _RemoteFake:
         # socketserver's listen backlog of 5 overflows with 50 residents at once and
         # connections get reset, which Telegram never does.
         fake_bot_api._Server.request_queue_size = 256
-        self.api = fake_bot_api.FakeBotAPI(validate_formatting=False).start()
+        # Persistent connections, as Telegram's servers keep them.
+        self.api = fake_bot_api.FakeBotAPI(validate_formatting=False, keep_alive=True).start()
 
     def endpoints(self) -> tuple[str, str, str]:
         return self.api.token, self.api.base_url, self.api.base_file_url

@@ -22,6 +22,8 @@ Behaviour mirrors the real API where it matters to a bot:
   400 ``Bad Request: can't parse entities: ...``; text > 4096 and caption > 1024 characters,
   oversized ``callback_data`` and "message is not modified" edits are rejected too.
   Pass ``validate_formatting=False`` to switch the parse-mode checks off.
+* One request per connection (HTTP/1.0) by default; ``keep_alive=True`` serves persistent
+  HTTP/1.1 connections as Telegram does (the load benchmark uses it).
 """
 
 from __future__ import annotations
@@ -592,6 +594,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client went away (cancelled request)
 
 
+class _KeepAliveHandler(_Handler):
+    """HTTP/1.1 with persistent connections, as Telegram serves the Bot API.
+
+    No Nagle delay: the status line and headers go out in one write and the body in
+    another, and Nagle would hold the body back until the client's delayed ACK.
+    """
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+
 class FakeBotAPI:
     """A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests.
 
@@ -607,11 +620,14 @@ class FakeBotAPI:
         bot_first_name: str = "Linli Test Bot",
         validate_formatting: bool = True,
         host: str = "127.0.0.1",
+        keep_alive: bool = False,
     ) -> None:
         self.token = token
         self.tokens: set[str] = {token}
         self.validate_formatting = validate_formatting
         self.host = host
+        # Off for tests: a connection per request keeps cancelled long polls simple.
+        self.keep_alive = keep_alive
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 4242
         self.bot_user: JSONDict = {
             "id": bot_id,
@@ -652,7 +668,7 @@ class FakeBotAPI:
         if self._server is not None:
             return self
         self._stopping = False
-        server = _Server((self.host, 0), _Handler)
+        server = _Server((self.host, 0), _KeepAliveHandler if self.keep_alive else _Handler)
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
