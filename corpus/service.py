@@ -327,9 +327,12 @@ class LinliService:
         ]
         # Piece by piece (a line break ends every word and bigram anyway), so each
         # piece's tokens are computed once and shared by every question that quotes it.
-        article_text = "\n".join(self._words.normalize(t) for t in texts)
-        article_words = set().union(*(self._words.tokenize(t) for t in texts))
-        article_bigrams = set().union(*(self._bigrams.tokenize(t) for t in texts))
+        pieces = [self._words.normalize(t) for t in texts]
+        word_sets = [self._words.term_set(t) for t in texts]
+        bigram_sets = [self._bigrams.term_set(t) for t in texts]
+
+        def in_article(term: str, sets: list[frozenset[str]]) -> bool:
+            return any(term in terms for terms in sets)
 
         def measure(words: set[str]) -> tuple[float, float]:
             total = matched = 0.0
@@ -338,7 +341,7 @@ class LinliService:
                 if index.doc_freq(word):
                     weight = index.idf(word) * scale
                     total += weight
-                    matched += weight if word in article_words else 0.0
+                    matched += weight if in_article(word, word_sets) else 0.0
                     continue
                 bigrams = self._bigrams.tokenize(word) or [word]
                 weights = [index.idf(b) or unseen for b in bigrams]
@@ -346,7 +349,11 @@ class LinliService:
                 total += weight
                 matched += (
                     weight
-                    * sum(w for b, w in zip(bigrams, weights, strict=True) if b in article_bigrams)
+                    * sum(
+                        w
+                        for b, w in zip(bigrams, weights, strict=True)
+                        if in_article(b, bigram_sets)
+                    )
                     / sum(weights)
                 )
             return total, matched
@@ -367,7 +374,7 @@ class LinliService:
             for alt in concept.alternatives:
                 if alt.origin == "question":
                     continue
-                if alt.text in article_text:
+                if any(alt.text in piece for piece in pieces):
                     share = max(share, alt.weight)
                     continue
                 alt_weight, alt_hit = measure(set(self._words.tokenize(alt.text)))
@@ -479,8 +486,7 @@ class LinliService:
                     SNIPPET_CHARS,
                     weights=weights,
                 )
-                found = set(self._highlighter(state).tokenize(snippet.text)) & highlight.keys()
-                value = sum(index.idf(t) * highlight[t] for t in found)
+                value = sum(index.idf(t) * highlight[t] for t in snippet.terms)
                 if best is None or value > best[0] + 1e-9:
                     best = (value, record, snippet)
             assert best is not None

@@ -40,12 +40,14 @@ class Snippet:
             the matched query terms (ready to be bolded).
         start: offset in the passage where the quoted substring begins.
         end: offset in the passage where it ends.
+        terms: the query terms matched inside the quoted substring.
     """
 
     text: str
     spans: list[tuple[int, int]]
     start: int
     end: int
+    terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,9 @@ def _query_terms(query: str | Sequence[str], tokenizer: Analyzer) -> set[str]:
 def _matches(text: str, terms: set[str], tokenizer: Analyzer) -> list[Token]:
     if not terms or not text:
         return []
-    return [token for token in tokenizer.tokenize_with_spans(text) if token.term in terms]
+    tokens = tokenizer.tokenize_with_spans(text)
+    positions = tokenizer.term_positions(text)
+    return [tokens[i] for i in sorted(i for term in terms for i in positions.get(term, ()))]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -220,7 +224,8 @@ def _render(text: str, window: _Window, matches: list[Token]) -> Snippet:
     prefix = ELLIPSIS if window.cut_left else ""
     suffix = ELLIPSIS if window.cut_right else ""
     shift = len(prefix) - start
-    spans = _merge_spans(
-        [(m.start + shift, m.end + shift) for m in matches if start <= m.start and m.end <= end]
+    inside = [m for m in matches if start <= m.start and m.end <= end]
+    spans = _merge_spans([(m.start + shift, m.end + shift) for m in inside])
+    return Snippet(
+        prefix + text[start:end] + suffix, spans, start, end, frozenset(m.term for m in inside)
     )
-    return Snippet(prefix + text[start:end] + suffix, spans, start, end)

@@ -19,7 +19,7 @@ import importlib.metadata
 import io
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -312,6 +312,10 @@ class Tokenizer:
             tokens.append(Token(token.term, start, end))
         return tokens
 
+    def term_positions(self, text: str) -> dict[str, tuple[int, ...]]:
+        """Where each term is in :meth:`tokenize_with_spans` ``(text)``: indexes into it."""
+        return positions_of(self.tokenize_with_spans(text))
+
     # -- pipeline -------------------------------------------------------------
 
     def _segmenter(self) -> Segmenter:
@@ -418,6 +422,16 @@ class Analyzer(Protocol):
 
     def tokenize_with_spans(self, text: str) -> Sequence[Token]: ...
 
+    def term_positions(self, text: str) -> Mapping[str, Sequence[int]]: ...
+
+
+def positions_of(tokens: Sequence[Token]) -> dict[str, tuple[int, ...]]:
+    """Each term of ``tokens`` and the indexes where it occurs, in order."""
+    where: dict[str, list[int]] = {}
+    for i, token in enumerate(tokens):
+        where.setdefault(token.term, []).append(i)
+    return {term: tuple(indexes) for term, indexes in where.items()}
+
 
 class MemoTokenizer:
     """A :class:`Tokenizer` that keeps its results for the ``size`` texts used last.
@@ -432,6 +446,11 @@ class MemoTokenizer:
         self._terms = lru_cache(size)(lambda text: tuple(tokenizer.tokenize(text)))
         self._spans = lru_cache(size)(lambda text: tuple(tokenizer.tokenize_with_spans(text)))
         self._normalized = lru_cache(size)(normalize)
+        # The cached functions, not self, in the closures: no reference cycle (the bot
+        # freezes the heap, and frozen cycles are never freed).
+        terms, spans = self._terms, self._spans
+        self._sets = lru_cache(size)(lambda text: frozenset(terms(text)))
+        self._positions = lru_cache(size)(lambda text: positions_of(spans(text)))
 
     def normalize(self, text: str) -> str:
         return self._normalized(text)
@@ -441,3 +460,10 @@ class MemoTokenizer:
 
     def tokenize_with_spans(self, text: str) -> tuple[Token, ...]:
         return self._spans(text)
+
+    def term_positions(self, text: str) -> dict[str, tuple[int, ...]]:
+        return self._positions(text)
+
+    def term_set(self, text: str) -> frozenset[str]:
+        """The distinct terms of ``text`` (for membership tests)."""
+        return self._sets(text)

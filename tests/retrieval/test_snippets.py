@@ -35,6 +35,9 @@ def test_picks_the_sentence_that_covers_the_query(tokenizer: Tokenizer) -> None:
     assert snippet.text == "居民加装电梯愿望非常强烈。"
     assert marked(snippet.text, snippet.spans) == ["加装电梯"]
     assert_well_formed(snippet, PASSAGE)
+    # The query's terms inside the quote: its words, bigrams and characters that matched.
+    assert {"加装", "电梯", "加装电梯"} <= snippet.terms <= set(tokenizer.tokenize("加装电梯"))
+    assert all(term in snippet.text for term in snippet.terms)
 
 
 def test_a_window_may_span_sentences_and_lines(tokenizer: Tokenizer) -> None:

@@ -135,6 +135,12 @@ def test_memo_tokenizer_gives_the_tokenizers_results_and_keeps_them() -> None:
     assert list(memo.tokenize(text)) == tokenizer.tokenize(text)
     assert list(memo.tokenize_with_spans(text)) == tokenizer.tokenize_with_spans(text)
     assert memo.normalize(text) == tokenizer.normalize(text)
+    assert memo.term_set(text) == set(tokenizer.tokenize(text))
+    spans = tokenizer.tokenize_with_spans(text)
+    positions = memo.term_positions(text)
+    assert positions == tokenizer.term_positions(text)
+    assert sorted(i for indexes in positions.values() for i in indexes) == list(range(len(spans)))
+    assert all(spans[i].term == term for term, indexes in positions.items() for i in indexes)
     kept = memo.tokenize(text)
     assert memo.tokenize(text) is kept and isinstance(kept, tuple)  # kept, and immutable
     memo.tokenize("一个"), memo.tokenize("两个")  # size 2: the first text is dropped
