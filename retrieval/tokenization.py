@@ -23,12 +23,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, Union
 
-import jieba
 import rjieba
 
 from .normalize import normalize, normalize_with_offsets
+
+if TYPE_CHECKING:
+    import jieba
 
 WordMode = Literal["precise", "search", "none"]
 SegmenterName = Literal["rjieba", "jieba"]
@@ -156,7 +158,7 @@ class _RJieba:
             )
 
 
-Segmenter = jieba.Tokenizer | _RJieba
+Segmenter = Union["jieba.Tokenizer", _RJieba]
 _jieba_cache: dict[tuple[str, str | None, tuple[str, ...]], Segmenter] = {}
 _jieba_lock = threading.Lock()
 
@@ -186,6 +188,9 @@ def _jieba_for(
             if name == "rjieba":
                 segmenter = _RJieba()
             else:
+                # Imported only here: the reference costs ~70 ms to import (pkg_resources).
+                import jieba
+
                 segmenter = jieba.Tokenizer()
                 segmenter.initialize()
             # Question phrases jieba does not know (哪天, 几号) would be cut into
