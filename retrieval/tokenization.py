@@ -278,7 +278,7 @@ class Tokenizer:
             "userdict": _file_hash(userdict) if userdict is not None else None,
             "extra_words": list(self.extra_words),
             "segmenter": self.segmenter,
-            "jieba": jieba.__version__,
+            "jieba": importlib.metadata.version("jieba"),
             "rjieba": importlib.metadata.version("rjieba"),
             "opencc": importlib.metadata.version("OpenCC"),
         }
