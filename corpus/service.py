@@ -87,6 +87,10 @@ def clean_question(text: str) -> tuple[str, bool]:
     return text, False
 
 
+# A hit's passage and its BM25 score.
+Scored = tuple[PassageRecord, float]
+
+
 @dataclass(frozen=True)
 class IndexState:
     version: int
@@ -300,8 +304,10 @@ class LinliService:
 
     # --- answering ------------------------------------------------------------------
 
-    def _coverage(self, state: IndexState, expansion: Expansion, quote: Quote) -> float:
-        """How much of the question the best article answers, in idf-weighted concepts.
+    def _coverage(
+        self, state: IndexState, expansion: Expansion, group: Sequence[PassageRecord]
+    ) -> float:
+        """How much of the question an article's matching passages answer, in idf-weighted concepts.
 
         Each concept is one thing the resident said (a word, an everyday phrase, an
         English word) and weighs what the resident's own Chinese words weigh, so an
@@ -315,16 +321,8 @@ class LinliService:
         """
         index = state.retriever.index
         unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
-        texts = [
-            quote.source.street,
-            quote.source.article_title,
-            quote.source.heading,
-            quote.passage,
-        ] + [
-            state.records[state.positions[pid]].text
-            for pid in quote.merged_passage_ids
-            if pid in state.positions
-        ]
+        first = group[0]
+        texts = [first.street, first.article_title, first.heading] + [r.text for r in group]
         # Piece by piece (a line break ends every word and bigram anyway), so each
         # piece's tokens are computed once and shared by every question that quotes it.
         pieces = [self._words.normalize(t) for t in texts]
@@ -430,10 +428,15 @@ class LinliService:
                 took_ms=(time.perf_counter() - started) * 1000,
             )
         hits = state.retriever.search_terms(expansion.terms, k=CANDIDATES)
-        quotes = self._quotes(state, expansion, hits)
         # Every quote must answer enough of the question on its own: never pad the reply
-        # with passages that merely share a word.
-        quotes = [q for q in quotes if self._coverage(state, expansion, q) >= MIN_COVERAGE]
+        # with passages that merely share a word. Checked before snippets are chosen,
+        # the larger part of an answer's work, for the articles that remain.
+        groups = [
+            group
+            for group in _groups(state, hits)
+            if self._coverage(state, expansion, [record for record, _ in group]) >= MIN_COVERAGE
+        ]
+        quotes = self._quotes(state, expansion, groups)
         if not quotes:
             return Answer(
                 query=query,
@@ -453,19 +456,10 @@ class LinliService:
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _quotes(self, state: IndexState, expansion: Expansion, hits: Sequence[Hit]) -> list[Quote]:
-        """One quote per article, best first; further hits of an article are merged into it."""
-        groups: dict[tuple[int, str], list[tuple[PassageRecord, float]]] = {}
-        for hit in hits:
-            record = state.records[hit.index]
-            # A feature's parts under different subheads are quoted separately.
-            key = (record.article_id, record.heading)
-            group = groups.get(key)
-            if group is None:
-                if len(groups) >= MAX_QUOTES:
-                    continue
-                group = groups[key] = []
-            group.append((record, float(hit.score)))
+    def _quotes(
+        self, state: IndexState, expansion: Expansion, groups: Sequence[Sequence[Scored]]
+    ) -> list[Quote]:
+        """A quote for each article's group of hits (see :func:`_groups`)."""
         # Snippets are chosen and marked by the Chinese terms of the expanded question,
         # a synonym's terms counting at its weight.
         highlight = expansion.highlight
@@ -473,7 +467,7 @@ class LinliService:
         index = state.retriever.index
         weights = {t: (index.idf(t) or float(len(t))) * w for t, w in highlight.items()}
         quotes = []
-        for group in groups.values():
+        for group in groups:
             score = group[0][1]
             # The group's best passage by BM25 need not hold the best sentence: quote the
             # passage whose snippet covers the most (idf-weighted) question words.
@@ -699,6 +693,23 @@ class LinliService:
             return ArticleView(
                 source=source, subtitle=article.subtitle, byline=article.byline, body=article.body
             )
+
+
+def _groups(state: IndexState, hits: Sequence[Hit]) -> list[list[Scored]]:
+    """The hits by article, best article first, at most MAX_QUOTES articles; an article's
+    further hits are merged into its quote."""
+    groups: dict[tuple[int, str], list[Scored]] = {}
+    for hit in hits:
+        record = state.records[hit.index]
+        # A feature's parts under different subheads are quoted separately.
+        key = (record.article_id, record.heading)
+        group = groups.get(key)
+        if group is None:
+            if len(groups) >= MAX_QUOTES:
+                continue
+            group = groups[key] = []
+        group.append((record, float(hit.score)))
+    return list(groups.values())
 
 
 def _own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:
