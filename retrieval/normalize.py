@@ -51,12 +51,23 @@ class NormalizedText:
             character(s) that produced ``text[i]``.
         ends: ``ends[i]`` is the end offset of that original span.
         original_length: length of the original text.
+        identity: every character maps to itself (offsets need no map).
     """
 
     text: str
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     original_length: int
+
+    @property
+    def identity(self) -> bool:
+        """Whether every character maps to the one at the same offset (offsets need no map)."""
+        n = self.original_length
+        return (
+            len(self.text) == n
+            and self.starts == tuple(range(n))
+            and self.ends == tuple(range(1, n + 1))
+        )
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised slice ``[start, end)`` to an original slice."""
