@@ -480,7 +480,11 @@ class LinliService:
                     SNIPPET_CHARS,
                     weights=weights,
                 )
-                value = sum(index.idf(t) * highlight[t] for t in snippet.terms)
+                # Normalised again for matching, a term can differ from its key
+                # (OpenCC converts 乾 in 余乾坤 one way and alone another): keys only.
+                value = sum(
+                    index.idf(t) * highlight[t] for t in snippet.terms if t in highlight
+                )
                 if best is None or value > best[0] + 1e-9:
                     best = (value, record, snippet)
             assert best is not None

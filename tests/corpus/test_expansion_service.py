@@ -105,3 +105,18 @@ def test_english_number_forms() -> None:
     assert number_en("2个多月") == "over 2 months"
     assert number_en("十七个") == "17"
     assert number_en("第34个") == "第34个"  # not a count: left as printed
+
+
+def test_a_question_whose_words_normalise_differently_in_context(empty_store: Store) -> None:
+    # OpenCC turns 乾 into 干 in 余乾 but not in 乾坤: the snippet's terms, normalised again
+    # for matching, are not all terms of the question (this once raised KeyError).
+    text = (
+        "社区晨报\n\n凉城新村街道党工委、办事处 联合出版\n\n## 余干县文化交流团来访\n\n"
+        "11月20日，余干县文化交流团来到凉城社区党群服务中心参观，双方交流了社区文化工作经验。\n"
+    )
+    ingest_text(empty_store.factory, text, IssueMeta(date="2026-11", source_name="yg.txt"))
+    service = LinliService(empty_store)
+    for question in ("余乾坤文化交流团", "借乾坤余干县文化交流团", "余干县文化交流团什么时候来的"):
+        answer = service.answer(question)
+        assert answer.found, question
+        assert "余干县文化交流团" in answer.quotes[0].snippet
