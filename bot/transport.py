@@ -8,19 +8,20 @@ of the time each reply takes (see ``benchmarks/load.py``).
 
 Behaviour kept from ``HTTPXRequest``: the same default timeouts (5 s; 20 s to upload
 media), an HTTP(S) proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` unless
-``NO_PROXY`` names the host (as httpx reads them; SOCKS proxies are not supported),
-certificates from certifi, and failures raised as PTB's ``TimedOut`` / ``NetworkError``.
+``NO_PROXY`` names the host (as httpx reads them; SOCKS proxies are not supported), httpx's
+TLS context (``SSL_CERT_FILE``/``SSL_CERT_DIR``, else certifi), redirects not followed, and
+failures raised as PTB's ``TimedOut`` / ``NetworkError``. One difference: aiohttp has no
+timeout per write, so an upload is bounded as a whole (connect + pool + write + read).
 """
 
 from __future__ import annotations
 
-import ssl
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import certifi
+import httpx
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -67,7 +68,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._pool_size,
-                    ssl=ssl.create_default_context(cafile=certifi.where()),
+                    ssl=httpx.create_ssl_context(),
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
@@ -97,17 +98,20 @@ class AiohttpRequest(BaseRequest):
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
             for name, (filename, content, mimetype) in files.items():
+                # A line break cannot stand in a header (httpx would percent-encode it).
+                filename = " ".join(filename.splitlines()) if filename else filename
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
         read = _given(read_timeout, self._read_timeout)
         write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
-        # aiohttp has no write timeout and counts waiting for a pooled connection as
-        # connecting: the sum of all four bounds the whole call.
+        # aiohttp counts waiting for a pooled connection as connecting. Reads are timed
+        # one by one, so a slow but steady download (a staff member's 20 MB file) goes on.
+        # There is no timeout per write: an upload gets one deadline for all of it.
         parts = (read, write, connect, pool)
         timeout = aiohttp.ClientTimeout(
-            total=None if None in parts else sum(p for p in parts if p is not None),
+            total=sum(p for p in parts if p is not None) if files and None not in parts else None,
             connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect,
             sock_read=read,
@@ -120,6 +124,7 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
                 proxy=self._proxy_for(url),
+                allow_redirects=False,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's own timeouts derive from it too
@@ -139,10 +144,12 @@ class AiohttpRequest(BaseRequest):
             proxy = proxies.get(parts.scheme) or proxies.get("all")
             if proxy and urllib.request.proxy_bypass(key[1]):
                 proxy = None
+            if proxy and "://" not in proxy:
+                proxy = f"http://{proxy}"  # as httpx reads "proxy:3128"
             if proxy and urlsplit(proxy).scheme not in ("http", "https"):
                 raise NetworkError(
                     f"Only HTTP(S) proxies are supported, not {proxy.split('://')[0]}:// "
-                    "(check HTTPS_PROXY / ALL_PROXY)."
+                    "(check the HTTPS_PROXY, HTTP_PROXY and ALL_PROXY variables)."
                 )
             self._proxies[key] = proxy
         return self._proxies[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -148,8 +149,9 @@ async def test_proxy_from_the_environment_unless_no_proxy_names_the_host(
     port = server.sockets[0].getsockname()[1]
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{port}")
+    # Without a scheme, as httpx reads it: http://.
+    monkeypatch.setenv("HTTP_PROXY", f"127.0.0.1:{port}")
+    monkeypatch.setenv("http_proxy", f"127.0.0.1:{port}")
     with FakeBotAPI() as fake:
         async with make_bot(fake, AiohttpRequest(2)) as bot:
             assert bot.first_name == "via proxy"
@@ -168,3 +170,110 @@ async def test_proxy_from_the_environment_unless_no_proxy_names_the_host(
             async with make_bot(fake, AiohttpRequest(2)):
                 pass
     server.close()
+
+
+async def serve_once(respond) -> tuple[asyncio.AbstractServer, str]:  # type: ignore[no-untyped-def]
+    server = await asyncio.start_server(respond, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def test_a_slow_but_steady_download_is_not_cut_off() -> None:
+    # Timeouts are per read, as with httpx: a 20 MB staff upload on a slow line goes on.
+    chunk = b"x" * 1000
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(chunk) * 8))
+        for _ in range(8):
+            writer.write(chunk)
+            await writer.drain()
+            await asyncio.sleep(0.2)
+        writer.close()
+
+    server, base = await serve_once(trickle)
+    request = AiohttpRequest(
+        2, read_timeout=0.5, write_timeout=0.2, connect_timeout=0.5, pool_timeout=0.2
+    )
+    await request.initialize()
+    try:
+        assert await request.retrieve(f"{base}/file/bot123:abc/doc.txt") == chunk * 8
+    finally:
+        await request.shutdown()
+        server.close()
+
+
+async def test_an_upload_the_server_stops_reading_times_out() -> None:
+    async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+        writer.close()
+
+    server, base = await serve_once(deaf)
+    request = AiohttpRequest(
+        2,
+        read_timeout=0.2,
+        write_timeout=0.2,
+        connect_timeout=0.2,
+        pool_timeout=0.2,
+        media_write_timeout=0.3,
+    )
+    await request.initialize()
+    # Not initialised (no getMe, which this server would never answer); PTB builds the
+    # multipart body as for Telegram.
+    bot = Bot("123:abc", base_url=f"{base}/bot", request=request)
+    try:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimedOut):
+            await bot.send_document(5, document=b"x" * 20_000_000, filename="big.csv")
+        assert asyncio.get_running_loop().time() - started < 3
+    finally:
+        await request.shutdown()
+        server.close()
+
+
+async def test_redirects_are_not_followed() -> None:
+    paths: list[bytes] = []
+
+    async def moved(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        paths.append(await reader.readline())
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 301 Moved Permanently\r\nLocation: /elsewhere\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    server, base = await serve_once(moved)
+    request = AiohttpRequest(2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.post(f"{base}/bot123:abc/getMe")
+        assert len(paths) == 1 and b"/elsewhere" not in paths[0]
+    finally:
+        await request.shutdown()
+        server.close()
+
+
+async def test_tls_trusts_ssl_cert_file_as_httpx_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ssl
+
+    import certifi
+
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes())
+    seen: list[dict[str, object]] = []
+    create = ssl.create_default_context
+
+    def recording(*args: object, **kwargs: object) -> ssl.SSLContext:
+        seen.append(kwargs)
+        return create(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", recording)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    request = AiohttpRequest()
+    await request.initialize()
+    await request.shutdown()
+    assert seen and seen[-1].get("cafile") == str(bundle)
