@@ -87,8 +87,12 @@ def _matches(text: str, terms: set[str], tokenizer: Analyzer) -> list[Token]:
     if not terms or not text:
         return []
     tokens = tokenizer.tokenize_with_spans(text)
-    positions = tokenizer.term_positions(text)
-    return [tokens[i] for i in sorted(i for term in terms for i in positions.get(term, ()))]
+    # A MemoTokenizer keeps where each term is: look the terms up. Otherwise one pass.
+    positions = getattr(tokenizer, "term_positions", None)
+    if positions is None:
+        return [token for token in tokens if token.term in terms]
+    where = positions(text)
+    return [tokens[i] for i in sorted(i for term in terms for i in where.get(term, ()))]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache, partial
 from operator import itemgetter
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, Union
 
 import rjieba
@@ -334,10 +335,6 @@ class Tokenizer:
         span = mapped.original_span
         return [_token((token.term, *span(token.start, token.end))) for token in tokens]
 
-    def term_positions(self, text: str) -> dict[str, tuple[int, ...]]:
-        """Where each term is in :meth:`tokenize_with_spans` ``(text)``: indexes into it."""
-        return positions_of(self.tokenize_with_spans(text))
-
     # -- pipeline -------------------------------------------------------------
 
     def _segmenter(self) -> Segmenter:
@@ -442,15 +439,13 @@ class Analyzer(Protocol):
 
     def tokenize_with_spans(self, text: str) -> Sequence[Token]: ...
 
-    def term_positions(self, text: str) -> Mapping[str, Sequence[int]]: ...
 
-
-def positions_of(tokens: Sequence[Token]) -> dict[str, tuple[int, ...]]:
-    """Each term of ``tokens`` and the indexes where it occurs, in order."""
+def positions_of(tokens: Sequence[Token]) -> Mapping[str, tuple[int, ...]]:
+    """Each term of ``tokens`` and the indexes where it occurs, in order (read-only)."""
     where: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
         where.setdefault(token.term, []).append(i)
-    return {term: tuple(indexes) for term, indexes in where.items()}
+    return MappingProxyType({term: tuple(indexes) for term, indexes in where.items()})
 
 
 class MemoTokenizer:
@@ -481,7 +476,8 @@ class MemoTokenizer:
     def tokenize_with_spans(self, text: str) -> tuple[Token, ...]:
         return self._spans(text)
 
-    def term_positions(self, text: str) -> dict[str, tuple[int, ...]]:
+    def term_positions(self, text: str) -> Mapping[str, tuple[int, ...]]:
+        """Where each term is in :meth:`tokenize_with_spans` ``(text)``: indexes into it."""
         return self._positions(text)
 
     def term_set(self, text: str) -> frozenset[str]:

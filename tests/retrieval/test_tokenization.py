@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.snippets import best_snippet
-from retrieval.tokenization import MemoTokenizer, Tokenizer, read_word_list
+from retrieval.tokenization import MemoTokenizer, Tokenizer, positions_of, read_word_list
 
 WORDS_ONLY = Tokenizer(words="precise", char_bigrams=False)
 
@@ -138,7 +138,9 @@ def test_memo_tokenizer_gives_the_tokenizers_results_and_keeps_them() -> None:
     assert memo.term_set(text) == set(tokenizer.tokenize(text))
     spans = tokenizer.tokenize_with_spans(text)
     positions = memo.term_positions(text)
-    assert positions == tokenizer.term_positions(text)
+    assert positions == positions_of(spans)
+    with pytest.raises(TypeError):  # shared between threads: read-only
+        positions["电梯"] = ()  # type: ignore[index]
     assert sorted(i for indexes in positions.values() for i in indexes) == list(range(len(spans)))
     assert all(spans[i].term == term for term, indexes in positions.items() for i in indexes)
     kept = memo.tokenize(text)
