@@ -86,13 +86,11 @@ def _query_terms(query: str | Sequence[str], tokenizer: Analyzer) -> set[str]:
 def _matches(text: str, terms: set[str], tokenizer: Analyzer) -> list[Token]:
     if not terms or not text:
         return []
-    tokens = tokenizer.tokenize_with_spans(text)
     # A MemoTokenizer keeps where each term is: look the terms up. Otherwise one pass.
-    positions = getattr(tokenizer, "term_positions", None)
-    if positions is None:
-        return [token for token in tokens if token.term in terms]
-    where = positions(text)
-    return [tokens[i] for i in sorted(i for term in terms for i in where.get(term, ()))]
+    lookup = getattr(tokenizer, "matches", None)
+    if lookup is not None:
+        return lookup(text, terms)
+    return [token for token in tokenizer.tokenize_with_spans(text) if token.term in terms]
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -141,6 +141,10 @@ def test_memo_tokenizer_gives_the_tokenizers_results_and_keeps_them() -> None:
     assert positions == positions_of(spans)
     with pytest.raises(TypeError):  # shared between threads: read-only
         positions["电梯"] = ()  # type: ignore[index]
+    wanted = {"电梯", "签约", "abc", "不在"}
+    assert memo.matches(text, wanted) == [t for t in spans if t.term in wanted]
+    assert memo.matches("", wanted) == [] and memo.tokenize_with_spans("") == ()
+    assert memo.matches("🎉 ", wanted) == []
     assert sorted(i for indexes in positions.values() for i in indexes) == list(range(len(spans)))
     assert all(spans[i].term == term for term, indexes in positions.items() for i in indexes)
     kept = memo.tokenize(text)
