@@ -327,7 +327,8 @@ class LinliService:
         # piece's tokens are computed once and shared by every question that quotes it.
         pieces = [self._words.normalize(t) for t in texts]
         word_sets = [self._words.term_set(t) for t in texts]
-        bigram_sets = [self._bigrams.term_set(t) for t in texts]
+        # Bigrams only judge words the corpus has never seen: read them only then.
+        bigram_sets: list[frozenset[str]] = []
 
         def in_article(term: str, sets: list[frozenset[str]]) -> bool:
             return any(term in terms for terms in sets)
@@ -343,6 +344,8 @@ class LinliService:
                     continue
                 bigrams = self._bigrams.tokenize(word) or [word]
                 weights = [index.idf(b) or unseen for b in bigrams]
+                if not bigram_sets:
+                    bigram_sets.extend(self._bigrams.term_set(t) for t in texts)
                 weight = scale * sum(weights) / len(weights)
                 total += weight
                 matched += (
