@@ -77,9 +77,33 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+class _NfkcByCharacter(dict[int, str]):
+    """Code point -> its NFKC alone, filled on first use (a ``str.translate`` table)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        # A combining mark belongs to the character before it (the slow path's rule):
+        # "" makes the comparison below fail for any text that has one.
+        out = self[code] = "" if unicodedata.combining(ch) else unicodedata.normalize("NFKC", ch)
+        return out
+
+
+_NFKC_BY_CHARACTER = _NfkcByCharacter()
+
+
 def _nfkc_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    n = len(text)
     if unicodedata.is_normalized("NFKC", text):
-        return text, list(range(len(text))), list(range(1, len(text) + 1))
+        return text, list(range(n)), list(range(1, n + 1))
+    # Most texts only have characters replaced one for one (full-width punctuation):
+    # then normalising each character alone gives the same text, of the same length.
+    whole = unicodedata.normalize("NFKC", text)
+    if len(whole) == n and text.translate(_NFKC_BY_CHARACTER) == whole:
+        return whole, list(range(n)), list(range(1, n + 1))
+    return _nfkc_by_segment(text)
+
+
+def _nfkc_by_segment(text: str) -> tuple[str, list[int], list[int]]:
     # Normalise each starter together with its combining marks, so every output
     # character can be attributed to one original span (NFKC may expand "…" to
     # "..." or fold "e" + U+0301 into "é").

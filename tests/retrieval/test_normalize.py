@@ -1,4 +1,14 @@
-from retrieval.normalize import normalize, normalize_with_offsets
+import unicodedata
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from retrieval.normalize import (
+    _nfkc_by_segment,
+    _nfkc_with_offsets,
+    normalize,
+    normalize_with_offsets,
+)
 
 
 def test_full_width_becomes_half_width() -> None:
@@ -43,3 +53,30 @@ def test_empty_span_maps_to_a_position() -> None:
     mapped = normalize_with_offsets("电梯")
     assert mapped.original_span(1, 1) == (1, 1)
     assert mapped.original_span(2, 2) == (2, 2)
+
+
+# Characters that keep their NFKC (CJK, ASCII), change it one for one (full-width forms),
+# expand (…, ㈱, ﬁ), combine (U+0301, kana voicing) or compose without combining
+# (Hangul jamo, Sinhala vowel signs), and anything else.
+_TRICKY = st.sampled_from(
+    [
+        *"凉二电梯，。！？ＡＢＣ１２…㈱ﬁ½ǅİéかe",
+        *("\u0301", "\u030c", "\u3099", "\u20d8"),  # combining marks
+        *("\u1100", "\u1161", "\u11a8", "\u0dd9", "\u0dcf", "\u0cc6", "\u0cc2"),  # jamo, Indic
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.one_of(_TRICKY, st.characters(exclude_categories=["Cs"])), max_size=16))
+@example("，a\u20d8")  # a mark that composes with nothing, in a text that changes
+@example("廉ᬊʷႲ\u20d8Ἱᨊ")
+@example("…e\u0301ﬁ")
+@example("ᄀ\u1161，")
+def test_the_one_for_one_shortcut_maps_offsets_as_segment_by_segment(text: str) -> None:
+    n = len(text)
+    if unicodedata.is_normalized("NFKC", text):
+        expected = (text, list(range(n)), list(range(1, n + 1)))
+    else:
+        expected = _nfkc_by_segment(text)
+    assert _nfkc_with_offsets(text) == expected
