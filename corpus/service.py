@@ -241,6 +241,10 @@ class LinliService:
                 saved = pool.submit(self._index_cache.load_saved)
                 records = self._read_records()
                 loaded = saved.result()
+            # The segmenters answering needs, loaded now rather than by the first question
+            # that needs one (~60 ms holding the GIL, i.e. the bot's event loop).
+            for memo in (self._words, self._bigrams):
+                memo.tokenizer.load()
         else:
             records = self._read_records()
         started = time.perf_counter()

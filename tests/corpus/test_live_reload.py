@@ -198,3 +198,23 @@ def test_a_replaced_index_is_freed_by_reference_counting_alone(
         assert old_retriever() is None
     finally:
         gc.enable()
+
+
+def test_the_first_build_loads_every_segmenter_answering_needs(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading one takes ~60 ms holding the GIL: at start, not on a resident's question.
+    from retrieval import tokenization
+
+    monkeypatch.setattr(tokenization, "_jieba_cache", {})
+    store = Store.open(db_url, seed=False)
+    try:
+        service = LinliService(store)
+        service.refresh(force=True)
+        for memo in (service._words, service._bigrams):
+            tokenizer = memo.tokenizer
+            userdict = tokenizer.userdict if isinstance(tokenizer.userdict, Path) else None
+            key = (tokenizer.segmenter, str(userdict) if userdict else None, ())
+            assert key in tokenization._jieba_cache, key
+    finally:
+        store.close()
