@@ -57,8 +57,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUOTES = 12
 SNIPPET_CANDIDATES = 1
 SNIPPET_CHARS = 150
-# Texts whose tokens the answer path keeps, per tokenizer: a 200-character passage costs
-# ~40 KiB across the three, so ~20 MiB in all; far more than a street's popular passages.
+# Texts whose tokens the answer path keeps, per tokenizer (as plain columns, see
+# MemoTokenizer): more than a street's popular passages.
 TEXT_CACHE = 512
 DIRECT_PASSAGES = 4
 STATUS_RE = re.compile(

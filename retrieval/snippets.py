@@ -86,11 +86,7 @@ def _query_terms(query: str | Sequence[str], tokenizer: Analyzer) -> set[str]:
 def _matches(text: str, terms: set[str], tokenizer: Analyzer) -> list[Token]:
     if not terms or not text:
         return []
-    # A MemoTokenizer keeps where each term is: look the terms up. Otherwise one pass.
-    lookup = getattr(tokenizer, "matches", None)
-    if lookup is not None:
-        return lookup(text, terms)
-    return [token for token in tokenizer.tokenize_with_spans(text) if token.term in terms]
+    return tokenizer.matches(text, terms)
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ import importlib.metadata
 import io
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache, partial
 from operator import itemgetter
@@ -335,6 +335,10 @@ class Tokenizer:
         span = mapped.original_span
         return [_token((token.term, *span(token.start, token.end))) for token in tokens]
 
+    def matches(self, text: str, terms: Collection[str]) -> list[Token]:
+        """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
+        return [token for token in self.tokenize_with_spans(text) if token.term in terms]
+
     # -- pipeline -------------------------------------------------------------
 
     def _segmenter(self) -> Segmenter:
@@ -439,6 +443,8 @@ class Analyzer(Protocol):
 
     def tokenize_with_spans(self, text: str) -> Sequence[Token]: ...
 
+    def matches(self, text: str, terms: Collection[str]) -> list[Token]: ...
+
 
 def positions_of(tokens: Sequence[Token]) -> Mapping[str, tuple[int, ...]]:
     """Each term of ``tokens`` and the indexes where it occurs, in order (read-only)."""
@@ -507,7 +513,7 @@ class MemoTokenizer:
         """Where each term is in :meth:`tokenize_with_spans` ``(text)``: indexes into it."""
         return self._tables(text).positions
 
-    def matches(self, text: str, terms: Iterable[str]) -> list[Token]:
+    def matches(self, text: str, terms: Collection[str]) -> list[Token]:
         """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
         table = self._tables(text)
         where = table.positions
