@@ -82,8 +82,8 @@ class _Material:
 def _material(seed: int) -> _Material:
     import jieba
 
-    from corpus.bundled import BUNDLED_DIR
-    from corpus.ingest import IssueMeta, prepare_paths
+    from corpus.ingest.prepare import IssueMeta, prepare_paths
+    from corpus.ingest.seed import BUNDLED_DIR
     from retrieval import Tokenizer
     from retrieval.sentences import split_sentences
 
@@ -191,7 +191,7 @@ def issues(count: int, seed: int = 0) -> Iterator[Issue]:
 def indexed_texts(first: int, count: int, seed: int = 0) -> list[str]:
     """What Linli indexes of passages ``first .. first + count - 1``.
 
-    The same layout as :func:`corpus.service.indexed_text`: street, headline,
+    The same layout as :func:`corpus.answer.live_index.indexed_text`: street, headline,
     subhead (if any), passage, one per line.
     """
     out: list[str] = []
@@ -313,7 +313,7 @@ def questions() -> list[str]:
     (the service's query expansion does that), so they would match nothing and
     flatter the latency figures.
     """
-    from corpus.evaluation import load_gold
+    from corpus.answer.evaluate import load_gold
 
     return [q.question for q in load_gold() if re.search(r"[\u4e00-\u9fff]", q.question)]
 

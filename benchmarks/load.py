@@ -51,12 +51,11 @@ def fill_store(url: str, passages: int, seed: int = 0) -> None:
     from sqlalchemy import insert
 
     from benchmarks.generate import issues
-    from corpus import queries
-    from corpus.db import transaction
-    from corpus.models import Article, Issue, Passage
-    from corpus.store import Store
+    from corpus.store import issues as queries
+    from corpus.store.engine import Store, transaction
+    from corpus.store.models import Article, Issue, Passage
 
-    store = Store.open(url, seed=False)
+    store = Store.open(url)
     issue_rows: list[dict[str, Any]] = []
     article_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
@@ -114,13 +113,12 @@ def append_issue(url: str, number: int, seed: int = 0) -> int:
     import hashlib
 
     from benchmarks.generate import issue
-    from corpus import queries
-    from corpus.db import transaction
-    from corpus.models import Article, Issue, Passage
-    from corpus.store import Store
+    from corpus.store import issues as queries
+    from corpus.store.engine import Store, transaction
+    from corpus.store.models import Article, Issue, Passage
 
     item = issue(number, seed)
-    store = Store.open(url, seed=False)
+    store = Store.open(url)
     with transaction(store.factory) as session:
         row = Issue(
             publication="社区报",
@@ -147,9 +145,12 @@ def append_issue(url: str, number: int, seed: int = 0) -> int:
 
 
 def bundled_store(url: str) -> None:
-    from corpus.store import Store
+    from corpus.ingest.seed import seed_demo
+    from corpus.store.engine import Store
 
-    Store.open(url).close()
+    store = Store.open(url)
+    seed_demo(store)
+    store.close()
 
 
 # -- throughput ------------------------------------------------------------------------
@@ -181,7 +182,7 @@ class LoadResult:
 def _log_size(store: Any) -> int:
     from sqlalchemy import func, select
 
-    from corpus.models import QueryLogEntry
+    from corpus.store.models import QueryLogEntry
 
     with store.factory() as session:
         return int(session.scalar(select(func.count()).select_from(QueryLogEntry)) or 0)
@@ -255,9 +256,10 @@ async def run_load(
 
     import bot.app as app_module
     from benchmarks.generate import questions as gold_questions
-    from corpus.service import service_from_settings
+    from corpus.answer.service import service_from_settings
+    from corpus.api import Corpus
     from corpus.settings import Settings
-    from corpus.store import Store
+    from corpus.store.engine import Store
     from tests.bot.fake_bot_api import running_app
 
     class Manager(BaseManager):
@@ -282,7 +284,7 @@ async def run_load(
                 return await callback(*args, **kwargs)
 
         app_module.AIORateLimiter = lambda **_: NoLimit()  # type: ignore[assignment,misc]
-    store = Store.open(db_url, seed=False)
+    store = Store.open(db_url)
     manager = Manager()
     manager.start()
     fake = manager.Fake()  # type: ignore[attr-defined]
@@ -298,7 +300,8 @@ async def run_load(
             rate_limit_per_minute=1000,
         )
         service = service_from_settings(settings, store=store)
-        application = app_module.build_application(settings, service)
+        corpus = Corpus(store, service, b"load-benchmark")
+        application = app_module.build_application(settings, corpus)
         async with running_app(application):
             assert application.post_init is not None
             await application.post_init(application)
@@ -327,7 +330,7 @@ async def run_load(
             # arrived here: the flushes of the next few seconds must find all of them.
             deadline = time.monotonic() + 5
             while True:
-                await asyncio.to_thread(service.flush_log)
+                await asyncio.to_thread(corpus.log.flush)
                 logged = _log_size(store) - logged_before
                 if logged >= len(calls) or time.monotonic() > deadline:
                     break
@@ -366,7 +369,7 @@ import time, sys
 started = float(sys.argv[1])
 from pathlib import Path
 import bot.app
-from corpus.service import service_from_settings
+from corpus.answer.service import service_from_settings
 from corpus.settings import Settings
 service = service_from_settings(Settings(data_dir=Path(sys.argv[3]), database_url=sys.argv[2]))
 service.refresh(force=True)  # what post_init does before the bot takes updates
@@ -441,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.perf_counter()
             fill_store(url, args.cold_passages)
             filled = time.perf_counter() - started
-            from corpus.service import service_from_settings
+            from corpus.answer.service import service_from_settings
             from corpus.settings import Settings
 
             started = time.perf_counter()
@@ -450,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             first = time.perf_counter() - started
             # Staff add an issue: how long until the running service answers from it.
             from benchmarks.generate import PASSAGES_PER_ISSUE
-            from corpus import queries
+            from corpus.store import issues as queries
 
             added = append_issue(url, args.cold_passages // PASSAGES_PER_ISSUE + 1)
             started = time.perf_counter()

@@ -37,12 +37,13 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from corpus.db import transaction
-from corpus.models import QueryLogEntry
-from corpus.querylog import load_or_create_secret
-from corpus.service import LinliService
+from corpus.answer.service import LinliService
+from corpus.api import Corpus
+from corpus.ingest.seed import seed_demo
+from corpus.querylog.write import load_or_create_secret
 from corpus.settings import Settings
-from corpus.store import Store
+from corpus.store.engine import Store, transaction
+from corpus.store.models import QueryLogEntry
 from retrieval import normalize
 
 GOLD = Path(__file__).resolve().parents[1] / "corpus" / "gold" / "questions.jsonl"
@@ -145,19 +146,19 @@ def plan(seed: int, count: int, users: int, now: datetime) -> list[Visit]:
     return visits
 
 
-def run(service: LinliService, visits: list[Visit], seed: int) -> list[Outcome]:
+def run(service: Corpus, visits: list[Visit], seed: int) -> list[Outcome]:
     """Ask, record and rate every visit through the service, then move it to its time."""
     rng = random.Random(seed + 1)
-    service.refresh(force=True)  # the index is built before the day starts, as in the bot
+    service.answers.refresh(force=True)  # the index is built before the day starts, as in the bot
     outcomes = []
     for visit in visits:
-        answer = service.answer(visit.question)
-        ref = service.record(answer, channel=visit.channel, user_id=visit.user)
+        answer = service.answers.answer(visit.question)
+        ref = service.log.record(answer, channel=visit.channel, user_id=visit.user)
         feedback = None
         # Buttons are shown under found answers only; about a third of residents press one.
         if answer.found and visit.channel != "cli" and rng.random() < 0.35:
             feedback = 1 if rng.random() < 0.75 else -1
-            if not service.feedback(ref, feedback):
+            if not service.log.feedback(ref, feedback):
                 raise RuntimeError(f"feedback for {ref} found no log entry")
         rated_at = visit.at + timedelta(seconds=rng.uniform(5, 50)) if feedback else None
         with transaction(service.store.factory) as session:
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if now.tzinfo is None:
         parser.error("--now needs a timezone, e.g. 2024-05-01T18:00:00+08:00")
     store = Store.open(db)
+    seed_demo(store)  # the questions are about the bundled issues
     try:
         with store.factory() as session:
             recent = session.scalar(
@@ -285,9 +287,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        service = LinliService(
-            store, log_secret=load_or_create_secret(settings.log_hmac_secret, settings.data_dir)
-        )
+        secret = load_or_create_secret(settings.log_hmac_secret, settings.data_dir)
+        service = Corpus(store, LinliService(store), secret)
         visits = plan(args.seed, args.questions, args.users, now)
         figures = expected(run(service, visits, args.seed))
         where = store.engine.url.render_as_string(hide_password=True)

@@ -1,7 +1,7 @@
 """Admins' handlers: the query log in Telegram (/stats, /unanswered, /top, /export).
 
 Thin like the residents' handlers: check the role, read the arguments, call one
-``corpus.logstats`` query in a worker thread, render, reply. Charts and CSV files are
+``corpus.log`` reading in a worker thread, render, reply. Charts and CSV files are
 built off the event loop too. The log's daily purge is scheduled here as well.
 """
 
@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.handlers import lang_of, send_html, service_of
 from bot.render import to_messages, to_plain_messages
+from bot.residents import corpus_of, lang_of, send_html
 from bot.texts import t
-from corpus import charts, logstats
-from corpus.compose import Lang, Line, Piece
-from corpus.logstats import Period, PeriodError
-from corpus.querylog import purge_older_than
+from corpus.api import (
+    Lang,
+    Line,
+    Period,
+    PeriodError,
+    Piece,
+    parse_period,
+    parse_range,
+    questions_per_day_png,
+)
 from corpus.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,22 +37,6 @@ PURGE_INTERVAL = timedelta(days=1)
 PURGE_FIRST = timedelta(minutes=1)
 PURGE_JOB = "purge-query-log"
 EXAMPLE_CHARS = 60  # one long question must not push the others out of the message
-
-T = TypeVar("T")
-
-
-async def _flushed(context: ContextTypes.DEFAULT_TYPE) -> sessionmaker[Session]:
-    """The store, once the queued query log entries are in it (the last second's count too)."""
-    service = service_of(context)
-    await asyncio.to_thread(service.flush_log)
-    return service.store.factory
-
-
-def _read(factory: sessionmaker[Session], query: Callable[..., T], **kwargs: Any) -> T:
-    """Run one read-only query in its own session (called in a worker thread)."""
-    with factory() as session:
-        return query(session, **kwargs)
-
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
@@ -119,7 +106,7 @@ async def _period_arg(
         await _bad_input(update, " ".join(args), usage)
         return None
     try:
-        return logstats.parse_period(args[0] if args else None, default=default)
+        return parse_period(args[0] if args else None, default=default)
     except PeriodError:
         await _bad_input(update, args[0] if args else default, usage)
         return None
@@ -144,8 +131,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if period is None:
         return
     lang = lang_of(update)
-    factory = await _flushed(context)
-    stats = await asyncio.to_thread(_read, factory, logstats.log_stats, period=period)
+    stats = await asyncio.to_thread(corpus_of(context).log.stats, period)
     label = period_text(period, lang)
     if not stats.questions:
         await _reply_lines(update, [(Piece(t(lang, "stats_empty", period=label)),)])
@@ -168,7 +154,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lines: list[Line] = [(Piece(t(lang, "stats_head", period=label), bold=True),)]
     lines += [(Piece(line),) for line in body.split("\n")]
     await _reply_lines(update, lines)
-    png = await asyncio.to_thread(charts.questions_per_day_png, stats.days)
+    png = await asyncio.to_thread(questions_per_day_png, stats.days)
     message = update.effective_message
     if message is not None:
         await message.reply_photo(png, caption=t(lang, "stats_chart"), parse_mode=None)
@@ -182,8 +168,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if period is None:
         return
     lang = lang_of(update)
-    factory = await _flushed(context)
-    groups = await asyncio.to_thread(_read, factory, logstats.unanswered_groups, period=period)
+    groups = await asyncio.to_thread(corpus_of(context).log.unanswered, period)
     label = period_text(period, lang)
     if not groups:
         await _reply_lines(update, [(Piece(t(lang, "unanswered_empty", period=label)),)])
@@ -205,8 +190,7 @@ async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if period is None:
         return
     lang = lang_of(update)
-    factory = await _flushed(context)
-    top = await asyncio.to_thread(_read, factory, logstats.top_questions, period=period)
+    top = await asyncio.to_thread(corpus_of(context).log.top, period)
     label = period_text(period, lang)
     if not top:
         await _reply_lines(update, [(Piece(t(lang, "top_empty", period=label)),)])
@@ -229,13 +213,12 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _bad_input(update, " ".join(args), "usage_export")
         return
     try:
-        period = logstats.parse_range(*(args + [None] * (2 - len(args))))
+        period = parse_range(*(args + [None] * (2 - len(args))))
     except PeriodError:
         await _bad_input(update, " ".join(args), "usage_export")
         return
     lang = lang_of(update)
-    factory = await _flushed(context)
-    data, count = await asyncio.to_thread(_read, factory, logstats.export_csv, period=period)
+    data, count = await asyncio.to_thread(corpus_of(context).log.export_csv, period)
     label = period_text(period, lang)
     if not count:
         await _reply_lines(update, [(Piece(t(lang, "export_empty", period=label)),)])
@@ -260,10 +243,9 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         # 0 or less would empty the whole log every day: surely a typo, never a policy.
         log.warning("LOG_RETENTION_DAYS=%d: not purging", settings.log_retention_days)
         return
-    factory = service_of(context).store.factory
     try:
         deleted = await asyncio.to_thread(
-            purge_older_than, factory, days=settings.log_retention_days
+            corpus_of(context).log.purge, days=settings.log_retention_days
         )
     except Exception:  # a failed purge is retried tomorrow; the bot keeps answering
         log.exception("the daily query log purge failed")

@@ -24,14 +24,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, handlers, staff
+from bot import admin, residents, staff
 from bot.state import AnswerCache, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
-from corpus.db import StoreError
-from corpus.service import LinliService, service_from_settings
+from corpus import api
+from corpus.api import Corpus, StoreError
 from corpus.settings import Settings
-from retrieval.cedict import load_cedict
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ def quiet_logs(token: str | None) -> None:
 
 async def post_init(application: Application) -> None:
     """Runs once the bot is initialised: the command menu, and the index loaded."""
-    service: LinliService = application.bot_data["service"]
+    corpus: Corpus = application.bot_data["corpus"]
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["zh"]])
         await application.bot.set_my_commands(
@@ -100,13 +99,13 @@ async def post_init(application: Application) -> None:
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
     await set_role_menus(application)
-    await asyncio.to_thread(service.refresh, force=True)
+    await asyncio.to_thread(corpus.answers.refresh, force=True)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
-    application.create_task(load_dictionary())
+    application.create_task(load_dictionary(corpus))
 
 
-async def load_dictionary() -> None:
-    await asyncio.to_thread(load_cedict)
+async def load_dictionary(corpus: Corpus) -> None:
+    await asyncio.to_thread(corpus.answers.load_dictionary)
     settle_heap()
 
 
@@ -132,9 +131,9 @@ async def post_shutdown(application: Application) -> None:
 
 async def flush_log(application: Application) -> None:
     """Write the queued query log entries (one transaction for all of them)."""
-    service: LinliService = application.bot_data["service"]
-    if len(service.log_buffer):
-        await asyncio.to_thread(service.flush_log)
+    corpus: Corpus = application.bot_data["corpus"]
+    if corpus.log.pending:
+        await asyncio.to_thread(corpus.log.flush)
 
 
 async def flush_log_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,12 +168,12 @@ def register_handlers(application: Application) -> None:
     Role-specific handlers (staff, admins) come before the residents' catch-alls, so a
     staff member's document or command never falls through to "I only read text".
     """
-    application.add_handler(CommandHandler("start", handlers.start))
-    application.add_handler(CommandHandler("help", handlers.help_command))
-    application.add_handler(CommandHandler("latest", handlers.latest))
-    application.add_handler(CommandHandler("privacy", handlers.privacy))
-    application.add_handler(CommandHandler("ask", handlers.ask_command))
-    application.add_handler(CallbackQueryHandler(handlers.callback, pattern=r"^[xpaf]:"))
+    application.add_handler(CommandHandler("start", residents.start))
+    application.add_handler(CommandHandler("help", residents.help_command))
+    application.add_handler(CommandHandler("latest", residents.latest))
+    application.add_handler(CommandHandler("privacy", residents.privacy))
+    application.add_handler(CommandHandler("ask", residents.ask_command))
+    application.add_handler(CallbackQueryHandler(residents.callback, pattern=r"^[xpaf]:"))
     # Admins: the query log (/stats, /unanswered, /top, /export); others are refused politely.
     admin.register(application)
     # Staff: documents, /add, /remove, /issues and the preview's buttons (s:…).
@@ -182,18 +181,18 @@ def register_handlers(application: Application) -> None:
     # Catch-alls for residents: questions, unknown commands, other message kinds, and
     # buttons nobody above recognised (e.g. from before a restart).
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
-    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
-    application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
-    application.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, residents.private_text))
+    application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, residents.group_text))
+    application.add_handler(MessageHandler(filters.COMMAND, residents.unknown_command))
     application.add_handler(
-        MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, handlers.non_text)
+        MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, residents.non_text)
     )
-    application.add_handler(CallbackQueryHandler(handlers.expired_callback))
-    application.add_error_handler(handlers.on_error)
+    application.add_handler(CallbackQueryHandler(residents.expired_callback))
+    application.add_error_handler(residents.on_error)
 
 
-def build_application(settings: Settings, service: LinliService) -> Application:
-    """Build the bot: one Application, the service in bot_data, HTML by default."""
+def build_application(settings: Settings, corpus: Corpus) -> Application:
+    """Build the bot: one Application, the corpus in bot_data, HTML by default."""
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "")
@@ -216,10 +215,10 @@ def build_application(settings: Settings, service: LinliService) -> Application:
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
     application = builder.build()
-    application.bot_data["service"] = service
+    application.bot_data["corpus"] = corpus
     application.bot_data["settings"] = settings
-    if settle_heap not in service.after_rebuild:
-        service.after_rebuild.append(settle_heap)
+    if settle_heap not in corpus.answers.after_rebuild:
+        corpus.answers.after_rebuild.append(settle_heap)
     application.bot_data["cache"] = AnswerCache()
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     # Answers are Python code under one GIL: more threads add no speed, they only take
@@ -250,11 +249,11 @@ def serve(settings: Settings) -> int:
         )
         return 2
     try:
-        service = service_from_settings(settings)
+        corpus = api.open(settings)
     except StoreError as exc:
         print(f"linli serve: {exc}", file=sys.stderr)
         return 1
-    application = build_application(settings, service)
+    application = build_application(settings, corpus)
     # run_polling/run_webhook drive (and finally close) the current event loop: give them
     # a fresh one, so serve() also works after an earlier run in the same process.
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -295,5 +294,5 @@ def serve(settings: Settings) -> int:
         )
         return 1
     finally:
-        service.store.close()
+        corpus.close()
     return 0

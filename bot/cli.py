@@ -11,23 +11,32 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from corpus import logstats, queries
-from corpus.compose import Answer
-from corpus.db import StoreError
-from corpus.ingest import IngestError, IssueMeta, prepare_paths, remove_issue, store_issues
-from corpus.logstats import Period, PeriodError
-from corpus.querylog import purge_older_than
-from corpus.service import LinliService, service_from_settings
+from corpus import api
+from corpus.api import (
+    REPORT_TZ,
+    Answer,
+    Corpus,
+    IngestError,
+    IssueMeta,
+    Period,
+    PeriodError,
+    StoreError,
+    evaluate,
+    format_report,
+    format_table,
+    load_gold,
+    parse_period,
+    write_csv,
+)
 from corpus.settings import Settings, SettingsError
-from corpus.store import Store
 
 
 class CliError(Exception):
     """A user-facing failure: printed as one line, exit code 1 (2 for usage)."""
 
 
-def _open_store(settings: Settings) -> Store:
-    return Store.open(settings.db_url)
+def _open(settings: Settings, *, demo: bool | None = None) -> Corpus:
+    return api.open(settings, demo=demo)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -39,27 +48,24 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         date_estimated=args.estimated,
         title=args.title,
     )
+    corpus = _open(settings)
     try:
-        prepared = prepare_paths(args.paths, meta)
+        results = corpus.issues.add_files(args.paths, meta)
     except IngestError as exc:
         raise CliError(f"nothing ingested: {exc}") from exc
-    store = _open_store(settings)
-    try:
-        results = store_issues(store.factory, prepared)
     finally:
-        store.close()
+        corpus.close()
     for result in results:
         print(result.describe(), file=out)
     return 0
 
 
 def cmd_issues(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    store = _open_store(settings)
+    corpus = _open(settings)
     try:
-        with store.factory() as session:
-            issues = queries.list_issues(session)
+        issues = corpus.issues.list()
     finally:
-        store.close()
+        corpus.close()
     if args.json:
         json.dump([i.as_dict() for i in issues], out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -79,29 +85,28 @@ def cmd_issues(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    store = _open_store(settings)
+    corpus = _open(settings)
     try:
-        with store.factory() as session:
-            for p in queries.all_passages(session):
-                record = {
-                    "passage_id": p.passage_id,
-                    "text": p.text,
-                    "position": p.position,
-                    "article_title": p.article_title,
-                    "issue": p.issue_dict(),
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for p in corpus.issues.passages():
+            record = {
+                "passage_id": p.passage_id,
+                "text": p.text,
+                "position": p.position,
+                "article_title": p.article_title,
+                "issue": p.issue_dict(),
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
-        store.close()
+        corpus.close()
     return 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    store = _open_store(settings)
+    corpus = _open(settings)
     try:
-        removed = remove_issue(store.factory, args.issue_id)
+        removed = corpus.issues.remove(args.issue_id)
     finally:
-        store.close()
+        corpus.close()
     if removed is None:
         raise CliError(f"there is no issue #{args.issue_id} (see: linli issues)")
     print(
@@ -110,10 +115,6 @@ def cmd_remove(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         file=out,
     )
     return 0
-
-
-def _service(settings: Settings) -> LinliService:
-    return service_from_settings(settings)
 
 
 def cli_user() -> str:
@@ -147,7 +148,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    service = _service(settings)
+    corpus = _open(settings)
     try:
         if args.question is not None:
             questions: list[str] = [args.question]
@@ -157,32 +158,32 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         else:
             raise CliError('give a question: linli ask "世纪同乐小区什么时候清理楼道堆物？"')
         for question in questions:
-            answer = service.answer(question)
-            service.record(answer, channel="cli", user_id=cli_user())
+            answer = corpus.answers.answer(question)
+            corpus.log.record(answer, channel="cli", user_id=cli_user())
             if args.json:
                 out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
                 out.flush()
             else:
                 print(answer.text(), file=out)
     finally:
-        service.store.close()
+        corpus.close()
     return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.terminal import run_chat
 
-    service = _service(settings)
+    # The terminal chat is the demo: the bundled issues unless LINLI_DEMO_CORPUS=0.
+    corpus = _open(settings, demo=settings.demo_corpus is not False)
     try:
-        return run_chat(service, out=out, user=cli_user())
+        return run_chat(corpus, out=out, user=cli_user())
     finally:
-        service.store.close()
+        corpus.close()
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from corpus.evaluation import evaluate, format_table, load_gold
-
-    service = _service(settings)
+    corpus = _open(settings)
+    service = corpus.answers
     service.expansion = not args.no_expansion
     try:
         questions = load_gold()
@@ -194,7 +195,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             plain = [q for q in questions if q.group == "plain"]
             baseline = {"plain/noexp": evaluate(service, plain)[0]["plain"]}
     finally:
-        service.store.close()
+        corpus.close()
     if args.json:
         rows = {g: s.as_dict() for g, s in {**scores, **baseline}.items()}
         json.dump(rows, out, ensure_ascii=False, indent=2)
@@ -236,7 +237,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def _period(text: str) -> Period:
     """argparse type for --since: a bad period is a usage error (exit 2) with a clear message."""
     try:
-        return logstats.parse_period(text)
+        return parse_period(text)
     except PeriodError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
@@ -248,29 +249,28 @@ def cmd_logs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             raise CliError("purge takes no options: it keeps the last LOG_RETENTION_DAYS days")
         if settings.log_retention_days < 1:
             raise CliError("LOG_RETENTION_DAYS must be at least 1")
-        store = Store.open(settings.db_url, seed=False)
+        corpus = _open(settings, demo=False)
         try:
-            deleted = purge_older_than(store.factory, days=settings.log_retention_days)
+            deleted = corpus.log.purge(days=settings.log_retention_days)
         finally:
-            store.close()
+            corpus.close()
         print(
             f"deleted {deleted} query log entries older than {settings.log_retention_days} days",
             file=out,
         )
         return 0
-    period = args.since or logstats.parse_period("7d")
-    store = Store.open(settings.db_url, seed=False)
+    period = args.since or parse_period("7d")
+    corpus = _open(settings, demo=False)
     try:
-        with store.factory() as session:
-            if args.unanswered and not args.csv:
-                groups = logstats.unanswered_groups(session, period=period, limit=1000)
-            else:
-                rows = logstats.log_rows(session, period=period, unanswered=args.unanswered)
+        if args.unanswered and not args.csv:
+            groups = corpus.log.unanswered(period, limit=1000)
+        else:
+            rows = corpus.log.rows(period, unanswered=args.unanswered)
     finally:
-        store.close()
+        corpus.close()
     if args.csv:
         out.write("\ufeff")  # UTF-8 with BOM when redirected to a file, as /export sends it
-        logstats.write_csv(rows, out)
+        write_csv(rows, out)
     elif args.unanswered:
         for group in groups:
             if args.json:
@@ -284,7 +284,7 @@ def cmd_logs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             out.write(json.dumps(row.as_dict(), ensure_ascii=False) + "\n")
     else:
         for row in rows:
-            local = row.time.astimezone(logstats.REPORT_TZ)
+            local = row.time.astimezone(REPORT_TZ)
             feedback = {1: "+1", -1: "-1"}.get(row.feedback or 0, "")
             print(
                 f"{local:%Y-%m-%d %H:%M}  {row.channel:<7}  {'found' if row.found else 'NOTHING':<7}"
@@ -298,18 +298,17 @@ def cmd_logs(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """`linli stats`: the figures /stats shows, as text or JSON."""
-    period = args.since or logstats.parse_period("7d")
-    store = Store.open(settings.db_url, seed=False)
+    period = args.since or parse_period("7d")
+    corpus = _open(settings, demo=False)
     try:
-        with store.factory() as session:
-            stats = logstats.log_stats(session, period=period)
+        stats = corpus.log.stats(period)
     finally:
-        store.close()
+        corpus.close()
     if args.json:
         json.dump(stats.as_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
-        print(logstats.format_report(stats), file=out)
+        print(format_report(stats), file=out)
     return 0
 
 

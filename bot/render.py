@@ -10,8 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from corpus.compose import Line, Piece
-from retrieval.sentences import split_clauses, split_sentences
+from corpus.api import Line, Piece, split_clauses, split_sentences
 
 TELEGRAM_LIMIT = 4096
 

@@ -26,7 +26,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
@@ -41,22 +40,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import lang_of, service_of
+from bot.residents import corpus_of, lang_of
 from bot.texts import t
-from corpus.compose import Lang, format_issue_date
-from corpus.ingest import IngestError, remove_issue, store_issues
-from corpus.metadata import (
+from corpus.api import (
     CaptionError,
     Draft,
     Field,
+    IngestError,
+    IssueInfo,
+    Lang,
     Preview,
-    find_issue_info,
-    open_text,
-    open_upload,
-    preview_draft,
-    stored_issues,
+    StoreError,
+    format_issue_date,
 )
-from corpus.queries import IssueInfo
 from corpus.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -292,10 +288,6 @@ async def _private(update: Update) -> bool:
     return False
 
 
-def _factory(context: ContextTypes.DEFAULT_TYPE):  # type: ignore[no-untyped-def]
-    return service_of(context).store.factory
-
-
 def _pending(context: ContextTypes.DEFAULT_TYPE) -> PendingStore:
     return context.bot_data[PENDING]
 
@@ -326,7 +318,9 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await _too_big(message, document.file_size or 0, lang)
         return ConversationHandler.END
     try:
-        draft = await asyncio.to_thread(open_upload, _factory(context), data, name, message.caption)
+        draft = await asyncio.to_thread(
+            corpus_of(context).issues.open_upload, data, name, message.caption
+        )
     except CaptionError as exc:
         await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
         return ConversationHandler.END
@@ -378,7 +372,9 @@ async def _open_text(
     message = update.effective_message
     assert message is not None
     try:
-        draft = await asyncio.to_thread(open_text, _factory(context), text, PASTED_SOURCE, caption)
+        draft = await asyncio.to_thread(
+            corpus_of(context).issues.open_text, text, PASTED_SOURCE, caption
+        )
     except CaptionError as exc:
         await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
         return ConversationHandler.END
@@ -417,7 +413,7 @@ async def _next_step(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
         return ASKING
     context.user_data.pop(DRAFT, None)
     try:
-        preview = await asyncio.to_thread(preview_draft, _factory(context), draft)
+        preview = await asyncio.to_thread(corpus_of(context).issues.preview, draft)
     except IngestError as exc:
         await message.reply_text(
             t(lang, "upload_failed", name=_e(draft.source_name), reason=_e(exc))
@@ -488,7 +484,7 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(_e(t(lang, "remove_usage")))
         return
     issue_id = int(match.group(1))
-    info = await asyncio.to_thread(find_issue_info, _factory(context), issue_id)
+    info = await asyncio.to_thread(corpus_of(context).issues.find, issue_id)
     if info is None:
         await message.reply_text(_e(t(lang, "remove_unknown", id=issue_id)))
         return
@@ -511,7 +507,7 @@ async def issues_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if context.args:
         await message.reply_text(_e(t(lang, "issues_usage")))
         return
-    issues = await asyncio.to_thread(stored_issues, _factory(context))
+    issues = await asyncio.to_thread(corpus_of(context).issues.list)
     await message.reply_text(render_issues(issues, lang))
 
 
@@ -553,17 +549,15 @@ async def _confirm_add(
     assert item.preview is not None
     lang = lang_of(update)
     try:
-        [result] = await asyncio.to_thread(store_issues, _factory(context), [item.preview.prepared])
-    except SQLAlchemyError:
+        # Answerable at once when this returns; other processes follow within seconds.
+        [result] = await asyncio.to_thread(corpus_of(context).issues.store, [item.preview])
+    except StoreError:
         log.exception("storing an uploaded issue failed")
         _pending(context).restore(key, item)
         if update.effective_message is not None:
             await update.effective_message.reply_text(_e(t(lang, "store_failed")))
         return None
     log.info("staff user %s: issue #%d %s", item.user_id, result.issue_id, result.status)
-    if result.status != "duplicate":
-        # Answerable at once here; other processes follow the corpus version within seconds.
-        await asyncio.to_thread(service_of(context).refresh, force=True)
     label = issue_label(result.publication, result.street, result.date, result.title, lang)
     if result.status == "duplicate":
         return t(lang, "done_duplicate", id=result.issue_id)
@@ -580,11 +574,10 @@ async def _confirm_add(
 async def _confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Pending) -> str:
     assert item.issue is not None
     lang = lang_of(update)
-    removed = await asyncio.to_thread(remove_issue, _factory(context), item.issue.id)
+    removed = await asyncio.to_thread(corpus_of(context).issues.remove, item.issue.id)
     if removed is None:
         return t(lang, "remove_gone", id=item.issue.id)
     log.info("staff user %s: issue #%d removed", item.user_id, removed.id)
-    await asyncio.to_thread(service_of(context).refresh, force=True)
     return t(lang, "done_removed", id=removed.id, label=info_label(removed, lang))
 
 

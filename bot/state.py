@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-from corpus.compose import Answer
+from corpus.api import Answer
 
 
 @dataclass

@@ -6,8 +6,7 @@ import contextlib
 import sys
 from typing import TextIO
 
-from corpus.compose import Answer, format_issue_date, source_line
-from corpus.service import LinliService
+from corpus.api import Answer, Corpus, format_issue_date, source_line
 
 HELP = """\
 直接输入问题，回车提问。例如：
@@ -23,9 +22,9 @@ def _history() -> None:
         import readline  # noqa: F401
 
 
-def _latest(service: LinliService) -> str:
+def _latest(corpus: Corpus) -> str:
     lines = []
-    for info, titles in service.latest():
+    for info, titles in corpus.issues.latest():
         lines.append(
             f"#{info.id} {info.publication} · {info.street} · {format_issue_date(info.date, 'zh')}"
         )
@@ -33,15 +32,17 @@ def _latest(service: LinliService) -> str:
     return "\n".join(lines) or "还没有任何一期报纸。"
 
 
-def _full(service: LinliService, answer: Answer | None, arg: str) -> str:
+def _full(corpus: Corpus, answer: Answer | None, arg: str) -> str:
     if answer is None or not answer.quotes:
         return "先问一个问题，再用 /full N 看第N条结果的全文。"
     try:
         number = int(arg)
+        if number < 1:
+            raise IndexError(number)  # /full 0 or -1 must not mean "the last one"
         quote = answer.quotes[number - 1]
     except (ValueError, IndexError):
         return f"/full 后面写结果的编号（1–{len(answer.quotes)}）。"
-    view = service.article(quote.source.article_id)
+    view = corpus.issues.article(quote.source.article_id)
     if view is None:
         return "这篇文章已经不在库里了，请重新提问。"
     head = [view.source.article_title]
@@ -52,7 +53,7 @@ def _full(service: LinliService, answer: Answer | None, arg: str) -> str:
 
 
 def run_chat(
-    service: LinliService,
+    corpus: Corpus,
     *,
     out: TextIO = sys.stdout,
     inp: TextIO | None = None,
@@ -64,7 +65,7 @@ def run_chat(
         # Piped input: read it directly so prompts go to ``out`` with the answers.
         inp = sys.stdin
     print("邻里 Linli — 社区报问答。输入 /help 查看用法，Ctrl-D 退出。", file=out)
-    service.refresh()
+    corpus.answers.refresh()
     last: Answer | None = None
     page = 0
     while True:
@@ -93,7 +94,7 @@ def run_chat(
         if command == "/help":
             reply = HELP
         elif command == "/latest":
-            reply = _latest(service)
+            reply = _latest(corpus)
         elif command == "/more":
             if last is None or page + 1 >= last.pages:
                 reply = "没有更多结果了。"
@@ -101,11 +102,11 @@ def run_chat(
                 page += 1
                 reply = last.text(page)
         elif command == "/full":
-            reply = _full(service, last, arg.strip())
+            reply = _full(corpus, last, arg.strip())
         elif command.startswith("/"):
             reply = f"不认识的命令 {command}。输入 /help 查看用法。"
         else:
-            last, page = service.answer(text), 0
-            service.record(last, channel="cli", user_id=user)
+            last, page = corpus.answers.answer(text), 0
+            corpus.log.record(last, channel="cli", user_id=user)
             reply = last.text()
         print(reply + "\n", file=out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.compose import Lang
+from corpus.api import Lang
 
 EXAMPLE_QUESTIONS: dict[Lang, tuple[str, ...]] = {
     "zh": (

@@ -45,6 +45,17 @@ def _int(name: str, raw: str | None, default: int) -> int:
         raise SettingsError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _flag(name: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (got {raw!r})")
+
+
 def _positive(name: str, raw: str | None, default: int) -> int:
     value = _int(name, raw, default)
     if value < 1:
@@ -73,6 +84,16 @@ class Settings:
     userdict_path: Path | None = None
     synonyms_path: Path | None = None
     log_level: str = "INFO"
+    # None: the demo corpus fills a new SQLite store (a newcomer's first run), never a
+    # server database; True/False (LINLI_DEMO_CORPUS=1/0) decide for every database.
+    demo_corpus: bool | None = None
+
+    @property
+    def seeds_demo(self) -> bool:
+        """Whether a store that never held issues gets the bundled demo corpus."""
+        if self.demo_corpus is not None:
+            return self.demo_corpus
+        return self.db_url.startswith("sqlite")
 
     @property
     def db_url(self) -> str:
@@ -127,4 +148,5 @@ class Settings:
             userdict_path=Path(p).expanduser() if (p := get("LINLI_USERDICT")) else None,
             synonyms_path=Path(p).expanduser() if (p := get("LINLI_SYNONYMS")) else None,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            demo_corpus=_flag("LINLI_DEMO_CORPUS", get("LINLI_DEMO_CORPUS")),
         )

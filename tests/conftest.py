@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from corpus.db import _normalise_url
-from corpus.store import Store
+from corpus.ingest.seed import seed_demo
+from corpus.store.engine import Store, _normalise_url
 
 POSTGRES_URL = os.environ.get("LINLI_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -63,7 +63,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def empty_store(db_url: str) -> Iterator[Store]:
     """An empty store (the bundled corpus is NOT loaded)."""
-    store = Store.open(db_url, seed=False)
+    store = Store.open(db_url)
     yield store
     store.close()
 
@@ -71,6 +71,7 @@ def empty_store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def seeded_store(db_url: str) -> Iterator[Store]:
     """A store filled with the bundled seed issues, as a newcomer gets it."""
-    store = Store.open(db_url, seed=True)
+    store = Store.open(db_url)
+    seed_demo(store)
     yield store
     store.close()

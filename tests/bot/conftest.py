@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.answer.service import LinliService
+from corpus.api import Corpus
+from corpus.ingest.seed import seed_demo
+from corpus.store.engine import Store
 from tests.bot.fake_bot_api import FakeBotAPI, application_builder
 
 
@@ -52,15 +54,17 @@ def app_builder(fake_api: FakeBotAPI) -> ApplicationBuilder:
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One seeded SQLite file per run, copied for each test (seeding parses five issues)."""
     path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
-    Store.open(f"sqlite:///{path}").close()
+    store = Store.open(f"sqlite:///{path}")
+    seed_demo(store)
+    store.close()
     return path
 
 
 @pytest.fixture
-def service(seeded_template: Path, tmp_path: Path) -> Iterator[LinliService]:
+def service(seeded_template: Path, tmp_path: Path) -> Iterator[Corpus]:
     """A service over a fresh copy of the seeded store."""
     db = tmp_path / "bot.sqlite3"
     db.write_bytes(seeded_template.read_bytes())
     store = Store.open(f"sqlite:///{db}")
-    yield LinliService(store, log_secret=b"test-secret")
+    yield Corpus(store, LinliService(store), b"test-secret")
     store.close()

@@ -22,12 +22,13 @@ from telegram.ext import Application
 
 from bot import admin
 from bot.app import FLUSH_JOB, build_application
-from corpus import logstats
-from corpus.models import QueryLogEntry
-from corpus.querylog import pseudonym
-from corpus.service import LinliService
+from corpus.answer.service import LinliService
+from corpus.api import Corpus
+from corpus.querylog import export, periods
+from corpus.querylog.write import pseudonym
 from corpus.settings import Settings
-from corpus.store import Store
+from corpus.store.engine import Store
+from corpus.store.models import QueryLogEntry
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, started
 from tests.corpus.test_charts import png_chunks, png_text
@@ -50,13 +51,13 @@ def settings_for(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Settings
 
 
 @pytest.fixture
-def service(empty_store: Store) -> Iterator[LinliService]:
-    yield LinliService(empty_store, log_secret=SECRET)
+def service(empty_store: Store) -> Iterator[Corpus]:
+    yield Corpus(empty_store, LinliService(empty_store), SECRET)
 
 
 @pytest.fixture
 async def app(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> AsyncIterator[Application]:
     async with started(build_application(settings_for(fake_api, tmp_path), service)) as app:
         yield app
@@ -85,7 +86,7 @@ def a_day_of_traffic(store: Store, now: datetime) -> dict[str, Any]:
     add(store, at=older, user="c", latency=40, question="游泳池几点开门", found=False)
     add(store, at=older, user="", latency=1000, question="游泳池什么时候开门？", found=False)
     add(store, at=now - timedelta(days=20), user="d", question="上个月的问题")
-    beijing = logstats.REPORT_TZ
+    beijing = periods.REPORT_TZ
     return {
         "recent_hour": recent.astimezone(beijing).hour,
         "older_hour": older.astimezone(beijing).hour,
@@ -96,7 +97,7 @@ def a_day_of_traffic(store: Store, now: datetime) -> dict[str, Any]:
 
 
 async def test_stats_shows_the_figures_and_a_chart_of_the_week(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     now = datetime.now(UTC)
     hours = a_day_of_traffic(service.store, now)
@@ -114,7 +115,7 @@ async def test_stats_shows_the_figures_and_a_chart_of_the_week(
     _, png = photo.files["photo"]
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and png_chunks(png)[-1][0] == b"IEND"
     series = json.loads(png_text(png)["Description"])
-    today = now.astimezone(logstats.REPORT_TZ).date()
+    today = now.astimezone(periods.REPORT_TZ).date()
     assert [d["date"] for d in series] == [
         (today - timedelta(days=7 - i)).isoformat() for i in range(8)
     ]
@@ -123,14 +124,14 @@ async def test_stats_shows_the_figures_and_a_chart_of_the_week(
 
 
 async def test_stats_counts_a_question_asked_a_moment_ago(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     """Entries are queued and written in batches; an admin's read sees them all the same."""
     assert app.job_queue is not None
     for job in app.job_queue.get_jobs_by_name(FLUSH_JOB):
         job.schedule_removal()  # only the admin command may write the queue here
     await send(fake_api, "世纪同乐小区什么时候清理楼道堆物？", user_id=RESIDENT_ID)
-    assert await eventually(lambda: len(service.log_buffer) == 1)  # queued after the reply
+    assert await eventually(lambda: service.log.pending == 1)  # queued after the reply
     assert count_entries(service.store) == 0
     since = fake_api.mark()
     fake_api.push_message("/stats", user_id=ADMIN_ID)
@@ -141,7 +142,7 @@ async def test_stats_counts_a_question_asked_a_moment_ago(
 
 
 async def test_stats_period_argument(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     a_day_of_traffic(service.store, datetime.now(UTC))
     since = fake_api.mark()
@@ -193,7 +194,7 @@ async def test_bad_input_is_explained_without_a_traceback(
 
 
 async def test_unanswered_groups_similar_questions(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     now = datetime.now(UTC)
     for minutes, question in enumerate(
@@ -215,7 +216,7 @@ async def test_unanswered_groups_similar_questions(
 
 
 async def test_top_lists_the_most_asked_questions(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     now = datetime.now(UTC)
     for i in range(3):
@@ -247,7 +248,7 @@ async def test_unanswered_and_top_when_nothing_was_asked(
 
 
 async def test_export_sends_the_log_as_csv_with_bom_and_pseudonyms(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     now = datetime.now(UTC)
     a_day_of_traffic(service.store, now)
@@ -263,7 +264,7 @@ async def test_export_sends_the_log_as_csv_with_bom_and_pseudonyms(
     assert filename == "linli-log-all.csv"
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0]) == list(logstats.CSV_COLUMNS)
+    assert list(rows[0]) == list(export.CSV_COLUMNS)
     assert len(rows) == 7 and "7" in call.params["caption"]
     assert rows[-1]["question"] == "凉二小区加装电梯进展怎么样了" and rows[-1]["user"] == user
     assert [r["question"] for r in rows[:2]] == ["上个月的问题", "游泳池几点开门"]  # oldest first
@@ -271,7 +272,7 @@ async def test_export_sends_the_log_as_csv_with_bom_and_pseudonyms(
     assert str(RESIDENT_ID) not in data.decode("utf-8-sig")
     assert all(r["time"].endswith("+00:00") for r in rows)
 
-    today = now.astimezone(logstats.REPORT_TZ).date()
+    today = now.astimezone(periods.REPORT_TZ).date()
     week = await send(fake_api, f"/export 7d {today.isoformat()}", method="sendDocument")
     name, data = week.files["document"]
     assert name == f"linli-log-7d_{today.isoformat()}.csv"
@@ -291,7 +292,7 @@ async def test_export_of_an_empty_range_says_so(app: Application, fake_api: Fake
 async def test_non_admins_are_refused_politely_and_nothing_is_stored(
     app: Application,
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     caplog: pytest.LogCaptureFixture,
     command: str,
 ) -> None:
@@ -311,7 +312,7 @@ async def test_non_admins_are_refused_politely_and_nothing_is_stored(
 
 
 async def test_admins_are_sent_to_a_private_chat_in_groups(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     a_day_of_traffic(service.store, datetime.now(UTC))
     for command in COMMANDS:
@@ -334,7 +335,7 @@ async def eventually(probe: Callable[[], Any], timeout: float = 5.0) -> Any:
 async def test_residents_questions_and_feedback_are_logged_without_their_id(
     fake_api: FakeBotAPI, seeded_store: Store, tmp_path: Path
 ) -> None:
-    service = LinliService(seeded_store, log_secret=SECRET)
+    service = Corpus(seeded_store, LinliService(seeded_store), SECRET)
     application = build_application(settings_for(fake_api, tmp_path), service)
     async with started(application):
         first = await send(fake_api, "世纪同乐小区什么时候清理楼道堆物？", user_id=RESIDENT_ID)
@@ -371,7 +372,7 @@ async def test_residents_questions_and_feedback_are_logged_without_their_id(
 
 
 async def test_the_daily_purge_is_scheduled_and_deletes_only_old_entries(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
     add(service.store, at=now - timedelta(days=31), question="旧的")
@@ -388,7 +389,7 @@ async def test_the_daily_purge_is_scheduled_and_deletes_only_old_entries(
 
 async def test_a_failing_purge_is_logged_and_the_bot_keeps_answering(
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -396,7 +397,7 @@ async def test_a_failing_purge_is_logged_and_the_bot_keeps_answering(
     def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(admin, "purge_older_than", broken)
+    monkeypatch.setattr(service.log, "purge", broken)
     async with started(build_application(settings_for(fake_api, tmp_path), service)) as application:
         [job] = application.job_queue.get_jobs_by_name(admin.PURGE_JOB)
         with caplog.at_level(logging.ERROR):
@@ -407,7 +408,7 @@ async def test_a_failing_purge_is_logged_and_the_bot_keeps_answering(
 
 async def test_a_retention_of_zero_days_never_empties_the_log(
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot import handlers
+from bot import residents
 from bot.app import build_application, serve, settle_heap
-from corpus.models import QueryLogEntry
-from corpus.service import LinliService
+from corpus.api import Corpus
 from corpus.settings import Settings
+from corpus.store.models import QueryLogEntry
 from retrieval.cedict import load_cedict
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
@@ -32,14 +32,14 @@ def make_settings(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Setting
 
 @pytest.fixture
 async def app(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> AsyncIterator[Application]:
     application = build_application(make_settings(fake_api, tmp_path), service)
     async with started(application):
         yield application
 
 
-def log_entries(service: LinliService) -> list[QueryLogEntry]:
+def log_entries(service: Corpus) -> list[QueryLogEntry]:
     with service.store.factory() as session:
         return list(session.scalars(select(QueryLogEntry)))
 
@@ -92,7 +92,7 @@ async def test_example_button_answers_its_question(app: Application, fake_api: F
 
 
 async def test_question_gets_direct_answer_quotes_sources_and_buttons(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     call = await ask(fake_api, QUESTION)
     text = call.params["text"]
@@ -133,7 +133,7 @@ async def test_full_article_is_sent(app: Application, fake_api: FakeBotAPI) -> N
 
 
 async def test_feedback_is_stored_with_the_question(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     call = await ask(fake_api, QUESTION)
     since = fake_api.mark()
@@ -218,21 +218,21 @@ async def test_rejected_formatting_is_resent_as_plain_text(
 async def test_a_failing_handler_apologises_and_the_bot_keeps_running(
     app: Application,
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    real_answer = service.answer
+    real_answer = service.answers.answer
 
     def broken(question: str, **kwargs: Any) -> Any:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(service, "answer", broken)
+    monkeypatch.setattr(service.answers, "answer", broken)
     with caplog.at_level(logging.ERROR):
         apology = await ask(fake_api, QUESTION)
     assert "抱歉" in apology.params["text"]
     assert "index exploded" in caplog.text
-    monkeypatch.setattr(service, "answer", real_answer)
+    monkeypatch.setattr(service.answers, "answer", real_answer)
     assert "11月22日" in (await ask(fake_api, QUESTION)).params["text"]
 
 
@@ -269,7 +269,7 @@ async def test_english_user_gets_english_labels(app: Application, fake_api: Fake
 
 
 async def test_flood_is_stopped_politely(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> None:
     application = build_application(
         make_settings(fake_api, tmp_path, rate_limit_per_minute=2), service
@@ -313,7 +313,7 @@ def test_unreachable_api_gives_a_clear_message(
 
 
 async def test_staff_and_admins_get_their_commands_in_their_own_menus(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> None:
     settings = make_settings(
         fake_api, tmp_path, staff_ids=frozenset({4004, 5005}), admin_ids=frozenset({5005})
@@ -331,22 +331,22 @@ async def test_staff_and_admins_get_their_commands_in_their_own_menus(
 async def test_typing_shows_only_while_a_slow_answer_is_awaited(
     app: Application,
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.2)
+    monkeypatch.setattr(residents, "TYPING_AFTER", 0.2)
     since = fake_api.mark()
     await ask(fake_api, QUESTION)  # milliseconds: no indicator
     await asyncio.sleep(0.4)
     assert fake_api.calls("sendChatAction", since=since) == []
 
-    answer = service.answer
+    answer = service.answers.answer
 
     def slow(question: str, **kwargs: Any) -> Any:
         time.sleep(0.6)
         return answer(question, **kwargs)
 
-    monkeypatch.setattr(service, "answer", slow)
+    monkeypatch.setattr(service.answers, "answer", slow)
     since = fake_api.mark()
     await ask(fake_api, QUESTION)
     [typing] = fake_api.calls("sendChatAction", since=since)
@@ -355,21 +355,21 @@ async def test_typing_shows_only_while_a_slow_answer_is_awaited(
 
 
 async def test_the_index_and_dictionary_are_kept_out_of_full_garbage_collections(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> None:
     gc.unfreeze()
     application = build_application(make_settings(fake_api, tmp_path), service)
-    assert service.after_rebuild.count(settle_heap) == 1
+    assert service.answers.after_rebuild.count(settle_heap) == 1
     build_application(make_settings(fake_api, tmp_path), service)
-    assert service.after_rebuild.count(settle_heap) == 1  # one hook, however many builds
+    assert service.answers.after_rebuild.count(settle_heap) == 1  # one hook, however many builds
     async with started(application):
         # post_init built the index: its records are out of the collector's lists
         # (frozen objects are in none of its generations).
         def collected() -> set[int]:
             return {id(o) for o in gc.get_objects()}
 
-        assert gc.get_freeze_count() > len(service.state.records)
-        assert not collected() & {id(r) for r in service.state.records}
+        assert gc.get_freeze_count() > len(service.answers.state.records)
+        assert not collected() & {id(r) for r in service.answers.state.records}
         # The English dictionary, loaded in the background, is frozen once it is in.
         dictionary = await asyncio.to_thread(load_cedict)
         for _ in range(200):

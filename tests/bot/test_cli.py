@@ -129,9 +129,9 @@ def test_questions_from_the_cli_are_logged_pseudonymously(monkeypatch: pytest.Mo
     run("chat", stdin="看电影的优惠票多少钱\n", monkeypatch=monkeypatch)
     from sqlalchemy import select
 
-    from corpus.models import QueryLogEntry
     from corpus.settings import Settings
-    from corpus.store import Store
+    from corpus.store.engine import Store
+    from corpus.store.models import QueryLogEntry
 
     store = Store.open(Settings.from_env().db_url)
     try:

@@ -17,10 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from corpus.db import transaction
-from corpus.models import QueryLogEntry
-from corpus.querylog import load_or_create_secret, pseudonym
-from corpus.store import Store
+from corpus.querylog.write import load_or_create_secret, pseudonym
+from corpus.store.engine import Store, transaction
+from corpus.store.models import QueryLogEntry
 from tests.corpus.test_logstats import add, dump_database
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
@@ -30,7 +29,7 @@ QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 def store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The database the CLI uses (DATABASE_URL), opened by the test to arrange entries."""
     monkeypatch.setenv("DATABASE_URL", db_url)
-    opened = Store.open(db_url, seed=False)
+    opened = Store.open(db_url)
     yield opened
     opened.close()
 

@@ -6,7 +6,7 @@ import html
 import re
 
 from bot.render import TELEGRAM_LIMIT, line_html, to_messages, to_plain_messages
-from corpus.compose import Piece
+from corpus.answer.types import Piece
 
 
 def _balanced(message: str) -> bool:

@@ -16,11 +16,12 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.staff import PendingStore, render_preview
-from corpus.ingest import IssueMeta, prepare_issue
-from corpus.metadata import Preview
-from corpus.queries import IssueInfo, list_issues
-from corpus.service import LinliService
+from corpus.api import Corpus
+from corpus.ingest.prepare import IssueMeta, prepare_issue
+from corpus.ingest.upload import Preview
 from corpus.settings import Settings
+from corpus.store.issues import list_issues
+from corpus.store.records import IssueInfo
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
@@ -44,7 +45,7 @@ def make_settings(fake: FakeBotAPI, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> AsyncIterator[Application]:
     async with started(build_application(make_settings(fake_api, tmp_path), service)) as a:
         yield a
@@ -91,7 +92,7 @@ async def ask_resident(fake: FakeBotAPI, question: str) -> str:
     return (await say(fake, question, user_id=RESIDENT)).params["text"]
 
 
-def issues(service: LinliService) -> list[IssueInfo]:
+def issues(service: Corpus) -> list[IssueInfo]:
     with service.store.factory() as session:
         return list_issues(session)
 
@@ -100,7 +101,7 @@ def issues(service: LinliService) -> list[IssueInfo]:
 
 
 async def test_staff_upload_with_caption_is_answerable_after_confirm(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     preview = await upload(fake_api, LIANGCHENG, "本期.txt", caption="社区晨报 凉城 2026-11")
@@ -125,7 +126,7 @@ async def test_staff_upload_with_caption_is_answerable_after_confirm(
 
 
 async def test_gbk_file_without_caption_asks_only_what_is_missing(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     # No masthead: the paper's name is asked, with a default named after the street found
     # in the text; the date is suggested from the file name.
@@ -146,7 +147,7 @@ async def test_gbk_file_without_caption_asks_only_what_is_missing(
 
 
 async def test_docx_upload_by_english_speaking_admin(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     preview = await upload(
         fake_api,
@@ -182,7 +183,7 @@ async def test_pdf_upload_takes_the_date_suggested_by_its_name(
 
 
 async def test_pasted_text_after_add(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     text = LIANGCHENG.decode("utf-8")
     preview = await say(fake_api, "/add 社区晨报 凉城 2026-11\n" + text)
@@ -203,7 +204,7 @@ async def test_bare_add_then_the_text_in_the_next_message(
 
 
 async def test_same_content_again_is_a_duplicate_and_nothing_is_added(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     first = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
     await press(fake_api, first, button(first, "s:ok:"))
@@ -218,7 +219,7 @@ async def test_same_content_again_is_a_duplicate_and_nothing_is_added(
 
 
 async def test_new_text_for_a_stored_issue_is_a_correction_that_replaces_it(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     first = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
     await press(fake_api, first, button(first, "s:ok:"))
@@ -237,7 +238,7 @@ async def test_new_text_for_a_stored_issue_is_a_correction_that_replaces_it(
 
 
 async def test_cancel_stores_nothing(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     preview = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
@@ -251,7 +252,7 @@ async def test_cancel_stores_nothing(
 
 
 async def test_guided_upload_can_be_cancelled_and_questions_work_again(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     question = await upload(fake_api, LIANGCHENG, "issue.txt")
@@ -267,7 +268,7 @@ async def test_guided_upload_can_be_cancelled_and_questions_work_again(
 
 
 async def test_button_pressed_twice_acts_once(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     preview = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
@@ -279,7 +280,7 @@ async def test_button_pressed_twice_acts_once(
 
 
 async def test_preview_button_after_a_restart_asks_to_send_again(
-    fake_api: FakeBotAPI, service: LinliService, tmp_path: Path
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
 ) -> None:
     settings = make_settings(fake_api, tmp_path)
     before = issues(service)
@@ -297,7 +298,7 @@ async def test_preview_button_after_a_restart_asks_to_send_again(
 
 
 async def test_remove_after_confirmation(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     preview = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
     await press(fake_api, preview, button(preview, "s:ok:"))
@@ -316,7 +317,7 @@ async def test_remove_after_confirmation(
 
 
 async def test_remove_cancelled_keeps_the_issue(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     confirm = await say(fake_api, f"/remove #{before[0].id}")
@@ -337,7 +338,7 @@ async def test_remove_cancelled_keeps_the_issue(
     ],
 )
 async def test_bad_command_arguments_get_usage(
-    app: Application, fake_api: FakeBotAPI, service: LinliService, command: str, expected: str
+    app: Application, fake_api: FakeBotAPI, service: Corpus, command: str, expected: str
 ) -> None:
     before = issues(service)
     reply = await say(fake_api, command)
@@ -352,7 +353,7 @@ async def test_bad_command_arguments_get_usage(
 async def test_residents_are_refused_politely_and_logged(
     app: Application,
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = issues(service)
@@ -383,7 +384,7 @@ async def test_residents_are_refused_politely_and_logged(
 
 
 async def test_a_resident_cannot_press_a_staff_button(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     confirm = await say(fake_api, f"/remove {before[0].id}")
@@ -396,7 +397,7 @@ async def test_a_resident_cannot_press_a_staff_button(
 
 
 async def test_oversized_file_is_refused_before_downloading(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     reply = await upload(fake_api, b"tiny", "big.pdf", file_size=25 * 1024 * 1024)
@@ -421,7 +422,7 @@ async def test_oversized_file_is_refused_before_downloading(
 async def test_unreadable_files_get_a_clear_message_and_change_nothing(
     app: Application,
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     content: bytes,
     name: str,
     expected: str,
@@ -435,7 +436,7 @@ async def test_unreadable_files_get_a_clear_message_and_change_nothing(
 
 
 async def test_caption_with_a_bad_date(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     reply = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-13")
@@ -444,7 +445,7 @@ async def test_caption_with_a_bad_date(
 
 
 async def test_document_in_a_group_is_not_an_upload(
-    app: Application, fake_api: FakeBotAPI, service: LinliService
+    app: Application, fake_api: FakeBotAPI, service: Corpus
 ) -> None:
     before = issues(service)
     since = fake_api.mark()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import corpus
-from corpus.articles import ArticleDraft, ParsedIssue, derive_title, parse_issue
+from corpus.ingest.articles import ArticleDraft, ParsedIssue, derive_title, parse_issue
 
 ISSUES = Path(corpus.__file__).parent / "issues"
 

@@ -8,9 +8,9 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
-from corpus import charts, logstats
-from corpus.logstats import DayCount
-from corpus.store import Store
+from corpus.querylog import charts, periods
+from corpus.querylog.stats import DayCount, log_stats
+from corpus.store.engine import Store
 from tests.corpus.test_logstats import add, read
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -62,8 +62,8 @@ def test_chart_covers_the_right_days_of_the_log(empty_store: Store) -> None:
     add(empty_store, at=datetime(2024, 5, 9, 15, 0, tzinfo=UTC), found=False)  # 05-09 23:00
     add(empty_store, at=datetime(2024, 5, 6, 2, 0, tzinfo=UTC))
     add(empty_store, at=NOW - timedelta(days=20))  # outside the period
-    period = logstats.parse_period("2024-05-05", now=NOW)
-    stats = read(empty_store, logstats.log_stats, period=period)
+    period = periods.parse_period("2024-05-05", now=NOW)
+    stats = read(empty_store, log_stats, period=period)
     series = json.loads(png_text(charts.questions_per_day_png(stats.days))["Description"])
     assert [d["date"] for d in series] == [f"2024-05-{d:02d}" for d in range(5, 11)]
     assert {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.cleaning import (
+from corpus.ingest.cleaning import (
     Kind,
     clean_text,
     collapse_spaces,
@@ -377,7 +377,7 @@ def test_captions_at_the_end_of_the_text_are_captions() -> None:
 
 
 def test_news_that_mentions_qr_codes_is_kept() -> None:
-    from corpus.articles import parse_issue
+    from corpus.ingest.articles import parse_issue
 
     text = (
         "扫描二维码\n关注“社区晨报”\n\n"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from corpus.service import CorpusVocabulary, LinliService, indexed_text
-from corpus.store import Store
+from corpus.answer.live_index import CorpusVocabulary, indexed_text
+from corpus.answer.service import LinliService
+from corpus.store.engine import Store
 from retrieval import normalize
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.direct import find_answer, find_dates, question_kind, resolve_year
+from corpus.answer.extraction import find_answer, find_dates, question_kind, resolve_year
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpus.evaluation import GroupScore, evaluate, format_table, load_gold, normalise
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.answer.evaluate import GroupScore, evaluate, format_table, load_gold, normalise
+from corpus.answer.service import LinliService
+from corpus.ingest.seed import seed_demo
+from corpus.store.engine import Store
 
 
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, GroupScore]]:
     path = tmp_path_factory.mktemp("gold") / "gold.sqlite3"
     store = Store.open(f"sqlite:///{path}")
+    seed_demo(store)
     try:
         result, _ = evaluate(LinliService(store), load_gold())
         yield result
@@ -60,6 +62,7 @@ def test_expansion_costs_plain_questions_nothing(
 ) -> None:
     path = tmp_path_factory.mktemp("noexp") / "gold.sqlite3"
     store = Store.open(f"sqlite:///{path}")
+    seed_demo(store)
     try:
         plain = [q for q in load_gold() if q.group == "plain"]
         baseline, _ = evaluate(LinliService(store, expansion=False), plain)

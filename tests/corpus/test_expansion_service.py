@@ -7,10 +7,11 @@ from pathlib import Path
 import opencc
 import pytest
 
-from corpus.direct import number_en
-from corpus.ingest import IssueMeta, ingest_text
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.answer.extraction import number_en
+from corpus.answer.service import LinliService
+from corpus.ingest.prepare import IssueMeta
+from corpus.ingest.write import ingest_text
+from corpus.store.engine import Store
 from retrieval.expansion import SynonymTable
 
 
@@ -86,11 +87,11 @@ def test_the_synonym_table_can_be_replaced(seeded_store: Store, tmp_path: Path) 
     path.write_text("阿拉电梯\t加装电梯,加梯\n", encoding="utf-8")
     question = "凉二阿拉电梯弄得怎么样了"
     service = LinliService(seeded_store, synonyms=path)
-    expansion = service._expand(service.state, question)
+    expansion = service.expand(service.state, question)
     assert "加装电梯" in expansion.terms
     assert service.answer(question).found
     bare = LinliService(seeded_store, synonyms=SynonymTable())
-    assert "加装电梯" not in bare._expand(bare.state, question).terms
+    assert "加装电梯" not in bare.expand(bare.state, question).terms
 
 
 def test_no_expansion_leaves_english_unanswered(seeded_store: Store) -> None:

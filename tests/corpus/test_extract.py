@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.articles import parse_issue
-from corpus.decoding import DecodeError
-from corpus.extract import extract_text
+from corpus.ingest.articles import parse_issue
+from corpus.ingest.decoding import DecodeError
+from corpus.ingest.extract import extract_text
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
 
 

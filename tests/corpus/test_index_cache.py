@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from corpus import queries
-from corpus.db import transaction
-from corpus.index_cache import IndexCache, IndexedCorpus
-from corpus.ingest import IssueMeta, ingest_text
-from corpus.models import Passage
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.answer.index_cache import IndexCache, IndexedCorpus
+from corpus.answer.service import LinliService
+from corpus.ingest.prepare import IssueMeta
+from corpus.ingest.write import ingest_text
+from corpus.store import issues as queries
+from corpus.store.engine import Store, transaction
+from corpus.store.models import Passage
 from retrieval import Tokenizer
 
 TOKENIZER = Tokenizer(char_unigrams=True)
@@ -106,7 +106,7 @@ def test_a_damaged_file_is_rebuilt_and_replaced(
     first.path.write_bytes(bytes(data))
 
     again = cache(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="corpus.index_cache"):
+    with caplog.at_level(logging.WARNING, logger="corpus.answer.index_cache"):
         rebuilt, how = again.update(None, 1, [1, 2, 3], TEXTS[:3])
     assert how == "built"
     assert "damaged" in caplog.text
@@ -156,7 +156,7 @@ def test_service_survives_restarts_and_follows_the_store(
     before = hits(first, question)
     assert list(index_dir.glob("*.lidx"))
 
-    with caplog.at_level(logging.INFO, logger="corpus.service"):
+    with caplog.at_level(logging.INFO, logger="corpus.answer.live_index"):
         second = service(seeded_store, index_dir)
         assert hits(second, question) == before
     assert "index loaded" in caplog.text
@@ -166,7 +166,7 @@ def test_service_survives_restarts_and_follows_the_store(
     text = (data_dir / "sample_issue.txt").read_text(encoding="utf-8")
     result = ingest_text(seeded_store.factory, text, IssueMeta(date="2026-11"))
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="corpus.service"):
+    with caplog.at_level(logging.INFO, logger="corpus.answer.live_index"):
         assert second.refresh()
     assert f"index appended {result.passages}" in caplog.text
     with seeded_store.factory() as session:

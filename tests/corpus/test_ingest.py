@@ -7,21 +7,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from corpus import queries
-from corpus.bundled import BUNDLED_DIR, read_manifest
-from corpus.ingest import (
+from corpus.ingest.prepare import (
     IngestError,
     IssueMeta,
     content_hash,
-    ingest_text,
     normalise_date,
     prepare_bytes,
     prepare_issue,
     prepare_paths,
-    store_issues,
 )
-from corpus.models import Article, Issue, Passage
-from corpus.store import Store
+from corpus.ingest.seed import BUNDLED_DIR, read_manifest
+from corpus.ingest.write import ingest_text, store_issues
+from corpus.store import issues as queries
+from corpus.store.engine import Store
+from corpus.store.models import Article, Issue, Passage
 
 META = IssueMeta(date="2026-11", source_name="sample_issue.txt")
 
@@ -114,7 +113,7 @@ def test_failure_halfway_leaves_store_unchanged(
     )
 
     # The second issue of the batch fails after the first was written and flushed.
-    import corpus.ingest as ingest_module
+    import corpus.ingest.write as ingest_module
 
     real_add = ingest_module._add_articles
     calls = {"n": 0}

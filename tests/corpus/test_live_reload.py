@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus.compose import Answer
-from corpus.ingest import IssueMeta, prepare_issue, remove_issue, store_issues
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.answer.service import LinliService
+from corpus.answer.types import Answer
+from corpus.ingest.prepare import IssueMeta, prepare_issue
+from corpus.ingest.write import remove_issue, store_issues
+from corpus.store.engine import Store
 
 STAFF_DATA = Path(__file__).parent.parent / "data" / "staff"
 INTERVAL = 0.2
@@ -56,9 +57,9 @@ def _eventually(probe: Callable[[], bool], timeout: float = 5.0) -> float:
 @pytest.fixture
 def services(db_url: str) -> Iterator[tuple[LinliService, LinliService]]:
     """Two services on one database, each with its own engine: two processes, in effect."""
-    first_store = Store.open(db_url, seed=False)
+    first_store = Store.open(db_url)
     store_issues(first_store.factory, [_changfeng()])
-    second_store = Store.open(db_url, seed=False)
+    second_store = Store.open(db_url)
     first = LinliService(first_store, refresh_interval=INTERVAL)
     second = LinliService(second_store, refresh_interval=INTERVAL)
     first.refresh(force=True)
@@ -112,13 +113,13 @@ def test_checking_for_changes_is_cheap_and_rebuilds_only_on_a_change(
 ) -> None:
     first, second = services
     builds: list[int] = []
-    real_build = second._build
+    real_build = second.index._build
 
     def counting_build(version: int):  # type: ignore[no-untyped-def]
         builds.append(version)
         return real_build(version)
 
-    monkeypatch.setattr(second, "_build", counting_build)
+    monkeypatch.setattr(second.index, "_build", counting_build)
     for _ in range(3):
         time.sleep(INTERVAL * 1.2)
         assert second.refresh() is False  # version unchanged: no rebuild
@@ -168,7 +169,7 @@ def test_rebuild_hooks_run_once_per_new_index_and_a_failing_one_is_only_logged(
     def broken() -> None:
         raise RuntimeError("hook broke")
 
-    first.after_rebuild += [lambda: seen.append(first.state.version), broken]
+    first.after_rebuild.extend([lambda: seen.append(first.state.version), broken])
     time.sleep(INTERVAL)
     assert not first.refresh()  # nothing changed: no new index, no hooks
     assert seen == []
@@ -207,11 +208,11 @@ def test_the_first_build_loads_every_segmenter_answering_needs(
     from retrieval import tokenization
 
     monkeypatch.setattr(tokenization, "_jieba_cache", {})
-    store = Store.open(db_url, seed=False)
+    store = Store.open(db_url)
     try:
         service = LinliService(store)
         service.refresh(force=True)
-        for memo in (service._words, service._bigrams):
+        for memo in (service.segmenters.words, service.segmenters.bigrams):
             tokenizer = memo.tokenizer
             userdict = tokenizer.userdict if isinstance(tokenizer.userdict, Path) else None
             key = (tokenizer.segmenter, str(userdict) if userdict else None, ())

@@ -12,19 +12,20 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from corpus import logstats
-from corpus.db import transaction
-from corpus.logstats import DayCount, Period, PeriodError
-from corpus.models import Base, QueryLogEntry
-from corpus.querylog import (
+from corpus.answer.service import LinliService
+from corpus.api import Corpus
+from corpus.querylog import export, periods, questions
+from corpus.querylog.periods import Period, PeriodError
+from corpus.querylog.stats import DayCount, day_series, format_report, log_stats, percentile
+from corpus.querylog.write import (
     load_or_create_secret,
     new_ref,
     pseudonym,
     purge_older_than,
     set_feedback,
 )
-from corpus.service import LinliService
-from corpus.store import Store
+from corpus.store.engine import Store, transaction
+from corpus.store.models import Base, QueryLogEntry
 
 # 2024-05-10 12:00 in Beijing is 04:00 UTC.
 NOW = datetime(2024, 5, 10, 4, 0, tzinfo=UTC)
@@ -87,13 +88,13 @@ def dump_database(store: Store) -> str:
 
 
 def test_periods_are_read_as_documented() -> None:
-    week = logstats.parse_period("7d", now=NOW)
+    week = periods.parse_period("7d", now=NOW)
     assert (week.start, week.end, week.days) == (NOW - timedelta(days=7), NOW, 7)
-    assert logstats.parse_period(" 30D ", now=NOW).start == NOW - timedelta(days=30)
-    assert logstats.parse_period(None, default="30d", now=NOW).days == 30
-    everything = logstats.parse_period("all", now=NOW)
+    assert periods.parse_period(" 30D ", now=NOW).start == NOW - timedelta(days=30)
+    assert periods.parse_period(None, default="30d", now=NOW).days == 30
+    everything = periods.parse_period("all", now=NOW)
     assert everything.start is None and everything.end == NOW
-    since = logstats.parse_period("2024-05-01", now=NOW)
+    since = periods.parse_period("2024-05-01", now=NOW)
     # Midnight in Beijing is 16:00 UTC the day before.
     assert since.start == datetime(2024, 4, 30, 16, 0, tzinfo=UTC)
     assert since.since == date(2024, 5, 1)
@@ -104,29 +105,29 @@ def test_periods_are_read_as_documented() -> None:
 )
 def test_bad_periods_say_what_is_accepted(value: str) -> None:
     with pytest.raises(PeriodError) as error:
-        logstats.parse_period(value, now=NOW)
+        periods.parse_period(value, now=NOW)
     assert value.strip() in str(error.value) or "date" in str(error.value)
 
 
 def test_a_period_in_the_future_or_too_long_is_refused() -> None:
     with pytest.raises(PeriodError, match="future"):
-        logstats.parse_period("2030-01-01", now=NOW)
+        periods.parse_period("2030-01-01", now=NOW)
     with pytest.raises(PeriodError, match="between 1 and"):
-        logstats.parse_period("99999d", now=NOW)
+        periods.parse_period("99999d", now=NOW)
 
 
 def test_export_ranges_include_the_last_day_whole() -> None:
-    period = logstats.parse_range("2024-05-01", "2024-05-03", now=NOW)
+    period = periods.parse_range("2024-05-01", "2024-05-03", now=NOW)
     assert period.start == datetime(2024, 4, 30, 16, tzinfo=UTC)
     assert period.end == datetime(2024, 5, 3, 16, tzinfo=UTC)
-    assert logstats.parse_range(None, None, now=NOW).start is None
-    assert logstats.parse_range("7d", None, now=NOW).days == 7
+    assert periods.parse_range(None, None, now=NOW).start is None
+    assert periods.parse_range("7d", None, now=NOW).days == 7
     with pytest.raises(PeriodError, match="before"):
-        logstats.parse_range("2024-05-03", "2024-05-01", now=NOW)
+        periods.parse_range("2024-05-03", "2024-05-01", now=NOW)
     with pytest.raises(PeriodError):
-        logstats.parse_range("notadate", None, now=NOW)
+        periods.parse_range("notadate", None, now=NOW)
     with pytest.raises(PeriodError):
-        logstats.parse_range("all", "tomorrow", now=NOW)
+        periods.parse_range("all", "tomorrow", now=NOW)
 
 
 # --- recording, pseudonyms, feedback, purge ---------------------------------------------------
@@ -154,7 +155,7 @@ def test_the_secret_is_created_where_hard_links_are_not_supported(
     def no_links(*_: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    monkeypatch.setattr("corpus.querylog.os.link", no_links)
+    monkeypatch.setattr("corpus.querylog.write.os.link", no_links)
     data_dir = tmp_path / "data"
     key = load_or_create_secret(None, data_dir)
     assert len(key) == 64 and key == load_or_create_secret(None, data_dir)
@@ -173,13 +174,13 @@ def test_replicas_starting_together_share_one_secret(tmp_path: Path) -> None:
 
 
 def test_recorded_questions_and_feedback_never_store_the_raw_id(seeded_store: Store) -> None:
-    service = LinliService(seeded_store, log_secret=b"test-secret")
-    found = service.answer("世纪同乐小区什么时候清理楼道堆物？")
-    missed = service.answer("游泳池几点开门")
-    first = service.record(found, channel="private", user_id=RAW_ID)
-    service.record(missed, channel="group", user_id=RAW_ID)
-    service.record(found, channel="private", user_id=RAW_ID + 1)
-    assert service.feedback(first, 1)
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    found = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    missed = service.answers.answer("游泳池几点开门")
+    first = service.log.record(found, channel="private", user_id=RAW_ID)
+    service.log.record(missed, channel="group", user_id=RAW_ID)
+    service.log.record(found, channel="private", user_id=RAW_ID + 1)
+    assert service.log.feedback(first, 1)
     logged = entries(seeded_store)
     assert [e.found for e in logged] == [True, False, True]
     assert logged[0].user_hash == logged[1].user_hash == pseudonym(b"test-secret", RAW_ID)
@@ -203,7 +204,7 @@ def test_feedback_is_attached_to_the_right_entry(empty_store: Store) -> None:
 
 
 def test_timestamps_come_back_timezone_aware_in_utc(empty_store: Store) -> None:
-    beijing = NOW.astimezone(logstats.REPORT_TZ)
+    beijing = NOW.astimezone(periods.REPORT_TZ)
     add(empty_store, at=beijing)
     [entry] = entries(empty_store)
     assert entry.created_at == NOW and entry.created_at.utcoffset() == timedelta(0)
@@ -224,21 +225,21 @@ def test_purge_deletes_only_entries_older_than_the_retention(empty_store: Store)
 
 
 def test_percentile_is_nearest_rank() -> None:
-    assert logstats.percentile(list(range(1, 21)), 0.95) == 19
-    assert logstats.percentile([7.0], 0.95) == 7.0
-    assert logstats.percentile([], 0.95) is None
+    assert percentile(list(range(1, 21)), 0.95) == 19
+    assert percentile([7.0], 0.95) == 7.0
+    assert percentile([], 0.95) is None
 
 
 def test_day_series_fills_quiet_days_with_zeros() -> None:
     days = [(date(2024, 5, 1), True), (date(2024, 5, 1), False), (date(2024, 5, 3), True)]
-    series = logstats.day_series(days, first=None, last=date(2024, 5, 4))
+    series = day_series(days, first=None, last=date(2024, 5, 4))
     assert series == (
         DayCount(date(2024, 5, 1), 1, 1),
         DayCount(date(2024, 5, 2), 0, 0),
         DayCount(date(2024, 5, 3), 1, 0),
         DayCount(date(2024, 5, 4), 0, 0),
     )
-    assert logstats.day_series([], first=None, last=date(2024, 5, 4)) == ()
+    assert day_series([], first=None, last=date(2024, 5, 4)) == ()
 
 
 def test_stats_count_what_happened_in_the_period(empty_store: Store) -> None:
@@ -251,7 +252,7 @@ def test_stats_count_what_happened_in_the_period(empty_store: Store) -> None:
     add(empty_store, at=evening, user="c", latency=40, feedback=-1, channel="group")
     add(empty_store, at=evening, user="", latency=1000, found=False, channel="cli")
     add(empty_store, at=NOW - timedelta(days=8), user="d")
-    stats = read(empty_store, logstats.log_stats, period=logstats.parse_period("7d", now=NOW))
+    stats = read(empty_store, log_stats, period=periods.parse_period("7d", now=NOW))
     assert (stats.questions, stats.users, stats.found, stats.not_found) == (5, 3, 3, 2)
     assert stats.found_rate == pytest.approx(0.6)
     assert stats.latency_median_ms == 30 and stats.latency_p95_ms == 1000
@@ -264,29 +265,29 @@ def test_stats_count_what_happened_in_the_period(empty_store: Store) -> None:
         date(2024, 5, 8): (1, 1),
         date(2024, 5, 10): (2, 1),
     }
-    everything = read(empty_store, logstats.log_stats, period=logstats.parse_period("all", now=NOW))
+    everything = read(empty_store, log_stats, period=periods.parse_period("all", now=NOW))
     assert everything.questions == 6 and everything.days[0].day == date(2024, 5, 2)
     data = json.loads(json.dumps(stats.as_dict()))
     assert data["questions"] == 5 and data["feedback"] == {"up": 2, "down": 1}
-    assert "questions        5" in logstats.format_report(stats)
+    assert "questions        5" in format_report(stats)
 
 
 def test_stats_of_an_empty_period(empty_store: Store) -> None:
-    stats = read(empty_store, logstats.log_stats, period=logstats.parse_period("7d", now=NOW))
+    stats = read(empty_store, log_stats, period=periods.parse_period("7d", now=NOW))
     assert stats.questions == 0 and stats.found_rate is None and stats.latency_p95_ms is None
     assert len(stats.days) == 8 and all(d.total == 0 for d in stats.days)
-    assert "No questions" in logstats.format_report(stats)
+    assert "No questions" in format_report(stats)
 
 
 # --- questions ---------------------------------------------------------------------------------
 
 
 def test_questions_are_counted_regardless_of_script_width_and_punctuation() -> None:
-    key = logstats.question_key("游泳池几点开门？")
+    key = questions.question_key("游泳池几点开门？")
     assert (
-        key == logstats.question_key("遊泳池 幾點開門") == logstats.question_key("游泳池几点开门")
+        key == questions.question_key("遊泳池 幾點開門") == questions.question_key("游泳池几点开门")
     )
-    assert logstats.question_key("ＷＨＥＲＥ is the Pool?!") == "whereisthepool"
+    assert questions.question_key("ＷＨＥＲＥ is the Pool?!") == "whereisthepool"
 
 
 def test_top_questions_merge_wordings_and_rank_by_count(empty_store: Store) -> None:
@@ -296,7 +297,7 @@ def test_top_questions_merge_wordings_and_rank_by_count(empty_store: Store) -> N
     add(empty_store, at=NOW - timedelta(hours=5), question="游泳池几点开门", found=False)
     add(empty_store, at=NOW - timedelta(hours=6), question="游泳池几点开门", found=False)
     add(empty_store, at=NOW - timedelta(days=40), question="很久以前的问题")
-    top = read(empty_store, logstats.top_questions, period=logstats.parse_period("30d", now=NOW))
+    top = read(empty_store, questions.top_questions, period=periods.parse_period("30d", now=NOW))
     assert [(t.question, t.count, t.found) for t in top] == [
         ("看电影的优惠票多少钱", 4, 4),
         ("游泳池几点开门", 2, 0),
@@ -320,8 +321,8 @@ def test_similar_questions_that_found_nothing_are_grouped(empty_store: Store) ->
             add(empty_store, at=NOW - timedelta(minutes=minute), question=question, found=False)
     add(empty_store, at=NOW, question="游泳池几点开门", found=True)  # found: not a gap
     add(empty_store, at=NOW - timedelta(days=60), question="游泳池几点开门", found=False)
-    period = logstats.parse_period("30d", now=NOW)
-    groups = read(empty_store, logstats.unanswered_groups, period=period)
+    period = periods.parse_period("30d", now=NOW)
+    groups = read(empty_store, questions.unanswered_groups, period=period)
     assert [(g.count, g.examples) for g in groups] == [
         (5, ("游泳池几点开门", "游泳池什么时候开门？")),
         (2, ("小区停车费多少钱", "停车费多少钱一个月")),
@@ -329,15 +330,15 @@ def test_similar_questions_that_found_nothing_are_grouped(empty_store: Store) ->
         (1, ("狗证在哪里办",)),
     ]
     assert groups[0].last_asked == NOW - timedelta(minutes=1)
-    assert read(empty_store, logstats.unanswered_groups, period=period, limit=1) == groups[:1]
+    assert read(empty_store, questions.unanswered_groups, period=period, limit=1) == groups[:1]
 
 
 def test_grouping_is_by_jaccard_over_words_and_bigrams() -> None:
-    a = logstats._terms("游泳池几点开门")
-    b = logstats._terms("游泳池什么时候开门")
-    assert logstats.jaccard(a, b) >= logstats.GROUP_SIMILARITY
-    assert logstats.jaccard(a, logstats._terms("狗证在哪里办")) == 0
-    assert logstats.jaccard(frozenset(), frozenset()) == 0
+    a = questions._terms("游泳池几点开门")
+    b = questions._terms("游泳池什么时候开门")
+    assert questions.jaccard(a, b) >= questions.GROUP_SIMILARITY
+    assert questions.jaccard(a, questions._terms("狗证在哪里办")) == 0
+    assert questions.jaccard(frozenset(), frozenset()) == 0
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -347,11 +348,11 @@ def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store:
     add(empty_store, at=NOW - timedelta(hours=1), direct="2019年11月22日", feedback=1, user="abc")
     add(empty_store, at=NOW - timedelta(hours=2), question='=HYPERLINK("x")', found=False)
     add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题")
-    period = logstats.parse_range("7d", None, now=NOW)
-    data, count = read(empty_store, logstats.export_csv, period=period)
+    period = periods.parse_range("7d", None, now=NOW)
+    data, count = read(empty_store, export.export_csv, period=period)
     assert count == 2 and data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert tuple(rows[0]) == logstats.CSV_COLUMNS
+    assert tuple(rows[0]) == export.CSV_COLUMNS
     assert len(rows) == 3
     formula, chinese = (dict(zip(rows[0], r, strict=True)) for r in rows[1:])
     assert chinese["question"] == "世纪同乐小区什么时候清理楼道堆物？"
@@ -369,7 +370,7 @@ def test_log_rows_limit_keeps_the_newest(empty_store: Store) -> None:
         add(empty_store, at=NOW - timedelta(hours=i), question=f"问题{i}")
     rows = read(
         empty_store,
-        logstats.log_rows,
+        export.log_rows,
         period=Period(start=None, end=NOW + timedelta(1), label="all"),
         limit=2,
     )
@@ -384,31 +385,31 @@ def test_the_log_table_is_in_the_same_database(empty_store: Store) -> None:
 def test_queued_entries_are_written_together_in_order_with_their_own_times(
     seeded_store: Store,
 ) -> None:
-    service = LinliService(seeded_store, log_secret=b"test-secret")
-    answers = [service.answer(q) for q in ("世纪同乐小区什么时候清理楼道堆物？", "游泳池几点开门")]
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answers = [service.answers.answer(q) for q in ("世纪同乐小区什么时候清理楼道堆物？", "游泳池几点开门")]
     before = datetime.now(UTC)
     for n, answer in enumerate(answers):
-        service.record_soon(answer, channel="group", user_id=RAW_ID, ref=f"queued-{n}")
-    assert entries(seeded_store) == [] and len(service.log_buffer) == 2
+        service.log.record_soon(answer, channel="group", user_id=RAW_ID, ref=f"queued-{n}")
+    assert entries(seeded_store) == [] and service.log.pending == 2
     queued_at = datetime.now(UTC)
-    assert service.feedback("queued-1", -1)  # rating a queued answer writes the queue first
+    assert service.log.feedback("queued-1", -1)  # rating a queued answer writes the queue first
     logged = entries(seeded_store)
     assert [(e.ref, e.found, e.feedback) for e in logged] == [
         ("queued-0", True, None),
         ("queued-1", False, -1),
     ]
     assert all(before <= e.created_at <= queued_at for e in logged)
-    assert service.flush_log() == 0 and str(RAW_ID) not in dump_database(seeded_store)
+    assert service.log.flush() == 0 and str(RAW_ID) not in dump_database(seeded_store)
 
 
 def test_a_bad_entry_in_a_batch_costs_only_itself(
     seeded_store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    service = LinliService(seeded_store, log_secret=b"test-secret")
-    answer = service.answer("世纪同乐小区什么时候清理楼道堆物？")
-    service.record(answer, channel="private", user_id=1, ref="taken")
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    service.log.record(answer, channel="private", user_id=1, ref="taken")
     for ref in ("fresh-1", "taken", "fresh-2"):  # "taken" breaks the unique ref
-        service.record_soon(answer, channel="private", user_id=2, ref=ref)
-    assert service.flush_log() == 2
+        service.log.record_soon(answer, channel="private", user_id=2, ref=ref)
+    assert service.log.flush() == 2
     assert sorted(e.ref for e in entries(seeded_store)) == ["fresh-1", "fresh-2", "taken"]
     assert "could not write the query log entry taken" in caplog.text

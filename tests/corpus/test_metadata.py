@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus.ingest import IngestError, IssueMeta, prepare_issue, store_issues
-from corpus.metadata import (
+from corpus.ingest.prepare import IngestError, IssueMeta, prepare_issue
+from corpus.ingest.upload import (
     CaptionError,
     guess_date,
     open_text,
@@ -16,7 +16,8 @@ from corpus.metadata import (
     preview_draft,
     resolve_street,
 )
-from corpus.store import Store
+from corpus.ingest.write import store_issues
+from corpus.store.engine import Store
 
 STREETS = ("凉城新村街道", "长风新村街道", "花木街道")
 STAFF_DATA = Path(__file__).parent.parent / "data" / "staff"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import corpus
-from corpus.articles import parse_issue
-from corpus.cleaning import normalize_punctuation
-from corpus.passages import split_passages
+from corpus.ingest.articles import parse_issue
+from corpus.ingest.cleaning import normalize_punctuation
+from corpus.ingest.passages import split_passages
 from retrieval.sentences import split_sentences
 from tests.corpus.test_articles import CAPTIONS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.service import service_from_settings
+from corpus import api
 from corpus.settings import Settings, SettingsError
 
 
@@ -52,10 +52,48 @@ def test_service_uses_the_configured_dictionaries(tmp_path: Path) -> None:
         },
         env_file=None,
     )
-    service = service_from_settings(settings)
+    corpus = api.open(settings)
+    service = corpus.answers
     try:
         assert "桂花苑" in service.tokenizer.tokenize("桂花苑加装电梯")
         assert service.answer("放电影").found
         assert (settings.data_dir / "index").is_dir()  # the index is kept between runs
     finally:
-        service.store.close()
+        corpus.close()
+
+
+def test_the_demo_corpus_is_a_choice(tmp_path: Path) -> None:
+    def settings(**env: str) -> Settings:
+        return Settings.from_env({"LINLI_DATA_DIR": str(tmp_path / "data"), **env}, env_file=None)
+
+    assert settings().seeds_demo  # a newcomer's SQLite store
+    assert not settings(DATABASE_URL="postgresql://db.example/linli").seeds_demo
+    assert settings(DATABASE_URL="postgresql://db/x", LINLI_DEMO_CORPUS="1").seeds_demo
+    assert not settings(LINLI_DEMO_CORPUS="0").seeds_demo
+    with pytest.raises(SettingsError, match="LINLI_DEMO_CORPUS"):
+        settings(LINLI_DEMO_CORPUS="maybe")
+    corpus = api.open(settings(LINLI_DEMO_CORPUS="0"))
+    try:
+        assert corpus.issues.list() == []
+    finally:
+        corpus.close()
+    corpus = api.open(settings())
+    try:
+        assert len(corpus.issues.list()) == 5
+    finally:
+        corpus.close()
+
+
+def test_a_store_that_holds_issues_is_never_seeded(tmp_path: Path, data_dir: Path) -> None:
+    env = {"LINLI_DATA_DIR": str(tmp_path / "data"), "LINLI_DEMO_CORPUS": "0"}
+    corpus = api.open(Settings.from_env(env, env_file=None))
+    try:
+        corpus.issues.add_files([data_dir / "sample_issue.txt"], api.IssueMeta(date="2026-11"))
+    finally:
+        corpus.close()
+    env["LINLI_DEMO_CORPUS"] = "1"
+    corpus = api.open(Settings.from_env(env, env_file=None))
+    try:
+        assert len(corpus.issues.list()) == 1
+    finally:
+        corpus.close()

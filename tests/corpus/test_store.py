@@ -8,15 +8,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from corpus import queries
-from corpus.bundled import SEEDED_KEY, seed_if_empty
-from corpus.db import transaction
-from corpus.models import Article, Passage
-from corpus.store import Store
+from corpus.ingest.seed import SEEDED_KEY, seed_demo, seed_if_empty
+from corpus.store import issues as queries
+from corpus.store.engine import Store, transaction
+from corpus.store.models import Article, Passage
 
 
 def test_empty_store_is_seeded_once(db_url: str) -> None:
     store = Store.open(db_url)
+    seed_demo(store)
     try:
         with store.factory() as session:
             issues = queries.list_issues(session)
@@ -32,6 +32,7 @@ def test_empty_store_is_seeded_once(db_url: str) -> None:
     finally:
         store.close()
     reopened = Store.open(db_url)
+    assert seed_demo(reopened) == []
     try:
         with reopened.factory() as session:
             assert queries.count_issues(session) == 0
@@ -45,7 +46,9 @@ def test_processes_opening_a_new_database_at_once_all_succeed(db_url: str) -> No
 
     def open_store(_: int) -> Store:
         start.wait()
-        return Store.open(db_url)
+        store = Store.open(db_url)
+        seed_demo(store)
+        return store
 
     with ThreadPoolExecutor(6) as pool:
         stores = list(pool.map(open_store, range(6)))
@@ -153,6 +156,7 @@ class _Rows:
 
 def _open_and_count(url: str) -> int:
     store = Store.open(url)
+    seed_demo(store)
     try:
         with store.factory() as session:
             return len(queries.list_issues(session))

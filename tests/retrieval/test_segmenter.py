@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.bundled import BUNDLED_DIR
+from corpus.ingest.seed import BUNDLED_DIR
 from retrieval import Tokenizer
 
 PARAGRAPHS = [

@@ -1,18 +1,26 @@
-"""The bundled seed issues: a newcomer's empty store is filled from them on first use."""
+"""The bundled demo corpus: five OCR'd issues a newcomer's empty store can be filled with.
+
+Seeding is a choice made at the entry point (``Settings.demo_corpus``), never a side
+effect of opening a store: a production database is only ever filled by staff.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus import queries
-from corpus.db import transaction
-from corpus.ingest import IngestResult, IssueMeta, prepare_paths, store_issue
+from corpus.ingest.prepare import IssueMeta, prepare_paths
+from corpus.ingest.write import IngestResult, store_issue
+from corpus.store import issues as queries
+from corpus.store.engine import Store, StoreError, retry_races, transaction
 
-BUNDLED_DIR = Path(__file__).parent / "issues"
+BUNDLED_DIR = Path(__file__).parents[1] / "issues"
 SEEDED_KEY = "bundled_corpus_seeded"
+log = logging.getLogger(__name__)
 
 
 def read_manifest(path: Path) -> dict[str, IssueMeta]:
@@ -49,3 +57,21 @@ def seed_if_empty(factory: sessionmaker[Session]) -> list[IngestResult]:
         results = [store_issue(session, p) for p in prepared]
         queries.set_meta(session, key=SEEDED_KEY, value="1")
         return results
+
+
+def seed_demo(store: Store) -> list[IngestResult]:
+    """Fill ``store`` with the bundled issues if it never held any; safe to race.
+
+    Raises:
+        StoreError: the database refused the write.
+    """
+    try:
+        results = retry_races(lambda: seed_if_empty(store.factory))
+    except IntegrityError:
+        # Another process seeded the same store at the same moment; theirs stands.
+        return []
+    except OperationalError as exc:
+        raise StoreError(f"cannot fill the new database: {exc}") from exc
+    if results:
+        log.info("filled the empty store with %d bundled demo issues", len(results))
+    return results

@@ -2,103 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from corpus.models import Article, Issue, Meta, Passage
+from corpus.store.models import Article, Issue, Meta, Passage
+from corpus.store.records import IssueInfo, PassageRecord
 
 CORPUS_VERSION_KEY = "corpus_version"
 
 
-@dataclass(frozen=True)
-class IssueInfo:
-    """An issue's metadata with counts, as listed to staff and exported."""
-
-    id: int
-    publication: str
-    street: str
-    district: str
-    date: str
-    date_estimated: bool
-    title: str
-    source_name: str
-    articles: int
-    passages: int
-
-    def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
-
-
-def issue_citation(record: CitesIssue | PassageRecord) -> dict[str, object]:
-    """The issue as other tools read it (`linli export`, `linli ask --json`)."""
-    return {
-        "id": record.issue_id,
-        "publication": record.publication,
-        "street": record.street,
-        "date": record.date,
-        "title": record.issue_title,
-        "source_name": record.source_name,
-    }
-
-
-class CitesIssue:
-    """Mixin for records that carry an issue's citation fields."""
-
-    issue_id: int
-    publication: str
-    street: str
-    date: str
-    issue_title: str
-    source_name: str
-
-    def issue_dict(self) -> dict[str, object]:
-        return issue_citation(self)
-
-
-class PassageRecord(NamedTuple):
-    """A passage with everything needed to cite it.
-
-    A named tuple, not a frozen dataclass: every start and every corpus change builds
-    one per passage (10^5-10^6), and a frozen dataclass took 8x as long to build.
-    """
-
-    passage_id: int
-    text: str
-    position: int
-    heading: str
-    article_id: int
-    article_title: str
-    issue_id: int
-    publication: str
-    street: str
-    date: str
-    date_estimated: bool
-    issue_title: str
-    source_name: str
-
-    def issue_dict(self) -> dict[str, object]:
-        return issue_citation(self)
-
-
-def list_issues(session: Session) -> list[IssueInfo]:
-    """All issues, newest first, with article and passage counts."""
-    article_counts = (
-        select(Article.issue_id, func.count(Article.id).label("n"))
-        .group_by(Article.issue_id)
-        .subquery()
-    )
-    passage_counts = (
-        select(Passage.issue_id, func.count(Passage.id).label("n"))
-        .group_by(Passage.issue_id)
-        .subquery()
-    )
+def _issue_infos(session: Session, *, issue_id: int | None = None) -> list[IssueInfo]:
+    """Issues with article and passage counts, newest first; one issue if ``issue_id``."""
+    article_counts = select(Article.issue_id, func.count(Article.id).label("n"))
+    passage_counts = select(Passage.issue_id, func.count(Passage.id).label("n"))
+    issues = select(Issue)
+    if issue_id is not None:
+        article_counts = article_counts.where(Article.issue_id == issue_id)
+        passage_counts = passage_counts.where(Passage.issue_id == issue_id)
+        issues = issues.where(Issue.id == issue_id)
+    articles = article_counts.group_by(Article.issue_id).subquery()
+    passages = passage_counts.group_by(Passage.issue_id).subquery()
     rows = session.execute(
-        select(Issue, article_counts.c.n, passage_counts.c.n)
-        .outerjoin(article_counts, article_counts.c.issue_id == Issue.id)
-        .outerjoin(passage_counts, passage_counts.c.issue_id == Issue.id)
+        issues.add_columns(articles.c.n, passages.c.n)
+        .outerjoin(articles, articles.c.issue_id == Issue.id)
+        .outerjoin(passages, passages.c.issue_id == Issue.id)
         .order_by(Issue.date.desc(), Issue.id.desc())
     ).all()
     return [
@@ -116,6 +43,31 @@ def list_issues(session: Session) -> list[IssueInfo]:
         )
         for issue, n_articles, n_passages in rows
     ]
+
+
+def list_issues(session: Session) -> list[IssueInfo]:
+    """All issues, newest first, with article and passage counts."""
+    return _issue_infos(session)
+
+
+def issue_info(session: Session, *, issue_id: int) -> IssueInfo | None:
+    """One issue with its counts (one query, not a scan of every issue)."""
+    found = _issue_infos(session, issue_id=issue_id)
+    return found[0] if found else None
+
+
+def latest_issues(session: Session, *, limit: int) -> list[tuple[IssueInfo, list[str]]]:
+    """The newest ``limit`` issues, each with its article titles in print order."""
+    infos = list_issues(session)[:limit]
+    titles: dict[int, list[str]] = {info.id: [] for info in infos}
+    rows = session.execute(
+        select(Article.issue_id, Article.title)
+        .where(Article.issue_id.in_(titles))
+        .order_by(Article.issue_id, Article.position)
+    ).all()
+    for issue_id, title in rows:
+        titles[issue_id].append(title)
+    return [(info, titles[info.id]) for info in infos]
 
 
 def count_issues(session: Session) -> int:

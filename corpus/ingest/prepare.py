@@ -12,21 +12,16 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from corpus import queries
-from corpus.articles import parse_issue
-from corpus.db import transaction
-from corpus.decoding import DecodeError
-from corpus.extract import SUPPORTED_SUFFIXES, extract_text
-from corpus.models import Article, Issue, Passage
-from corpus.passages import split_sections
+from corpus.ingest.articles import parse_issue
+from corpus.ingest.decoding import DecodeError
+from corpus.ingest.extract import SUPPORTED_SUFFIXES, extract_text
+from corpus.ingest.passages import split_sections
 
 SHANGHAI_DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -88,30 +83,6 @@ class PreparedIssue:
 
 
 Status = Literal["added", "duplicate", "replaced"]
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    status: Status
-    issue_id: int
-    publication: str
-    street: str
-    date: str
-    title: str
-    source_name: str
-    articles: int
-    passages: int
-
-    def describe(self) -> str:
-        """One line for staff, e.g. in the CLI's output."""
-        what = {"added": "added", "duplicate": "already stored", "replaced": "replaced"}[
-            self.status
-        ]
-        return (
-            f"{what}: #{self.issue_id} {self.publication} · {self.street} · {self.date} · "
-            f"{self.title} ({self.articles} articles, {self.passages} passages)"
-            + (f" [{self.source_name}]" if self.source_name else "")
-        )
 
 
 def content_hash(text: str) -> str:
@@ -211,129 +182,6 @@ def prepare_issue(text: str, meta: IssueMeta) -> PreparedIssue:
 Check = Literal["new", "duplicate", "correction"]
 
 
-def check_issue(session: Session, prepared: PreparedIssue) -> tuple[Check, Issue | None]:
-    """What storing ``prepared`` would do: add it, skip a duplicate, or replace a stored issue."""
-    same_text = queries.find_issue_by_hash(session, content_hash=prepared.content_hash)
-    if same_text is not None:
-        return "duplicate", same_text
-    same_identity = queries.find_issue(
-        session,
-        publication=prepared.publication,
-        street=prepared.street,
-        date=prepared.date,
-    )
-    if same_identity is not None:
-        return "correction", same_identity
-    return "new", None
-
-
-def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> None:
-    for position, art in enumerate(prepared.articles):
-        article = Article(
-            issue_id=issue.id,
-            position=position,
-            title=art.title,
-            subtitle=art.subtitle,
-            section=art.section,
-            byline=art.byline,
-            captions="\n".join(art.captions),
-            body=art.body,
-        )
-        session.add(article)
-        session.flush()
-        session.add_all(
-            Passage(
-                article_id=article.id, issue_id=issue.id, position=i, heading=heading, text=text
-            )
-            for i, (heading, text) in enumerate(art.passages)
-        )
-
-
-def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:
-    """Store one prepared issue in the caller's transaction."""
-    kind, existing = check_issue(session, prepared)
-    if kind == "duplicate" and existing is not None:
-        counts = next(i for i in queries.list_issues(session) if i.id == existing.id)
-        return IngestResult(
-            status="duplicate",
-            issue_id=existing.id,
-            publication=existing.publication,
-            street=existing.street,
-            date=existing.date,
-            title=existing.title,
-            source_name=existing.source_name,
-            articles=counts.articles,
-            passages=counts.passages,
-        )
-    if kind == "correction" and existing is not None:
-        queries.delete_issue_content(session, issue_id=existing.id)
-        issue = existing
-        issue.district = prepared.district
-        issue.date_estimated = prepared.date_estimated
-        issue.title = prepared.title
-        issue.source_name = prepared.source_name
-        issue.content_hash = prepared.content_hash
-        issue.raw_text = prepared.raw_text
-        status: Status = "replaced"
-    else:
-        issue = Issue(
-            publication=prepared.publication,
-            street=prepared.street,
-            district=prepared.district,
-            date=prepared.date,
-            date_estimated=prepared.date_estimated,
-            title=prepared.title,
-            source_name=prepared.source_name,
-            content_hash=prepared.content_hash,
-            raw_text=prepared.raw_text,
-        )
-        session.add(issue)
-        status = "added"
-    session.flush()
-    _add_articles(session, issue, prepared)
-    queries.bump_corpus_version(session)
-    session.flush()
-    return IngestResult(
-        status=status,
-        issue_id=issue.id,
-        publication=issue.publication,
-        street=issue.street,
-        date=issue.date,
-        title=issue.title,
-        source_name=issue.source_name,
-        articles=len(prepared.articles),
-        passages=prepared.passage_count,
-    )
-
-
-def store_issues(
-    factory: sessionmaker[Session], prepared: Sequence[PreparedIssue]
-) -> list[IngestResult]:
-    """Store several prepared issues in ONE transaction: all of them, or none if anything fails."""
-    with transaction(factory) as session:
-        return [store_issue(session, p) for p in prepared]
-
-
-def ingest_text(factory: sessionmaker[Session], text: str, meta: IssueMeta) -> IngestResult:
-    """Parse and store one issue given as text."""
-    return store_issues(factory, [prepare_issue(text, meta)])[0]
-
-
-def remove_issue(factory: sessionmaker[Session], issue_id: int) -> queries.IssueInfo | None:
-    """Remove an issue with its articles and passages in ONE transaction.
-
-    Returns:
-        What was removed (for staff to read), or None if there was no such issue.
-    """
-    with transaction(factory) as session:
-        info = next((i for i in queries.list_issues(session) if i.id == issue_id), None)
-        if info is None:
-            return None
-        queries.delete_issue(session, issue_id=issue_id)
-        queries.bump_corpus_version(session)
-        return info
-
-
 def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     """Extract text from an uploaded file's bytes and prepare it.
 
@@ -350,7 +198,7 @@ def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
 
 def _manifest_meta(folder: Path) -> dict[str, IssueMeta]:
     """Per-file metadata from a folder's manifest.json, in the bundled corpus's format."""
-    from corpus.bundled import read_manifest
+    from corpus.ingest.seed import read_manifest
 
     manifest = folder / "manifest.json"
     return read_manifest(manifest) if manifest.is_file() else {}

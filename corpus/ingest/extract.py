@@ -6,7 +6,7 @@ import io
 import itertools
 import zipfile
 
-from corpus.decoding import TEXT_SUFFIXES, DecodeError, decode_text
+from corpus.ingest.decoding import TEXT_SUFFIXES, DecodeError, decode_text
 
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
 

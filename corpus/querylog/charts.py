@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Sequence
 
-from corpus.logstats import DayCount
+from corpus.querylog.stats import DayCount
 
 FOUND_COLOUR = "#2e7d32"
 NOT_FOUND_COLOUR = "#c62828"

@@ -1,4 +1,4 @@
-"""Residents' handlers: thin — read the update, call the service, render, reply."""
+"""Residents' handlers: thin — read the update, call the corpus, render, reply."""
 
 from __future__ import annotations
 
@@ -22,18 +22,18 @@ from telegram.ext import ContextTypes
 from bot.render import text_lines, to_messages, to_plain_messages
 from bot.state import AnswerCache, Conversation, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
-from corpus.compose import (
+from corpus.api import (
     PAGE_SIZE,
     Answer,
+    Corpus,
     Lang,
     Line,
     Piece,
     answer_lines,
     format_issue_date,
+    new_ref,
     source_line,
 )
-from corpus.querylog import new_ref
-from corpus.service import LinliService
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ TYPING_AFTER = 1.0
 # --- shared plumbing ---------------------------------------------------------------------
 
 
-def service_of(context: ContextTypes.DEFAULT_TYPE) -> LinliService:
-    return context.bot_data["service"]
+def corpus_of(context: ContextTypes.DEFAULT_TYPE) -> Corpus:
+    return context.bot_data["corpus"]
 
 
 def lang_of(update: Update) -> Lang:
@@ -135,7 +135,7 @@ async def answer_question(
         if limiter.should_warn(user.id):
             await message.reply_text(t(lang_of(update), "rate_limited"))
         return
-    service = service_of(context)
+    corpus = corpus_of(context)
     # "typing…" only when the answer is slow to come: most take milliseconds, and every
     # indicator spends one of the bot's ~30 requests a second that replies need in a burst.
     typing = context.application.create_task(
@@ -143,7 +143,7 @@ async def answer_question(
     )
     try:
         pool = context.bot_data.get("answer_pool")
-        answer = await asyncio.get_running_loop().run_in_executor(pool, service.answer, question)
+        answer = await asyncio.get_running_loop().run_in_executor(pool, corpus.answers.answer, question)
     finally:
         typing.cancel()
     ref = new_ref()
@@ -159,7 +159,7 @@ async def answer_question(
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
     # Queued after the reply is out and written with others within a second (bot.app's
     # flush job), so a slow or failing log never delays an answer.
-    service.record_soon(answer, channel=channel, user_id=user.id, ref=ref)
+    corpus.log.record_soon(answer, channel=channel, user_id=user.id, ref=ref)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -186,7 +186,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = lang_of(update)
-    issues = await asyncio.to_thread(service_of(context).latest, 3)
+    issues = await asyncio.to_thread(corpus_of(context).issues.latest, 3)
     if not issues:
         await update.effective_message.reply_text(t(lang, "latest_empty"))
         return
@@ -368,7 +368,7 @@ async def _full_article(
     if not 0 <= n < len(answer.quotes):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    view = await asyncio.to_thread(service_of(context).article, answer.quotes[n].source.article_id)
+    view = await asyncio.to_thread(corpus_of(context).issues.article, answer.quotes[n].source.article_id)
     if view is None:
         await query.answer(t(lang, "article_gone"), show_alert=True)
         return
@@ -392,7 +392,7 @@ async def _feedback(
     if value not in (1, -1):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    stored = await asyncio.to_thread(service_of(context).feedback, conversation.ref, value)
+    stored = await asyncio.to_thread(corpus_of(context).log.feedback, conversation.ref, value)
     if not stored:
         log.warning("feedback for %s had no log entry to attach to", conversation.ref)
     conversation.feedback = value

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.bundled import BUNDLED_DIR, read_manifest
-from corpus.compose import Answer, Quote
-from corpus.service import LinliService
+from corpus.answer.service import LinliService
+from corpus.answer.types import Answer, Quote
+from corpus.ingest.seed import BUNDLED_DIR, read_manifest
 
-GOLD_PATH = Path(__file__).parent / "gold" / "questions.jsonl"
+GOLD_PATH = Path(__file__).parents[1] / "gold" / "questions.jsonl"
 _ASCII_TO_FULL = str.maketrans(
     {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 )

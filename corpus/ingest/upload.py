@@ -18,21 +18,21 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus import queries
-from corpus.articles import parse_issue
-from corpus.decoding import DecodeError
-from corpus.extract import extract_text
-from corpus.ingest import (
+from corpus.ingest.articles import parse_issue
+from corpus.ingest.decoding import DecodeError
+from corpus.ingest.extract import extract_text
+from corpus.ingest.prepare import (
     Check,
     IngestError,
     IssueMeta,
     PreparedIssue,
-    check_issue,
     normalise_date,
     prepare_issue,
 )
-from corpus.models import Issue, Passage
-from corpus.queries import IssueInfo
+from corpus.ingest.write import check_issue
+from corpus.store import issues as queries
+from corpus.store.models import Issue, Passage
+from corpus.store.records import IssueInfo
 
 
 class CaptionError(IngestError):
@@ -299,22 +299,6 @@ class Preview:
     repeated: dict[int, int]
 
 
-def issue_info(session: Session, issue_id: int) -> IssueInfo | None:
-    return next((i for i in queries.list_issues(session) if i.id == issue_id), None)
-
-
-def find_issue_info(factory: sessionmaker[Session], issue_id: int) -> IssueInfo | None:
-    """A stored issue with its counts, e.g. to show staff what /remove would remove."""
-    with factory() as session:
-        return issue_info(session, issue_id)
-
-
-def stored_issues(factory: sessionmaker[Session]) -> list[IssueInfo]:
-    """Every stored issue, newest first, with counts."""
-    with factory() as session:
-        return queries.list_issues(session)
-
-
 def preview_draft(factory: sessionmaker[Session], draft: Draft) -> Preview:
     """Prepare the draft and compare it with the store (read only).
 
@@ -325,7 +309,7 @@ def preview_draft(factory: sessionmaker[Session], draft: Draft) -> Preview:
     texts = list({text for article in prepared.articles for _, text in article.passages})
     with factory() as session:
         check, existing = check_issue(session, prepared)
-        info = issue_info(session, existing.id) if existing is not None else None
+        info = queries.issue_info(session, issue_id=existing.id) if existing is not None else None
         repeated: dict[int, int] = {}
         if check != "duplicate":
             rows = session.execute(

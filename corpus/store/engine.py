@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.models import Base
+from corpus.store.models import Base
 
 T = TypeVar("T")
 
@@ -93,3 +94,25 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed if the block succeeds, rolled back whole if not."""
     with factory() as session, session.begin():
         yield session
+
+
+@dataclass
+class Store:
+    """The database Linli reads and writes: the source of truth for every index."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating the schema if needed) the database at ``url``.
+
+        Raises:
+            StoreError: the database cannot be opened.
+        """
+        engine = make_engine(url)
+        init_db(engine)
+        return cls(engine=engine, factory=make_session_factory(engine))
+
+    def close(self) -> None:
+        self.engine.dispose()

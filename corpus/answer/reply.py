@@ -7,87 +7,8 @@ text a resident sees in Telegram and `answer_text` in JSON are the same by const
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
 
-from corpus.direct import DirectAnswer
-from corpus.queries import CitesIssue
-
-Lang = Literal["zh", "en"]
-PAGE_SIZE = 3
-
-
-@dataclass(frozen=True)
-class Piece:
-    text: str
-    bold: bool = False
-
-
-Line = tuple[Piece, ...]
-
-
-@dataclass(frozen=True)
-class Source(CitesIssue):
-    """Where a quote comes from."""
-
-    issue_id: int
-    publication: str
-    street: str
-    date: str
-    date_estimated: bool
-    issue_title: str
-    source_name: str
-    article_id: int
-    article_title: str
-    heading: str = ""  # the subhead within a long feature, if any
-
-
-@dataclass(frozen=True)
-class Quote:
-    """One quoted result: the best passage of an article, with its snippet and source."""
-
-    score: float
-    passage_id: int
-    passage: str
-    snippet: str
-    spans: tuple[tuple[int, int], ...]
-    source: Source
-    # Other passages of the same article that also matched: merged, not repeated.
-    merged_passage_ids: tuple[int, ...] = ()
-
-
-Status = Literal["ok", "not_found", "empty"]
-
-
-@dataclass(frozen=True)
-class Answer:
-    query: str
-    lang: Lang
-    status: Status
-    quotes: tuple[Quote, ...] = ()
-    direct: DirectAnswer | None = None
-    truncated: bool = False
-    took_ms: float = 0.0
-    suggestions: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def found(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-len(self.quotes) // PAGE_SIZE))
-
-    @property
-    def direct_answer(self) -> str | None:
-        if self.direct is None or self.direct.value is None:
-            return None
-        return self.direct.english() if self.lang == "en" else self.direct.value
-
-    def text(self, page: int = 0) -> str:
-        """The reply as plain text, exactly what a resident reads (without bold)."""
-        return plain_text(answer_lines(self, page))
-
+from corpus.answer.types import PAGE_SIZE, Answer, Lang, Line, Piece, Source
 
 _LABELS: dict[Lang, dict[str, str]] = {
     "zh": {
@@ -97,7 +18,6 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "year_note": "（年份按期号推断）",
         "not_found": "没有在社区报里找到与“{query}”相关的内容。",
         "rephrase": "可以换个说法再问（比如写上小区、活动或单位的名字），或者发 /latest 看看最近几期都写了什么。",
-        "suggest": "也许想问：",
         "empty": "请直接输入您的问题，例如：{example}",
         "truncated": "（问题太长，只按前面一部分查找。）",
         "page": "第{page}/{pages}页",
@@ -109,7 +29,6 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "year_note": " (year inferred from the issue date)",
         "not_found": "Nothing in the community newspapers matches “{query}”.",
         "rephrase": "Try other words (a compound, event or organisation name helps), or send /latest to see the newest issues.",
-        "suggest": "Maybe: ",
         "empty": "Just type your question, for example: {example}",
         "truncated": "(Your question was long; only its first part was used.)",
         "page": "page {page}/{pages}",
@@ -197,8 +116,6 @@ def answer_lines(answer: Answer, page: int = 0) -> list[Line]:
     if answer.status == "not_found":
         lines.append((Piece(label(lang, "not_found", query=_clip(answer.query, 40))),))
         lines.append((Piece(label(lang, "rephrase")),))
-        if answer.suggestions:
-            lines.append((Piece(label(lang, "suggest") + "、".join(answer.suggestions)),))
         return lines
     page = max(0, min(page, answer.pages - 1))
     direct = _direct_line(answer) if page == 0 else None

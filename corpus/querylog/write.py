@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.compose import Answer
-from corpus.db import transaction
-from corpus.models import QueryLogEntry, utcnow
+from corpus.answer.types import Answer
+from corpus.store.engine import transaction
+from corpus.store.models import QueryLogEntry, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Answering: the live index, relevance, quotes and direct answers, and their evaluation."""

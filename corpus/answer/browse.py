@@ -1,0 +1,39 @@
+"""Reading the paper as it was printed: a whole article, with its citation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from corpus.answer.types import Source
+from corpus.store import issues as queries
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One article, whole, as a resident opens it from a quote."""
+
+    source: Source
+    subtitle: str
+    byline: str
+    body: str
+
+
+def article_view(session: Session, *, article_id: int) -> ArticleView | None:
+    article = queries.get_article(session, article_id=article_id)
+    if article is None:
+        return None
+    issue = article.issue
+    source = Source(
+        issue_id=issue.id,
+        publication=issue.publication,
+        street=issue.street,
+        date=issue.date,
+        date_estimated=issue.date_estimated,
+        issue_title=issue.title,
+        source_name=issue.source_name,
+        article_id=article.id,
+        article_title=article.title,
+    )
+    return ArticleView(source=source, subtitle=article.subtitle, byline=article.byline, body=article.body)

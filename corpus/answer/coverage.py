@@ -1,0 +1,146 @@
+"""Coverage: how much of the question a group of passages answers, in idf-weighted concepts.
+
+Each concept is one thing the resident said (a word, an everyday phrase, an English
+word) and weighs what the resident's own Chinese words weigh, so an English or
+colloquial question is held to the same floor as a plain one; it counts as matched by
+its best alternative, a synonym only at its weight. Counted over jieba words (bigrams
+would reward half-words): a word the corpus knows counts if the text has it; a word the
+corpus has never seen (often a compound jieba did not split, e.g. 派出所长) counts by the
+share of its character bigrams the text has. Single characters weigh half: 来, 去, 年
+say little. An English word nothing in the index translates weighs as a word never seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from corpus.answer.live_index import IndexState
+from corpus.answer.segmenters import Segmenters
+from corpus.store.records import PassageRecord
+from retrieval import MemoTokenizer
+from retrieval.expansion import Concept, Expansion
+
+# Share of the question's idf mass the best passage must match to count as relevant;
+# below it Linli says it found nothing rather than quote something unrelated.
+MIN_COVERAGE = 0.2
+
+
+class _Texts:
+    """The texts one judgement reads: street, headline, subhead and the passages.
+
+    Piece by piece (a line break ends every word and bigram anyway), so each piece's
+    tokens are computed once and shared by every question that quotes it.
+    """
+
+    def __init__(self, segmenters: Segmenters, texts: Sequence[str]) -> None:
+        self.segmenters = segmenters
+        self.texts = texts
+        self.pieces = [segmenters.words.normalize(t) for t in texts]
+        self.word_sets = [segmenters.words.term_set(t) for t in texts]
+        # Bigrams only judge words the corpus has never seen: read them only then.
+        self._bigram_sets: list[frozenset[str]] | None = None
+
+    def has_word(self, word: str) -> bool:
+        return any(word in terms for terms in self.word_sets)
+
+    def has_bigram(self, bigram: str) -> bool:
+        if self._bigram_sets is None:
+            self._bigram_sets = [self.segmenters.bigrams.term_set(t) for t in self.texts]
+        return any(bigram in terms for terms in self._bigram_sets)
+
+    def has_phrase(self, text: str) -> bool:
+        return any(text in piece for piece in self.pieces)
+
+
+class _Judge:
+    """Weighs a question's words against one group's texts."""
+
+    def __init__(self, state: IndexState, segmenters: Segmenters, texts: _Texts) -> None:
+        self.index = state.retriever.index
+        self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
+        self.bigrams = segmenters.bigrams
+        self.texts = texts
+
+    def measure(self, words: set[str]) -> tuple[float, float]:
+        """The idf mass of ``words`` and how much of it the texts hold."""
+        total = matched = 0.0
+        for word in words:
+            scale = 0.5 if len(word) == 1 else 1.0
+            if self.index.doc_freq(word):
+                weight = self.index.idf(word) * scale
+                total += weight
+                matched += weight if self.texts.has_word(word) else 0.0
+                continue
+            bigrams = self.bigrams.tokenize(word) or [word]
+            weights = [self.index.idf(b) or self.unseen for b in bigrams]
+            weight = scale * sum(weights) / len(weights)
+            held = sum(
+                w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b)
+            )
+            total += weight
+            matched += weight * held / sum(weights)
+        return total, matched
+
+    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float]:
+        """The concept's weight and the share of it the texts answer (0..1)."""
+        own, share = own_words(concept, words), 0.0
+        if own is not None:
+            weight, hit = self.measure(own)
+            share = hit / weight if weight else 0.0
+        else:
+            best = concept.best
+            weight = self.measure(set(words.tokenize(best.text)))[0] if best else 0.0
+            # No dictionary word at all: whether the paper covers it is unknown.
+            weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
+        if not weight:
+            return 0.0, 0.0
+        for alt in concept.alternatives:
+            if alt.origin == "question":
+                continue
+            if self.texts.has_phrase(alt.text):
+                share = max(share, alt.weight)
+                continue
+            alt_weight, alt_hit = self.measure(set(words.tokenize(alt.text)))
+            if alt_weight:
+                share = max(share, alt.weight * alt_hit / alt_weight)
+        return weight, share
+
+
+def coverage(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+) -> float:
+    """The share (0..1) of the question's idf-weighted concepts that ``group`` answers.
+
+    ``group`` is one article's matching passages; its street, headline and subhead
+    count as part of it.
+    """
+    first = group[0]
+    texts = _Texts(
+        segmenters,
+        [first.street, first.article_title, first.heading] + [r.text for r in group],
+    )
+    judge = _Judge(state, segmenters, texts)
+    total = matched = 0.0
+    for concept in expansion.concepts:
+        weight, share = judge.concept(concept, segmenters.words)
+        total += weight
+        matched += weight * share
+    return matched / total if total else 0.0
+
+
+def own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:
+    """The jieba words the resident wrote for ``concept``; None if they wrote none in Chinese.
+
+    A plain word is itself (as segmented in the question); an everyday phrase is
+    segmented on its own (装电梯 → 装, 电梯).
+    """
+    own = [a.text for a in concept.alternatives if a.origin == "question"]
+    if not own:
+        return None
+    if len(concept.alternatives) == 1:
+        return {own[0]}
+    return set(words.tokenize(own[0]))

@@ -1,0 +1,187 @@
+"""The direct answer line: the asked-for date, number, person or place, quoted where it stands.
+
+The kind is read off the resident's own words (English patterns included); the value
+always comes from the Chinese text of the best article's matching passages. If the
+sentence holding it is not already the quote, it becomes the quote, so the resident
+sees the answer in the newspaper's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from corpus.answer.extraction import (
+    DirectAnswer,
+    Kind,
+    asked_unit,
+    find_answer,
+    question_kind,
+    which_noun,
+)
+from corpus.answer.live_index import IndexState
+from corpus.answer.quotes import clip_sentence
+from corpus.answer.segmenters import Segmenters
+from corpus.answer.types import Quote
+from corpus.store.records import PassageRecord
+from retrieval import MemoTokenizer
+from retrieval.expansion import Expansion
+from retrieval.sentences import split_sentences
+from retrieval.snippets import match_spans
+
+# Passages of the best article read besides its best one.
+DIRECT_PASSAGES = 4
+STATUS_RE = re.compile(
+    r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
+    r"|\bprogress\b|\bstatus\b|\bhow (?:is|are) .+ going\b|\bwhat happened\b"
+)
+STATE_WORDS_RE = re.compile(r"目前|现在|已经|已有|已将|截至|至今|正在|完成|落成|竣工|圆满结束|通过")
+_WHICH_EN = re.compile(r"\bwhich ([a-z]+)")
+_PRICE_EN = re.compile(r"\bhow much\b(?! time)|\bprice\b|\bcost\b|\byuan\b|\brmb\b")
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the question asks for: the kind, a noun after 哪, a measure word after 几."""
+
+    kind: Kind
+    noun: str | None
+    unit: str | None
+
+
+def direct_answer(
+    state: IndexState, segmenters: Segmenters, expansion: Expansion, quotes: list[Quote]
+) -> DirectAnswer | None:
+    """The direct answer for ``quotes[0]``'s article, or None if none is asked for.
+
+    Every sentence of the first quote's passages that holds an expression of the
+    asked-for kind is a candidate; the one sharing the most (idf-weighted) words with
+    the question wins. ``quotes[0]`` may be replaced by that sentence.
+    """
+    if STATUS_RE.search(expansion.question):
+        quote_status(state, segmenters, expansion, quotes)
+        return None
+    asked = _asked(expansion, segmenters.words)
+    if asked is None:
+        return None
+    best = quotes[0]
+    highlighter = segmenters.highlighter(state)
+    weights = expansion.highlight
+    terms = list(weights)
+    chosen: tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer] | None = None
+    for rank, record in enumerate(_passages(state, best)):
+        for sentence in split_sentences(record.text):
+            spans = match_spans(sentence, terms, highlighter)
+            if not spans:
+                continue
+            found = find_answer(
+                asked.kind,
+                sentence,
+                issue_date=best.source.date,
+                anchors=[a for a, _ in spans],
+                unit=asked.unit,
+                noun=asked.noun,
+            )
+            if found.value is None:
+                continue
+            # The asked-for measure word (几位 → 14位) beats word overlap; then the
+            # passage that ranked first; then overlap with the question.
+            key = (
+                bool(asked.unit and found.value.endswith(asked.unit)),
+                rank == 0,
+                _overlap(state, highlighter, expansion, sentence),
+            )
+            if chosen is None or key > chosen[0]:
+                chosen = (key, record, sentence, found)
+    if chosen is None:
+        return DirectAnswer(asked.kind, None)
+    _, record, sentence, found = chosen
+    if not (record.passage_id == best.passage_id and sentence in best.snippet):
+        quotes[0] = _requote(best, record, clip_sentence(sentence, found.value or ""), terms, highlighter)
+    return found
+
+
+def quote_status(
+    state: IndexState, segmenters: Segmenters, expansion: Expansion, quotes: list[Quote]
+) -> None:
+    """For "how is X going" questions, quote the sentence that tells the current state.
+
+    Reports end with where things stand (目前…已…); that sentence, if it shares words
+    with the question, is a better quote than the article's opening.
+    """
+    best = quotes[0]
+    highlighter = segmenters.highlighter(state)
+    chosen: tuple[float, PassageRecord, str] | None = None
+    for record in _passages(state, best):
+        for sentence in split_sentences(record.text):
+            if not STATE_WORDS_RE.search(sentence):
+                continue
+            value = _overlap(state, highlighter, expansion, sentence)
+            if value > 0 and (chosen is None or value > chosen[0]):
+                chosen = (value, record, sentence)
+    if chosen is None or chosen[2] in best.snippet:
+        return
+    _, record, sentence = chosen
+    terms = list(expansion.highlight)
+    quotes[0] = _requote(best, record, clip_sentence(sentence, ""), terms, highlighter)
+
+
+def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
+    question = expansion.question
+    kind = question_kind(question)
+    noun = which_noun(question) if expansion.lang == "zh" else _which_en(expansion)
+    if noun and expansion.lang == "zh":
+        # 哪家影院看 → 影院: the regex cannot tell where the noun ends; jieba can.
+        segmented = words.tokenize(noun)
+        noun = segmented[0] if segmented and len(segmented[0]) >= 2 else None
+    if kind is None and noun is not None:
+        kind = "where"  # "哪家影院", "哪个党群服务站": a named place or body
+    if kind is None:
+        return None
+    unit = asked_unit(question) if kind == "number" else None
+    if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
+        unit = "元"  # "how much are the tickets": a price, not the head count nearby
+    return _Asked(kind, noun, unit)
+
+
+def _passages(state: IndexState, best: Quote) -> list[PassageRecord]:
+    """The quoted passage, then (at most DIRECT_PASSAGES of) its article's other hits."""
+    ids = (best.passage_id, *best.merged_passage_ids[:DIRECT_PASSAGES])
+    return [state.records[state.positions[pid]] for pid in ids if pid in state.positions]
+
+
+def _overlap(
+    state: IndexState, highlighter: MemoTokenizer, expansion: Expansion, sentence: str
+) -> float:
+    """The idf-weighted question words ``sentence`` shares with the question."""
+    weights = expansion.highlight
+    shared = set(highlighter.tokenize(sentence)) & weights.keys()
+    return sum(state.retriever.index.idf(t) * weights[t] for t in shared)
+
+
+def _requote(
+    best: Quote,
+    record: PassageRecord,
+    snippet: str,
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> Quote:
+    """``best`` quoted by ``snippet`` of ``record`` (another passage of the same article)."""
+    return replace(
+        best,
+        passage_id=record.passage_id,
+        passage=record.text,
+        snippet=snippet,
+        spans=tuple(match_spans(snippet, terms, highlighter)),
+        merged_passage_ids=tuple(
+            p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
+        ),
+    )
+
+
+def _which_en(expansion: Expansion) -> str | None:
+    """ "which cinema" → 影院: the best Chinese word for the noun after "which"."""
+    match = _WHICH_EN.search(expansion.question)
+    concept = expansion.concept(match.group(1)) if match else None
+    best = concept.best if concept else None
+    return best.text if best and len(best.text) >= 2 else None

@@ -1,0 +1,240 @@
+"""The live index: derived from the store, following its corpus version.
+
+The database is the source of truth. The in-memory index follows the store's corpus
+version, so an issue added by any process is answerable in every process within
+``refresh_interval`` seconds, without a restart. A new index is built aside and
+swapped in with one assignment; a question never waits for a build that another
+thread is already doing, it is answered from the index in place meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.answer.index_cache import IndexCache, IndexedCorpus, NotLoaded
+from corpus.store import issues as queries
+from corpus.store.engine import Store
+from corpus.store.records import PassageRecord
+from retrieval import BM25Index, Retriever, Tokenizer, normalize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """One version of the corpus as the answer path sees it."""
+
+    version: int
+    retriever: Retriever
+    records: tuple[PassageRecord, ...]
+    positions: dict[int, int]  # passage id -> position in records (and in the index)
+
+    def record(self, passage_id: int) -> PassageRecord | None:
+        at = self.positions.get(passage_id)
+        return None if at is None else self.records[at]
+
+
+class CorpusVocabulary:
+    """What query expansion may know of one index: its terms, and whether a phrase occurs.
+
+    ``contains`` reads only passages that hold every character and character bigram
+    of the phrase (their posting lists intersected, rarest first), so nothing is
+    built per corpus and a check costs about the same at 10^3 and 10^6 passages; a
+    phrase whose characters the index cannot vouch for (stopword characters, Latin
+    letters) falls back to scanning the whole corpus text, built once on first need.
+    """
+
+    # Intersect posting lists until this few passages remain, then read them.
+    ENOUGH = 64
+    # Passages read one by one before falling back to one scan of the joined text.
+    MAX_READS = 2_000
+
+    def __init__(
+        self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
+    ) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        self.records = records
+        self._text: str | None = None
+        self._lock = threading.Lock()
+
+    def doc_freq(self, term: str) -> int:
+        return self.index.doc_freq(term)
+
+    def contains(self, text: str) -> bool:
+        if not text:
+            return False
+        grams = {text[i : i + n] for n in (1, 2) for i in range(len(text) - n + 1)}
+        keys = [gram for gram in grams if self.tokenizer.indexes_every(gram)]
+        if not keys:
+            return text in self._full_text()
+        postings = sorted((self.index.passages_with(ch) for ch in keys), key=len)
+        candidates = postings[0]
+        for more in postings[1:]:
+            if len(candidates) <= self.ENOUGH:
+                break
+            candidates = np.intersect1d(candidates, more, assume_unique=True)
+        # A common phrase is usually in the first passages read; only a rare one among
+        # common characters needs the whole text.
+        for i in candidates[: self.MAX_READS].tolist():
+            if text in normalize(indexed_text(self.records[i])):
+                return True
+        return len(candidates) > self.MAX_READS and text in self._full_text()
+
+    def _full_text(self) -> str:
+        with self._lock:
+            if self._text is None:
+                self._text = normalize("\n".join(indexed_text(r) for r in self.records))
+            return self._text
+
+
+class LiveIndex:
+    """The store's passages as a BM25 index, rebuilt when the corpus version moves."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tokenizer: Tokenizer,
+        bm25: Mapping[str, Any],
+        refresh_interval: float = 2.0,
+        index_dir: Path | None = None,
+        preload: Sequence[Tokenizer] = (),
+    ) -> None:
+        """
+        Args:
+            index_dir: where to keep the index between runs, so a restart loads it
+                instead of re-tokenising every passage; None keeps it in memory only.
+            preload: segmenters answering needs, loaded with the first index rather than
+                by the first question that needs one (~60 ms holding the GIL).
+        """
+        self.store = store
+        self.refresh_interval = refresh_interval
+        self._preload = tuple(preload)
+        self._state: IndexState | None = None
+        self._rebuild_lock = threading.Lock()
+        self._checked_at = 0.0
+        self._index_cache = IndexCache(
+            tokenizer=tokenizer,
+            bm25=bm25,
+            directory=index_dir,
+            database=store.engine.url.render_as_string(hide_password=True),
+        )
+        self._indexed: IndexedCorpus | None = None
+        self._vocabulary: tuple[IndexState, CorpusVocabulary] | None = None
+        # Called (in the rebuilding thread) once a new index answers questions; the bot
+        # uses it to keep the garbage collector off the index.
+        self.after_rebuild: list[Callable[[], None]] = []
+
+    def _read_records(self) -> tuple[PassageRecord, ...]:
+        with self.store.factory() as session:
+            return tuple(queries.all_passages(session))
+
+    def _build(self, version: int) -> IndexState:
+        loaded: IndexedCorpus | type[NotLoaded] | None = NotLoaded
+        if self._indexed is None:
+            # At start, the saved index is read from disk while the passages are read
+            # from the database (both mostly outside the GIL): a shorter cold start.
+            with ThreadPoolExecutor(1) as pool:
+                saved = pool.submit(self._index_cache.load_saved)
+                records = self._read_records()
+                loaded = saved.result()
+            for tokenizer in self._preload:
+                tokenizer.load()
+        else:
+            records = self._read_records()
+        started = time.perf_counter()
+        # Reuses the previous index (or the saved one) for unchanged passages.
+        self._indexed, how = self._index_cache.update(
+            self._indexed,
+            version,
+            [r.passage_id for r in records],
+            [indexed_text(r) for r in records],
+            saved=loaded,
+        )
+        log.info(
+            "index %s: %d passages, corpus version %d, %.0f ms",
+            how,
+            len(records),
+            version,
+            (time.perf_counter() - started) * 1000,
+        )
+        positions = {r.passage_id: i for i, r in enumerate(records)}
+        return IndexState(
+            version=version, retriever=self._indexed.retriever, records=records, positions=positions
+        )
+
+    def refresh(self, *, force: bool = False, wait: bool = True) -> bool:
+        """Rebuild the index if the store's corpus version moved; True if it was rebuilt.
+
+        Args:
+            force: check the version now, not only once ``refresh_interval`` has passed.
+            wait: if another thread is rebuilding, wait for it; with False (the answer
+                path) return at once and keep answering from the index in place.
+        """
+        now = time.monotonic()
+        if not force and self._state is not None and now - self._checked_at < self.refresh_interval:
+            return False
+        if not self._rebuild_lock.acquire(blocking=wait or self._state is None):
+            return False
+        try:
+            with self.store.factory() as session:
+                version = queries.corpus_version(session)
+            self._checked_at = time.monotonic()
+            if not force and self._state is not None and self._state.version == version:
+                return False
+            self._state = self._build(version)
+            for hook in self.after_rebuild:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("after-rebuild hook %r failed", hook)
+            # Saved after the swap: new passages are answerable before the write ends.
+            if self._indexed is not None:
+                self._index_cache.save(self._indexed)
+            return True
+        finally:
+            self._rebuild_lock.release()
+
+    @property
+    def loaded(self) -> bool:
+        return self._state is not None
+
+    @property
+    def state(self) -> IndexState:
+        if self._state is None:
+            self.refresh(force=True)
+        assert self._state is not None
+        return self._state
+
+    def vocabulary(self, state: IndexState) -> CorpusVocabulary:
+        """What query expansion may know of ``state``'s index."""
+        # Follows the index: rebuilt (once, racing threads at worst twice) per new state.
+        cached = self._vocabulary
+        if cached is None or cached[0] is not state:
+            vocabulary = CorpusVocabulary(
+                state.retriever.index, state.retriever.tokenizer, state.records
+            )
+            cached = self._vocabulary = (state, vocabulary)
+        return cached[1]
+
+
+def indexed_text(record: PassageRecord) -> str:
+    """What the index sees of a passage: street, headline, subhead, then the passage.
+
+    Headlines carry the words residents ask with (锦江区参访团, 加梯梦) that the body
+    may not repeat, and residents name their street (凉城, 花木) where the paper names
+    the compound; quotes and snippets still come from the passage text alone.
+    """
+    return "\n".join(
+        filter(None, [record.street, record.article_title, record.heading, record.text])
+    )

@@ -1,0 +1,168 @@
+"""The answer service: one question in, quotes with sources (and a direct answer) out.
+
+Orchestration only; each stage lives in its own module: the index kept in step with
+the store (:mod:`~corpus.answer.live_index`), relevance (:mod:`~corpus.answer.coverage`),
+quotes (:mod:`~corpus.answer.quotes`) and the direct answer (:mod:`~corpus.answer.direct`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from corpus.answer.coverage import MIN_COVERAGE, coverage
+from corpus.answer.direct import direct_answer
+from corpus.answer.live_index import IndexState, LiveIndex
+from corpus.answer.quotes import group_hits, make_quotes
+from corpus.answer.segmenters import Segmenters
+from corpus.answer.types import Answer, Lang, Status
+from corpus.settings import Settings
+from corpus.store.engine import Store
+from retrieval import DEFAULT_USERDICT, Tokenizer
+from retrieval.cedict import load_cedict
+from retrieval.expansion import Expansion, QueryExpander, SynonymTable, detect_lang, load_synonyms
+
+MAX_QUERY_CHARS = 200
+# Passages the search returns for grouping, coverage and quoting.
+CANDIDATES = 40
+
+
+def clean_question(text: str) -> tuple[str, bool]:
+    """Strip control characters and whitespace runs; cut overly long questions.
+
+    Returns:
+        The cleaned question and whether it was truncated.
+    """
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        return text[:MAX_QUERY_CHARS], True
+    return text, False
+
+
+class LinliService:
+    """Answers questions from the store's passages; thread-safe for concurrent questions."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        tokenizer: Tokenizer | None = None,
+        refresh_interval: float = 2.0,
+        bm25: Mapping[str, Any] | None = None,
+        synonyms: str | Path | SynonymTable | None = None,
+        expansion: bool = True,
+        index_dir: Path | None = None,
+    ) -> None:
+        """
+        Args:
+            index_dir: where to keep the index between runs (``Settings.data_dir /
+                "index"``), so a restart loads it instead of re-tokenising every
+                passage; None keeps it in memory only.
+            synonyms: the everyday → official synonym table, or a path to one
+                (``Settings.synonyms_path``); default: the bundled ``synonyms.tsv``.
+            expansion: expand questions (synonyms, English, pinyin names); off only to
+                measure what expansion changes (``linli eval --no-expansion``).
+        """
+        self.store = store
+        # Unigrams on for scoring: measured best on CMRC 2018 and the gold set.
+        self.tokenizer = tokenizer or Tokenizer(char_unigrams=True)
+        self.segmenters = Segmenters(self.tokenizer.userdict)
+        self.index = LiveIndex(
+            store,
+            tokenizer=self.tokenizer,
+            bm25=dict(bm25 or {}),
+            refresh_interval=refresh_interval,
+            index_dir=index_dir,
+            preload=self.segmenters.preload,
+        )
+        if not isinstance(synonyms, SynonymTable):
+            synonyms = load_synonyms(synonyms)
+        self.expansion = expansion
+        # The dictionary loads on the first English question (about three seconds).
+        self.expander = QueryExpander(self.tokenizer, synonyms=synonyms, cedict=load_cedict)
+
+    def load_dictionary(self) -> None:
+        """Load the English dictionary now (seconds), not on a resident's first English question."""
+        load_cedict()
+
+    @property
+    def after_rebuild(self) -> list[Callable[[], None]]:
+        """Hooks called in the rebuilding thread once a new index answers questions."""
+        return self.index.after_rebuild
+
+    def refresh(self, *, force: bool = False, if_loaded: bool = False) -> bool:
+        """Rebuild the index now if the store changed; True if it was rebuilt.
+
+        Args:
+            if_loaded: only if an index is already serving (a one-shot CLI command that
+                changed the store has no index to keep in step, and building one would
+                only cost it time).
+        """
+        if if_loaded and not self.index.loaded:
+            return False
+        return self.index.refresh(force=force)
+
+    @property
+    def state(self) -> IndexState:
+        return self.index.state
+
+    def expand(self, state: IndexState, query: str) -> Expansion:
+        """The question as weighted terms: synonyms, English and pinyin names added."""
+        if self.expansion:
+            return self.expander.expand(query, self.index.vocabulary(state))
+        return self.expander.plain(query)
+
+    def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
+        """Answer one question: quotes with sources, and a direct answer where one is asked for."""
+        # A question never waits for a rebuild another thread is doing; and latency
+        # counts answering only, not the build (refresh() logs that itself).
+        self.index.refresh(wait=False)
+        state = self.state
+        started = time.perf_counter()
+        query, truncated = clean_question(question)
+        lang = lang or detect_lang(query)
+
+        def reply(status: Status, **found: Any) -> Answer:
+            took = (time.perf_counter() - started) * 1000
+            return Answer(
+                query=query, lang=lang, status=status, truncated=truncated, took_ms=took, **found
+            )
+
+        expansion = self.expand(state, query) if query else None
+        if expansion is None or not expansion.terms:
+            return reply("empty" if not query else "not_found")
+        hits = state.retriever.search_terms(expansion.terms, k=CANDIDATES)
+        # Every quote must answer enough of the question on its own: never pad the reply
+        # with passages that merely share a word. Checked before snippets are chosen,
+        # the larger part of an answer's work, for the articles that remain.
+        groups = [
+            group
+            for group in group_hits(state, hits)
+            if coverage(state, self.segmenters, expansion, [r for r, _ in group]) >= MIN_COVERAGE
+        ]
+        quotes = make_quotes(state, self.segmenters, expansion, groups)
+        if not quotes:
+            return reply("not_found")
+        direct = direct_answer(state, self.segmenters, expansion, quotes)
+        return reply("ok", quotes=tuple(quotes), direct=direct)
+
+
+def service_from_settings(settings: Settings, *, store: Store | None = None) -> LinliService:
+    """The service as every entry point builds it: one place that reads the settings.
+
+    Raises:
+        corpus.store.engine.StoreError: the database cannot be opened.
+    """
+    store = store or Store.open(settings.db_url)
+    userdict = settings.userdict_path or DEFAULT_USERDICT
+    return LinliService(
+        store,
+        tokenizer=Tokenizer(char_unigrams=True, userdict=userdict),
+        synonyms=settings.synonyms_path,
+        index_dir=settings.data_dir / "index",
+    )

@@ -1,0 +1,90 @@
+"""The reply a resident reads, as lines of plain and bold pieces (markup-free, easy to test).
+
+The bot turns these lines into HTML and `linli ask` prints them as they are, so the
+text a resident sees in Telegram and `answer_text` in JSON are the same by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from corpus.answer.extraction import DirectAnswer
+from corpus.store.records import CitesIssue
+
+Lang = Literal["zh", "en"]
+PAGE_SIZE = 3
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    bold: bool = False
+
+
+Line = tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class Source(CitesIssue):
+    """Where a quote comes from."""
+
+    issue_id: int
+    publication: str
+    street: str
+    date: str
+    date_estimated: bool
+    issue_title: str
+    source_name: str
+    article_id: int
+    article_title: str
+    heading: str = ""  # the subhead within a long feature, if any
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One quoted result: the best passage of an article, with its snippet and source."""
+
+    score: float
+    passage_id: int
+    passage: str
+    snippet: str
+    spans: tuple[tuple[int, int], ...]
+    source: Source
+    # Other passages of the same article that also matched: merged, not repeated.
+    merged_passage_ids: tuple[int, ...] = ()
+
+
+Status = Literal["ok", "not_found", "empty"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    query: str
+    lang: Lang
+    status: Status
+    quotes: tuple[Quote, ...] = ()
+    direct: DirectAnswer | None = None
+    truncated: bool = False
+    took_ms: float = 0.0
+
+    @property
+    def found(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.quotes) // PAGE_SIZE))
+
+    @property
+    def direct_answer(self) -> str | None:
+        if self.direct is None or self.direct.value is None:
+            return None
+        return self.direct.english() if self.lang == "en" else self.direct.value
+
+    def text(self, page: int = 0) -> str:
+        """The reply as plain text, exactly what a resident reads (without bold)."""
+        # reply.py renders these types, so it is imported here rather than at the top.
+        from corpus.answer.reply import answer_lines, plain_text
+
+        return plain_text(answer_lines(self, page))

@@ -1,0 +1,1 @@
+"""Ingestion: bytes of any supported file to clean articles and passages, stored in one transaction."""

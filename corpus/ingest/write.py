@@ -1,0 +1,167 @@
+"""Ingesting newspaper issues: the one library function behind `linli ingest` and the bot's upload.
+
+Work is split in two so staff can see a preview before anything is written:
+:func:`prepare_issue` parses text into articles and passages (no database), and
+:func:`store_issues` writes prepared issues in the caller's transaction, recognising
+duplicates (same content) and corrections (same publication + street + date, new text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from corpus.ingest.prepare import Check, IssueMeta, PreparedIssue, Status, prepare_issue
+from corpus.store import issues as queries
+from corpus.store import records
+from corpus.store.engine import transaction
+from corpus.store.models import Article, Issue, Passage
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: Status
+    issue_id: int
+    publication: str
+    street: str
+    date: str
+    title: str
+    source_name: str
+    articles: int
+    passages: int
+
+    def describe(self) -> str:
+        """One line for staff, e.g. in the CLI's output."""
+        what = {"added": "added", "duplicate": "already stored", "replaced": "replaced"}[
+            self.status
+        ]
+        return (
+            f"{what}: #{self.issue_id} {self.publication} · {self.street} · {self.date} · "
+            f"{self.title} ({self.articles} articles, {self.passages} passages)"
+            + (f" [{self.source_name}]" if self.source_name else "")
+        )
+
+
+def check_issue(session: Session, prepared: PreparedIssue) -> tuple[Check, Issue | None]:
+    """What storing ``prepared`` would do: add it, skip a duplicate, or replace a stored issue."""
+    same_text = queries.find_issue_by_hash(session, content_hash=prepared.content_hash)
+    if same_text is not None:
+        return "duplicate", same_text
+    same_identity = queries.find_issue(
+        session,
+        publication=prepared.publication,
+        street=prepared.street,
+        date=prepared.date,
+    )
+    if same_identity is not None:
+        return "correction", same_identity
+    return "new", None
+
+
+def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> None:
+    for position, art in enumerate(prepared.articles):
+        article = Article(
+            issue_id=issue.id,
+            position=position,
+            title=art.title,
+            subtitle=art.subtitle,
+            section=art.section,
+            byline=art.byline,
+            captions="\n".join(art.captions),
+            body=art.body,
+        )
+        session.add(article)
+        session.flush()
+        session.add_all(
+            Passage(
+                article_id=article.id, issue_id=issue.id, position=i, heading=heading, text=text
+            )
+            for i, (heading, text) in enumerate(art.passages)
+        )
+
+
+def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:
+    """Store one prepared issue in the caller's transaction."""
+    kind, existing = check_issue(session, prepared)
+    if kind == "duplicate" and existing is not None:
+        counts = next(i for i in queries.list_issues(session) if i.id == existing.id)
+        return IngestResult(
+            status="duplicate",
+            issue_id=existing.id,
+            publication=existing.publication,
+            street=existing.street,
+            date=existing.date,
+            title=existing.title,
+            source_name=existing.source_name,
+            articles=counts.articles,
+            passages=counts.passages,
+        )
+    if kind == "correction" and existing is not None:
+        queries.delete_issue_content(session, issue_id=existing.id)
+        issue = existing
+        issue.district = prepared.district
+        issue.date_estimated = prepared.date_estimated
+        issue.title = prepared.title
+        issue.source_name = prepared.source_name
+        issue.content_hash = prepared.content_hash
+        issue.raw_text = prepared.raw_text
+        status: Status = "replaced"
+    else:
+        issue = Issue(
+            publication=prepared.publication,
+            street=prepared.street,
+            district=prepared.district,
+            date=prepared.date,
+            date_estimated=prepared.date_estimated,
+            title=prepared.title,
+            source_name=prepared.source_name,
+            content_hash=prepared.content_hash,
+            raw_text=prepared.raw_text,
+        )
+        session.add(issue)
+        status = "added"
+    session.flush()
+    _add_articles(session, issue, prepared)
+    queries.bump_corpus_version(session)
+    session.flush()
+    return IngestResult(
+        status=status,
+        issue_id=issue.id,
+        publication=issue.publication,
+        street=issue.street,
+        date=issue.date,
+        title=issue.title,
+        source_name=issue.source_name,
+        articles=len(prepared.articles),
+        passages=prepared.passage_count,
+    )
+
+
+def store_issues(
+    factory: sessionmaker[Session], prepared: Sequence[PreparedIssue]
+) -> list[IngestResult]:
+    """Store several prepared issues in ONE transaction: all of them, or none if anything fails."""
+    with transaction(factory) as session:
+        return [store_issue(session, p) for p in prepared]
+
+
+def ingest_text(factory: sessionmaker[Session], text: str, meta: IssueMeta) -> IngestResult:
+    """Parse and store one issue given as text."""
+    return store_issues(factory, [prepare_issue(text, meta)])[0]
+
+
+def remove_issue(factory: sessionmaker[Session], issue_id: int) -> records.IssueInfo | None:
+    """Remove an issue with its articles and passages in ONE transaction.
+
+    Returns:
+        What was removed (for staff to read), or None if there was no such issue.
+    """
+    with transaction(factory) as session:
+        info = next((i for i in queries.list_issues(session) if i.id == issue_id), None)
+        if info is None:
+            return None
+        queries.delete_issue(session, issue_id=issue_id)
+        queries.bump_corpus_version(session)
+        return info

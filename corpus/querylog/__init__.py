@@ -1,0 +1,1 @@
+"""The query log: pseudonymous entries, periods, statistics, question groups, export and charts."""

@@ -1,0 +1,1 @@
+"""The store: the database is the source of truth (models, engine, records, queries)."""
