@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.render import to_messages, to_plain_messages
+from bot.render.html import to_messages, to_plain_messages
 from bot.residents import corpus_of, lang_of, send_html
 from bot.texts import t
 from corpus.api import (

@@ -24,8 +24,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, residents, staff
-from bot.state import AnswerCache, RateLimiter
+from bot import admin, callbacks, residents, staff
+from bot.state import KeyedStore, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
 from corpus import api
@@ -41,6 +41,8 @@ LOG_FLUSH_INTERVAL = 1.0
 FLUSH_JOB = "flush-query-log"
 # Connections kept open to the Bot API for the bot's calls (PTB's builder default).
 REQUEST_POOL_SIZE = 256
+# Answers kept for their buttons (更多结果, 全文, 👍/👎).
+ANSWERS_KEPT = 5000
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -173,7 +175,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("latest", residents.latest))
     application.add_handler(CommandHandler("privacy", residents.privacy))
     application.add_handler(CommandHandler("ask", residents.ask_command))
-    application.add_handler(CallbackQueryHandler(residents.callback, pattern=r"^[xpaf]:"))
+    application.add_handler(CallbackQueryHandler(residents.callback, pattern=callbacks.RESIDENT_PATTERN))
     # Admins: the query log (/stats, /unanswered, /top, /export); others are refused politely.
     admin.register(application)
     # Staff: documents, /add, /remove, /issues and the preview's buttons (s:…).
@@ -219,7 +221,8 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     application.bot_data["settings"] = settings
     if settle_heap not in corpus.answers.after_rebuild:
         corpus.answers.after_rebuild.append(settle_heap)
-    application.bot_data["cache"] = AnswerCache()
+    # Answers whose buttons still work: the most recent ones, however old.
+    application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     # Answers are Python code under one GIL: more threads add no speed, they only take
     # turns with the event loop (measured under load: 6 held it up for over a second).

@@ -93,7 +93,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                 "text": p.text,
                 "position": p.position,
                 "article_title": p.article_title,
-                "issue": p.issue_dict(),
+                "issue": p.issue.citation(),
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
@@ -139,7 +139,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
                 "passage": quote.passage,
                 "snippet": quote.snippet,
                 "article_title": quote.source.article_title,
-                "issue": quote.source.issue_dict(),
+                "issue": quote.source.issue.citation(),
             }
             for rank, quote in enumerate(answer.quotes, start=1)
         ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import re
 
@@ -19,8 +18,9 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.render import text_lines, to_messages, to_plain_messages
-from bot.state import AnswerCache, Conversation, RateLimiter
+from bot import callbacks
+from bot.render.html import escape, text_lines, to_messages, to_plain_messages
+from bot.state import Conversation, KeyedStore, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
 from corpus.api import (
     PAGE_SIZE,
@@ -92,9 +92,9 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(t(lang, "prev"), callback_data=f"p:{key}:{page - 1}"))
+        nav.append(InlineKeyboardButton(t(lang, "prev"), callback_data=callbacks.page(key, page - 1)))
     if page + 1 < answer.pages:
-        nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=f"p:{key}:{page + 1}"))
+        nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=callbacks.page(key, page + 1)))
     if nav:
         rows.append(nav)
     first = page * PAGE_SIZE
@@ -102,15 +102,15 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
     rows.append(
         [
             InlineKeyboardButton(
-                t(lang, "full", n=first + i + 1), callback_data=f"a:{key}:{first + i}"
+                t(lang, "full", n=first + i + 1), callback_data=callbacks.article(key, first + i)
             )
             for i in range(len(shown))
         ]
     )
     rows.append(
         [
-            InlineKeyboardButton("👍", callback_data=f"f:{key}:1"),
-            InlineKeyboardButton("👎", callback_data=f"f:{key}:-1"),
+            InlineKeyboardButton("👍", callback_data=callbacks.feedback(key, 1)),
+            InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -147,7 +147,7 @@ async def answer_question(
     finally:
         typing.cancel()
     ref = new_ref()
-    cache: AnswerCache = context.bot_data["cache"]
+    cache: KeyedStore[Conversation] = context.bot_data["cache"]
     key = cache.put(Conversation(answer=answer, ref=ref))
     lines = answer_lines(answer, 0)
     await send_html(
@@ -170,17 +170,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     name = user.first_name if user and user.first_name else ("there" if lang == "en" else "邻居")
     buttons = [
-        [InlineKeyboardButton(q, callback_data=f"x:{lang}:{i}")]
+        [InlineKeyboardButton(q, callback_data=callbacks.example(lang, i))]
         for i, q in enumerate(EXAMPLE_QUESTIONS[lang])
     ]
     await update.effective_message.reply_text(
-        t(lang, "start", name=_escape(name)), reply_markup=InlineKeyboardMarkup(buttons)
+        t(lang, "start", name=escape(name)), reply_markup=InlineKeyboardMarkup(buttons)
     )
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
-        t(lang_of(update), "help", bot=_escape(context.bot.username or "linli_bot"))
+        t(lang_of(update), "help", bot=escape(context.bot.username or "linli_bot"))
     )
 
 
@@ -210,7 +210,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not question:
         lang = lang_of(update)
         await update.effective_message.reply_text(
-            t(lang, "ask_usage", example=_escape(EXAMPLE_QUESTIONS[lang][0]))
+            t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0]))
         )
         return
     await answer_question(update, context, question)
@@ -264,7 +264,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return  # other chatter in the group is not for us
     if not question:
         lang = lang_of(update)
-        await message.reply_text(t(lang, "ask_usage", example=_escape(EXAMPLE_QUESTIONS[lang][0])))
+        await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
         return
     await answer_question(update, context, question)
 
@@ -279,7 +279,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not (reply and reply.from_user and reply.from_user.id == context.bot.id):
             return
     lang = lang_of(update)
-    await message.reply_text(t(lang, "non_text", example=_escape(EXAMPLE_QUESTIONS[lang][0])))
+    await message.reply_text(t(lang, "non_text", example=escape(EXAMPLE_QUESTIONS[lang][0])))
 
 
 # --- buttons -----------------------------------------------------------------------------
@@ -290,27 +290,21 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     lang = lang_of(update)
-    kind, _, rest = (query.data or "").partition(":")
-    if kind == "x":
-        await _example(query, update, context, rest)
+    press = callbacks.parse_resident(query.data)
+    if press is not None and press.kind == "x":
+        await _example(query, update, context, press.key, press.number)
         return
-    key, _, arg = rest.partition(":")
-    cache: AnswerCache = context.bot_data["cache"]
-    conversation = cache.get(key) if key else None
-    if conversation is None or kind not in ("p", "a", "f"):
+    cache: KeyedStore[Conversation] = context.bot_data["cache"]
+    conversation = cache.get(press.key) if press is not None else None
+    if press is None or conversation is None:
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    try:
-        number = int(arg)
-    except ValueError:
-        await query.answer(t(lang, "expired"), show_alert=True)
-        return
-    if kind == "p":
-        await _page(query, conversation, key, number)
-    elif kind == "a":
-        await _full_article(query, context, conversation, number)
+    if press.kind == "p":
+        await _page(query, conversation, press.key, press.number)
+    elif press.kind == "a":
+        await _full_article(query, context, conversation, press.number)
     else:
-        await _feedback(query, context, conversation, number)
+        await _feedback(query, context, conversation, press.number)
 
 
 async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -320,20 +314,23 @@ async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def _example(
-    query: CallbackQuery, update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str
+    query: CallbackQuery,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    lang_code: str,
+    index: int,
 ) -> None:
-    lang_code, _, index = rest.partition(":")
-    examples = EXAMPLE_QUESTIONS.get(lang_code if lang_code in ("zh", "en") else "zh", ())
+    examples = EXAMPLE_QUESTIONS.get(lang_code, ())
     try:
-        question = examples[int(index)]
-    except (ValueError, IndexError):
+        question = examples[index]
+    except IndexError:
         await query.answer(t(lang_of(update), "expired"), show_alert=True)
         return
     await query.answer()
     if query.message is None:
         return
     # Shown as if the resident had typed it, then answered like any question.
-    await query.message.reply_text(f"❓ {_escape(question)}", do_quote=False)
+    await query.message.reply_text(f"❓ {escape(question)}", do_quote=False)
     await answer_question(update, context, question)
 
 
@@ -417,7 +414,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)

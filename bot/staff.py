@@ -9,24 +9,18 @@ Handlers are thin: check the role (in every handler: the command menu is only a 
 read the update, call one library function in a worker thread (:mod:`corpus.metadata`,
 :mod:`corpus.ingest` -- the functions `linli ingest` and `linli remove` use), render with
 the pure ``render_*`` functions, reply. Buttons carry a short key; what they confirm lives
-in a :class:`PendingStore`, so a button from before a restart gets a polite "send it again".
+in a :class:`~bot.state.KeyedStore`, so a button from before a restart gets a polite "send it again".
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
-import itertools
 import logging
 import re
-import secrets
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -40,7 +34,18 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
+from bot.render.html import escape as _e
+from bot.render.staff import (
+    confirm_keyboard,
+    info_label,
+    issue_label,
+    render_issues,
+    render_preview,
+    render_remove,
+)
 from bot.residents import corpus_of, lang_of
+from bot.state import KeyedStore
 from bot.texts import t
 from corpus.api import (
     CaptionError,
@@ -63,9 +68,6 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 CONVERSATION_TIMEOUT = 30 * 60
 #: A preview's buttons work this long.
 PENDING_TTL = 24 * 3600
-PREVIEW_TITLES = 12
-SAMPLE_CHARS = 160
-ISSUES_SHOWN = 20
 PASTED_SOURCE = "Telegram"
 # A single line after /add this long is the issue's text, not a caption.
 CAPTION_MAX = 60
@@ -74,7 +76,6 @@ ASKING, AWAITING_TEXT = range(2)
 DRAFT = "staff_draft"
 ADD_CAPTION = "staff_add_caption"
 PENDING = "staff_pending"
-CALLBACK_RE = r"^s:(ok|no):([0-9a-f]{1,24})$"
 
 _ASK_KEYS: dict[Field, str] = {
     "street": "ask_street",
@@ -95,162 +96,11 @@ class Pending:
     html: str  # the preview as shown, kept so the outcome can be appended to it
     preview: Preview | None = None
     issue: IssueInfo | None = None
-    created: float = field(default_factory=time.monotonic)
 
 
-class PendingStore:
-    """Previews awaiting 确认/取消, keyed by short ids safe for callback data.
-
-    ``pop`` hands an item out once, so a button pressed twice acts once. A per-process
-    prefix keeps keys from before a restart from matching anything.
-    """
-
-    def __init__(self, capacity: int = 500, ttl: float = PENDING_TTL) -> None:
-        self.capacity = capacity
-        self.ttl = ttl
-        self._items: OrderedDict[str, Pending] = OrderedDict()
-        self._lock = threading.Lock()
-        self._prefix = secrets.token_hex(2)
-        self._counter = itertools.count(1)
-
-    def put(self, item: Pending) -> str:
-        with self._lock:
-            key = f"{self._prefix}{next(self._counter):x}"
-            self._items[key] = item
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-            return key
-
-    def get(self, key: str) -> Pending | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None and time.monotonic() - item.created > self.ttl:
-                del self._items[key]
-                return None
-            return item
-
-    def pop(self, key: str) -> Pending | None:
-        with self._lock:
-            item = self._items.pop(key, None)
-        if item is None or time.monotonic() - item.created > self.ttl:
-            return None
-        return item
-
-    def restore(self, key: str, item: Pending) -> None:
-        """Put an item back under its key (its action failed and may be tried again)."""
-        with self._lock:
-            self._items[key] = item
-
-
-# --- rendering (pure) --------------------------------------------------------------------
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def issue_label(publication: str, street: str, date: str, title: str, lang: Lang) -> str:
-    """publication · street · date · title, as plain text."""
-    return " · ".join(
-        part for part in (publication, street, format_issue_date(date, lang), title) if part
-    )
-
-
-def info_label(info: IssueInfo, lang: Lang) -> str:
-    return issue_label(info.publication, info.street, info.date, info.title, lang)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def render_preview(preview: Preview, lang: Lang) -> str:
-    """The preview staff confirm: metadata, articles, passage count, a sample, what it would do."""
-    p = preview.prepared
-    head = {
-        "new": "preview_new",
-        "correction": "preview_correction",
-        "duplicate": "preview_duplicate",
-    }[preview.check]
-    lines = [
-        f"<b>{_e(t(lang, head))}</b>",
-        _e(issue_label(p.publication, p.street, p.date, "", lang)),
-        _e(t(lang, "preview_title", title=p.title)),
-    ]
-    if p.source_name:
-        lines.append(_e(t(lang, "preview_file", name=p.source_name)))
-    lines += ["", _e(t(lang, "preview_articles", n=len(p.articles)))]
-    lines += [
-        f"{i}. {_e(_clip(a.title, 60))}" for i, a in enumerate(p.articles[:PREVIEW_TITLES], 1)
-    ]
-    if len(p.articles) > PREVIEW_TITLES:
-        lines.append(_e(t(lang, "preview_more_articles", n=len(p.articles) - PREVIEW_TITLES)))
-    sample = p.articles[0].passages[0][1] if p.articles and p.articles[0].passages else ""
-    lines += ["", _e(t(lang, "preview_passages", n=p.passage_count))]
-    lines.append(f"<i>“{_e(_clip(sample, SAMPLE_CHARS))}”</i>")
-    existing = preview.existing
-    notes: list[str] = []
-    if preview.check == "duplicate" and existing is not None:
-        notes.append(
-            t(lang, "preview_duplicate_note", id=existing.id, label=info_label(existing, lang))
-        )
-    elif preview.check == "correction" and existing is not None:
-        notes.append(
-            t(lang, "preview_correction_note", id=existing.id, label=info_label(existing, lang))
-        )
-    for issue_id, n in sorted(preview.repeated.items()):
-        notes.append(t(lang, "preview_repeated", n=n, id=issue_id))
-    if preview.check != "duplicate":
-        notes.append(t(lang, "preview_hint"))
-    lines += [""] + [_e(note) for note in notes]
-    return "\n".join(lines)
-
-
-def render_remove(info: IssueInfo, lang: Lang) -> str:
-    return _e(
-        t(
-            lang,
-            "remove_preview",
-            id=info.id,
-            label=info_label(info, lang),
-            articles=info.articles,
-            passages=info.passages,
-        )
-    )
-
-
-def render_issues(issues: list[IssueInfo], lang: Lang, limit: int = ISSUES_SHOWN) -> str:
-    if not issues:
-        return _e(t(lang, "issues_empty"))
-    lines = [f"<b>{_e(t(lang, 'issues_head', total=len(issues)))}</b>"]
-    lines += [
-        _e(
-            t(
-                lang,
-                "issues_line",
-                id=i.id,
-                label=info_label(i, lang),
-                articles=i.articles,
-                passages=i.passages,
-            )
-        )
-        for i in issues[:limit]
-    ]
-    if len(issues) > limit:
-        lines.append(t(lang, "issues_more", n=len(issues) - limit))
-    return "\n".join(lines)
-
-
-def confirm_keyboard(key: str, lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t(lang, "btn_confirm"), callback_data=f"s:ok:{key}"),
-                InlineKeyboardButton(t(lang, "btn_cancel"), callback_data=f"s:no:{key}"),
-            ]
-        ]
-    )
+def pending_store() -> KeyedStore[Pending]:
+    """Previews awaiting 确认/取消 (``pop`` hands one out once)."""
+    return KeyedStore(capacity=500, ttl=PENDING_TTL)
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -288,7 +138,7 @@ async def _private(update: Update) -> bool:
     return False
 
 
-def _pending(context: ContextTypes.DEFAULT_TYPE) -> PendingStore:
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> KeyedStore[Pending]:
     return context.bot_data[PENDING]
 
 
@@ -522,8 +372,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _allowed(update, context, "button"):
         return
     lang = lang_of(update)
-    match = re.match(CALLBACK_RE, query.data or "")
-    action, key = (match.group(1), match.group(2)) if match else ("", "")
+    action, key = callbacks.parse_staff(query.data) or ("", "")
     store = _pending(context)
     item = store.get(key) if key else None
     # Only the one who asked may confirm; pop() lets a double press act once.
@@ -586,7 +435,7 @@ async def _confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE, it
 
 def register(application: Application) -> None:
     """Staff's handlers; call before the residents' catch-alls (documents, text, commands)."""
-    application.bot_data.setdefault(PENDING, PendingStore())
+    application.bot_data.setdefault(PENDING, pending_store())
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     document = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
     application.add_handler(
@@ -610,4 +459,4 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("remove", remove_command))
     application.add_handler(CommandHandler("issues", issues_command))
     application.add_handler(CommandHandler("cancel", on_idle_cancel))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.STAFF_PATTERN))

@@ -1,20 +1,20 @@
 """Server-side state behind inline buttons, and the per-user rate limit.
 
-Callback data is limited to 64 bytes, so buttons carry only a short key; the answer
-they refer to lives here. After a restart the keys are unknown and the bot asks the
-resident to ask again.
+After a restart the keys are unknown and the bot asks the resident to ask again.
 """
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from corpus.api import Answer
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,31 +27,65 @@ class Conversation:
     feedback: int | None = None
 
 
-class AnswerCache:
-    """A bounded LRU of recent answers, keyed by short ids safe for callback data."""
+class KeyedStore(Generic[T]):
+    """Server-side state behind inline buttons, under short unguessable keys.
 
-    def __init__(self, capacity: int = 5000) -> None:
+    Callback data is limited to 64 bytes, so a button carries only a key; what it
+    refers to (an answer shown, a preview awaiting 确认) lives here, the oldest dropped
+    beyond ``capacity`` and, with a ``ttl``, anything older than that. Keys are random,
+    so one chat's button data cannot be guessed from another's, and keys from before
+    a restart match nothing.
+    """
+
+    KEY_BYTES = 9  # 12 URL-safe characters
+
+    def __init__(self, capacity: int, ttl: float | None = None) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self.ttl = ttl
+        self._items: OrderedDict[str, tuple[float, T]] = OrderedDict()
         self._lock = threading.Lock()
-        # A per-process prefix keeps keys from an earlier run from matching new answers.
-        self._prefix = secrets.token_hex(2)
-        self._counter = itertools.count(1)
 
-    def put(self, conversation: Conversation) -> str:
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: T) -> str:
         with self._lock:
-            key = f"{self._prefix}{next(self._counter):x}"
-            self._items[key] = conversation
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+            key = secrets.token_urlsafe(self.KEY_BYTES)
+            self._put(key, item)
             return key
 
-    def get(self, key: str) -> Conversation | None:
+    def get(self, key: str) -> T | None:
+        """The item under ``key`` (it stays), or None if unknown or expired."""
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            if self._expired(entry[0]):
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return entry[1]
+
+    def pop(self, key: str) -> T | None:
+        """Hand the item out once: a button pressed twice acts once."""
+        with self._lock:
+            entry = self._items.pop(key, None)
+        if entry is None or self._expired(entry[0]):
+            return None
+        return entry[1]
+
+    def restore(self, key: str, item: T) -> None:
+        """Put an item back under its key (its action failed and may be tried again)."""
+        with self._lock:
+            self._put(key, item)
+
+    def _put(self, key: str, item: T) -> None:
+        self._items[key] = (time.monotonic(), item)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def _expired(self, created: float) -> bool:
+        return self.ttl is not None and time.monotonic() - created > self.ttl
 
 
 class RateLimiter:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from corpus.answer.types import Source
 from corpus.store import issues as queries
+from corpus.store.records import IssueRef
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,17 @@ def article_view(session: Session, *, article_id: int) -> ArticleView | None:
     if article is None:
         return None
     issue = article.issue
+    ref = IssueRef(
+        issue.id,
+        issue.publication,
+        issue.street,
+        issue.date,
+        issue.date_estimated,
+        issue.title,
+        issue.source_name,
+    )
     source = Source(
-        issue_id=issue.id,
-        publication=issue.publication,
-        street=issue.street,
-        date=issue.date,
-        date_estimated=issue.date_estimated,
-        issue_title=issue.title,
-        source_name=issue.source_name,
+        issue=ref,
         article_id=article.id,
         article_title=article.title,
     )

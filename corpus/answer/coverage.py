@@ -121,7 +121,7 @@ def coverage(
     first = group[0]
     texts = _Texts(
         segmenters,
-        [first.street, first.article_title, first.heading] + [r.text for r in group],
+        [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
     )
     judge = _Judge(state, segmenters, texts)
     total = matched = 0.0

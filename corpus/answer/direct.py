@@ -77,7 +77,7 @@ def direct_answer(
             found = find_answer(
                 asked.kind,
                 sentence,
-                issue_date=best.source.date,
+                issue_date=best.source.issue.date,
                 anchors=[a for a, _ in spans],
                 unit=asked.unit,
                 noun=asked.noun,

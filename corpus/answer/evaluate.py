@@ -103,7 +103,7 @@ def judge(question: GoldQuestion, answer: Answer) -> Outcome:
 def _same_issue(quote: Quote, issue_file: str) -> bool:
     # Bundled issues keep the seed's original name as source_name; the gold set uses the
     # bundled file name, which the manifest maps to that source name.
-    return quote.source.source_name in _issue_aliases(issue_file)
+    return quote.source.issue.source_name in _issue_aliases(issue_file)
 
 
 @functools.cache

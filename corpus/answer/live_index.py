@@ -236,5 +236,5 @@ def indexed_text(record: PassageRecord) -> str:
     the compound; quotes and snippets still come from the passage text alone.
     """
     return "\n".join(
-        filter(None, [record.street, record.article_title, record.heading, record.text])
+        filter(None, [record.issue.street, record.article_title, record.heading, record.text])
     )

@@ -77,13 +77,7 @@ def make_quotes(
 def source_of(record: PassageRecord) -> Source:
     """The citation of a passage."""
     return Source(
-        issue_id=record.issue_id,
-        publication=record.publication,
-        street=record.street,
-        date=record.date,
-        date_estimated=record.date_estimated,
-        issue_title=record.issue_title,
-        source_name=record.source_name,
+        issue=record.issue,
         article_id=record.article_id,
         article_title=record.article_title,
         heading=record.heading,

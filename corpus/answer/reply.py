@@ -65,9 +65,9 @@ def source_line(source: Source, lang: Lang) -> str:
     """publication · street · issue date · article title."""
     return " · ".join(
         [
-            source.publication,
-            source.street,
-            format_issue_date(source.date, lang),
+            source.issue.publication,
+            source.issue.street,
+            format_issue_date(source.issue.date, lang),
             source.article_title + (f" › {source.heading}" if source.heading else ""),
         ]
     )

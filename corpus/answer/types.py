@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from corpus.answer.extraction import DirectAnswer
-from corpus.store.records import CitesIssue
+from corpus.store.records import IssueRef
 
 Lang = Literal["zh", "en"]
 PAGE_SIZE = 3
@@ -26,16 +26,10 @@ Line = tuple[Piece, ...]
 
 
 @dataclass(frozen=True)
-class Source(CitesIssue):
-    """Where a quote comes from."""
+class Source:
+    """Where a quote comes from: the issue, the article and its subhead."""
 
-    issue_id: int
-    publication: str
-    street: str
-    date: str
-    date_estimated: bool
-    issue_title: str
-    source_name: str
+    issue: IssueRef
     article_id: int
     article_title: str
     heading: str = ""  # the subhead within a long feature, if any

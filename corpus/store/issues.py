@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from corpus.store.models import Article, Issue, Meta, Passage
-from corpus.store.records import IssueInfo, PassageRecord
+from corpus.store.records import IssueInfo, IssueRef, PassageRecord
 
 CORPUS_VERSION_KEY = "corpus_version"
 
@@ -111,7 +114,7 @@ def delete_issue_content(session: Session, *, issue_id: int) -> None:
     session.execute(delete(Article).where(Article.issue_id == issue_id))
 
 
-# An issue's citation fields, in PassageRecord's order.
+# An issue's citation fields, in IssueRef's order.
 _ISSUE_COLUMNS = (
     Issue.id,
     Issue.publication,
@@ -130,6 +133,11 @@ _PASSAGE_COLUMNS = (
     Article.title,
     *_ISSUE_COLUMNS,
 )
+
+
+def _record(row: Sequence[Any]) -> PassageRecord:
+    """A record from one row of :func:`_passage_select` (the issue's columns last)."""
+    return PassageRecord(*row[:6], IssueRef(*row[6:]))
 
 
 def _passage_select():  # type: ignore[no-untyped-def]
@@ -161,25 +169,25 @@ def all_passages(session: Session) -> list[PassageRecord]:
         .join(Article, Passage.article_id == Article.id)
         .order_by(Passage.issue_id, Article.position, Passage.position)
     ).all()
-    issues = {row[0]: tuple(row) for row in session.execute(select(*_ISSUE_COLUMNS))}
+    issues = {row[0]: IssueRef(*row) for row in session.execute(select(*_ISSUE_COLUMNS))}
     titles = dict(session.execute(select(Article.id, Article.title)).all())
     try:
         return [
-            PassageRecord(pid, text, position, heading, article, titles[article], *issues[issue])
+            PassageRecord(pid, text, position, heading, article, titles[article], issues[issue])
             for pid, text, position, heading, article, issue in rows
         ]
     except KeyError:
         joined = session.execute(
             _passage_select().order_by(Issue.id, Article.position, Passage.position)
         ).all()
-        return [PassageRecord(*row) for row in joined]
+        return [_record(row) for row in joined]
 
 
 def passages_by_ids(session: Session, *, passage_ids: list[int]) -> list[PassageRecord]:
     if not passage_ids:
         return []
     rows = session.execute(_passage_select().where(Passage.id.in_(passage_ids))).all()
-    by_id = {row[0]: PassageRecord(*row) for row in rows}
+    by_id = {row[0]: _record(row) for row in rows}
     return [by_id[pid] for pid in passage_ids if pid in by_id]
 
 

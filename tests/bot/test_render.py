@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.render import TELEGRAM_LIMIT, line_html, to_messages, to_plain_messages
+from bot.render.html import TELEGRAM_LIMIT, line_html, to_messages, to_plain_messages
 from corpus.answer.types import Piece
 
 

@@ -15,7 +15,9 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.staff import PendingStore, render_preview
+from bot.render.staff import render_preview
+from bot.staff import pending_store
+from bot.state import KeyedStore
 from corpus.api import Corpus
 from corpus.ingest.prepare import IssueMeta, prepare_issue
 from corpus.ingest.upload import Preview
@@ -473,11 +475,11 @@ def test_preview_escapes_text_and_fits_one_message() -> None:
 def test_pending_store_hands_an_item_out_once_and_forgets_old_ones() -> None:
     from bot.staff import Pending
 
-    store = PendingStore(ttl=60)
+    store = KeyedStore(capacity=500, ttl=60)
     key = store.put(Pending(kind="remove", user_id=1, html="x"))
     assert len(f"s:ok:{key}".encode()) <= 64
     assert store.pop(key) is not None and store.pop(key) is None
-    old = PendingStore(ttl=0)
-    key = old.put(Pending(kind="remove", user_id=1, html="x", created=0.0))
+    old = KeyedStore(capacity=500, ttl=-1)  # anything put is already too old
+    key = old.put(Pending(kind="remove", user_id=1, html="x"))
     assert old.get(key) is None
-    assert PendingStore().get(key) is None  # another process (a restart) knows no keys
+    assert pending_store().get(key) is None  # another process (a restart) knows no keys

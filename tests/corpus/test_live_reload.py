@@ -41,7 +41,7 @@ def _changfeng():  # type: ignore[no-untyped-def]
 
 
 def _quotes(answer: Answer, issue_id: int) -> list[str]:
-    return [q.passage for q in answer.quotes if q.source.issue_id == issue_id]
+    return [q.passage for q in answer.quotes if q.source.issue.id == issue_id]
 
 
 def _eventually(probe: Callable[[], bool], timeout: float = 5.0) -> float:
@@ -73,7 +73,7 @@ def test_an_issue_added_through_one_service_is_answered_by_the_other(
     services: tuple[LinliService, LinliService],
 ) -> None:
     first, second = services
-    assert all(q.source.street != "凉城新村街道" for q in second.answer(MARKET_QUESTION).quotes)
+    assert all(q.source.issue.street != "凉城新村街道" for q in second.answer(MARKET_QUESTION).quotes)
 
     [result] = store_issues(first.store.factory, [_liangcheng()])
     assert result.status == "added"
@@ -84,8 +84,8 @@ def test_an_issue_added_through_one_service_is_answered_by_the_other(
     took = _eventually(lambda: bool(_quotes(second.answer(MARKET_QUESTION), result.issue_id)))
     assert took < 3
     answer = second.answer(MARKET_QUESTION)
-    assert answer.quotes[0].source.issue_id == result.issue_id
-    assert answer.quotes[0].source.publication == "社区晨报"
+    assert answer.quotes[0].source.issue.id == result.issue_id
+    assert answer.quotes[0].source.issue.publication == "社区晨报"
 
 
 def test_corrections_and_removals_reach_the_other_service(

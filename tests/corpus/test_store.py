@@ -84,7 +84,7 @@ def test_passages_carry_their_citation(seeded_store: Store) -> None:
     for p in passages:
         assert p.text.strip()
         assert p.article_title in article_titles
-        issue = p.issue_dict()
+        issue = p.issue.citation()
         assert set(issue) == {"id", "publication", "street", "date", "title", "source_name"}
         assert issue["source_name"].endswith(".txt")
     ids = [p.passage_id for p in passages]
@@ -138,7 +138,7 @@ def test_all_passages_survives_an_issue_removed_between_its_reads(seeded_store: 
 
         session.execute = execute  # type: ignore[method-assign]
         records = queries.all_passages(session)
-    assert records and all(r.issue_id != victim for r in records)
+    assert records and all(r.issue.id != victim for r in records)
     with seeded_store.factory() as session:
         assert records == queries.all_passages(session)
 

@@ -15,8 +15,13 @@ from corpus.api import Line, Piece, split_clauses, split_sentences
 TELEGRAM_LIMIT = 4096
 
 
+def escape(text: object) -> str:
+    """Text for Telegram HTML: the one escape every reply uses (quotes need none there)."""
+    return html.escape(str(text), quote=False)
+
+
 def piece_html(piece: Piece) -> str:
-    text = html.escape(piece.text, quote=False)
+    text = escape(piece.text)
     return f"<b>{text}</b>" if piece.bold and text else text
 
 
