@@ -44,8 +44,8 @@ from typing import Literal
 
 import numpy as np
 
+from .index.termids import TermIds
 from .selection import top_k
-from .vocabulary import Vocabulary
 
 IdfMode = Literal["lucene", "okapi"]
 QueryTerms = Mapping[str, float] | Sequence[str]
@@ -197,7 +197,7 @@ class BM25Index:
         # term -> id in first-appearance order (rank_bm25's order, which its mean
         # idf depends on). Immutable, replaced by add(); ids >= the snapshot's
         # n_terms belong to a snapshot not yet published.
-        self._vocab = Vocabulary.from_terms([])
+        self._vocab = TermIds.from_terms([])
         self._snap = _EMPTY
         self._write_lock = threading.Lock()
 
@@ -481,7 +481,7 @@ class BM25Index:
             doc_ids[repeated], weights=tf[repeated] - 1, minlength=n_docs
         ).astype(np.int64)
         check(bool(np.array_equal(per_doc, doc_len)), "passage lengths")
-        vocab = Vocabulary.from_blob(arrays.terms, arrays.term_ends)  # checks, ValueError
+        vocab = TermIds.from_blob(arrays.terms, arrays.term_ends)  # checks, ValueError
 
         index = cls(**params)  # type: ignore[arg-type]
         index._vocab = vocab
