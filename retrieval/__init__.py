@@ -1,13 +1,13 @@
 """Pure retrieval for Linli: text in, ranked hits out.
 
 No Telegram, SQL or corpus code here. Stages, one module each:
-:mod:`.normalize` → :mod:`.tokenization` → :mod:`.scoring` → :mod:`.selection`,
+:mod:`.normalize` → :mod:`.tokenization` → :mod:`.index` (a package),
 with :mod:`.snippets` for quoting and :mod:`.retriever` tying them together.
 """
 
+from .index import BM25Index
 from .normalize import NormalizedText, normalize, normalize_with_offsets
 from .retriever import Hit, Retriever
-from .scoring import BM25Index
 from .snippets import Snippet, best_snippet, match_spans
 from .tokenization import (
     DEFAULT_CHAR_BIGRAMS,

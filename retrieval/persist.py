@@ -43,8 +43,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .index import BM25Index, IndexArrays
 from .retriever import Retriever
-from .scoring import BM25Index, IndexArrays
 from .tokenization import Tokenizer
 
 MAGIC = b"LINLIIDX"
