@@ -139,12 +139,14 @@ class QueryScorer:
         terms: the query, as :func:`indexed_terms` gives it.
     """
 
-    __slots__ = ("k1", "snap", "terms")
+    __slots__ = ("k1", "snap", "terms", "tids", "weights")
 
     def __init__(self, snap: Snapshot, k1: float, terms: Terms) -> None:
         self.snap = snap
         self.k1 = k1
         self.terms = terms
+        self.tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        self.weights = np.fromiter((w for _, w in terms), np.float64, len(terms))
 
     def score(self) -> tuple[np.ndarray, np.ndarray]:
         """Ascending ids of the passages with a non-zero score, and their scores."""
@@ -175,11 +177,12 @@ class QueryScorer:
             return top_k(*self.score(), k)
         return top_k(candidates, self.rescore(candidates), k)
 
-    def _contributions(
-        self, tid: int, weight: float, docs: np.ndarray, tf: np.ndarray
-    ) -> np.ndarray:
-        # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
-        # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
+    def _saturation(self, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """BM25's ``tf * (k1 + 1) / (tf + length_norm)`` for postings (passage, tf).
+
+        Same operation order as BM25Okapi.get_scores, for bit-identical scores;
+        tf = 1 (most postings) is one lookup, other tfs take the whole formula.
+        """
         snap = self.snap
         saturation = snap.saturation_1[docs]
         repeated = (tf != 1).nonzero()[0]
@@ -187,7 +190,13 @@ class QueryScorer:
             tf_f = tf[repeated].astype(np.float64)
             norm = snap.length_norm[docs[repeated]]
             saturation[repeated] = tf_f * (self.k1 + 1) / (tf_f + norm)
-        part = snap.idf[tid] * saturation
+        return saturation
+
+    def _contributions(
+        self, tid: int, weight: float, docs: np.ndarray, tf: np.ndarray
+    ) -> np.ndarray:
+        """Term ``tid``'s contributions to passages ``docs`` (tfs ``tf``), times ``weight``."""
+        part = self.snap.idf[tid] * self._saturation(docs, tf)
         return part if weight == 1.0 else part * weight
 
     def _gather(self, at: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,48 +205,35 @@ class QueryScorer:
         One vectorised pass for any number of terms (per-term numpy calls cost
         more than the arithmetic on small corpora).
         """
-        snap, terms = self.snap, self.terms
+        snap = self.snap
         docs = snap.doc_ids[at]
-        tf = snap.tf[at]
-        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
-        weights = np.fromiter((w for _, w in terms), np.float64, len(terms))
-        # Same operation order as BM25Okapi.get_scores, for bit-identical scores;
-        # tf = 1 (most postings) is one lookup, other tfs take the whole formula.
-        saturation = snap.saturation_1[docs]
-        repeated = (tf != 1).nonzero()[0]
-        if len(repeated):
-            tf_f = tf[repeated].astype(np.float64)
-            norm = snap.length_norm[docs[repeated]]
-            saturation[repeated] = tf_f * (self.k1 + 1) / (tf_f + norm)
-        contributions = snap.idf[tids][which] * saturation
-        if (weights != 1.0).any():
-            contributions *= weights[which]  # x * 1.0 == x: the other terms are unchanged
+        contributions = snap.idf[self.tids][which] * self._saturation(docs, snap.tf[at])
+        if (self.weights != 1.0).any():
+            contributions *= self.weights[which]  # x * 1.0 == x: the other terms are unchanged
         return docs, contributions
 
     def _postings(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions of all the terms' postings, term after term, and each one's term."""
-        snap, terms = self.snap, self.terms
-        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        snap, tids = self.snap, self.tids
         starts, sizes = snap.indptr[tids], snap.indptr[tids + 1] - snap.indptr[tids]
         ends = np.cumsum(sizes)
         at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
         at += np.repeat(starts - (ends - sizes), sizes)
-        return at, np.repeat(np.arange(len(terms)), sizes)
+        return at, np.repeat(np.arange(len(tids)), sizes)
 
     # -- MaxScore -------------------------------------------------------------------
 
     def candidates(self, k: int) -> np.ndarray | None:
         """Sorted passages that can be in the top k, or None if pruning does not pay."""
-        snap, terms = self.snap, self.terms
-        tids = np.fromiter((tid for tid, _ in terms), np.int64, len(terms))
+        snap, tids = self.snap, self.tids
         sizes = snap.indptr[tids + 1] - snap.indptr[tids]
-        if len(terms) < 2 or int(sizes.sum()) < _PRUNE_MIN_POSTINGS:
+        if len(tids) < 2 or int(sizes.sum()) < _PRUNE_MIN_POSTINGS:
             return None
         idf = snap.idf[tids]
         if (idf < 0).any():
             return None  # okapi's negative idfs: contributions are not bounded below
         # tf * (k1 + 1) / (tf + norm) < k1 + 1: a term's contribution never exceeds this.
-        bounds = np.fromiter((w for _, w in terms), np.float64, len(terms)) * idf
+        bounds = self.weights * idf
         bounds *= self.k1 + 1
         order = np.argsort(-bounds, kind="stable")
         # rest[i]: the most the terms order[i:] can add to any passage.
