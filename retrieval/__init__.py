@@ -6,6 +6,7 @@ with :mod:`.snippets` for quoting and :mod:`.retriever` tying them together.
 """
 
 from .index import BM25Index
+from .memo import MemoTokenizer
 from .normalize import NormalizedText, normalize, normalize_with_offsets
 from .retriever import Hit, Retriever
 from .snippets import Snippet, best_snippet, match_spans
@@ -16,7 +17,6 @@ from .tokenization import (
     DEFAULT_USERDICT,
     DEFAULT_WORDS,
     Analyzer,
-    MemoTokenizer,
     Token,
     Tokenizer,
 )
