@@ -54,6 +54,7 @@ class QueryExpander:
         self.highlighter = dataclasses.replace(tokenizer, char_unigrams=False)
 
     def expand(self, question: str, vocabulary: Vocabulary) -> Expansion:
+        """``question``'s concepts and weighted terms, given what the corpus holds."""
         text = normalize(question)
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)

@@ -200,7 +200,7 @@ class QueryScorer:
         return part if weight == 1.0 else part * weight
 
     def _gather(self, at: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Passages and contributions of postings ``at``, posting ``i`` being of ``terms[which[i]]``.
+        """Passages and contributions of postings ``at``; posting ``i`` is of ``terms[which[i]]``.
 
         One vectorised pass for any number of terms (per-term numpy calls cost
         more than the arithmetic on small corpora).
