@@ -144,9 +144,6 @@ class Cedict:
         """Headwords with ``word`` inside a two- or three-word gloss."""
         return self._words.get(word, [])
 
-    def knows(self, gloss: str) -> bool:
-        return gloss in self._glosses or gloss in self._words
-
 
 def _toneless(syllable: str) -> str:
     syllable = syllable.lower().replace("u:", "v").rstrip("012345")

@@ -1,7 +1,7 @@
 """The public face of retrieval: texts in, ranked hits out.
 
 A :class:`Retriever` couples one :class:`~retrieval.tokenization.Tokenizer`
-with one :class:`~retrieval.scoring.BM25Index`, so passages and questions are
+with one :class:`~retrieval.index.BM25Index`, so passages and questions are
 always tokenised the same way. It keeps no texts: a :class:`Hit` names the
 position of a passage in the sequence the caller indexed.
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scoring import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
+from .index import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
 from .snippets import Snippet, best_snippet
 from .tokenization import Tokenizer, WordMode
 

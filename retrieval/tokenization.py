@@ -7,9 +7,11 @@ unigrams over the runs of CJK characters that are left. Bigrams are the usual
 remedy for words jieba does not know (a new estate name, an OCR split); they
 are never built across or from a stopword, so 什么时候 gives no 么时.
 
-Each distinct ``userdict`` (and ``extra_words``) gets one jieba instance per
-process, built lazily under a lock: loading the dictionary takes about a
-second and the instance is read-only afterwards, so threads share it.
+Each distinct ``userdict`` (and ``extra_words``) gets one segmenter instance
+(:mod:`.segmenter`: rjieba or jieba) per process, built lazily under a lock:
+loading the dictionary takes about a second and the instance is read-only
+afterwards, so threads share it. :class:`~retrieval.memo.MemoTokenizer` keeps a
+tokenizer's results for texts seen again.
 """
 
 from __future__ import annotations
@@ -19,23 +21,17 @@ import importlib.metadata
 import io
 import re
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from operator import itemgetter
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, Union
-
-import rjieba
+from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
-
-if TYPE_CHECKING:
-    import jieba
+from .segmenter import Segmenter, SegmenterName, new_segmenter
 
 WordMode = Literal["precise", "search", "none"]
-SegmenterName = Literal["rjieba", "jieba"]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_USERDICT = DATA_DIR / "userdict.txt"
@@ -63,7 +59,7 @@ DEFAULT_SEGMENTER: SegmenterName = "rjieba"
 
 _WORD_MODES = ("precise", "search", "none")
 
-# Bump whenever a change to this module or to normalize.py changes the terms a
+# Bump whenever a change to this module, segmenter.py or normalize.py changes the terms a
 # text yields: persisted indexes record it and are rebuilt when it differs.
 PIPELINE_VERSION = 1
 
@@ -84,7 +80,7 @@ class Token(NamedTuple):
 _SPAN = itemgetter(1, 2)
 # Token((term, start, end)) without the named tuple's Python-level __new__: the
 # tokenizer makes hundreds per passage.
-_token = partial(tuple.__new__, Token)
+as_token = partial(tuple.__new__, Token)
 
 
 def read_word_list(path: str | Path) -> list[str]:
@@ -136,47 +132,6 @@ def _is_content(word: str) -> bool:
     return word.isalnum() or _ALNUM.search(word) is not None
 
 
-_USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
-
-
-class _RJieba:
-    """rjieba behind the part of ``jieba.Tokenizer``'s interface the Tokenizer uses."""
-
-    def __init__(self) -> None:
-        self._jieba = rjieba.Jieba()
-        # jieba's FREQ.get(word) is truthy for dictionary words; so is has_word.
-        self.FREQ = self
-
-    def get(self, word: str) -> bool:
-        return self._jieba.has_word(word)
-
-    def tokenize(
-        self, text: str, mode: str = "default", HMM: bool = True
-    ) -> list[tuple[str, int, int]]:
-        return self._jieba.tokenize(text, mode, HMM)
-
-    def lcut(self, text: str) -> list[str]:
-        return self._jieba.cut(text, True)
-
-    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
-        self._jieba.add_word(word, freq, tag)
-
-    def load_userdict(self, lines: Iterable[str]) -> None:
-        # jieba's own line format and parsing (jieba.Tokenizer.load_userdict).
-        for raw in lines:
-            line = raw.strip()
-            if not line:
-                continue
-            match = _USERDICT_LINE.match(line)
-            if match is None:
-                continue
-            word, freq, tag = match.groups()
-            self.add_word(
-                word.strip(), int(freq.strip()) if freq else None, tag.strip() if tag else None
-            )
-
-
-Segmenter = Union["jieba.Tokenizer", _RJieba]
 _jieba_cache: dict[tuple[str, str | None, tuple[str, ...]], Segmenter] = {}
 _jieba_lock = threading.Lock()
 
@@ -200,32 +155,25 @@ def _jieba_for(
     with _jieba_lock:
         segmenter = _jieba_cache.get(key)
         if segmenter is None:
-            # A private instance: other code calling jieba.add_word on the global
-            # one must not change how the index was built.
-            segmenter: Segmenter
-            if name == "rjieba":
-                segmenter = _RJieba()
-            else:
-                # Imported only here: the reference costs ~70 ms to import (pkg_resources).
-                import jieba
+            segmenter = _jieba_cache[key] = _load_segmenter(userdict, extra_words, name)
+    return segmenter
 
-                segmenter = jieba.Tokenizer()
-                segmenter.initialize()
-            # Question phrases jieba does not know (哪天, 几号) would be cut into
-            # characters and leave 天 or 号 behind; as words they are dropped whole.
-            for word in sorted(_stopwords()):
-                if (
-                    len(word) > 1
-                    and all(_is_cjk(ch) for ch in word)
-                    and segmenter.lcut(word) != [word]
-                ):
-                    segmenter.add_word(word)
-            if userdict is not None:
-                # jieba would read "#" lines as words, so it gets the cleaned text.
-                segmenter.load_userdict(io.StringIO("\n".join(_userdict_lines(userdict))))
-            for word in extra_words:
-                segmenter.add_word(word)
-            _jieba_cache[key] = segmenter
+
+def _load_segmenter(
+    userdict: Path | None, extra_words: tuple[str, ...], name: SegmenterName
+) -> Segmenter:
+    """A new segmenter that keeps stopword phrases, the user dictionary and ``extra_words``."""
+    segmenter = new_segmenter(name)
+    # Question phrases jieba does not know (哪天, 几号) would be cut into
+    # characters and leave 天 or 号 behind; as words they are dropped whole.
+    for word in sorted(_stopwords()):
+        if len(word) > 1 and all(_is_cjk(ch) for ch in word) and segmenter.lcut(word) != [word]:
+            segmenter.add_word(word)
+    if userdict is not None:
+        # jieba would read "#" lines as words, so it gets the cleaned text.
+        segmenter.load_userdict(io.StringIO("\n".join(_userdict_lines(userdict))))
+    for word in extra_words:
+        segmenter.add_word(word)
     return segmenter
 
 
@@ -333,7 +281,7 @@ class Tokenizer:
         if mapped.identity:
             return tokens
         span = mapped.original_span
-        return [_token((token.term, *span(token.start, token.end))) for token in tokens]
+        return [as_token((token.term, *span(token.start, token.end))) for token in tokens]
 
     def matches(self, text: str, terms: Collection[str]) -> list[Token]:
         """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
@@ -364,7 +312,7 @@ class Tokenizer:
                 continue
             if self.words == "search":
                 tokens.extend(self._sub_words(segmenter, word, start, stop))
-            tokens.append(_token((word, start, end)))
+            tokens.append(as_token((word, start, end)))
 
         if blocked is not None:
             tokens.extend(self._char_ngrams(text, blocked, tokens, stop))
@@ -426,16 +374,19 @@ class Tokenizer:
                 if blocked[i]:
                     continue
                 if unigrams and (i, i + 1) not in taken and text[i] not in stop:
-                    grams.append(_token((text[i], i, i + 1)))
+                    grams.append(as_token((text[i], i, i + 1)))
                 if bigrams and i + 1 < end and not blocked[i + 1] and (i, i + 2) not in taken:
                     gram = text[i : i + 2]
                     if gram not in stop:
-                        grams.append(_token((gram, i, i + 2)))
+                        grams.append(as_token((gram, i, i + 2)))
         return grams
 
 
 class Analyzer(Protocol):
-    """What snippet selection needs of a tokenizer: a :class:`Tokenizer` or a :class:`MemoTokenizer`."""
+    """What snippet selection needs of a tokenizer.
+
+    A :class:`Tokenizer` or a :class:`~retrieval.memo.MemoTokenizer`.
+    """
 
     def normalize(self, text: str) -> str: ...
 
@@ -444,81 +395,3 @@ class Analyzer(Protocol):
     def tokenize_with_spans(self, text: str) -> Sequence[Token]: ...
 
     def matches(self, text: str, terms: Collection[str]) -> list[Token]: ...
-
-
-def positions_of(tokens: Sequence[Token]) -> Mapping[str, tuple[int, ...]]:
-    """Each term of ``tokens`` and the indexes where it occurs, in order (read-only)."""
-    where: dict[str, list[int]] = {}
-    for i, token in enumerate(tokens):
-        where.setdefault(token.term, []).append(i)
-    return MappingProxyType({term: tuple(indexes) for term, indexes in where.items()})
-
-
-class _SpanTable(NamedTuple):
-    """A text's tokens as plain columns, as MemoTokenizer keeps them.
-
-    Columns of ints and strings, not Token objects: the collector stops tracking plain
-    tuples of such values, while hundreds of thousands of cached Tokens (a tuple
-    subclass) stayed tracked and were walked by every full collection (20-45 ms pauses
-    with a city's corpus).
-    """
-
-    terms: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    positions: Mapping[str, tuple[int, ...]]
-
-    @classmethod
-    def of(cls, tokens: Sequence[Token]) -> _SpanTable:
-        if not tokens:
-            return cls((), (), (), positions_of(()))
-        terms, starts, ends = map(tuple, zip(*tokens, strict=True))
-        return cls(terms, starts, ends, positions_of(tokens))
-
-    def token(self, i: int) -> Token:
-        return _token((self.terms[i], self.starts[i], self.ends[i]))
-
-
-class MemoTokenizer:
-    """A :class:`Tokenizer` that keeps its results for the ``size`` texts used last.
-
-    For callers that tokenise the same short texts again and again (a passage quoted
-    for question after question); not for indexing, where every text comes once.
-    Results are tuples, shared between callers. Thread-safe (``functools.lru_cache``).
-    """
-
-    def __init__(self, tokenizer: Tokenizer, size: int = 1024) -> None:
-        self.tokenizer = tokenizer
-        self._terms = lru_cache(size)(lambda text: tuple(tokenizer.tokenize(text)))
-        self._tables = lru_cache(size)(
-            lambda text: _SpanTable.of(tokenizer.tokenize_with_spans(text))
-        )
-        self._normalized = lru_cache(size)(normalize)
-        # The cached function, not self, in the closure: no reference cycle (the bot
-        # freezes the heap, and frozen cycles are never freed).
-        terms = self._terms
-        self._sets = lru_cache(size)(lambda text: frozenset(terms(text)))
-
-    def normalize(self, text: str) -> str:
-        return self._normalized(text)
-
-    def tokenize(self, text: str) -> tuple[str, ...]:
-        return self._terms(text)
-
-    def tokenize_with_spans(self, text: str) -> tuple[Token, ...]:
-        table = self._tables(text)
-        return tuple(map(table.token, range(len(table.terms))))
-
-    def term_positions(self, text: str) -> Mapping[str, tuple[int, ...]]:
-        """Where each term is in :meth:`tokenize_with_spans` ``(text)``: indexes into it."""
-        return self._tables(text).positions
-
-    def matches(self, text: str, terms: Collection[str]) -> list[Token]:
-        """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
-        table = self._tables(text)
-        where = table.positions
-        return [table.token(i) for i in sorted(i for t in terms for i in where.get(t, ()))]
-
-    def term_set(self, text: str) -> frozenset[str]:
-        """The distinct terms of ``text`` (for membership tests)."""
-        return self._sets(text)

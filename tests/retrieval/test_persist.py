@@ -100,7 +100,7 @@ def test_corruption_of_the_header_is_detected(saved: Path) -> None:
     "name", ["doc_len", "indptr", "doc_ids", "tf", "keys", "digests", "terms", "term_ends"]
 )
 def test_corruption_of_any_array_is_detected(saved: Path, name: str) -> None:
-    from retrieval.persist import _read_header
+    from retrieval.index.persist import _read_header
 
     with saved.open("rb") as file:
         header, start = _read_header(file, saved)

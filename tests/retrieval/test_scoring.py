@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from retrieval import scoring
-from retrieval.scoring import BM25Index
-from retrieval.selection import top_k
+from retrieval.index import BM25Index, IndexArrays, search, top_k
 
 VOCAB = ["a", "b", "c", "d", "e", "f"]
 ABSENT = "zz"
@@ -56,7 +54,7 @@ def test_okapi_mode_matches_rank_bm25(
     index.add(corpus[:cut])
     index.add(corpus[cut:])
 
-    with mock.patch.object(scoring, "_SPARSE_RATIO", sparse_ratio):
+    with mock.patch.object(search, "_SPARSE_RATIO", sparse_ratio):
         dense = index.get_scores(query)
         ids, scores = index.top_k(query, k)
 
@@ -205,7 +203,7 @@ def test_pruned_top_k_equals_ranking_every_score(
     docs, scores = index.score(query)
     expected_ids, expected_scores = top_k(docs, scores, k)
     # Prune from the first posting on, so small corpora exercise MaxScore too.
-    with mock.patch.object(scoring, "_PRUNE_MIN_POSTINGS", 0):
+    with mock.patch.object(search, "_PRUNE_MIN_POSTINGS", 0):
         ids, got = index.top_k(query, k)
     assert ids.tolist() == expected_ids.tolist()
     assert got.tolist() == expected_scores.tolist()  # bit-identical, not just close
@@ -218,7 +216,7 @@ def test_pruning_skips_common_terms_and_keeps_the_answer() -> None:
     for i in (5, 1200, 2999):
         corpus[i].append("rare")
     index = BM25Index.from_tokens(corpus)
-    with mock.patch.object(scoring, "_PRUNE_MIN_POSTINGS", 0):
+    with mock.patch.object(search, "_PRUNE_MIN_POSTINGS", 0):
         candidates = index._candidates(
             index._snap, index._terms(index._snap, ["common", "rare"]), 2
         )
@@ -244,7 +242,7 @@ def test_export_from_arrays_and_take() -> None:
     with pytest.raises(ValueError):
         index.take([0, 0])
     arrays = index.export()
-    broken = scoring.IndexArrays(
+    broken = IndexArrays(
         terms=arrays.terms,
         term_ends=arrays.term_ends,
         doc_len=arrays.doc_len + 1,

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.memo import MemoTokenizer, positions_of
 from retrieval.snippets import best_snippet
-from retrieval.tokenization import MemoTokenizer, Tokenizer, positions_of, read_word_list
+from retrieval.tokenization import Tokenizer, read_word_list
 
 WORDS_ONLY = Tokenizer(words="precise", char_bigrams=False)
 

@@ -1,4 +1,4 @@
-"""A compact, immutable term -> id map for vocabularies of millions of terms.
+"""The term-id table: a compact, immutable term -> id map for millions of terms.
 
 A Python ``dict[str, int]`` costs ~140 bytes a term (a 2-character ``str`` is
 78 bytes, the dict slot and the ``int`` the rest). A city archive's index has a
@@ -13,7 +13,7 @@ the dict would cost more than the postings. Here a term costs ~27 bytes:
 
 The polynomial hash is computed for all terms at once with numpy prefix sums
 (build and load are O(bytes), no per-term Python), and for a query term in
-Python. Instances never change: :meth:`Vocabulary.extended` returns a new one,
+Python. Instances never change: :meth:`TermIds.extended` returns a new one,
 so readers holding the old one are unaffected.
 """
 
@@ -57,7 +57,7 @@ def _hash_all(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return (prefix[ends] - prefix[starts]) * _powers(_P_INV, n + 1)[starts]
 
 
-class Vocabulary:
+class TermIds:
     """Terms numbered 0..n-1; see the module docstring.
 
     Build with :meth:`from_terms` or :meth:`from_blob`; extend with :meth:`extended`.
@@ -65,7 +65,9 @@ class Vocabulary:
 
     __slots__ = ("_cache", "_lock", "blob", "ends", "hashes", "order")
 
-    def __init__(self, blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray):
+    def __init__(
+        self, blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray
+    ) -> None:
         self.blob = blob
         self.ends = ends
         self.hashes = hashes
@@ -75,7 +77,7 @@ class Vocabulary:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_terms(cls, terms: Sequence[str]) -> Vocabulary:
+    def from_terms(cls, terms: Sequence[str]) -> TermIds:
         """Terms in id order (must be distinct)."""
         encoded = [term.encode("utf-8") for term in terms]
         ends = np.fromiter(map(len, encoded), np.int64, len(encoded))
@@ -83,7 +85,7 @@ class Vocabulary:
         return cls.from_blob(b"".join(encoded), ends, check=False)
 
     @classmethod
-    def from_blob(cls, blob: bytes, ends: np.ndarray, *, check: bool = True) -> Vocabulary:
+    def from_blob(cls, blob: bytes, ends: np.ndarray, *, check: bool = True) -> TermIds:
         """From UTF-8 ``blob`` and term end offsets, as :meth:`export` gives them.
 
         Raises:
@@ -108,32 +110,25 @@ class Vocabulary:
         hashes = _hash_all(data, ends)
         order = np.argsort(hashes, kind="stable").astype(np.int32)
         sorted_hashes = hashes[order]
-        vocabulary = cls(blob, ends, sorted_hashes, order)
+        table = cls(blob, ends, sorted_hashes, order)
         if check:
             same = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
             for i in same.tolist():
-                if vocabulary.term(int(order[i])) == vocabulary.term(int(order[i + 1])):
+                if table.term(int(order[i])) == table.term(int(order[i + 1])):
                     raise ValueError("duplicate terms in the vocabulary")
-        return vocabulary
+        return table
 
     def __len__(self) -> int:
         return len(self.ends)
 
     def nbytes(self) -> int:
+        """Memory held by the table's bytes and arrays."""
         return len(self.blob) + self.ends.nbytes + self.hashes.nbytes + self.order.nbytes
 
     def term(self, tid: int) -> str:
+        """The term with id ``tid``."""
         start = int(self.ends[tid - 1]) if tid else 0
         return self.blob[start : int(self.ends[tid])].decode("utf-8")
-
-    def terms(self) -> list[str]:
-        """All terms in id order."""
-        text = self.blob.decode("utf-8")
-        # Character offsets from byte offsets: count the bytes that start a character.
-        data = np.frombuffer(self.blob, np.uint8)
-        char_starts = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))
-        ends = char_starts[self.ends].tolist()
-        return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _find(self, term: str, value: int) -> int:
         encoded = term.encode("utf-8")
@@ -178,8 +173,8 @@ class Vocabulary:
                 ids[i] = self._find(terms[i], int(values[i]))
         return ids
 
-    def extended(self, new_terms: Sequence[str]) -> Vocabulary:
-        """A vocabulary with ``new_terms`` (not already present) appended."""
+    def extended(self, new_terms: Sequence[str]) -> TermIds:
+        """A table with ``new_terms`` (not already present) appended."""
         if not new_terms:
             return self
         encoded = [t.encode("utf-8") for t in new_terms]
@@ -192,14 +187,14 @@ class Vocabulary:
             [self.order, np.arange(len(self), len(self) + len(encoded), dtype=np.int32)]
         )
         resort = np.argsort(hashes, kind="stable")
-        return Vocabulary(
+        return TermIds(
             self.blob + b"".join(encoded),
             np.concatenate([self.ends, new_ends]),
             hashes[resort],
             order[resort],
         )
 
-    def subset(self, keep: np.ndarray) -> Vocabulary:
+    def subset(self, keep: np.ndarray) -> TermIds:
         """The terms where ``keep`` (bool, per id) is true, renumbered in id order."""
         ends = self.ends
         starts = np.concatenate(([0], ends[:-1]))
@@ -210,4 +205,4 @@ class Vocabulary:
         offsets = np.arange(int(new_ends[-1]) if len(new_ends) else 0, dtype=np.int64)
         offsets += np.repeat(first - (new_ends - lengths), lengths)
         blob = np.frombuffer(self.blob, np.uint8)[offsets].tobytes()
-        return Vocabulary.from_blob(blob, new_ends, check=False)
+        return TermIds.from_blob(blob, new_ends, check=False)

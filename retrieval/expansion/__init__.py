@@ -1,0 +1,69 @@
+"""Query expansion: what a resident asked → the weighted terms the index knows.
+
+Residents do not write like the newspaper. A question becomes a list of
+*concepts*, each one thing the resident said (a Chinese word, an everyday
+phrase, an English word or phrase), with the Chinese *alternatives* that would
+say it in the paper, each weighted:
+
+* **the resident's own words** weigh 1 (a Chinese question's terms are exactly
+  what :meth:`Tokenizer.tokenize` gives, so a question without synonyms searches
+  as before);
+* **synonyms** from the domain table (``data/synonyms.tsv``: 煤气罐 → 钢瓶, 燃气)
+  weigh :data:`SYNONYM_WEIGHT`: evidence, but weaker than the word itself;
+* **English words** become Chinese candidates from CC-CEDICT (:mod:`retrieval.cedict`),
+  scored by how the dictionary gives them (exact gloss over a word inside a
+  longer gloss, primary sense over later ones, words over single characters)
+  and kept only if the index has seen them: of 12 headwords glossed
+  "restaurant", the paper's 餐饮店 is the one that matters. At most
+  :data:`MAX_CANDIDATES` survive, the best weighing 1 and the rest by their
+  share of its score, so a word with many senses does not outweigh one with one;
+* **names in pinyin** (Liangcheng, Shiji Tongle) become the character strings
+  of the index whose readings spell them.
+
+Terms of different alternatives and concepts merge by **max**, not sum: a term
+is one piece of evidence, and 电梯 reached from "elevator" and from "lift" must
+not count twice, nor may a synonym add weight to a word the resident already
+wrote. Within one alternative, repeated terms count again, as in BM25.
+
+Pure: the only outside knowledge is a :class:`Vocabulary` (the index's
+document frequencies), passed per call so it follows index rebuilds.
+
+Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
+(the table), :mod:`.english` (English → dictionary candidates), :mod:`.pinyin`
+(pinyin names → characters), :mod:`.expander` (:class:`QueryExpander`).
+"""
+
+from .concepts import Alternative, Concept, Expansion, Lang, Origin, Vocabulary, detect_lang
+from .english import (
+    EN_STOPWORDS_FILE,
+    MAX_CANDIDATES,
+    MIN_SHARE,
+    english_stopwords,
+    english_variants,
+)
+from .expander import QueryExpander
+from .pinyin import MAX_CHAINS, MAX_SEGMENTATIONS, PINYIN_WEIGHTS
+from .synonyms import DEFAULT_SYNONYMS, SYNONYM_WEIGHT, SynonymTable, load_synonyms
+
+__all__ = [
+    "DEFAULT_SYNONYMS",
+    "EN_STOPWORDS_FILE",
+    "MAX_CANDIDATES",
+    "MAX_CHAINS",
+    "MAX_SEGMENTATIONS",
+    "MIN_SHARE",
+    "PINYIN_WEIGHTS",
+    "SYNONYM_WEIGHT",
+    "Alternative",
+    "Concept",
+    "Expansion",
+    "Lang",
+    "Origin",
+    "QueryExpander",
+    "SynonymTable",
+    "Vocabulary",
+    "detect_lang",
+    "english_stopwords",
+    "english_variants",
+    "load_synonyms",
+]

@@ -1,0 +1,91 @@
+"""What an expanded question is made of: concepts, their alternatives, the result.
+
+Also what expansion needs to know about the corpus (:class:`Vocabulary`) and
+which language a question is in (:func:`detect_lang`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ..normalize import normalize
+
+Origin = Literal["question", "synonym", "dictionary", "pinyin"]
+Lang = Literal["zh", "en"]
+
+_LATIN = re.compile(r"[A-Za-z]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class Vocabulary(Protocol):
+    """What expansion needs to know about the corpus."""
+
+    def doc_freq(self, term: str) -> int:
+        """Passages holding the index term ``term``."""
+        ...
+
+    def contains(self, text: str) -> bool:
+        """Whether normalised ``text`` occurs in the corpus as written."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A Chinese way of saying a concept, and how much a match on it counts."""
+
+    text: str  # normalised Chinese (or digits)
+    weight: float
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One thing the resident said and the ways the paper might say it.
+
+    For a Chinese concept the first alternative is the resident's own wording
+    (origin ``"question"``); an English concept has only translations, and none
+    when nothing the index knows translates it (then it cannot be matched).
+    """
+
+    text: str
+    alternatives: tuple[Alternative, ...]
+    # English only: the dictionary has no word for it at all, so whether the paper
+    # covers it is unknown (as opposed to translations the paper never uses).
+    untranslated: bool = False
+
+    @property
+    def best(self) -> Alternative | None:
+        """The alternative with the highest weight, if any."""
+        return max(self.alternatives, key=lambda a: a.weight, default=None)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A question, expanded.
+
+    Attributes:
+        question: the normalised question.
+        lang: ``"en"`` for a question in Latin letters without Chinese, else ``"zh"``.
+        concepts: what the resident said, in order.
+        terms: index term → weight, for :meth:`Retriever.search_terms`.
+        highlight: highlighter term → weight (1 for the resident's words), for
+            choosing and marking snippets.
+    """
+
+    question: str
+    lang: Lang
+    concepts: tuple[Concept, ...]
+    terms: dict[str, float]
+    highlight: dict[str, float] = field(default_factory=dict)
+
+    def concept(self, text: str) -> Concept | None:
+        """The concept for ``text`` as the resident wrote it (normalised), if any."""
+        wanted = normalize(text)
+        return next((c for c in self.concepts if c.text == wanted), None)
+
+
+def detect_lang(text: str) -> Lang:
+    """English when the text is written in Latin letters with no Chinese characters."""
+    return "en" if _LATIN.search(text) and not CJK.search(text) else "zh"

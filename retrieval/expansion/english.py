@@ -1,0 +1,123 @@
+"""English words and phrases → Chinese candidates from CC-CEDICT (:mod:`retrieval.cedict`).
+
+A question is cut into runs of content words (:func:`english_words`); a word is
+tried in its dictionary forms (:func:`english_variants`: cylinders → cylinder),
+and each form's headwords are scored by how the dictionary gives them
+(:func:`dictionary_candidates`). Which candidates the paper actually uses is the
+expander's choice (:mod:`.expander`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from ..cedict import Cedict, clean_gloss, spelling
+from ..tokenization import DATA_DIR, read_word_list
+
+# Dictionary candidates kept per English word or phrase, and the share of the best
+# candidate's score a further one needs.
+MAX_CANDIDATES = 3
+MIN_SHARE = 0.3
+
+_EN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
+
+# English function words, question words and verbs too general to translate usefully
+# ("get", "do"): in Chinese they would only add noise.
+EN_STOPWORDS_FILE = DATA_DIR / "stopwords_en.txt"
+
+
+@cache
+def english_stopwords() -> frozenset[str]:
+    """The words of :data:`EN_STOPWORDS_FILE`, lower-cased."""
+    return frozenset(w.lower() for w in read_word_list(EN_STOPWORDS_FILE))
+
+
+def english_variants(word: str) -> list[str]:
+    """``word`` and the dictionary forms it may stand for, most likely first.
+
+    Plurals and simple verb endings only (cylinders → cylinder, confiscated →
+    confiscate, checked → check): CC-CEDICT glosses are in dictionary form.
+    """
+    word = spelling(word.lower())
+    forms = [word]
+    if len(word) > 3:
+        if word.endswith("ies"):
+            forms.append(word[:-3] + "y")
+        elif word.endswith(("ches", "shes", "sses", "xes", "zes")):
+            forms.append(word[:-2])
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            forms.append(word[:-1])
+        if word.endswith("ied"):
+            forms.append(word[:-3] + "y")
+        elif word.endswith("ed"):
+            forms += [word[:-1], word[:-2]]
+            if len(word) > 5 and word[-3] == word[-4]:
+                forms.append(word[:-3])  # stopped → stop
+        if word.endswith("ing") and len(word) > 5:
+            forms += [word[:-3], word[:-3] + "e"]
+            if word[-4] == word[-5]:
+                forms.append(word[:-4])
+        if word == "people":
+            forms.append("person")
+    return list(dict.fromkeys(forms))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """An English content word of a question and where it is in the lower-cased text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def english_words(text: str) -> list[list[Word]]:
+    """Runs of content words (stopwords split runs: a phrase never spans one)."""
+    stopwords = english_stopwords()
+    runs: list[list[Word]] = [[]]
+    for match in _EN_TOKEN.finditer(text.lower()):
+        word = match.group()
+        if word in stopwords or (len(word) == 1 and not word.isdigit()):
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(Word(word, match.start(), match.end()))
+    return [run for run in runs if run]
+
+
+def phrase_forms(words: Sequence[Word]) -> list[str]:
+    """Dictionary forms of a phrase: only its last word is inflected (gas cylinders)."""
+    head = " ".join(spelling(w.text) for w in words[:-1])
+    return [f"{head} {form}".strip() for form in english_variants(words[-1].text)]
+
+
+def dictionary_candidates(cedict: Cedict, form: str, *, single: bool) -> list[tuple[str, float]]:
+    """Headwords for an English form with a score in (0, 1].
+
+    Exact gloss 1, inside a longer gloss 1/(words in it) (only where no exact gloss
+    exists); times 1/(1 + rank/2) for later senses. Single characters score half, and
+    none at all when the dictionary has a word for it: "fee" is 费用 or nothing, since
+    费 alone would match 消费, 经费 and every other passage with the character.
+    """
+    key = clean_gloss(form) or form
+    found: dict[str, float] = {}
+    senses = [(s, 1.0) for s in cedict.exact(key)]
+    if not senses and not single:
+        # "police station" inside "local police station": one more word at most.
+        padded = f" {key} "
+        senses = [
+            (s, len(key.split()) / s.gloss_len)
+            for s in cedict.within(key.split()[-1])
+            if s.gloss_len == len(key.split()) + 1 and padded in f" {s.gloss} "
+        ]
+    if not senses and single:
+        senses = [(s, 1.0 / s.gloss_len) for s in cedict.within(key)]
+    if any(len(s.headword) > 1 for s, match in senses if match == 1.0):
+        senses = [(s, match) for s, match in senses if len(s.headword) > 1]
+    for sense, match in senses:
+        score = match / (1 + sense.rank / 2) * (0.5 if len(sense.headword) == 1 else 1.0)
+        found[sense.headword] = max(found.get(sense.headword, 0.0), score)
+    return list(found.items())

@@ -1,0 +1,211 @@
+"""The query expander: a question → concepts and the weighted index terms they give.
+
+See :mod:`retrieval.expansion` for the rules (own words 1, synonyms
+:data:`~.synonyms.SYNONYM_WEIGHT`, dictionary candidates by their share of the
+best, pinyin guesses by rank; terms merge by max).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+
+from ..cedict import Cedict, load_cedict
+from ..normalize import normalize
+from ..tokenization import Tokenizer
+from .concepts import Alternative, Concept, Expansion, Lang, Vocabulary, detect_lang
+from .english import (
+    MAX_CANDIDATES,
+    MIN_SHARE,
+    Word,
+    dictionary_candidates,
+    english_words,
+    phrase_forms,
+)
+from .pinyin import PINYIN_WEIGHTS, pinyin_chains
+from .synonyms import SYNONYM_WEIGHT, SynonymTable
+
+
+class QueryExpander:
+    """Expands questions for one tokenizer (the index's).
+
+    Args:
+        tokenizer: the tokenizer the index was built with.
+        synonyms: the domain table; ``None`` for none.
+        cedict: a callable returning the dictionary (loaded on the first English
+            question); ``None`` to leave English untranslated.
+    """
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        *,
+        synonyms: SynonymTable | None = None,
+        cedict: Callable[[], Cedict] | None = load_cedict,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.synonyms = synonyms or SynonymTable()
+        self._cedict = cedict
+        self.words = dataclasses.replace(
+            tokenizer, words="precise", char_bigrams=False, char_unigrams=False
+        )
+        self._all_words = dataclasses.replace(self.words, stopwords=False)
+        self.highlighter = dataclasses.replace(tokenizer, char_unigrams=False)
+
+    def expand(self, question: str, vocabulary: Vocabulary) -> Expansion:
+        """``question``'s concepts and weighted terms, given what the corpus holds."""
+        text = normalize(question)
+        if detect_lang(text) == "en":
+            concepts = self._english(text, vocabulary)
+            return self._assemble(text, "en", concepts, Counter())
+        concepts = self._chinese(text)
+        return self._assemble(text, "zh", concepts, Counter(self.tokenizer.tokenize(text)))
+
+    def plain(self, question: str) -> Expansion:
+        """No expansion: the resident's words only (for comparison and for Chinese text)."""
+        text = normalize(question)
+        concepts = tuple(
+            Concept(w, (Alternative(w, 1.0, "question"),))
+            for w in dict.fromkeys(self.words.tokenize(text))
+        )
+        return self._assemble(
+            text, detect_lang(text), concepts, Counter(self.tokenizer.tokenize(text))
+        )
+
+    # -- Chinese ------------------------------------------------------------------------
+
+    def _chinese(self, text: str) -> tuple[Concept, ...]:
+        """One concept per distinct word; an everyday phrase is one concept with its synonyms.
+
+        The phrase replaces the words it spans (装电梯 is one thing, not 装 and 电梯),
+        so its synonyms can stand for all of it when judging relevance.
+        """
+        # An everyday phrase must be whole words of the question: 装电梯 inside 加装电梯
+        # is already the official word.
+        cuts = {0, len(text)}
+        for token in self._all_words.tokenize_with_spans(text):
+            cuts.update((token.start, token.end))
+        matches = [m for m in self.synonyms.find(text) if m[0] in cuts and m[1] in cuts]
+        concepts: dict[str, Concept] = {}
+        for _, _, key in matches:
+            concepts[key] = Concept(
+                key,
+                (
+                    Alternative(key, 1.0, "question"),
+                    *(Alternative(o, SYNONYM_WEIGHT, "synonym") for o in self.synonyms.get(key)),
+                ),
+            )
+        spans = [(start, end) for start, end, _ in matches]
+        words: dict[str, Concept] = {}
+        for token in self.words.tokenize_with_spans(text):
+            if any(start < token.end and token.start < end for start, end in spans):
+                continue
+            words.setdefault(
+                token.term, Concept(token.term, (Alternative(token.term, 1.0, "question"),))
+            )
+        return tuple(words.values()) + tuple(concepts.values())
+
+    # -- English ------------------------------------------------------------------------
+
+    def _english(self, text: str, vocabulary: Vocabulary) -> tuple[Concept, ...]:
+        cedict = self._cedict() if self._cedict else None
+        concepts: list[Concept] = []
+        for run in english_words(text):
+            i = 0
+            while i < len(run):
+                for n in (3, 2, 1):
+                    if i + n > len(run):
+                        continue
+                    concept = self._english_concept(run[i : i + n], cedict, vocabulary)
+                    if concept is not None or n == 1:
+                        if concept is None:
+                            concept = Concept(run[i].text, (), untranslated=True)
+                        concepts.append(concept)
+                        i += n
+                        break
+        return tuple(concepts)
+
+    def _english_concept(
+        self, words: Sequence[Word], cedict: Cedict | None, vocabulary: Vocabulary
+    ) -> Concept | None:
+        """A concept for ``words`` if they translate to something the index knows.
+
+        A phrase (two or three words) must translate as a whole; a single word may
+        also be a number or a name in pinyin.
+        """
+        phrase = " ".join(w.text for w in words)
+        if len(words) == 1 and words[0].text[0].isdigit():
+            return Concept(phrase, (Alternative(words[0].text, 1.0, "question"),))
+        scored: dict[str, float] = {}
+        for form in phrase_forms(words):
+            # The first form the table or dictionary knows is the word: "parking" is
+            # 停车, not "park" (公园); "swimming" is 游泳, not "swim".
+            scored = dict.fromkeys(self.synonyms.get(form), 1.0)
+            if cedict is not None:
+                for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
+                    scored[headword] = max(scored.get(headword, 0.0), score)
+            if scored:
+                break
+        present = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
+        if present:
+            return Concept(phrase, self._weigh(present))
+        if len(words) == 1 and cedict is not None:
+            chains = pinyin_chains(words[0].text, cedict, vocabulary)
+            if chains:
+                return Concept(
+                    phrase,
+                    tuple(
+                        Alternative(c, w, "pinyin")
+                        for c, w in zip(chains, PINYIN_WEIGHTS, strict=False)
+                    ),
+                )
+        if scored:
+            # Translatable, but the paper never says it ("swimming pool" is 游泳池, not
+            # 游泳 and 池): a concept nothing can match.
+            return Concept(phrase, ())
+        return None
+
+    def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
+        best = ranked[0][1]
+        kept = [(c, s / best) for c, s in ranked[:MAX_CANDIDATES] if s >= MIN_SHARE * best]
+        alternatives = [Alternative(c, w, "dictionary") for c, w in kept]
+        # Residents' English words are often everyday ones: follow the synonym table
+        # one step (gas tank → 煤气罐 → 钢瓶).
+        for c, w in kept:
+            for official in self.synonyms.get(c):
+                if all(a.text != official for a in alternatives):
+                    alternatives.append(Alternative(official, w * SYNONYM_WEIGHT, "synonym"))
+        return tuple(alternatives)
+
+    @staticmethod
+    def _present(candidate: str, vocabulary: Vocabulary) -> bool:
+        """Whether the corpus says ``candidate``: an index term, or its text verbatim.
+
+        Index terms alone would not do for longer words: 义务工作者's parts 义务, 务工,
+        工作 and 作者 all occur, in passages that never mention a volunteer worker.
+        """
+        if len(candidate) <= 2 and vocabulary.doc_freq(candidate):
+            return True
+        return vocabulary.contains(candidate)
+
+    # -- assembling -----------------------------------------------------------------------
+
+    def _assemble(
+        self, text: str, lang: Lang, concepts: Sequence[Concept], base: Counter[str]
+    ) -> Expansion:
+        terms: dict[str, float] = {t: float(n) for t, n in base.items()}
+        highlight: dict[str, float] = dict.fromkeys(self.highlighter.tokenize(text), 1.0)
+        for concept in concepts:
+            for alt in concept.alternatives:
+                if alt.origin == "question" and lang == "zh":
+                    continue  # already in the base bag, counted as BM25 counts them
+                for term, count in Counter(self.tokenizer.tokenize(alt.text)).items():
+                    terms[term] = max(terms.get(term, 0.0), alt.weight * count)
+                for term in self.highlighter.tokenize(alt.text):
+                    highlight[term] = max(highlight.get(term, 0.0), alt.weight)
+        if lang == "en":
+            # English words are no evidence in a Chinese paper (mastheads aside).
+            highlight = {t: w for t, w in highlight.items() if not t.isascii() or t[0].isdigit()}
+        return Expansion(text, lang, tuple(concepts), terms, highlight)

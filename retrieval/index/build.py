@@ -1,0 +1,258 @@
+"""Building the postings arrays: reading new passages, appending them, taking a subset.
+
+Functions here turn token lists into postings and rearrange postings; they
+return plain ``(doc_len, indptr, doc_ids, tf)`` arrays (see
+:mod:`.arrays` for the layout), from which :func:`.arrays.derive` makes a
+searchable snapshot. :class:`~retrieval.index.BM25Index` calls them under its
+write lock and publishes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+
+import numpy as np
+
+from .arrays import IndexArrays, Snapshot
+from .termids import TermIds
+
+# Passages tokenised and counted per numpy batch in add(): bounds the Python
+# lists alive at once (memory) while keeping numpy calls large (speed).
+_ADD_CHUNK = 8192
+
+# (term ids int32, passage ids int32, tf int64) of one batch's postings, sorted
+# by term, then passage.
+Part = tuple[np.ndarray, np.ndarray, np.ndarray]
+# (doc_len, indptr, doc_ids, tf): the postings arrays of an index state.
+Postings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(slots=True)
+class NewPassages:
+    """Passages read by :func:`read_passages`, not yet merged into an index.
+
+    Attributes:
+        terms: the terms the index did not know, in order of first appearance;
+            the i-th has id ``len(termids) + i``.
+        parts: the postings, one :data:`Part` per batch.
+        lengths: each batch's passage lengths (int32).
+        n_docs: how many passages were read.
+    """
+
+    terms: list[str]
+    parts: list[Part]
+    lengths: list[np.ndarray]
+    n_docs: int
+
+
+def read_passages(corpus: Iterable[Sequence[str]], termids: TermIds, first_doc: int) -> NewPassages:
+    """Postings of ``corpus``, its passages numbered from ``first_doc``.
+
+    Raises:
+        TypeError: a passage is a string rather than a sequence of tokens.
+    """
+    new_terms: dict[str, int] = {}
+    parts: list[Part] = []
+    lengths: list[np.ndarray] = []
+    n_new = 0
+    for batch in _batches(corpus, _ADD_CHUNK):
+        if any(isinstance(doc, str) for doc in batch):
+            raise TypeError("each passage must be a sequence of tokens, not a string")
+        part, doc_len = _batch_postings(batch, termids, new_terms, first_doc + n_new)
+        parts.append(part)
+        lengths.append(doc_len)
+        n_new += len(batch)
+    return NewPassages(list(new_terms), parts, lengths, n_new)
+
+
+def _batches(corpus: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
+    iterator = iter(corpus)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _batch_postings(
+    batch: list[Sequence[str]], termids: TermIds, new_terms: dict[str, int], first_doc: int
+) -> tuple[Part, np.ndarray]:
+    """One batch's postings and passage lengths; terms new to the index join ``new_terms``."""
+    flat = list(chain.from_iterable(batch))
+    # New terms get ids in order of first appearance (dict.fromkeys keeps it),
+    # as BM25Okapi's vocabulary does.
+    distinct = list(dict.fromkeys(flat))
+    ids = dict(zip(distinct, termids.lookup(distinct).tolist(), strict=True))
+    for term, tid in ids.items():
+        if tid < 0:
+            tid = new_terms.get(term)
+            if tid is None:
+                tid = new_terms[term] = len(termids) + len(new_terms)
+            ids[term] = tid
+    term_ids = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+    doc_len = np.fromiter(map(len, batch), np.int64, len(batch))
+    local = np.repeat(np.arange(len(batch), dtype=np.int64), doc_len)
+    # One sort groups postings by term, passages ascending, and counts tf.
+    keys, tf = np.unique(term_ids * len(batch) + local, return_counts=True)
+    part = (
+        (keys // len(batch)).astype(np.int32),
+        (keys % len(batch) + first_doc).astype(np.int32),
+        tf,
+    )
+    return part, doc_len.astype(np.int32)
+
+
+def merge(old: Snapshot, n_terms: int, new: NewPassages) -> Postings:
+    """The postings of ``old`` followed by ``new``'s, for ``n_terms`` terms in all."""
+    counts = np.zeros(n_terms, np.int64)
+    counts[: old.n_terms] = np.diff(old.indptr)
+    for term_ids, _, _ in new.parts:
+        counts += np.bincount(term_ids, minlength=n_terms)
+    indptr = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+
+    max_tf = max([int(old.tf.max(initial=0))] + [int(tf.max(initial=0)) for *_, tf in new.parts])
+    tf_dtype = _tf_dtype(max_tf)
+    if len(old.doc_ids):
+        doc_ids, tf = _insert_postings(old, new.parts, tf_dtype)
+    else:
+        doc_ids, tf = _place_postings(new.parts, indptr, tf_dtype)
+    doc_len = np.concatenate([old.doc_len, *new.lengths]) if new.lengths else old.doc_len
+    return doc_len, indptr, doc_ids, tf
+
+
+def _tf_dtype(max_tf: int) -> np.dtype:
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if max_tf <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def _insert_postings(
+    old: Snapshot, parts: list[Part], tf_dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """``old``'s postings with ``parts`` inserted, each at the end of its term's slice.
+
+    New passages have larger ids, so a new posting goes after its term's old
+    ones, or after all slices for a new term. np.insert copies the old postings
+    in runs between insertion points: O(postings) memcpy, no per-posting index
+    arithmetic.
+    """
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
+    term_ids, doc_ids, tfs = (np.concatenate(arrays) for arrays in zip(empty, *parts, strict=True))
+    order = np.argsort(term_ids, kind="stable")  # batches are each sorted
+    term_ids, doc_ids, tfs = term_ids[order], doc_ids[order], tfs[order].astype(tf_dtype)
+    known = term_ids < old.n_terms
+    at = old.indptr[term_ids[known] + 1]
+    all_doc_ids = np.concatenate([np.insert(old.doc_ids, at, doc_ids[known]), doc_ids[~known]])
+    all_tf = np.concatenate([np.insert(old.tf.astype(tf_dtype), at, tfs[known]), tfs[~known]])
+    return all_doc_ids, all_tf
+
+
+def _place_postings(
+    parts: list[Part], indptr: np.ndarray, tf_dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """The postings of ``parts`` (the whole index) laid out in the slices of ``indptr``."""
+    all_doc_ids = np.empty(indptr[-1], np.int32)
+    all_tf = np.empty(indptr[-1], tf_dtype)
+    fill = indptr[:-1].copy()  # next free slot of each term
+    for term_ids, doc_ids, tfs in parts:
+        if not len(term_ids):
+            continue
+        # term_ids is sorted: rank each posting within its term's run.
+        starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
+        sizes = np.diff(np.append(starts, len(term_ids)))
+        dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
+        dest += fill[term_ids]
+        all_doc_ids[dest] = doc_ids
+        all_tf[dest] = tfs
+        fill[term_ids[starts]] += sizes
+    return all_doc_ids, all_tf
+
+
+def take(
+    snap: Snapshot, termids: TermIds, positions: Sequence[int] | np.ndarray
+) -> tuple[TermIds, Postings]:
+    """The terms and postings of the passages at ``positions`` (distinct), in that order.
+
+    Terms left without passages are dropped; the rest keep their relative order.
+
+    Raises:
+        ValueError: a position repeats or is not a passage of ``snap``.
+    """
+    positions = np.asarray(positions, dtype=np.int64)
+    if len(positions) and (
+        positions.min() < 0
+        or positions.max() >= snap.n_docs
+        or len(np.unique(positions)) != len(positions)
+    ):
+        raise ValueError("positions must be distinct passage ids of this index")
+    new_of_old = np.full(snap.n_docs, -1, np.int64)
+    new_of_old[positions] = np.arange(len(positions))
+    new_doc = new_of_old[snap.doc_ids]
+    keep = new_doc >= 0
+    term_of = np.repeat(np.arange(snap.n_terms, dtype=np.int64), np.diff(snap.indptr))[keep]
+    new_doc, tf = new_doc[keep], snap.tf[keep]
+    counts = np.bincount(term_of, minlength=snap.n_terms)
+    alive = counts > 0
+    new_tid = np.cumsum(alive) - 1
+    # Postings stay grouped by term; sort passages within each term.
+    order = np.argsort(new_tid[term_of] * max(len(positions), 1) + new_doc, kind="stable")
+    indptr = np.zeros(int(alive.sum()) + 1, np.int64)
+    np.cumsum(counts[alive], out=indptr[1:])
+    keep_terms = np.zeros(len(termids), bool)
+    keep_terms[: snap.n_terms] = alive
+    postings = (snap.doc_len[positions], indptr, new_doc[order].astype(np.int32), tf[order])
+    return termids.subset(keep_terms), postings
+
+
+def export(snap: Snapshot, termids: TermIds) -> IndexArrays:
+    """The arrays ``snap`` is made of, with its terms (shared, not copied)."""
+    ends = termids.ends[: snap.n_terms]
+    return IndexArrays(
+        terms=termids.blob[: int(ends[-1]) if len(ends) else 0],
+        term_ends=ends,
+        doc_len=snap.doc_len,
+        indptr=snap.indptr,
+        doc_ids=snap.doc_ids,
+        tf=snap.tf,
+    )
+
+
+def check_arrays(arrays: IndexArrays) -> None:
+    """Check that ``arrays`` describe a valid index (the terms aside).
+
+    Raises:
+        ValueError: naming the first inconsistency found.
+    """
+    doc_len, indptr = arrays.doc_len, arrays.indptr
+    doc_ids, tf = arrays.doc_ids, arrays.tf
+    n_docs, n_terms = len(doc_len), len(arrays.term_ends)
+
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            raise ValueError(f"inconsistent index arrays: {what}")
+
+    check(doc_len.ndim == indptr.ndim == doc_ids.ndim == tf.ndim == 1, "not 1-d")
+    check(doc_ids.dtype == np.int32 and indptr.dtype == np.int64, "dtypes")
+    check(tf.dtype.kind == "u" and doc_len.dtype == np.int32, "dtypes")
+    check(len(indptr) == n_terms + 1 and int(indptr[0]) == 0, "indptr length")
+    check(int(indptr[-1]) == len(doc_ids) == len(tf), "postings length")
+    counts = np.diff(indptr)
+    check(bool((counts > 0).all()), "a term without postings")
+    if len(doc_ids):
+        check(int(doc_ids.min()) >= 0 and int(doc_ids.max()) < n_docs, "passage ids")
+        check(int(tf.min()) >= 1, "zero term frequency")
+        # Ascending within each term: a step down (or a repeat) may only happen
+        # where the next term starts. (Few temporaries: this runs at every start.)
+        steps = np.flatnonzero(np.diff(doc_ids) <= 0) + 1
+        starts = indptr[1:-1]
+        at = np.minimum(starts.searchsorted(steps), max(len(starts) - 1, 0))
+        check(len(starts) > 0 or not len(steps), "passage order within a term")
+        check(bool((starts[at] == steps).all()), "passage order within a term")
+    # Integer sums: one count per posting plus what tfs above 1 add.
+    per_doc = np.bincount(doc_ids, minlength=n_docs)
+    repeated = (tf > 1).nonzero()[0]
+    per_doc += np.bincount(doc_ids[repeated], weights=tf[repeated] - 1, minlength=n_docs).astype(
+        np.int64
+    )
+    check(bool(np.array_equal(per_doc, doc_len)), "passage lengths")
