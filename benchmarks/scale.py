@@ -17,7 +17,7 @@ Each system runs in its own forked process, so its memory is measured alone:
 * **peak MiB**: the process's peak RSS growth while building.
 * **index B/passage**: for Linli, the index's own arrays and vocabulary
   (``BM25Index.memory_bytes``); for the others, RSS retained after building.
-* **disk MiB / load s**: Linli's :mod:`retrieval.persist` file; rank_bm25
+* **disk MiB / load s**: Linli's :mod:`retrieval.index.persist` file; rank_bm25
   pickled; bm25s's own ``save``/``load``.
 * **p50/p95 ms**: one question at a time, after a warm-up. Linli:
   ``Retriever.search`` (question tokenisation included); rank_bm25:
@@ -159,7 +159,7 @@ def run_linli(
     extra_texts: list[str],
 ) -> Row:
     from retrieval import BM25Index, Retriever, Tokenizer
-    from retrieval.persist import load, save
+    from retrieval.index.persist import load, save
 
     tokenizer = Tokenizer(**OPTIONS).load()  # type: ignore[arg-type]
     tokenizer.tokenize("预热")

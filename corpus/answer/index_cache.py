@@ -4,13 +4,13 @@ Tokenising is what makes indexing slow (a 100k-passage archive takes minutes),
 so the index is never rebuilt from texts when it need not be:
 
 * **Restart**: the index saved by the last run (``<index dir>/<database>.lidx``,
-  see :mod:`retrieval.persist`) is loaded instead of rebuilt.
+  see :mod:`retrieval.index.persist`) is loaded instead of rebuilt.
 * **New issues**: their passages come after all others in the store's order
   (issue id, article, position), so they are tokenised and appended
-  (:meth:`~retrieval.scoring.BM25Index.add`), in memory or after loading.
+  (:meth:`~retrieval.index.BM25Index.add`), in memory or after loading.
 * **Anything else** (an issue removed or corrected, a stale file): passages
   still present with the same text keep their indexed tokens
-  (:meth:`~retrieval.scoring.BM25Index.take`); only new texts are tokenised.
+  (:meth:`~retrieval.index.BM25Index.take`); only new texts are tokenised.
 
 Nothing is reused on trust. Each passage is matched by its database id AND a
 64-bit hash of the exact text indexed for it, so a passage whose text changed
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from retrieval import Retriever, Tokenizer
-from retrieval.persist import IndexFileError, IndexMismatchError, load, save
+from retrieval.index.persist import IndexFileError, IndexMismatchError, load, save
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Literal
 
-from corpus.ingest.articles import parse_issue
+from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import SUPPORTED_SUFFIXES, extract_text
 from corpus.ingest.passages import split_sections
@@ -124,15 +124,26 @@ def _guess_district(text: str) -> str:
     return district if n else ""
 
 
-def prepare_issue(text: str, meta: IssueMeta) -> PreparedIssue:
+def default_publication(street: str) -> str:
+    """The name a paper without a masthead in its text goes by: its street office's."""
+    return re.sub(r"(新村)?街道$", "", street) + "社区报"
+
+
+def prepare_issue(
+    text: str, meta: IssueMeta, *, parsed: ParsedIssue | None = None
+) -> PreparedIssue:
     """Parse ``text`` into articles and passages and settle its metadata (no database).
+
+    Args:
+        parsed: ``parse_issue(text)`` when the caller already has it (an upload is parsed
+            once, for its preview questions and for storing).
 
     Raises:
         IngestError: no body text found, or metadata missing that the text cannot supply.
     """
     if not text or not text.strip():
         raise IngestError("the text is empty")
-    parsed = parse_issue(text)
+    parsed = parsed or parse_issue(text)
     articles: list[PreparedArticle] = []
     for draft in parsed.articles:
         passages = tuple(
@@ -161,8 +172,7 @@ def prepare_issue(text: str, meta: IssueMeta) -> PreparedIssue:
         raise IngestError("the street office could not be read from the text; give it (--street)")
     publication = (meta.publication or parsed.publication or "").strip()
     if not publication:
-        # A paper without a masthead in the text is named after its street office.
-        publication = re.sub(r"(新村)?街道$", "", street) + "社区报"
+        publication = default_publication(street)
     if not meta.date:
         raise IngestError("the issue date is missing; give it as YYYY-MM or YYYY-MM-DD (--date)")
     return PreparedIssue(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.ingest.articles import parse_issue
+from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import extract_text
 from corpus.ingest.prepare import (
@@ -26,6 +26,7 @@ from corpus.ingest.prepare import (
     IngestError,
     IssueMeta,
     PreparedIssue,
+    default_publication,
     normalise_date,
     prepare_issue,
 )
@@ -41,7 +42,6 @@ class CaptionError(IngestError):
 
 Field = Literal["street", "publication", "date"]
 #: The order staff are asked in: the publication's default is named after the street.
-FIELDS: tuple[Field, ...] = ("street", "publication", "date")
 #: Replies that accept a question's default.
 SKIP_WORDS = frozenset({"跳过", "略过", "默认", "skip", "default", "-"})
 
@@ -83,11 +83,6 @@ def resolve_street(name: str, streets: Iterable[str] = ()) -> str:
     if _STREET_SUFFIX.search(name):
         return name
     return f"{name}街道"
-
-
-def default_publication(street: str) -> str:
-    """The name a paper without a masthead goes by, as :func:`prepare_issue` gives it."""
-    return re.sub(r"(新村)?街道$", "", street) + "社区报"
 
 
 def parse_caption(caption: str | None, *, streets: Iterable[str] = ()) -> IssueMeta:
@@ -161,8 +156,7 @@ class TextDefaults:
     title: str | None  # the first headline
 
 
-def text_defaults(text: str, filename: str = "") -> TextDefaults:
-    parsed = parse_issue(text)
+def text_defaults(parsed: ParsedIssue, text: str, filename: str = "") -> TextDefaults:
     return TextDefaults(
         publication=parsed.publication,
         street=parsed.street,
@@ -192,6 +186,8 @@ class Draft:
     meta: IssueMeta
     defaults: TextDefaults
     streets: tuple[str, ...] = ()
+    # The text as parsed once at upload: storing it does not parse it again.
+    parsed: ParsedIssue | None = field(default=None, compare=False, repr=False)
 
     @property
     def missing(self) -> list[Field]:
@@ -246,7 +242,8 @@ class Draft:
         Raises:
             IngestError: no article text, or metadata still missing.
         """
-        return prepare_issue(self.text, replace(self.meta, source_name=self.source_name))
+        meta = replace(self.meta, source_name=self.source_name)
+        return prepare_issue(self.text, meta, parsed=self.parsed)
 
 
 def known_streets(session: Session) -> list[str]:
@@ -276,14 +273,20 @@ def open_text(
     """
     if not text.strip():
         raise IngestError("the text is empty")
-    defaults = text_defaults(text, source_name)
+    parsed = parse_issue(text)
+    defaults = text_defaults(parsed, text, source_name)
     with factory() as session:
         streets = known_streets(session)
     if defaults.street:
         streets.append(defaults.street)
     meta = parse_caption(caption, streets=streets)
     return Draft(
-        text=text, source_name=source_name, meta=meta, defaults=defaults, streets=tuple(streets)
+        text=text,
+        source_name=source_name,
+        meta=meta,
+        defaults=defaults,
+        streets=tuple(streets),
+        parsed=parsed,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.answer.types import Answer
@@ -24,7 +24,6 @@ from corpus.store.models import QueryLogEntry, utcnow
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("private", "group", "cli")
 
 
 def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
@@ -174,7 +173,3 @@ def purge_older_than(
     with transaction(factory) as session:
         result = session.execute(delete(QueryLogEntry).where(QueryLogEntry.created_at < cutoff))
         return int(result.rowcount or 0)
-
-
-def get_entry(session: Session, *, ref: str) -> QueryLogEntry | None:
-    return session.scalar(select(QueryLogEntry).where(QueryLogEntry.ref == ref))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval import Retriever, Tokenizer
-from retrieval.persist import FORMAT_VERSION, IndexFileError, IndexMismatchError, load, save
+from retrieval.index.persist import FORMAT_VERSION, IndexFileError, IndexMismatchError, load, save
 
 PASSAGES = [
     "凉二居民区加装电梯工作启动，居民可到居委会申请加梯。",
