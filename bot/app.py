@@ -103,15 +103,16 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
     after its question went out; PTB's docs warn it needs updates processed one by one. With
     every update processed as it came, the staff member's reply to "which date?" could be
     checked before that step had returned, match no conversation and be answered as a
-    resident's question. Handler groups and ``block=`` cannot fix it: they order the
-    handlers of one update, the race is between two updates. Processing one by one with the
-    residents' handlers ``block=False`` would leave the conversation's own steps blocking,
-    so a staff member's PDF being read (seconds) would hold up every resident, and the
-    non-blocking answers would be unbounded and unordered.
+    resident's question. Handler groups cannot fix it: they order the handlers of one
+    update, the race is between two updates. Nor can ``block=``: a non-blocking conversation
+    hands an update that arrives mid-step to its WAITING handlers or lets it fall through
+    (to the residents' catch-all); processing one by one with only the residents' handlers
+    non-blocking would let a staff member's PDF being read (seconds) hold up every
+    resident, with the answers in flight unbounded and unordered.
 
     Ordering per (chat, user) is what a conversation needs: it is ConversationHandler's own
-    key (per_chat and per_user, the defaults staff's uses); it also keeps one person's
-    answers in the order asked, while a slow question only ever delays its asker.
+    key (per_chat and per_user, the defaults, which the staff upload keeps). It also keeps
+    one person's answers in the order asked, while a slow question only delays its asker.
     """
 
     def __init__(self, in_flight: int, admitted: int = UPDATES_ADMITTED) -> None:
@@ -143,7 +144,9 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         # PTB starts one task per update in the order they came, and nothing above awaits
         # before this point while fewer than `admitted` are in (the semaphore is FIFO
         # anyway): asyncio.Lock is fair, so each chat's updates take their turns in order.
-        line = self._lines.setdefault(key, _Line())
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = _Line()
         line.queued += 1
         try:
             # The turn first, then a slot: an update waiting for its turn holds no slot.
