@@ -438,6 +438,9 @@ def register(application: Application) -> None:
     application.bot_data.setdefault(PENDING, pending_store())
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     document = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    # A conversation needs its updates one at a time: bot.app.OrderedUpdateProcessor keeps
+    # each (chat, user)'s in order, which is this handler's key while per_chat and per_user
+    # stay at their defaults; a reply arriving mid-step would otherwise reach the residents.
     application.add_handler(
         ConversationHandler(
             entry_points=[

@@ -6,14 +6,16 @@ own source line; after 取消, a refusal or a bad file, nothing changed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.ext import Application
 
+from bot import staff
 from bot.app import build_application
 from bot.render.staff import render_preview
 from bot.staff import pending_store
@@ -182,6 +184,42 @@ async def test_pdf_upload_takes_the_date_suggested_by_its_name(
     await press(fake_api, preview, button(preview, "s:ok:"))
     answer = await ask_resident(fake_api, "社区助浴每次收费多少钱")
     assert "30元" in answer and "社区晨报 · 凉城新村街道 · 2026年12月" in answer
+
+
+async def test_a_reply_sent_the_moment_a_question_arrives_goes_to_the_upload(
+    fake_api: FakeBotAPI,
+    service: LinliService,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PTB records the conversation's next state only once a step's callback returns, a
+    # little after its question went out (the Bot API's response has to come back first).
+    # A pause there widens that window to 0.3 s, so a reply sent the moment the question
+    # arrives always lands in it: with updates processed concurrently regardless of chat,
+    # it was answered as a resident's question (see bot.app.OrderedUpdateProcessor).
+    def slow_to_return(step: Callable[..., Awaitable[int]]) -> Callable[..., Awaitable[int]]:
+        async def step_then_pause(*args: Any) -> int:
+            state = await step(*args)
+            await asyncio.sleep(0.3)
+            return state
+
+        return step_then_pause
+
+    monkeypatch.setattr(staff, "_next_step", slow_to_return(staff._next_step))
+    # Before building: the ConversationHandler holds on to the entry point itself.
+    monkeypatch.setattr(staff, "on_add", slow_to_return(staff.on_add))
+    async with started(build_application(make_settings(fake_api, tmp_path), service)):
+        question = await upload(fake_api, CHANGFENG_GBK, "changfeng_2026-10.txt")
+        assert "长风社区报" in question.params["text"]
+        question = await say(fake_api, "跳过")
+        assert "2026年10月" in question.params["text"] and "跳过" in question.params["text"]
+        preview = await say(fake_api, "2026-10-28")
+        assert "长风社区报 · 长风新村街道 · 2026年10月28日" in preview.params["text"]
+        # After a bare /add, the next message is the text, not a question.
+        usage = await say(fake_api, "/add 社区晨报 凉城 2026-11")
+        assert "发给我" in usage.params["text"]
+        preview = await say(fake_api, LIANGCHENG.decode("utf-8"))
+        assert "新一期预览" in preview.params["text"]
 
 
 async def test_pasted_text_after_add(
