@@ -188,7 +188,7 @@ async def test_pdf_upload_takes_the_date_suggested_by_its_name(
 
 async def test_a_reply_sent_the_moment_a_question_arrives_goes_to_the_upload(
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

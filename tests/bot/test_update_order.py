@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bot.app import UPDATES_IN_FLIGHT, OrderedUpdateProcessor, build_application
-from corpus.service import LinliService
+from bot.app import UPDATES_IN_FLIGHT, build_application
+from bot.ordering import OrderedUpdateProcessor
+from corpus.api import Corpus
 from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, started
 
@@ -207,7 +208,7 @@ def replies_to(fake: FakeBotAPI, chat_id: int, since: int) -> list[int]:
 
 async def test_one_residents_slow_question_holds_up_nobody_else(
     fake_api: FakeBotAPI,
-    service: LinliService,
+    service: Corpus,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -215,7 +216,7 @@ async def test_one_residents_slow_question_holds_up_nobody_else(
     processor = application.update_processor
     assert isinstance(processor, OrderedUpdateProcessor)
     assert processor.in_flight == UPDATES_IN_FLIGHT
-    answer = service.answer
+    answer = service.answers.answer
     entered, release = threading.Event(), threading.Event()
 
     def answer_slowly(question: str, **kwargs: Any) -> Any:
@@ -224,7 +225,7 @@ async def test_one_residents_slow_question_holds_up_nobody_else(
             release.wait(10)
         return answer(question, **kwargs)
 
-    monkeypatch.setattr(service, "answer", answer_slowly)
+    monkeypatch.setattr(service.answers, "answer", answer_slowly)
     async with started(application):
         try:
             since = fake_api.mark()
