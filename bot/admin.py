@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.render.html import to_messages, to_plain_messages
 from bot.residents import corpus_of, lang_of, send_html
@@ -255,14 +255,6 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         deleted,
         settings.log_retention_days,
     )
-
-
-def register(application: Application) -> None:
-    """The admin commands; registered before the residents' catch-alls."""
-    application.add_handler(CommandHandler("stats", stats_command))
-    application.add_handler(CommandHandler("unanswered", unanswered_command))
-    application.add_handler(CommandHandler("top", top_command))
-    application.add_handler(CommandHandler("export", export_command))
 
 
 def schedule_purge(application: Application) -> None:

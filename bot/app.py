@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, callbacks, residents, staff
+from bot import admin, callbacks, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
 from bot.state import KeyedStore, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
@@ -166,31 +166,40 @@ async def set_role_menus(application: Application) -> None:
 
 
 def register_handlers(application: Application) -> None:
-    """All handlers, in the order PTB tries them (the first match in a group wins).
+    """The whole handler table, in the order PTB tries it (the first match in a group wins).
 
     Role-specific handlers (staff, admins) come before the residents' catch-alls, so a
-    staff member's document or command never falls through to "I only read text".
+    staff member's document or command never falls through to "I only read text"; every
+    role handler checks the role itself (the command menus are only hints).
     """
-    application.add_handler(CommandHandler("start", residents.start))
-    application.add_handler(CommandHandler("help", residents.help_command))
-    application.add_handler(CommandHandler("latest", residents.latest))
-    application.add_handler(CommandHandler("privacy", residents.privacy))
-    application.add_handler(CommandHandler("ask", residents.ask_command))
-    application.add_handler(CallbackQueryHandler(residents.callback, pattern=callbacks.RESIDENT_PATTERN))
-    # Admins: the query log (/stats, /unanswered, /top, /export); others are refused politely.
-    admin.register(application)
-    # Staff: documents, /add, /remove, /issues and the preview's buttons (s:…).
-    staff.register(application)
+    add = application.add_handler
+    # Residents' commands and buttons.
+    add(CommandHandler("start", residents.start))
+    add(CommandHandler("help", residents.help_command))
+    add(CommandHandler("latest", residents.latest))
+    add(CommandHandler("privacy", residents.privacy))
+    add(CommandHandler("ask", residents.ask_command))
+    add(CallbackQueryHandler(residents.callback, pattern=callbacks.RESIDENT_PATTERN))
+    # Admins: the query log; others are refused politely.
+    add(CommandHandler("stats", admin.stats_command))
+    add(CommandHandler("unanswered", admin.unanswered_command))
+    add(CommandHandler("top", admin.top_command))
+    add(CommandHandler("export", admin.export_command))
+    # Staff: the upload conversation (documents, /add), /remove, /issues, the preview's
+    # buttons, and /cancel outside a conversation.
+    add(upload.conversation())
+    add(CommandHandler("remove", staff.remove_command))
+    add(CommandHandler("issues", staff.issues_command))
+    add(CommandHandler("cancel", upload.on_idle_cancel))
+    add(CallbackQueryHandler(staff.on_button, pattern=callbacks.STAFF_PATTERN))
     # Catch-alls for residents: questions, unknown commands, other message kinds, and
     # buttons nobody above recognised (e.g. from before a restart).
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
-    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, residents.private_text))
-    application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, residents.group_text))
-    application.add_handler(MessageHandler(filters.COMMAND, residents.unknown_command))
-    application.add_handler(
-        MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, residents.non_text)
-    )
-    application.add_handler(CallbackQueryHandler(residents.expired_callback))
+    add(MessageHandler(text & filters.ChatType.PRIVATE, residents.private_text))
+    add(MessageHandler(text & filters.ChatType.GROUPS, residents.group_text))
+    add(MessageHandler(filters.COMMAND, residents.unknown_command))
+    add(MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, residents.non_text))
+    add(CallbackQueryHandler(residents.expired_callback))
     application.add_error_handler(residents.on_error)
 
 
@@ -226,6 +235,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     # Answers whose buttons still work: the most recent ones, however old.
     application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
+    application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take
     # turns with the event loop (measured under load: 6 held it up for over a second).
     # Their own pool, so a staff upload or an admin export in asyncio's default pool

@@ -1,13 +1,12 @@
-"""Staff's handlers: add, correct and remove newspaper issues from Telegram.
+"""Staff's handlers: confirm or cancel a preview, remove and list issues; the staff role.
 
-One upload and one tap: a staff member sends the issue (a file, or ``/add`` and the text),
-Linli asks only for what neither the caption nor the text says (usually the date), shows a
-preview with 确认/取消 (Confirm/Cancel), and on 确认 stores it in one transaction and
-rebuilds the index, so residents can ask about it at once. ``/remove N`` works the same way.
+One upload and one tap: a staff member sends the issue (:mod:`bot.upload` asks what is
+missing and shows a preview with 确认/取消), and on 确认 it is stored in one transaction
+and re-indexed, so residents can ask about it at once. ``/remove N`` works the same way.
 
 Handlers are thin: check the role (in every handler: the command menu is only a hint),
-read the update, call one library function in a worker thread (:mod:`corpus.metadata`,
-:mod:`corpus.ingest` -- the functions `linli ingest` and `linli remove` use), render with
+read the update, call one library function in a worker thread (``corpus.issues``, the
+functions `linli ingest` and `linli remove` use too), render with
 the pure ``render_*`` functions, reply. Buttons carry a short key; what they confirm lives
 in a :class:`~bot.state.KeyedStore`, so a button from before a restart gets a polite "send it again".
 """
@@ -20,18 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import callbacks
@@ -41,47 +32,20 @@ from bot.render.staff import (
     info_label,
     issue_label,
     render_issues,
-    render_preview,
     render_remove,
 )
 from bot.residents import corpus_of, lang_of
 from bot.state import KeyedStore
 from bot.texts import t
-from corpus.api import (
-    CaptionError,
-    Draft,
-    Field,
-    IngestError,
-    IssueInfo,
-    Lang,
-    Preview,
-    StoreError,
-    format_issue_date,
-)
+from corpus.api import IssueInfo, Preview, StoreError
 from corpus.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: Bots may download files up to 20 MB through the Bot API (getFile refuses larger ones).
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-#: A half-answered upload is dropped after this long, so its questions do not linger.
-CONVERSATION_TIMEOUT = 30 * 60
 #: A preview's buttons work this long.
 PENDING_TTL = 24 * 3600
-PASTED_SOURCE = "Telegram"
-# A single line after /add this long is the issue's text, not a caption.
-CAPTION_MAX = 60
 
-ASKING, AWAITING_TEXT = range(2)
-DRAFT = "staff_draft"
-ADD_CAPTION = "staff_add_caption"
 PENDING = "staff_pending"
-
-_ASK_KEYS: dict[Field, str] = {
-    "street": "ask_street",
-    "publication": "ask_publication",
-    "date": "ask_date",
-}
 
 
 # --- server-side state behind the preview buttons --------------------------------------
@@ -111,7 +75,7 @@ def is_staff(settings: Settings, user_id: int | None) -> bool:
     return user_id is not None and (user_id in settings.staff_ids or user_id in settings.admin_ids)
 
 
-async def _allowed(
+async def allowed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, refusal: str = "staff_only"
 ) -> bool:
     """Staff may go on; anyone else gets a polite refusal, and the attempt is logged."""
@@ -128,7 +92,7 @@ async def _allowed(
     return False
 
 
-async def _private(update: Update) -> bool:
+async def private(update: Update) -> bool:
     """Issues are managed in a private chat, not in front of a group."""
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
@@ -138,183 +102,8 @@ async def _private(update: Update) -> bool:
     return False
 
 
-def _pending(context: ContextTypes.DEFAULT_TYPE) -> KeyedStore[Pending]:
+def pending(context: ContextTypes.DEFAULT_TYPE) -> KeyedStore[Pending]:
     return context.bot_data[PENDING]
-
-
-# --- adding: a file or pasted text, questions, the preview --------------------------------
-
-
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A document in a private chat: staff's new issue (anyone else is refused)."""
-    message = update.effective_message
-    if message is None or message.document is None:
-        return ConversationHandler.END
-    if not await _allowed(update, context, "upload", refusal="staff_upload_refused"):
-        return ConversationHandler.END
-    context.user_data.pop(DRAFT, None)
-    lang = lang_of(update)
-    document = message.document
-    name = document.file_name or "upload"
-    # Checked before asking for the file: getFile refuses files over 20 MB anyway.
-    if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-        await _too_big(message, document.file_size or 0, lang)
-        return ConversationHandler.END
-    try:
-        data = bytes(await (await document.get_file()).download_as_bytearray())
-    except BadRequest as error:
-        if "too big" not in error.message.lower():
-            raise
-        await _too_big(message, document.file_size or 0, lang)
-        return ConversationHandler.END
-    try:
-        draft = await asyncio.to_thread(
-            corpus_of(context).issues.open_upload, data, name, message.caption
-        )
-    except CaptionError as exc:
-        await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
-        return ConversationHandler.END
-    except IngestError as exc:
-        await message.reply_text(t(lang, "upload_failed", name=_e(name), reason=_e(exc)))
-        return ConversationHandler.END
-    return await _next_step(update, context, draft)
-
-
-async def _too_big(message: Message, size: int, lang: Lang) -> None:
-    megabytes = f"{size / 1024 / 1024:.1f}" if size else "> 20"
-    await message.reply_text(t(lang, "file_too_big", size=megabytes))
-
-
-async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """``/add [caption]`` and the issue's text on the following lines (or in the next message)."""
-    message = update.effective_message
-    if message is None:
-        return ConversationHandler.END
-    if not await _allowed(update, context, "/add") or not await _private(update):
-        return ConversationHandler.END
-    context.user_data.pop(DRAFT, None)
-    rest = re.sub(r"^/\S*[ \t]*", "", message.text or "", count=1)
-    caption, _, body = rest.partition("\n")
-    if not body.strip() and len(caption.strip()) > CAPTION_MAX:
-        caption, body = "", caption
-    if not body.strip():
-        context.user_data[ADD_CAPTION] = caption
-        await message.reply_text(_e(t(lang_of(update), "add_usage")))
-        return AWAITING_TEXT
-    return await _open_text(update, context, body, caption)
-
-
-async def on_pasted_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The text after a bare ``/add``."""
-    message = update.effective_message
-    if message is None:
-        return ConversationHandler.END
-    if not await _allowed(update, context, "/add text"):
-        return ConversationHandler.END
-    caption = context.user_data.pop(ADD_CAPTION, "")
-    return await _open_text(update, context, message.text or "", caption)
-
-
-async def _open_text(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, caption: str
-) -> int:
-    lang = lang_of(update)
-    message = update.effective_message
-    assert message is not None
-    try:
-        draft = await asyncio.to_thread(
-            corpus_of(context).issues.open_text, text, PASTED_SOURCE, caption
-        )
-    except CaptionError as exc:
-        await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
-        return ConversationHandler.END
-    except IngestError as exc:
-        await message.reply_text(t(lang, "upload_failed", name=PASTED_SOURCE, reason=_e(exc)))
-        return ConversationHandler.END
-    return await _next_step(update, context, draft)
-
-
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Staff's reply to the question about the next missing field."""
-    message = update.effective_message
-    if message is None:
-        return ConversationHandler.END
-    if not await _allowed(update, context, "answer"):
-        return ConversationHandler.END
-    draft: Draft | None = context.user_data.get(DRAFT)
-    if draft is None or not draft.missing:
-        return ConversationHandler.END
-    try:
-        draft = draft.answer(draft.missing[0], message.text or "")
-    except IngestError as exc:
-        await message.reply_text(_e(t(lang_of(update), "bad_answer", reason=exc)))
-        return ASKING
-    return await _next_step(update, context, draft)
-
-
-async def _next_step(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    """Ask for the next missing field, or show the preview when nothing is missing."""
-    message = update.effective_message
-    assert message is not None
-    lang = lang_of(update)
-    if draft.missing:
-        context.user_data[DRAFT] = draft
-        await message.reply_text(_e(ask_text(draft, draft.missing[0], lang)))
-        return ASKING
-    context.user_data.pop(DRAFT, None)
-    try:
-        preview = await asyncio.to_thread(corpus_of(context).issues.preview, draft)
-    except IngestError as exc:
-        await message.reply_text(
-            t(lang, "upload_failed", name=_e(draft.source_name), reason=_e(exc))
-        )
-        return ConversationHandler.END
-    text = render_preview(preview, lang)
-    if preview.check == "duplicate":
-        await message.reply_text(text)
-        return ConversationHandler.END
-    user = update.effective_user
-    key = _pending(context).put(
-        Pending(kind="add", user_id=user.id if user else 0, html=text, preview=preview)
-    )
-    await message.reply_text(text, reply_markup=confirm_keyboard(key, lang))
-    return ConversationHandler.END
-
-
-def ask_text(draft: Draft, field_name: Field, lang: Lang) -> str:
-    """The question for a missing field, offering its default where there is one."""
-    default = draft.default(field_name)
-    if field_name == "date":
-        if default:
-            return t(lang, "ask_date_default", default=format_issue_date(default, lang))
-        return t(lang, "ask_date")
-    return t(lang, _ASK_KEYS[field_name], default=default or "")
-
-
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """/cancel during an upload: forget the draft."""
-    if not await _allowed(update, context, "/cancel"):
-        return ConversationHandler.END
-    context.user_data.pop(DRAFT, None)
-    context.user_data.pop(ADD_CAPTION, None)
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(_e(t(lang_of(update), "cancelled")))
-    return ConversationHandler.END
-
-
-async def on_idle_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel with nothing going on."""
-    if not await _allowed(update, context, "/cancel"):
-        return
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(_e(t(lang_of(update), "nothing_to_cancel")))
-
-
-async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An upload left half-described: drop it quietly (nothing was stored)."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(ADD_CAPTION, None)
 
 
 # --- removing and listing ---------------------------------------------------------------
@@ -325,7 +114,7 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     if message is None:
         return
-    if not await _allowed(update, context, "/remove") or not await _private(update):
+    if not await allowed(update, context, "/remove") or not await private(update):
         return
     lang = lang_of(update)
     args = context.args or []
@@ -340,7 +129,7 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     text = render_remove(info, lang)
     user = update.effective_user
-    key = _pending(context).put(
+    key = pending(context).put(
         Pending(kind="remove", user_id=user.id if user else 0, html=text, issue=info)
     )
     await message.reply_text(text, reply_markup=confirm_keyboard(key, lang))
@@ -351,7 +140,7 @@ async def issues_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     if message is None:
         return
-    if not await _allowed(update, context, "/issues") or not await _private(update):
+    if not await allowed(update, context, "/issues") or not await private(update):
         return
     lang = lang_of(update)
     if context.args:
@@ -369,11 +158,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    if not await _allowed(update, context, "button"):
+    if not await allowed(update, context, "button"):
         return
     lang = lang_of(update)
     action, key = callbacks.parse_staff(query.data) or ("", "")
-    store = _pending(context)
+    store = pending(context)
     item = store.get(key) if key else None
     # Only the one who asked may confirm; pop() lets a double press act once.
     item = store.pop(key) if item is not None and item.user_id == query.from_user.id else None
@@ -402,7 +191,7 @@ async def _confirm_add(
         [result] = await asyncio.to_thread(corpus_of(context).issues.store, [item.preview])
     except StoreError:
         log.exception("storing an uploaded issue failed")
-        _pending(context).restore(key, item)
+        pending(context).restore(key, item)
         if update.effective_message is not None:
             await update.effective_message.reply_text(_e(t(lang, "store_failed")))
         return None
@@ -431,35 +220,3 @@ async def _confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE, it
 
 
 # --- registration ---------------------------------------------------------------------------
-
-
-def register(application: Application) -> None:
-    """Staff's handlers; call before the residents' catch-alls (documents, text, commands)."""
-    application.bot_data.setdefault(PENDING, pending_store())
-    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
-    document = filters.Document.ALL & filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
-    # A conversation needs its updates one at a time: bot.app.OrderedUpdateProcessor keeps
-    # each (chat, user)'s in order, which is this handler's key while per_chat and per_user
-    # stay at their defaults; a reply arriving mid-step would otherwise reach the residents.
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[
-                MessageHandler(document, on_document),
-                CommandHandler("add", on_add),
-            ],
-            states={
-                ASKING: [MessageHandler(text, on_answer)],
-                AWAITING_TEXT: [MessageHandler(text, on_pasted_text)],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-            },
-            fallbacks=[CommandHandler("cancel", on_cancel)],
-            # A new file or /add starts over, whatever was being asked.
-            allow_reentry=True,
-            conversation_timeout=CONVERSATION_TIMEOUT,
-            name="staff-upload",
-        )
-    )
-    application.add_handler(CommandHandler("remove", remove_command))
-    application.add_handler(CommandHandler("issues", issues_command))
-    application.add_handler(CommandHandler("cancel", on_idle_cancel))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.STAFF_PATTERN))

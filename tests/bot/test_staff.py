@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot import staff
+from bot import upload as staff_upload
 from bot.app import build_application
 from bot.render.staff import render_preview
 from bot.staff import pending_store
@@ -196,7 +196,7 @@ async def test_a_reply_sent_the_moment_a_question_arrives_goes_to_the_upload(
     # little after its question went out (the Bot API's response has to come back first).
     # A pause there widens that window to 0.3 s, so a reply sent the moment the question
     # arrives always lands in it: with updates processed concurrently regardless of chat,
-    # it was answered as a resident's question (see bot.app.OrderedUpdateProcessor).
+    # it was answered as a resident's question (see bot.ordering.OrderedUpdateProcessor).
     def slow_to_return(step: Callable[..., Awaitable[int]]) -> Callable[..., Awaitable[int]]:
         async def step_then_pause(*args: Any) -> int:
             state = await step(*args)
@@ -205,9 +205,9 @@ async def test_a_reply_sent_the_moment_a_question_arrives_goes_to_the_upload(
 
         return step_then_pause
 
-    monkeypatch.setattr(staff, "_next_step", slow_to_return(staff._next_step))
+    monkeypatch.setattr(staff_upload, "_next_step", slow_to_return(staff_upload._next_step))
     # Before building: the ConversationHandler holds on to the entry point itself.
-    monkeypatch.setattr(staff, "on_add", slow_to_return(staff.on_add))
+    monkeypatch.setattr(staff_upload, "on_add", slow_to_return(staff_upload.on_add))
     async with started(build_application(make_settings(fake_api, tmp_path), service)):
         question = await upload(fake_api, CHANGFENG_GBK, "changfeng_2026-10.txt")
         assert "长风社区报" in question.params["text"]
