@@ -19,12 +19,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
+from bot.render.answer import answer_keyboard
 from bot.render.html import escape, text_lines, to_messages, to_plain_messages
 from bot.state import Conversation, KeyedStore, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
 from corpus.api import (
-    PAGE_SIZE,
-    Answer,
     Corpus,
     Lang,
     Line,
@@ -84,36 +83,6 @@ async def send_html(
                 plain, parse_mode=None, reply_markup=markup, do_quote=quote and i == 0
             )
     return sent
-
-
-def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
-    if not answer.found:
-        return None
-    rows: list[list[InlineKeyboardButton]] = []
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton(t(lang, "prev"), callback_data=callbacks.page(key, page - 1)))
-    if page + 1 < answer.pages:
-        nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=callbacks.page(key, page + 1)))
-    if nav:
-        rows.append(nav)
-    first = page * PAGE_SIZE
-    shown = answer.quotes[first : first + PAGE_SIZE]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t(lang, "full", n=first + i + 1), callback_data=callbacks.article(key, first + i)
-            )
-            for i in range(len(shown))
-        ]
-    )
-    rows.append(
-        [
-            InlineKeyboardButton("👍", callback_data=callbacks.feedback(key, 1)),
-            InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
 
 
 async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay: float) -> None:

@@ -1,0 +1,39 @@
+"""The buttons under an answer: pages, the whole article of each quote, 👍/👎."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.texts import t
+from corpus.api import PAGE_SIZE, Answer, Lang
+
+
+def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
+    if not answer.found:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(t(lang, "prev"), callback_data=callbacks.page(key, page - 1)))
+    if page + 1 < answer.pages:
+        nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=callbacks.page(key, page + 1)))
+    if nav:
+        rows.append(nav)
+    first = page * PAGE_SIZE
+    shown = answer.quotes[first : first + PAGE_SIZE]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t(lang, "full", n=first + i + 1), callback_data=callbacks.article(key, first + i)
+            )
+            for i in range(len(shown))
+        ]
+    )
+    rows.append(
+        [
+            InlineKeyboardButton("👍", callback_data=callbacks.feedback(key, 1)),
+            InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
