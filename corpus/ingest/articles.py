@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corpus.ingest.cleaning import LABEL_MAX, Block, Kind, clean_text, ideograph_count
+from corpus.ingest.characters import ideograph_count
+from corpus.ingest.cleaning import Block, Kind, clean_text
+from corpus.ingest.furniture import LABEL_MAX
 from retrieval.sentences import split_clauses, split_sentences
 
 NEW_ARTICLE_MIN = 16  # a lone heading this long (in Chinese characters) is a headline

@@ -4,7 +4,7 @@ The text we get is what a PDF-to-text tool makes of a printed page: one line per
 paragraph or headline, blank lines between them, and all the furniture of the
 page mixed in.  :func:`clean_text` turns it into a flat stream of typed
 :class:`Block` s (``heading``, ``caption``, ``body``, ``byline``) and the masthead's
-metadata; :mod:`corpus.articles` groups that stream into articles.
+metadata; :mod:`corpus.ingest.articles` groups that stream into articles.
 
 How a short line is told apart (the crux of the module):
 
@@ -35,26 +35,34 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Ideographs only, and the wider "CJK context" that also counts full-width
-# punctuation, curly quotes, ellipses and dashes as Chinese text.
-_IDEO = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK = _IDEO + "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\uff00-\uffef\u2014\u2018-\u201f\u2026\u00b7"
-_IDEO_RE = re.compile(f"[{_IDEO}]")
-
-SENTENCE_FINAL = "。！？!?；;…"
-CLOSERS = "”’」』）)》】\"'"
-# A paragraph ending with one of these is complete (a colon introduces a list that
-# legitimately starts a new paragraph).
-_COMPLETE_END = SENTENCE_FINAL + "：:"
-_CLAUSE_END = "，,、：:—"
+from corpus.ingest.characters import (
+    CLAUSE_END,
+    CLOSERS,
+    IDEO,
+    IDEO_RE,
+    collapse_spaces,
+    ideograph_count,
+    is_complete,
+    join_fragments,
+    normalize_punctuation,
+    prepare_text,
+)
+from corpus.ingest.furniture import (
+    INLINE_JUMP,
+    MARKDOWN_HEADING,
+    PUBLISHER,
+    detect_street,
+    masthead_group,
+    masthead_line,
+    publication_of,
+    street_of_publisher,
+)
 
 CAPTION_GAP = 3  # blank lines that set a photo caption off in the OCR layout
 MAX_SHORT = 50  # longest headline/caption, in non-space characters
-LABEL_MAX = 6  # longest section label (社区扫描, 居民区)
 
 
 class Kind(StrEnum):
@@ -91,234 +99,6 @@ class CleanedText:
     blocks: tuple[Block, ...]
     publication: str | None
     street: str | None
-
-
-# --- character-level normalisation ------------------------------------------------
-
-_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_FULLWIDTH_ALNUM = {
-    **{0xFF10 + i: 0x30 + i for i in range(10)},
-    **{0xFF21 + i: 0x41 + i for i in range(26)},
-    **{0xFF41 + i: 0x61 + i for i in range(26)},
-}
-
-
-def prepare_text(text: str) -> str:
-    """Unify line breaks, drop invisible characters, use ASCII for full-width digits and letters.
-
-    Markup such as ``<b>`` is left alone: uploads are text extracted from PDFs, so
-    anything that looks like HTML is literally printed and is kept verbatim.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub("[\u2028\u2029\x0c\x0b]", "\n\n", text)
-    text = _ZERO_WIDTH.sub("", _CONTROL.sub("", text))
-    text = text.translate(_FULLWIDTH_ALNUM)
-    return re.sub("[\u00a0\u3000\t\u2002-\u200a]", " ", text)
-
-
-_ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-_PUNCT = re.compile(r"\s*([,:;?!])\s*")
-_PAREN_PAIR = re.compile(r"[(（]([^()（）\n]{0,80})[)）]")
-_ASCII_QUOTES = re.compile(rf'"([^"\n]*[{_IDEO}][^"\n]*)"')
-_CJK_CHAR = re.compile(f"[{_CJK}]")
-
-
-def _is_cjk(ch: str) -> bool:
-    return bool(ch) and _CJK_CHAR.match(ch) is not None
-
-
-def normalize_punctuation(line: str) -> str:
-    """Use full-width Chinese punctuation next to Chinese text, ASCII elsewhere.
-
-    ``,:;?!`` become ``，：；？！`` when a neighbour is Chinese (``12:30`` and
-    ``http://`` stay), brackets and straight double quotes around Chinese become
-    ``（）`` and ``“”``.
-    """
-
-    def punct(m: re.Match[str]) -> str:
-        mark = m.group(1)
-        before = line[m.start() - 1] if m.start() > 0 else ""
-        after = line[m.end()] if m.end() < len(line) else ""
-        if mark in ",:" and before.isdigit() and after.isdigit():
-            return m.group(0)
-        if _is_cjk(before) or _is_cjk(after):
-            return _ASCII_TO_FULL[mark]
-        return m.group(0)
-
-    line = _PUNCT.sub(punct, line)
-
-    def paren(m: re.Match[str]) -> str:
-        before = line[m.start() - 1] if m.start() > 0 else ""
-        after = line[m.end()] if m.end() < len(line) else ""
-        inner = m.group(1)
-        if _IDEO_RE.search(inner) or _is_cjk(before) or _is_cjk(after):
-            return f"（{inner.strip()}）"
-        return f"({inner})"
-
-    line = _PAREN_PAIR.sub(paren, line)
-    return _ASCII_QUOTES.sub(r"“\1”", line)
-
-
-_SPACE_RUN = re.compile(r"\s+")
-# Spaces that never mean anything in Chinese: next to a digit or inside brackets/quotes.
-_OPEN = "“‘（《「『【"
-_TIGHT = "”’）》」』】，。：；！？、"
-
-
-def collapse_spaces(line: str, *, keep_word_spaces: bool = False) -> str:
-    """Collapse whitespace the way Chinese typesetting expects.
-
-    Whitespace between Chinese text and digits (``成立 98 周年``) always goes, as
-    does whitespace next to Chinese punctuation; a single space is kept between
-    Latin words and between Chinese and Latin.  Between two Chinese characters it
-    goes in body text but is kept when ``keep_word_spaces`` is set, because in
-    headlines, captions and bylines it separates the parts (``万众建我家 同心筑凉城``,
-    ``党建办 杜嵩``).
-    """
-    line = line.strip()
-    if not line:
-        return ""
-
-    def space(m: re.Match[str]) -> str:
-        before = line[m.start() - 1] if m.start() > 0 else ""
-        after = line[m.end()] if m.end() < len(line) else ""
-        if not before or not after:
-            return ""
-        b_cjk, a_cjk = _is_cjk(before), _is_cjk(after)
-        if (b_cjk and after.isdigit()) or (before.isdigit() and a_cjk):
-            return ""
-        if before in _OPEN or after in _TIGHT:
-            return ""
-        if b_cjk and a_cjk:
-            return " " if keep_word_spaces else ""
-        return " "
-
-    return _SPACE_RUN.sub(space, line)
-
-
-def join_fragments(first: str, second: str) -> str:
-    """Join two pieces of one paragraph: no space in Chinese, one between Latin words."""
-    if first and second and first[-1].isascii() and first[-1].isalnum() and second[0].isascii():
-        return f"{first} {second}"
-    return first + second
-
-
-def is_complete(text: str) -> bool:
-    """Whether a paragraph ends a sentence (or a colon that introduces a list)."""
-    stripped = text.rstrip().rstrip(CLOSERS).rstrip()
-    return bool(stripped) and stripped[-1] in _COMPLETE_END
-
-
-def ideograph_count(text: str) -> int:
-    return len(_IDEO_RE.findall(text))
-
-
-# --- masthead, QR and page furniture ----------------------------------------------
-
-_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
-_QR = re.compile(r"二维码|公众号|微信号|关注[“\"「]|小程序|抖音号|视频号|扫码|扫一扫")
-_LATIN_MASTHEAD = re.compile(r"^[A-Z][A-Z &.'\-]{4,}$")
-_SPACED_SLOGAN = re.compile(rf"^[{_IDEO}](?:\s*[/／|｜·・\s]\s*[{_IDEO}]){{2,}}$")
-_PUBLICATION = re.compile(rf"^([{_IDEO}]{{1,8}}(?:晨报|晚报|日报|周报|社区报|报))$")
-_NOT_PUBLICATION = frozenset({"喜报", "简报", "捷报", "海报", "画报", "情报", "快报"})
-_PUBLISHER = re.compile(r"联合出版|联合主办|^主办[:：]|^出版[:：]|^承办[:：]|^协办[:：]")
-# Editorial small print only: addresses and phone numbers may be news to a resident.
-_EDITORIAL = re.compile(
-    r"^(?:主编|副主编|编辑|责任编辑|执行主编|美术编辑|编审|校对|投稿邮箱|准印证号?|印刷|"
-    r"印数)[:：\s]|^内部资料|免费赠阅|免费交流"
-)
-_PAGE_NOISE = re.compile(
-    r"^(?:[-—\s]*\d{1,3}[-—\s]*|第\s*\d{1,3}\s*[版期页]|\d{1,3}\s*版|"
-    r"[(（]?\s*[上下]转第?\s*\d{1,3}\s*版\s*[)）]?|[(（]?\s*[上下]接第?\s*\d{1,3}\s*版\s*[)）]?)$"
-)
-_INLINE_JUMP = re.compile(r"[(（]\s*[上下][转接]第?\s*\d{1,3}\s*版\s*[)）]")
-_MARKDOWN = re.compile(r"^(#{1,6})\s*")
-_STREET_IN_LINE = re.compile(rf"([{_IDEO}]{{2,8}}?街道)")
-
-
-def _publication_of(line: str) -> str | None:
-    m = _PUBLICATION.match(_MARKDOWN.sub("", line).strip())
-    if m and len(m.group(1)) >= 3 and m.group(1) not in _NOT_PUBLICATION:
-        return m.group(1)
-    return None
-
-
-def _street_of_publisher(line: str) -> str | None:
-    m = _STREET_IN_LINE.search(line.replace(" ", ""))
-    if not m:
-        return None
-    street = re.sub(r"^(?:中共|中国共产党)", "", m.group(1))
-    # "虹口区凉城新村街道": the district is not part of the street office's name.
-    street = re.sub(rf"^[{_IDEO}]*?(?:新区|[区市县])(?=[{_IDEO}]{{2}})", "", street)
-    return street if len(street) > 2 else None
-
-
-_STOP_CHARS = frozenset(
-    "的了在到和与及对为是由从向将把被给等各全共同这那其该本我你他她们来去有没无也都就还又所于区市"
-)
-
-
-def detect_street(text: str) -> str | None:
-    """The most frequently named street office (``XX街道``/``XX新村街道``), if any.
-
-    Each ``街道`` is extended leftwards one character at a time while the longer
-    name still accounts for more than half of the shorter one's mentions, never
-    across function words, so ``来到凉城新村街道`` counts as ``凉城新村街道``.
-    """
-    prefixes: Counter[str] = Counter()
-    for m in re.finditer("街道", text):
-        start = m.start()
-        for size in range(1, 7):
-            if start - size < 0:
-                break
-            ch = text[start - size]
-            if not _IDEO_RE.match(ch) or ch in _STOP_CHARS:
-                break
-            if size >= 2:
-                prefixes[text[start - size : start]] += 1
-    if not prefixes:
-        return None
-    best: str | None = None
-    for seed, count in prefixes.most_common():
-        if len(seed) != 2:
-            continue
-        name = seed
-        while True:
-            longer = [p for p in prefixes if len(p) == len(name) + 1 and p.endswith(name)]
-            top = max(longer, key=prefixes.__getitem__, default=None)
-            if top is None or prefixes[top] * 2 <= count:
-                break
-            name, count = top, prefixes[top]
-        best = name
-        break
-    return f"{best}街道" if best else None
-
-
-def _masthead_group(lines: Sequence[str]) -> bool:
-    """A whole blank-separated group that is masthead furniture (QR block, Latin name)."""
-    if sum(len(line) for line in lines) > 120:
-        return False
-    # A QR block is short lines of calls to scan or follow; a sentence that merely
-    # mentions 扫码 or 公众号 ("学习使用手机挂号、扫码乘车。") is news, not furniture.
-    if any(_QR.search(line) for line in lines) and not any(
-        _SENTENCE_PUNCT.search(line) for line in lines
-    ):
-        return True
-    # "LIANG CHENG" sits over the Chinese place name: drop the short lines with it.
-    return any(_LATIN_MASTHEAD.match(line) for line in lines) and all(
-        _LATIN_MASTHEAD.match(line) or ideograph_count(line) <= LABEL_MAX for line in lines
-    )
-
-
-def _masthead_line(line: str) -> bool:
-    return bool(
-        _LATIN_MASTHEAD.match(line)
-        or _SPACED_SLOGAN.match(line)
-        or _PUBLISHER.search(line)
-        or (_EDITORIAL.search(line) and len(line) <= 60)
-        or _PAGE_NOISE.match(line)
-    )
 
 
 # --- blocks -------------------------------------------------------------------------
@@ -362,7 +142,7 @@ def _groups(text: str) -> list[tuple[int, list[str]]]:
 
 _BYLINE_BOX = re.compile(r"^[□■◇◆○●]\s*(.{1,40})$")
 _BYLINE_CREDIT = re.compile(
-    rf"^(?:(?:文|图|图文|摄影|撰稿|作者|来源)\s*[/／:：|｜]|(?:本报)?(?:特约)?(?:记者|通讯员)[\s/／:：]+[{_IDEO}]{{2,4}}(?:\s|$)).{{0,40}}$"
+    rf"^(?:(?:文|图|图文|摄影|撰稿|作者|来源)\s*[/／:：|｜]|(?:本报)?(?:特约)?(?:记者|通讯员)[\s/／:：]+[{IDEO}]{{2,4}}(?:\s|$)).{{0,40}}$"
 )
 _BYLINE_PAREN = re.compile(r"^[（(]([^()（）。，,；;！？]{1,40})[)）]$")
 _TRAILING_BYLINE = re.compile(
@@ -395,7 +175,7 @@ def _is_body(text: str, gap: int) -> bool:
         return False
     if len(compact) > MAX_SHORT or re.search("[。；;]", compact):
         return True
-    if compact[-1] in _CLAUSE_END:
+    if compact[-1] in CLAUSE_END:
         return True
     # A short line with a comma that is not set off like a caption is the start of a
     # paragraph broken by a column end ("最后，区委组织部副部长、区社工委").
@@ -413,26 +193,26 @@ def _make_items(text: str) -> tuple[list[_Item], str | None, str | None]:
     street: str | None = None
     seen_body = False
     for gap, lines in _groups(text):
-        if _masthead_group(lines):
+        if masthead_group(lines):
             continue
         kept: list[str] = []
         for line in lines:
-            if _PUBLISHER.search(line):
-                street = street or _street_of_publisher(line)
-            name = _publication_of(line)
+            if PUBLISHER.search(line):
+                street = street or street_of_publisher(line)
+            name = publication_of(line)
             if name and (not seen_body or name == publication):
                 publication = publication or name
                 continue
-            if not _masthead_line(line):
+            if not masthead_line(line):
                 kept.append(line)
         if not kept:
             continue
         joined = kept[0]
         for line in kept[1:]:
             joined = join_fragments(joined, line)
-        joined = _INLINE_JUMP.sub("", joined).strip()
+        joined = INLINE_JUMP.sub("", joined).strip()
         level = 0
-        md = _MARKDOWN.match(joined)
+        md = MARKDOWN_HEADING.match(joined)
         if md:
             level = len(md.group(1))
             joined = joined[md.end() :]
@@ -469,7 +249,7 @@ _CONTEXT = 200  # characters of the neighbouring paragraphs compared with a shor
 
 
 def _bigrams(text: str) -> set[str]:
-    ideographs = _IDEO_RE.findall(text)
+    ideographs = IDEO_RE.findall(text)
     return {a + b for a, b in itertools.pairwise(ideographs)}
 
 

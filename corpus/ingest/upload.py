@@ -45,7 +45,7 @@ Field = Literal["street", "publication", "date"]
 #: Replies that accept a question's default.
 SKIP_WORDS = frozenset({"跳过", "略过", "默认", "skip", "default", "-"})
 
-_IDEO = "\u3400-\u4dbf\u4e00-\u9fff"
+IDEO = "\u3400-\u4dbf\u4e00-\u9fff"
 _DATE_IN_TEXT = re.compile(
     r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*(?:[-/.月]\s*\d{1,2}\s*日?)?\s*月?(?!\d)"
 )
@@ -54,7 +54,7 @@ _DATE_IN_NAME = re.compile(
 )
 _MASTHEAD_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _CAPTION_SPLIT = re.compile(r"[\s,，、;；|｜·/]+")
-_PUBLICATION = re.compile(rf"[{_IDEO}A-Za-z]{{1,10}}(?:报|刊|通讯|简讯)")
+_PUBLICATION = re.compile(rf"[{IDEO}A-Za-z]{{1,10}}(?:报|刊|通讯|简讯)")
 # Words of a sentence, not of a masthead: "这是本期社区报" is not a publication's name.
 _NOT_A_NAME = set("这那本请的了是吗呢啊")
 _STREET_SUFFIX = re.compile(r"(?:新村)?街道$|镇$")
@@ -115,7 +115,7 @@ def parse_caption(caption: str | None, *, streets: Iterable[str] = ()) -> IssueM
             publication = token
         elif street is None and (
             _STREET_SUFFIX.search(token)
-            or (2 <= len(token) <= 4 and re.fullmatch(f"[{_IDEO}]+", token) and not rest)
+            or (2 <= len(token) <= 4 and re.fullmatch(f"[{IDEO}]+", token) and not rest)
         ):
             street = resolve_street(token, streets)
         else:

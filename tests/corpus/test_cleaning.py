@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.ingest.cleaning import (
-    Kind,
-    clean_text,
+from corpus.ingest.characters import (
     collapse_spaces,
-    detect_street,
     is_complete,
     normalize_punctuation,
     prepare_text,
 )
+from corpus.ingest.cleaning import Kind, clean_text
+from corpus.ingest.furniture import detect_street
 
 
 def kinds(text: str) -> list[tuple[str, str]]:

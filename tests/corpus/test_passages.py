@@ -9,7 +9,7 @@ import pytest
 
 import corpus
 from corpus.ingest.articles import parse_issue
-from corpus.ingest.cleaning import normalize_punctuation
+from corpus.ingest.characters import normalize_punctuation
 from corpus.ingest.passages import split_passages
 from retrieval.sentences import split_sentences
 from tests.corpus.test_articles import CAPTIONS
