@@ -139,7 +139,17 @@ class IndexCache:
             retriever.add(texts[n_old:])
             return IndexedCorpus(version, retriever, ids, digests), f"appended {len(ids) - n_old}"
 
-        # Keep the tokens of passages whose id and text are unchanged, in store order.
+        retriever, fresh = self._reuse(base, ids, digests, texts)
+        how = f"rebuilt, {fresh} of {len(ids)} passages re-tokenised"
+        return IndexedCorpus(version, retriever, ids, digests), how
+
+    def _reuse(
+        self, base: IndexedCorpus, ids: np.ndarray, digests: np.ndarray, texts: Sequence[str]
+    ) -> tuple[Retriever, int]:
+        """An index of ``texts`` in store order, and how many passages it re-tokenised.
+
+        The tokens of passages whose id and text are unchanged are kept.
+        """
         old_position = {
             key: i
             for i, key in enumerate(
@@ -159,8 +169,7 @@ class IndexCache:
             order[np.flatnonzero(reused)] = np.arange(int(reused.sum()))
             order[fresh] = np.arange(int(reused.sum()), len(ids))
             retriever = Retriever(retriever.index.take(order), self.tokenizer)
-        how = f"rebuilt, {len(fresh)} of {len(ids)} passages re-tokenised"
-        return IndexedCorpus(version, retriever, ids, digests), how
+        return retriever, len(fresh)
 
     def load_saved(self) -> IndexedCorpus | None:
         """The saved index if there is a sound one for this tokenizer and database.
