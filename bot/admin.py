@@ -15,11 +15,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes
 
+from bot.render.admin import period_text, stats_lines, top_lines, unanswered_lines
 from bot.render.html import to_messages, to_plain_messages
 from bot.residents import corpus_of, lang_of, send_html
 from bot.texts import t
 from corpus.api import (
-    Lang,
     Line,
     Period,
     PeriodError,
@@ -36,7 +36,7 @@ PURGE_INTERVAL = timedelta(days=1)
 # Soon after start, so a bot that was down for days catches up, then once a day.
 PURGE_FIRST = timedelta(minutes=1)
 PURGE_JOB = "purge-query-log"
-EXAMPLE_CHARS = 60  # one long question must not push the others out of the message
+
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
@@ -62,26 +62,6 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, command: 
         await message.reply_text(t(lang, "admin_private_only"))
         return False
     return True
-
-
-def _days_text(days: int, lang: Lang) -> str:
-    return t(lang, "period_one_day") if days == 1 else t(lang, "period_days", n=days)
-
-
-def period_text(period: Period, lang: Lang) -> str:
-    """How a period reads to the admin: "last 7 days", "since 2024-05-01", …"""
-    if period.until is not None:
-        first = (
-            _days_text(period.days, lang)
-            if period.days
-            else (period.since.isoformat() if period.since else t(lang, "period_all"))
-        )
-        return t(lang, "period_range", first=first, last=period.until.isoformat())
-    if period.days is not None:
-        return _days_text(period.days, lang)
-    if period.since is not None:
-        return t(lang, "period_since", day=period.since.isoformat())
-    return t(lang, "period_all")
 
 
 async def _reply_lines(update: Update, lines: list[Line]) -> None:
@@ -112,14 +92,6 @@ async def _period_arg(
         return None
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
-
-
-def _ms(value: float | None) -> str:
-    return f"{value:.0f}" if value is not None else "–"
-
-
 # --- commands ----------------------------------------------------------------------------
 
 
@@ -132,28 +104,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     lang = lang_of(update)
     stats = await asyncio.to_thread(corpus_of(context).log.stats, period)
-    label = period_text(period, lang)
+    await _reply_lines(update, stats_lines(stats, period, lang))
     if not stats.questions:
-        await _reply_lines(update, [(Piece(t(lang, "stats_empty", period=label)),)])
         return
-    hours = "、" if lang == "zh" else ", "
-    body = t(
-        lang,
-        "stats_body",
-        questions=stats.questions,
-        users=stats.users,
-        found=stats.found,
-        rate=f"{stats.found_rate or 0:.1%}",
-        not_found=stats.not_found,
-        median=_ms(stats.latency_median_ms),
-        p95=_ms(stats.latency_p95_ms),
-        up=stats.thumbs_up,
-        down=stats.thumbs_down,
-        hours=hours.join(t(lang, "stats_hour", hour=h, count=c) for h, c in stats.busiest_hours()),
-    )
-    lines: list[Line] = [(Piece(t(lang, "stats_head", period=label), bold=True),)]
-    lines += [(Piece(line),) for line in body.split("\n")]
-    await _reply_lines(update, lines)
     png = await asyncio.to_thread(questions_per_day_png, stats.days)
     message = update.effective_message
     if message is not None:
@@ -169,17 +122,7 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     lang = lang_of(update)
     groups = await asyncio.to_thread(corpus_of(context).log.unanswered, period)
-    label = period_text(period, lang)
-    if not groups:
-        await _reply_lines(update, [(Piece(t(lang, "unanswered_empty", period=label)),)])
-        return
-    lines: list[Line] = [(Piece(t(lang, "unanswered_head", period=label), bold=True),)]
-    for n, group in enumerate(groups, start=1):
-        examples = " / ".join(_clip(e) for e in group.examples)
-        lines.append(
-            (Piece(t(lang, "unanswered_line", n=n, count=group.count, examples=examples)),)
-        )
-    await _reply_lines(update, lines)
+    await _reply_lines(update, unanswered_lines(groups, period, lang))
 
 
 async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -191,17 +134,7 @@ async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     lang = lang_of(update)
     top = await asyncio.to_thread(corpus_of(context).log.top, period)
-    label = period_text(period, lang)
-    if not top:
-        await _reply_lines(update, [(Piece(t(lang, "top_empty", period=label)),)])
-        return
-    lines: list[Line] = [(Piece(t(lang, "top_head", period=label), bold=True),)]
-    for n, item in enumerate(top, start=1):
-        text = t(lang, "top_line", n=n, count=item.count, question=_clip(item.question))
-        if not item.found:
-            text += t(lang, "top_not_found")
-        lines.append((Piece(text),))
-    await _reply_lines(update, lines)
+    await _reply_lines(update, top_lines(top, period, lang))
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
