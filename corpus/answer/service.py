@@ -31,14 +31,29 @@ MAX_QUERY_CHARS = 200
 CANDIDATES = 40
 
 
+# Whitespace between two Chinese characters (or full-width punctuation) means nothing
+# in Chinese: residents type "加装 电梯" for 加装电梯, and phone keyboards insert spaces.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_IN_CHINESE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
 def clean_question(text: str) -> tuple[str, bool]:
-    """Strip control characters and whitespace runs; cut overly long questions.
+    """The question as words: invisible characters and spaces inside Chinese removed.
+
+    Format characters (zero-width spaces and joiners, soft hyphens, BOMs) are dropped,
+    other control characters become spaces, whitespace runs fold to one space, and
+    spaces between Chinese characters go, so "加装 电梯" and "加\u200b装电梯" are the
+    question 加装电梯. Overly long questions are cut.
 
     Returns:
         The cleaned question and whether it was truncated.
     """
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text or "")
+    text = "".join(
+        "" if category == "Cf" else " " if category[0] == "C" else ch
+        for ch, category in ((ch, unicodedata.category(ch)) for ch in text or "")
+    )
     text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACE_IN_CHINESE.sub("", text)
     if len(text) > MAX_QUERY_CHARS:
         return text[:MAX_QUERY_CHARS], True
     return text, False
