@@ -20,7 +20,7 @@ No Telegram, SQL or corpus code here. Where things are:
 from .index import BM25Index
 from .memo import MemoTokenizer
 from .normalize import NormalizedText, normalize, normalize_with_offsets
-from .retriever import Hit, Retriever
+from .retriever import Hit, Retriever, scoring_tokenizer
 from .snippets import Snippet, best_snippet, match_spans
 from .tokenization import (
     DEFAULT_CHAR_BIGRAMS,
@@ -52,4 +52,5 @@ __all__ = [
     "match_spans",
     "normalize",
     "normalize_with_offsets",
+    "scoring_tokenizer",
 ]

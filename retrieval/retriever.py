@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .index import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
 from .snippets import Snippet, best_snippet
@@ -25,6 +26,17 @@ from .tokenization import Tokenizer, WordMode
 
 class _Default:
     """Sentinel: ``userdict`` not given (``None`` means "no user dictionary")."""
+
+
+def scoring_tokenizer(**options: Any) -> Tokenizer:
+    """The tokenizer a Retriever scores with unless given one: what the bot serves.
+
+    :class:`Tokenizer`'s defaults plus character unigrams: single characters make poor
+    highlights (the highlighter drops them) but help scoring (+0.016 MRR@10 on CMRC 2018
+    trial), so one configuration is measured, served and shipped as the default.
+    """
+    options.setdefault("char_unigrams", True)
+    return Tokenizer(**options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,7 @@ class Retriever:
             options["userdict"] = userdict
         if tokenizer is not None and options:
             raise TypeError("pass either tokenizer= or tokenizer options, not both")
-        tokenizer = tokenizer or Tokenizer(**options)
+        tokenizer = tokenizer or scoring_tokenizer(**options)
         retriever = cls(BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer)
         retriever.add(texts)
         return retriever

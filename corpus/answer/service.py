@@ -22,7 +22,7 @@ from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Lang, Status
 from corpus.settings import Settings
 from corpus.store.engine import Store
-from retrieval import DEFAULT_USERDICT, Tokenizer
+from retrieval import DEFAULT_USERDICT, Tokenizer, scoring_tokenizer
 from retrieval.cedict import load_cedict
 from retrieval.expansion import Expansion, QueryExpander, SynonymTable, detect_lang, load_synonyms
 
@@ -84,8 +84,7 @@ class LinliService:
                 measure what expansion changes (``linli eval --no-expansion``).
         """
         self.store = store
-        # Unigrams on for scoring: measured best on CMRC 2018 and the gold set.
-        self.tokenizer = tokenizer or Tokenizer(char_unigrams=True)
+        self.tokenizer = tokenizer or scoring_tokenizer()
         self.segmenters = Segmenters(self.tokenizer.userdict)
         self.index = LiveIndex(
             store,
@@ -177,7 +176,7 @@ def service_from_settings(settings: Settings, *, store: Store | None = None) -> 
     userdict = settings.userdict_path or DEFAULT_USERDICT
     return LinliService(
         store,
-        tokenizer=Tokenizer(char_unigrams=True, userdict=userdict),
+        tokenizer=scoring_tokenizer(userdict=userdict),
         synonyms=settings.synonyms_path,
         index_dir=settings.data_dir / "index",
     )
