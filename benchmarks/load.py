@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.load`` runs the real bot (``bot.app.build_application``,
 the production handlers, rate limiter and service) against the loopback fake
-Telegram Bot API (``tests/bot/fake_bot_api.py``) and:
+Telegram Bot API (``tests/support/fake_bot_api.py``) and:
 
 1. **Throughput**: 50 simulated residents send 200 questions (the gold set's,
    4 each) at the same moment; every question must be answered. Reply time is
@@ -202,13 +202,16 @@ class _RemoteFake:
     """
 
     def __init__(self) -> None:
-        from tests.bot import fake_bot_api
+        from tests.support.fake_bot_api import FakeBotAPI
 
-        # socketserver's listen backlog of 5 overflows with 50 residents at once and
-        # connections get reset, which Telegram never does.
-        fake_bot_api._Server.request_queue_size = 256
-        # Persistent connections, as Telegram's servers keep them.
-        self.api = fake_bot_api.FakeBotAPI(validate_formatting=False, keep_alive=True).start()
+        self.api = FakeBotAPI(
+            validate_formatting=False,
+            # Persistent connections, as Telegram's servers keep them.
+            keep_alive=True,
+            # socketserver's listen backlog of 5 overflows with 50 residents at once and
+            # connections get reset, which Telegram never does.
+            backlog=256,
+        ).start()
 
     def endpoints(self) -> tuple[str, str, str]:
         return self.api.token, self.api.base_url, self.api.base_file_url
@@ -258,7 +261,7 @@ async def run_load(
     from corpus.service import service_from_settings
     from corpus.settings import Settings
     from corpus.store import Store
-    from tests.bot.fake_bot_api import running_app
+    from tests.support.fake_bot_api import running_app
 
     class Manager(BaseManager):
         pass

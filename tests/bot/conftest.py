@@ -2,7 +2,7 @@
 
 Typical test::
 
-    from tests.bot.fake_bot_api import DEFAULT_USER_ID, running_app
+    from tests.support.fake_bot_api import DEFAULT_USER_ID, running_app
 
     async def test_answers(fake_api, app_builder):
         app = app_builder.build()          # or the Linli factory given fake_api.base_url ...
@@ -24,7 +24,7 @@ from telegram.ext import ApplicationBuilder
 
 from corpus.service import LinliService
 from corpus.store import Store
-from tests.bot.fake_bot_api import FakeBotAPI, application_builder
+from tests.support.fake_bot_api import FakeBotAPI, application_builder
 
 
 @pytest.fixture(autouse=True)

@@ -28,10 +28,10 @@ from corpus.querylog import pseudonym
 from corpus.service import LinliService
 from corpus.settings import Settings
 from corpus.store import Store
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, started
 from tests.corpus.test_charts import png_chunks, png_text
 from tests.corpus.test_logstats import add, dump_database
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 ADMIN_ID = 4242
 RESIDENT_ID = 987654321  # appears nowhere in the corpus, so a leak would show

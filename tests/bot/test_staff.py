@@ -21,9 +21,9 @@ from corpus.metadata import Preview
 from corpus.queries import IssueInfo, list_issues
 from corpus.service import LinliService
 from corpus.settings import Settings
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 STAFF = 5005
 ADMIN = 7007
