@@ -6,6 +6,12 @@ each request (httpcore#928); on aiohttp the same ``sendMessage`` costs ~0.2 ms. 
 burst of questions the bot is CPU-bound on one core, so that difference is a quarter
 of the time each reply takes (see ``benchmarks/load.py``).
 
+Only PTB's public request interface is used at run time: a timeout that was not given is
+``BaseRequest.DEFAULT_NONE``, checked with ``is`` as PTB documents it, rather than with
+``DefaultValue`` from the private ``telegram._utils`` (``ODVInput`` from there is imported
+for type checkers only). ``tests/bot/test_transport.py`` runs this class against the fake
+Bot API.
+
 Behaviour kept from ``HTTPXRequest``: the same default timeouts (5 s; 20 s to upload
 media), an HTTP(S) proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` unless
 ``NO_PROXY`` names the host (as httpx reads them; SOCKS proxies are not supported), httpx's
@@ -17,15 +23,16 @@ timeout per write, so an upload is bounded as a whole (connect + pool + write + 
 from __future__ import annotations
 
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+if TYPE_CHECKING:
+    from telegram._utils.types import ODVInput
 
 
 class AiohttpRequest(BaseRequest):
@@ -156,4 +163,4 @@ class AiohttpRequest(BaseRequest):
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+    return default if value is BaseRequest.DEFAULT_NONE else value
