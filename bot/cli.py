@@ -312,6 +312,24 @@ def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`linli db upgrade` / `linli db current`: the database's schema revision."""
+    if args.action == "upgrade":
+        print(api.upgrade_database(settings).describe(), file=out)
+        return 0
+    revision, head = api.database_revision(settings)
+    if revision is None:
+        print(
+            f"no schema revision yet (new, or made before migrations); this Linli's: {head}",
+            file=out,
+        )
+    elif revision == head:
+        print(f"revision {revision} (up to date)", file=out)
+    else:
+        print(f"revision {revision}; this Linli's: {head} (linli db upgrade)", file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linli",
@@ -384,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="JSON Lines")
     output.add_argument("--csv", action="store_true", help="CSV, UTF-8 with BOM (as /export)")
     p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser(
+        "db",
+        help="the database schema: `db upgrade` to the newest revision, `db current`",
+        description="Every command and the bot upgrade the schema when they open the "
+        "database; `linli db upgrade` does only that, e.g. before starting replicas.",
+    )
+    p.add_argument("action", choices=["upgrade", "current"])
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("stats", help="query log figures (as /stats in Telegram)")
     p.add_argument("--since", type=_period, help=since_help)

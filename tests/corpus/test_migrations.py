@@ -7,6 +7,7 @@ current code and will change), so these tests keep building that schema as it wa
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from sqlalchemy import (
     text,
 )
 
+from bot.cli import main
 from corpus.store import issues as queries
 from corpus.store import migrate
 from corpus.store.engine import Store, StoreError, init_db, make_engine
@@ -481,3 +483,36 @@ def test_a_batch_migration_on_sqlite_keeps_the_rows_that_refer_to_the_table(
             passages = conn.execute(text("SELECT id, article_id FROM passages")).all()
             assert passages == [(keys["passage"], keys["article"])]
     engine.dispose()
+
+
+def test_linli_db_upgrade_and_current(
+    db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    _fill_previous_release(engine)
+
+    def run(*argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        code = main(list(argv), out=out)
+        return code, out.getvalue()
+
+    assert run("db", "current") == (
+        0,
+        f"no schema revision yet (new, or made before migrations); this Linli's: {migrate.HEAD}\n",
+    )
+    code, said = run("db", "upgrade")
+    assert code == 0
+    assert said == (
+        f"database upgraded from the schema before migrations (stamped {migrate.BASELINE}) "
+        f"to revision {migrate.HEAD}\n"
+    )
+    assert run("db", "upgrade") == (0, f"database up to date at revision {migrate.HEAD}\n")
+    assert run("db", "current") == (0, f"revision {migrate.HEAD} (up to date)\n")
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    capsys.readouterr()
+    assert run("db", "upgrade") == (1, "")
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("linli db: cannot open the database at ")
+    assert "upgraded by a newer Linli" in line
