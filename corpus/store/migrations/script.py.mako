@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
 
 # Revision identifiers, used by Alembic (ids are 0001, 0002, ...: pass --rev-id).
 revision: str = ${repr(up_revision)}
