@@ -326,7 +326,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     elif revision == head:
         print(f"revision {revision} (up to date)", file=out)
     else:
-        print(f"revision {revision}; this Linli's: {head} (linli db upgrade)", file=out)
+        # Older or newer: `linli db upgrade` applies the one, refuses the other.
+        print(f"revision {revision}; this Linli's: {head}", file=out)
     return 0
 
 

@@ -308,7 +308,7 @@ def upgrade_database(settings: Settings) -> SchemaUpgrade:
 def database_revision(settings: Settings) -> tuple[str | None, str]:
     """`linli db current`: the database's schema revision (None: none yet) and this code's.
 
-    Reads only: nothing is created or upgraded.
+    Reads only: no table is created or upgraded (SQLite still makes an empty file).
 
     Raises:
         StoreError: the database cannot be reached.
