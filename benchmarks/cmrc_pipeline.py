@@ -278,11 +278,15 @@ def _run_baselines(
     label: str,
 ) -> None:
     """The naive baseline's hit@3 on the stored passages, as is and with their headline."""
-    from corpus.api import NaiveBaseline
+    from corpus.api import BaselineUnavailable, NaiveBaseline
 
     if not quiet:
         print(f"  {label}: baseline (tokenising {len(records):,} passages)", file=sys.stderr)
-    plain = NaiveBaseline(records)
+    try:
+        plain = NaiveBaseline(records)
+    except BaselineUnavailable as exc:
+        print(f"baseline not run: {exc}", file=sys.stderr)
+        return
     titled = NaiveBaseline([r._replace(text=f"{r.article_title}\n{r.text}") for r in records])
     engines = (
         (plain, run.baseline_hit3, run.baseline_article3),
@@ -308,11 +312,11 @@ class Summary:
     answerable_in_one_passage: float
     build_s: float
     hit3: float
-    baseline_hit3: float
-    baseline_title_hit3: float
+    baseline_hit3: float | None  # None: the baseline was not run
+    baseline_title_hit3: float | None
     article3: float
-    baseline_article3: float
-    baseline_title_article3: float
+    baseline_article3: float | None
+    baseline_title_article3: float | None
     shown: float
     not_found_answerable: float
     direct_coverage: float
@@ -336,6 +340,10 @@ class Summary:
 
 def _share(flags: Sequence[bool]) -> float:
     return sum(flags) / len(flags) if flags else 0.0
+
+
+def _maybe_share(flags: dict[str, bool]) -> float | None:
+    return _share(list(flags.values())) if flags else None
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -367,11 +375,11 @@ def summarise(
         answerable_in_one_passage=full.answerable / n if n else 0.0,
         build_s=full.build_s,
         hit3=_share([a.hit3 for a in asked]),
-        baseline_hit3=_share(list(full.baseline_hit3.values())),
-        baseline_title_hit3=_share(list(full.baseline_title_hit3.values())),
+        baseline_hit3=_maybe_share(full.baseline_hit3),
+        baseline_title_hit3=_maybe_share(full.baseline_title_hit3),
         article3=_share([a.article3 for a in asked]),
-        baseline_article3=_share(list(full.baseline_article3.values())),
-        baseline_title_article3=_share(list(full.baseline_title_article3.values())),
+        baseline_article3=_maybe_share(full.baseline_article3),
+        baseline_title_article3=_maybe_share(full.baseline_title_article3),
         shown=_share([a.shown for a in asked]),
         not_found_answerable=_share([not a.found for a in asked]),
         direct_coverage=len(given) / n if n else 0.0,
@@ -405,8 +413,8 @@ def run_benchmark(
     return summarise(split, articles, full, half)
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
 
 
 def format_summary(s: Summary) -> str:

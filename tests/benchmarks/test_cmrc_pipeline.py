@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,13 @@ def test_the_default_data_dir_is_found_from_a_worktree(
     assert default_data_dir(elsewhere) != data
     (elsewhere / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt'}\n")
     assert default_data_dir(elsewhere) == data
+
+
+def test_without_the_baseline_libraries_linli_is_reported_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "rank_bm25", None)  # the import fails
+    s = run_benchmark(load_articles(TINY)[:2], "tiny", quiet=True)
+    assert s.baseline_hit3 is None and s.hit3 > 0
+    assert "baseline not run: rank_bm25 is not installed" in capsys.readouterr().err
+    assert "| hit@3 | " in format_summary(s) and " | – | – |" in format_summary(s)
