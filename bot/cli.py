@@ -220,6 +220,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     print(format_evaluation(report), file=out)
     if service.expansion:
         print("(plain/noexp: the plain questions answered without query expansion)", file=out)
+    if "PYTHONHASHSEED" not in os.environ:
+        # Some snippet ties are broken by set order, so "shown" can move by a question.
+        print("(to compare runs exactly, set PYTHONHASHSEED=0: snippets vary with it)", file=out)
     if args.verbose:
         _print_misses(report, out)
     return 0
