@@ -29,8 +29,9 @@ Pure: the only outside knowledge is a :class:`Vocabulary` (the index's
 document frequencies), passed per call so it follows index rebuilds.
 
 Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
-(the table), :mod:`.english` (English → dictionary candidates), :mod:`.pinyin`
-(pinyin names → characters), :mod:`.expander` (:class:`QueryExpander`).
+(the table), :mod:`.thesaurus` (general synonym groups), :mod:`.english`
+(English → dictionary candidates), :mod:`.pinyin` (pinyin names → characters),
+:mod:`.expander` (:class:`QueryExpander`).
 """
 
 from .concepts import Alternative, Concept, Expansion, Lang, Origin, Vocabulary, detect_lang
@@ -44,16 +45,29 @@ from .english import (
 from .expander import QueryExpander
 from .pinyin import MAX_CHAINS, MAX_SEGMENTATIONS, PINYIN_WEIGHTS
 from .synonyms import DEFAULT_SYNONYMS, SYNONYM_WEIGHT, SynonymTable, load_synonyms
+from .thesaurus import (
+    MAX_GROUP_SIZE,
+    MAX_SENSES,
+    MAX_THESAURUS_ALTERNATIVES,
+    THESAURUS_WEIGHT,
+    Thesaurus,
+    ThesaurusUnavailable,
+    load_thesaurus,
+)
 
 __all__ = [
     "DEFAULT_SYNONYMS",
     "EN_STOPWORDS_FILE",
     "MAX_CANDIDATES",
     "MAX_CHAINS",
+    "MAX_GROUP_SIZE",
     "MAX_SEGMENTATIONS",
+    "MAX_SENSES",
+    "MAX_THESAURUS_ALTERNATIVES",
     "MIN_SHARE",
     "PINYIN_WEIGHTS",
     "SYNONYM_WEIGHT",
+    "THESAURUS_WEIGHT",
     "Alternative",
     "Concept",
     "Expansion",
@@ -61,9 +75,12 @@ __all__ = [
     "Origin",
     "QueryExpander",
     "SynonymTable",
+    "Thesaurus",
+    "ThesaurusUnavailable",
     "Vocabulary",
     "detect_lang",
     "english_stopwords",
     "english_variants",
     "load_synonyms",
+    "load_thesaurus",
 ]
