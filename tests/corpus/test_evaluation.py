@@ -362,5 +362,6 @@ def test_the_fresh_set_ships_with_the_package() -> None:
     import tomllib
 
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["corpus"]
+    package_data = pyproject["tool"]["setuptools"]["package-data"]
+    patterns = package_data.get("corpus", []) + package_data.get("*", [])
     assert any(FRESH_PATH.match(pattern) for pattern in patterns)

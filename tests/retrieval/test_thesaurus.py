@@ -172,8 +172,10 @@ def test_synonyms_the_corpus_says_become_weaker_alternatives() -> None:
     assert found["剃头"] == [("理发", THESAURUS_WEIGHT, "thesaurus")]
     assert THESAURUS_WEIGHT < SYNONYM_WEIGHT < 1.0
     terms = expander().expand("剃头在哪里", VOCAB).terms
-    assert terms["理发"] == pytest.approx(THESAURUS_WEIGHT)
-    assert terms["剃头"] == 1.0
+    # A term weighs its share of the characters (retrieval.weighting) times its wording's.
+    share = TOKENIZER.query_terms("理发")["理发"]
+    assert terms["理发"] == pytest.approx(THESAURUS_WEIGHT * share)
+    assert terms["剃头"] == pytest.approx(TOKENIZER.query_terms("剃头在哪里")["剃头"])
 
 
 def test_alternatives_are_capped_in_the_thesaurus_order() -> None:
@@ -221,7 +223,9 @@ def test_the_domain_table_stays_on_top() -> None:
         ("理发", SYNONYM_WEIGHT, "synonym"),
         ("修脚", SYNONYM_WEIGHT, "synonym"),
     ]
-    assert expander(table=table).expand("剃头在哪里", VOCAB).terms["理发"] == SYNONYM_WEIGHT
+    share = TOKENIZER.query_terms("理发")["理发"]
+    terms = expander(table=table).expand("剃头在哪里", VOCAB).terms
+    assert terms["理发"] == pytest.approx(SYNONYM_WEIGHT * share)
 
 
 def test_plain_mode_ignores_the_thesaurus() -> None:
