@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from corpus.answer.live_index import IndexState
 from corpus.answer.segmenters import Segmenters
@@ -24,6 +25,11 @@ from retrieval.expansion import Concept, Expansion
 # Share of the question's idf mass the best passage must match to count as relevant;
 # below it Linli says it found nothing rather than quote something unrelated.
 MIN_COVERAGE = 0.2
+# Share of the topic concepts' weight, and of the most specific topic concept, that a
+# passage must hold: generic words (小区, 开放, 天气) matching is not the paper covering
+# what was asked about.
+MIN_TOPIC = 0.3
+MIN_HEAVIEST = 0.0
 
 
 class _Texts:
@@ -107,16 +113,44 @@ class _Judge:
         return weight, share
 
 
-def coverage(
+@dataclass(frozen=True)
+class Evidence:
+    """How far a passage (with its street, headline and subhead) answers the question.
+
+    Attributes:
+        coverage: the share (0..1) of all the question's idf-weighted concepts it holds.
+        topic: the same share over the question's topic concepts only: the specific
+            things asked about (names, nouns, numbers), not its frame (时候, 哪里,
+            附近, 怎么样) or its small verbs (装, 打).
+        heaviest: the share held of the most specific (highest-weight) topic concept.
+    """
+
+    coverage: float
+    topic: float
+    heaviest: float
+
+    @property
+    def answers(self) -> bool:
+        """Whether this is evidence enough to quote: the paper covers the topic itself."""
+        return (
+            self.coverage >= MIN_COVERAGE
+            and self.topic >= MIN_TOPIC
+            and self.heaviest >= MIN_HEAVIEST
+        )
+
+
+def evidence(
     state: IndexState,
     segmenters: Segmenters,
     expansion: Expansion,
     group: Sequence[PassageRecord],
-) -> float:
-    """The share (0..1) of the question's idf-weighted concepts that ``group`` answers.
+    topics: Sequence[bool],
+) -> Evidence:
+    """How far ``group`` (passages of one article) answers the question.
 
-    ``group`` is one article's matching passages; its street, headline and subhead
-    count as part of it.
+    Args:
+        topics: for each of ``expansion.concepts``, whether it is a topic concept
+            (:func:`topic_concepts`).
     """
     first = group[0]
     texts = _Texts(
@@ -124,12 +158,65 @@ def coverage(
         [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
     )
     judge = _Judge(state, segmenters, texts)
-    total = matched = 0.0
+    weighed = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    total = sum(w for w, _ in weighed)
+    matched = sum(w * s for w, s in weighed)
+    topical = [(w, s) for (w, s), topic in zip(weighed, topics, strict=True) if topic and w]
+    if not topical:
+        topical = [(w, s) for w, s in weighed if w]
+    topic_total = sum(w for w, _ in topical)
+    heaviest = max(topical, key=lambda ws: ws[0])[1] if topical else 0.0
+    return Evidence(
+        coverage=matched / total if total else 0.0,
+        topic=sum(w * s for w, s in topical) / topic_total if topic_total else 0.0,
+        heaviest=heaviest,
+    )
+
+
+def coverage(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+) -> float:
+    """The share (0..1) of the question's idf-weighted concepts that ``group`` answers."""
+    topics = [True] * len(expansion.concepts)
+    return evidence(state, segmenters, expansion, group, topics).coverage
+
+
+# Parts of speech that frame a question rather than name its topic (jieba's tag set):
+# locatives (附近, 门口 is s: kept), pronouns, conjunctions, prepositions, adverbs,
+# particles, modal and onomatopoeic words, measure words.
+_FRAME_TAGS = frozenset({"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y",
+                         "e", "o", "q", "zg"})
+# Nouns and verbs a question is framed with, whatever it asks about.
+_FRAME_WORDS = frozenset(
+    ["什么时候", "时候", "时间", "几点", "哪天", "日子", "地方", "地点", "位置", "事", "事情", "情况", "进展", "进度", "结果", "消息", "问题", "具体", "知道", "请问", "告诉", "有没有", "可以", "能够", "需要", "多少", "几个", "多久", "东西", "办法", "方法", "怎么办"]
+)
+
+
+def topic_concepts(expansion: Expansion, words: MemoTokenizer) -> list[bool]:
+    """For each concept of the question, whether it names what is asked about.
+
+    A concept is framing, not topic, when every word of its best Chinese wording is a
+    framing part of speech, a framing word, or a one-character verb (装, 打, 搞).
+    """
+    flags = []
     for concept in expansion.concepts:
-        weight, share = judge.concept(concept, segmenters.words)
-        total += weight
-        matched += weight * share
-    return matched / total if total else 0.0
+        best = concept.alternatives[0] if concept.alternatives else None
+        if best is None:
+            flags.append(True)  # untranslated: unknown, so it counts against
+            continue
+        tagged = words.tokenizer.parts_of_speech(best.text)
+        flags.append(
+            any(
+                tag not in _FRAME_TAGS
+                and word not in _FRAME_WORDS
+                and not (len(word) == 1 and tag.startswith("v"))
+                for word, tag in tagged
+            )
+        )
+    return flags
 
 
 def own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:

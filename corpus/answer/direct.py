@@ -69,7 +69,7 @@ def direct_answer(
     weights = expansion.highlight
     terms = list(weights)
     chosen: tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer] | None = None
-    for rank, record in enumerate(_passages(state, best)):
+    for rank, record in enumerate(_passages(state, quotes)):
         for sentence in split_sentences(record.text):
             spans = match_spans(sentence, terms, highlighter)
             if not spans:
@@ -96,8 +96,7 @@ def direct_answer(
     if chosen is None:
         return DirectAnswer(asked.kind, None)
     _, record, sentence, found = chosen
-    if not (record.passage_id == best.passage_id and sentence in best.snippet):
-        quotes[0] = _requote(best, record, clip_sentence(sentence, found.value or ""), terms, highlighter)
+    _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
     return found
 
 
@@ -109,21 +108,20 @@ def quote_status(
     Reports end with where things stand (目前…已…); that sentence, if it shares words
     with the question, is a better quote than the article's opening.
     """
-    best = quotes[0]
     highlighter = segmenters.highlighter(state)
     chosen: tuple[float, PassageRecord, str] | None = None
-    for record in _passages(state, best):
+    for record in _passages(state, quotes):
         for sentence in split_sentences(record.text):
             if not STATE_WORDS_RE.search(sentence):
                 continue
             value = _overlap(state, highlighter, expansion, sentence)
             if value > 0 and (chosen is None or value > chosen[0]):
                 chosen = (value, record, sentence)
-    if chosen is None or chosen[2] in best.snippet:
+    if chosen is None:
         return
     _, record, sentence = chosen
     terms = list(expansion.highlight)
-    quotes[0] = _requote(best, record, clip_sentence(sentence, ""), terms, highlighter)
+    _lead_with(quotes, record, sentence, clip_sentence(sentence, ""), terms, highlighter)
 
 
 def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
@@ -144,10 +142,35 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
     return _Asked(kind, noun, unit)
 
 
-def _passages(state: IndexState, best: Quote) -> list[PassageRecord]:
-    """The quoted passage, then (at most DIRECT_PASSAGES of) its article's other hits."""
-    ids = (best.passage_id, *best.merged_passage_ids[:DIRECT_PASSAGES])
+def _passages(state: IndexState, quotes: list[Quote]) -> list[PassageRecord]:
+    """Where the answer may stand: the first quote's passage, the article's other quoted
+    passages, then (at most DIRECT_PASSAGES of) its article's other hits."""
+    best = quotes[0]
+    same = [q.passage_id for q in quotes[1:] if q.source.article_id == best.source.article_id]
+    ids = (best.passage_id, *same, *best.merged_passage_ids[:DIRECT_PASSAGES])
     return [state.records[state.positions[pid]] for pid in ids if pid in state.positions]
+
+
+def _lead_with(
+    quotes: list[Quote],
+    record: PassageRecord,
+    sentence: str,
+    snippet: str,
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> None:
+    """Put the quote of ``record`` first, showing ``sentence`` (the answer's own words).
+
+    ``record`` is the first quote's passage, another quote of its article (which then
+    moves to the front), or one of the article's passages merged into the first quote.
+    """
+    at = next((i for i, q in enumerate(quotes) if q.passage_id == record.passage_id), None)
+    if at is not None:
+        quotes.insert(0, quotes.pop(at))
+        if sentence not in quotes[0].snippet:
+            quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
+        return
+    quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
 
 
 def _overlap(

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from corpus.answer.coverage import MIN_COVERAGE, coverage
+from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.live_index import IndexState, LiveIndex
-from corpus.answer.quotes import group_hits, make_quotes
+from corpus.answer.quotes import group_passages, make_quotes
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Lang, Status
 from corpus.settings import Settings
@@ -29,6 +29,9 @@ from retrieval.expansion import Expansion, QueryExpander, SynonymTable, detect_l
 MAX_QUERY_CHARS = 200
 # Passages the search returns for grouping, coverage and quoting.
 CANDIDATES = 40
+# A second passage of an article already quoted is quoted too when it ranks this high
+# among the relevant passages (the answering paragraph need not be the article's best).
+SECOND_QUOTE_WITHIN = 3
 
 
 # Whitespace between two Chinese characters (or full-width punctuation) means nothing
@@ -151,14 +154,19 @@ class LinliService:
         if expansion is None or not expansion.terms:
             return reply("empty" if not query else "not_found")
         hits = state.retriever.search_terms(expansion.terms, k=CANDIDATES)
-        # Every quote must answer enough of the question on its own: never pad the reply
-        # with passages that merely share a word. Checked before snippets are chosen,
-        # the larger part of an answer's work, for the articles that remain.
-        groups = [
-            group
-            for group in group_hits(state, hits)
-            if coverage(state, self.segmenters, expansion, [r for r, _ in group]) >= MIN_COVERAGE
+        # Relevance is judged passage by passage (with its headline and subhead): every
+        # quote must answer the question's topic on its own, never pad the reply with
+        # passages that merely share a word. Judged before snippets are chosen, the
+        # larger part of an answer's work, for the passages that remain.
+        topics = topic_concepts(expansion, self.segmenters.words)
+        relevant = [
+            (record, float(hit.score))
+            for hit in hits
+            if evidence(
+                state, self.segmenters, expansion, [record := state.records[hit.index]], topics
+            ).answers
         ]
+        groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
             return reply("not_found")
