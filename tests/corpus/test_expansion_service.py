@@ -7,7 +7,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from corpus.answer.extraction import number_en
+from corpus.answer.numbers import number_en
 from corpus.answer.service import LinliService
 from corpus.ingest.prepare import IssueMeta
 from corpus.ingest.write import ingest_text
