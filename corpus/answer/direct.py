@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from corpus.answer.extraction import (
     DirectAnswer,
     Kind,
+    asked_title,
     asked_unit,
     find_answer,
     question_kind,
@@ -47,6 +48,7 @@ class _Asked:
     kind: Kind
     noun: str | None
     unit: str | None
+    title: str | None = None
 
 
 def direct_answer(
@@ -81,6 +83,7 @@ def direct_answer(
                 anchors=[a for a, _ in spans],
                 unit=asked.unit,
                 noun=asked.noun,
+                title=asked.title,
             )
             if found.value is None:
                 continue
@@ -139,7 +142,8 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
     unit = asked_unit(question) if kind == "number" else None
     if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
-    return _Asked(kind, noun, unit)
+    title = asked_title(question) if kind == "who" else None
+    return _Asked(kind, noun, unit, title)
 
 
 def _passages(state: IndexState, quotes: list[Quote]) -> list[PassageRecord]:

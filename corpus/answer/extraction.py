@@ -14,9 +14,12 @@ from typing import Literal
 from corpus.answer.dates import DateMention, find_dates
 from corpus.answer.numbers import NUMBER_RE, UNITS, number_en
 
-Kind = Literal["when", "number", "who", "where"]
+Kind = Literal["when", "number", "who", "where", "which"]
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    # "哪几个小区", "哪些单位": which ones — a list of names, not a count.
+    ("which", re.compile(r"哪几|哪些")),
+    ("which", re.compile(r"\bwhich (?:ones|\w+s)\b", re.I)),
     (
         "when",
         re.compile(r"什么时候|什么时间|啥时候|哪天|哪一天|几号|几月|何时|哪一年|哪年|日期|多久前"),
@@ -51,9 +54,18 @@ _PLACE_RE = re.compile(
     r"(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
     r"(?:举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放|$|，|。)"
 )
+# What a place's name ends with; a "where" answer that does not is a fragment of a sentence.
+_PLACE_END = re.compile(
+    r"(?:中心|广场|公园|小区|新村|居委会|居民区|服务站|服务点|接种点|街道|社区|学校|小学|中学|"
+    r"幼儿园|医院|剧场|礼堂|会议室|活动室|图书馆|体育馆|文化馆|馆|室|厅|站|点|所|楼|园|场|"
+    r"路|街|弄|号|村|镇|区|市|县|省|大厦|大楼|酒店|饭店|食堂|公司|单位|基地|景区|博物馆)$"
+)
+_TITLES = (
+    "书记|主任|部长|所长|区长|会长|副会长|组长|楼组长|科长|传承人|教授|老师|网格长|队长|站长|党员|"
+    "记者|校长|经理|主席|委员|院长|馆长|社长|居民"
+)
 _TITLE_NAME_RE = re.compile(
-    r"(?P<title>(?:书记|主任|部长|所长|区长|会长|副会长|组长|楼组长|科长|传承人|教授|老师|网格长|队长|站长|党员|"
-    r"记者|校长|经理|主席|委员|院长|馆长|社长|居民))"
+    rf"(?P<title>(?:{_TITLES}))"
     r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[，。、；（(,\s]|为|在|作|代表|向|对|与|和|从|以|主持|强调|表示|介绍|提出|带领|陪同|出席|邀请|牵头|$)"
 )
 
@@ -88,7 +100,9 @@ def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str 
 
 
 _ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{UNITS}])")
-_WHICH_RE = re.compile(r"哪(?:一)?[个家所位座条间]?(?P<noun>[\u4e00-\u9fff]{1,8})")
+_WHICH_RE = re.compile(
+    r"哪(?:一|几|些)?[个家所位座条间项]?(?P<noun>[\u4e00-\u9fff]{1,8})"
+)
 _NOT_NAMES = frozenset(
     [
         "强调",
@@ -129,6 +143,12 @@ def asked_unit(question: str) -> str | None:
     return match.group("unit") if match else None
 
 
+def asked_title(question: str) -> str | None:
+    """The title a "who" question asks about: 办事处主任是谁 → 主任."""
+    found = re.findall(_TITLES, question)
+    return max(found, key=len) if found else None
+
+
 def which_noun(question: str) -> str | None:
     """The head noun of a "which X" question: 哪家影院 → 影院, 哪个党群服务站 → 党群服务站."""
     match = _WHICH_RE.search(question)
@@ -146,6 +166,7 @@ def find_answer(
     anchors: Sequence[int] = (),
     unit: str | None = None,
     noun: str | None = None,
+    title: str | None = None,
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -157,13 +178,12 @@ def find_answer(
             to them wins when there are several.
         unit: the measure word asked with (几位 → 位); numbers in it are preferred.
         noun: the head noun of a "which X" question; a name ending in it is preferred.
+        title: the title a "who" question asks about (主任); a name under it is preferred.
     """
+    if kind == "which":
+        return DirectAnswer(kind, _named_list(text, noun))
     if noun and kind in ("where", "who"):
-        named = [
-            (m.start(), m.group(0))
-            for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
-            if m.group(0) != noun and not m.group(0).startswith(("各", "该", "这", "那", "此"))
-        ]
+        named = _named(text, noun)
         if named:
             return DirectAnswer(kind, _nearest(named, anchors))
     if kind == "when":
@@ -182,6 +202,36 @@ def find_answer(
             for m in _TITLE_NAME_RE.finditer(text)
             if m.group("name") not in _NOT_NAMES
         ]
-        return DirectAnswer(kind, _nearest(matches, anchors))
-    matches = [(m.start("place"), m.group("place")) for m in _PLACE_RE.finditer(text)]
+        # The title asked about (主任是谁) beats a nearer name under another title.
+        titled = [m for m in matches if title and m[1].startswith(title)]
+        return DirectAnswer(kind, _nearest(titled or matches, anchors))
+    matches = [
+        (m.start("place"), m.group("place"))
+        for m in _PLACE_RE.finditer(text)
+        if _PLACE_END.search(m.group("place"))
+    ]
     return DirectAnswer(kind, _nearest(matches, anchors))
+
+
+# Words a name does not start with: determiners, and counts (余家, 多个, 几处).
+_NOT_A_NAME_START = ("各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全")
+
+
+def _named(text: str, noun: str) -> list[tuple[int, str]]:
+    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets."""
+    return [
+        (m.start(), m.group(0))
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
+        if m.group(0) != noun
+        and not m.group(0).startswith(_NOT_A_NAME_START)
+        # "30余家党群服务站" is a count of them, not one of their names.
+        and not (m.start() and text[m.start() - 1].isdigit())
+    ]
+
+
+def _named_list(text: str, noun: str | None) -> str | None:
+    """"哪几个小区": every name ending in the noun, in order, once each."""
+    if not noun:
+        return None
+    names = list(dict.fromkeys(name for _, name in _named(text, noun)))
+    return "、".join(names) if names else None

@@ -40,7 +40,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "page": "page {page}/{pages}",
     },
 }
-_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍"}
+_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍", "which": "📋"}
 EXAMPLES = {
     "zh": "世纪同乐小区什么时候清理楼道堆物？",
     "en": "when was the elevator meeting",
