@@ -17,6 +17,7 @@ from corpus.answer.extraction import (
     asked_title,
     asked_unit,
     find_answer,
+    person_spans,
     question_kind,
     which_noun,
 )
@@ -84,6 +85,7 @@ def direct_answer(
                 unit=asked.unit,
                 noun=asked.noun,
                 title=asked.title,
+                people=_people(segmenters, sentence) if asked.kind == "who" else None,
             )
             if found.value is None:
                 continue
@@ -142,8 +144,17 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
     unit = asked_unit(question) if kind == "number" else None
     if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
-    title = asked_title(question) if kind == "who" else None
+    title = None
+    if kind == "who":
+        # An English question's title is found among its translations (director → 主任).
+        title = asked_title(question) or asked_title(
+            " ".join(a.text for c in expansion.concepts for a in c.alternatives)
+        )
     return _Asked(kind, noun, unit, title)
+
+
+def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:
+    return person_spans(segmenters.words.tokenizer.parts_of_speech(sentence))
 
 
 def _passages(state: IndexState, quotes: list[Quote]) -> list[PassageRecord]:

@@ -167,6 +167,7 @@ def find_answer(
     unit: str | None = None,
     noun: str | None = None,
     title: str | None = None,
+    people: Sequence[tuple[int, int]] | None = None,
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -179,6 +180,8 @@ def find_answer(
         unit: the measure word asked with (几位 → 位); numbers in it are preferred.
         noun: the head noun of a "which X" question; a name ending in it is preferred.
         title: the title a "who" question asks about (主任); a name under it is preferred.
+        people: spans of ``text`` a segmenter tagged as person names; when given, a
+            "who" answer must be one of them (居民区工作 holds no name).
     """
     if kind == "which":
         return DirectAnswer(kind, _named_list(text, noun))
@@ -201,6 +204,7 @@ def find_answer(
             (m.start("name"), m.group(0))
             for m in _TITLE_NAME_RE.finditer(text)
             if m.group("name") not in _NOT_NAMES
+            and (people is None or _overlaps(m.span("name"), people))
         ]
         # The title asked about (主任是谁) beats a nearer name under another title.
         titled = [m for m in matches if title and m[1].startswith(title)]
@@ -211,6 +215,20 @@ def find_answer(
         if _PLACE_END.search(m.group("place"))
     ]
     return DirectAnswer(kind, _nearest(matches, anchors))
+
+
+def person_spans(tagged: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Offsets of the words a segmenter tagged as person names (jieba's nr, nrfg, nrt)."""
+    spans, at = [], 0
+    for word, tag in tagged:
+        if tag.startswith("nr"):
+            spans.append((at, at + len(word)))
+        at += len(word)
+    return spans
+
+
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in spans)
 
 
 # Words a name does not start with: determiners, and counts (余家, 多个, 几处).

@@ -28,8 +28,11 @@ _LATEST = re.compile(
     r"上一期|上期|最新一期|最新的一期|最新的报纸|最近一期|最近的一期|最近的报纸|这一期|本期"
     r"|(?<![离距我])最近(?!的)"
 )
-_RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0}
-_RELATIVE_YEAR_RE = re.compile("|".join(_RELATIVE_YEAR))
+_RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "last year": -1, "this year": 0}
+_RELATIVE_YEAR_RE = re.compile("|".join(_RELATIVE_YEAR), re.I)
+# English: "in 2019", "the May 2021 issue", "the latest issue".
+_YEAR_EN = re.compile(r"\b(?:in |of )?(?P<year>(?:19|20)\d{2})\b(?: issue)?", re.I)
+_LATEST_EN = re.compile(r"\b(?:the )?(?:latest|newest|last|most recent|current) (?:issue|paper)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,16 @@ def street_base(street: str) -> str:
     return _STREET_SUFFIX.sub("", street)
 
 
-def read_scope(question: str, issues: Sequence[IssueRef], *, today: date) -> Scope | None:
-    """The scope ``question`` names among ``issues``, or None if it names none."""
-    streets = _streets_named(question, issues)
+def read_scope(
+    question: str, issues: Sequence[IssueRef], *, today: date, names: Iterable[str] = ()
+) -> Scope | None:
+    """The scope ``question`` names among ``issues``, or None if it names none.
+
+    Args:
+        names: Chinese the question's words were read as (the pinyin of an English
+            question: Liangcheng → 凉城), where a street may be named too.
+    """
+    streets = _streets_named(" ".join([question, *names]), issues)
     in_scope = [i for i in issues if not streets or i.street in streets]
     dated, phrases, when = _dated(question, in_scope, issues, today)
     if not streets and dated is None:
@@ -88,9 +98,9 @@ def _dated(
     question: str, in_scope: list[IssueRef], every: Sequence[IssueRef], today: date
 ) -> tuple[list[IssueRef] | None, tuple[str, ...], str]:
     """The issues of ``in_scope`` a date in the question names, the words, the label."""
-    match = _YEAR_MONTH.search(question)
+    match = _YEAR_MONTH.search(question) or _YEAR_EN.search(question)
     if match:
-        year, month = int(match["year"]), match["month"]
+        year, month = int(match["year"]), match.groupdict().get("month")
         prefix = f"{year:04d}-{int(month):02d}" if month else f"{year:04d}"
         label = f"{year}年{int(month)}月" if month else f"{year}年"
         return [i for i in in_scope if i.date.startswith(prefix)], (match[0],), label
@@ -104,11 +114,11 @@ def _dated(
     if match:
         # Relative to today; with no issue of that year, "今年是第几届" still asks about
         # the event, so the question goes unscoped rather than unanswered.
-        year = today.year + _RELATIVE_YEAR[match[0]]
+        year = today.year + _RELATIVE_YEAR[match[0].lower()]
         found = [i for i in in_scope if i.date.startswith(f"{year:04d}")]
         if found:
             return found, (match[0],), f"{year}年"
-    match = _LATEST.search(question)
+    match = _LATEST.search(question) or _LATEST_EN.search(question)
     if match and in_scope:
         newest = max(i.date for i in in_scope)
         return [i for i in in_scope if i.date == newest], (match[0],), _date_label(newest)

@@ -163,6 +163,10 @@ class LinliService:
             return reply("not_found", scope=scope.label, scope_empty=True)
         found = {"scope": scope.label} if scope is not None else {}
         expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
+        if lang == "en" and (named := _pinyin_names(expansion)):
+            # "Liangcheng" names a street only once read as 凉城.
+            scope = read_scope(query, state.issues, today=self.today(), names=named) or scope
+            found = {"scope": scope.label} if scope is not None else {}
         if not expansion.terms:
             return reply("not_found", **found)
         relevant = self._relevant(state, expansion, scope)
@@ -199,6 +203,10 @@ class LinliService:
     def today() -> date:
         """Today in Shanghai, for "去年" and "今年"."""
         return datetime.now(SHANGHAI).date()
+
+
+def _pinyin_names(expansion: Expansion) -> list[str]:
+    return [a.text for c in expansion.concepts for a in c.alternatives if a.origin == "pinyin"]
 
 
 def _without(question: str, phrases: tuple[str, ...]) -> str:
