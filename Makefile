@@ -3,21 +3,34 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Extras for `make run`: none for the default SQLite store; EXTRAS=postgres when DATABASE_URL
+# is a PostgreSQL URL (installs the psycopg driver).
+EXTRAS ?=
+RUN_STAMP := $(VENV)/.installed-run-$(or $(EXTRAS),base)
 
-.PHONY: run test install lint bench bench-scale bench-load clean
+.PHONY: run test install install-run lint bench bench-scale bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# Everything the tests, lint and benchmarks need, PostgreSQL driver included (.ci/run runs
+# the storage tests on PostgreSQL too).
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Only what running Linli needs (plus EXTRAS).
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e '.$(if $(EXTRAS),[$(EXTRAS)])'
+	touch $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
+
 # The Telegram bot when a token is configured (environment or .env), else the terminal chat.
-run: install
+run: install-run
 	$(BIN)/linli run
 
 test: install

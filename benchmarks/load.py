@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.load`` runs the real bot (``bot.app.build_application``,
 the production handlers, rate limiter and service) against the loopback fake
-Telegram Bot API (``tests/bot/fake_bot_api.py``) and:
+Telegram Bot API (``tests/support/fake_bot_api.py``) and:
 
 1. **Throughput**: 50 simulated residents send 200 questions (the gold set's,
    4 each) at the same moment; every question must be answered. Reply time is
@@ -12,6 +12,24 @@ Telegram Bot API (``tests/bot/fake_bot_api.py``) and:
    blocked. Run twice: with the production ``AIORateLimiter`` (Telegram's
    30 messages/s overall limit, which sets a floor of 200/30 ≈ 6.7 s on the
    last reply) and with the limiter switched off (Linli's own capacity).
+   Each run is a fresh process on a fresh copy of one prepared store (the
+   index already saved), so no run inherits another's caches or heap.
+
+   A/B comparisons (``--transport``, ``--gc``, ``--limiter``, ``--repeat``):
+   every combination of the listed choices is run ``--repeat`` times,
+   interleaved (A B, then B A, ...) so that a machine's changing load falls on
+   both sides alike, and each one's medians and ranges are printed. For
+   example, the bot's HTTP client and the heap freeze, without the limiter::
+
+       python -m benchmarks.load --limiter off --transport aiohttp,httpx --repeat 8
+       python -m benchmarks.load --limiter off --gc freeze,off --repeat 8
+
+   ``--transport``: ``aiohttp`` (``bot.transport.AiohttpRequest``) or ``httpx``
+   (PTB's own ``HTTPXRequest``, the builder's defaults); ``--gc``: ``freeze``
+   (``bot.app.settle_heap`` freezes the heap after each index build and once
+   the English dictionary is loaded) or ``off`` (``settle_heap`` does nothing,
+   the collector runs as Python's defaults have it); ``production`` (the
+   default of both) leaves ``bot.app`` as it is.
 2. **Cold start** (``--cold-start``): a store of ``--passages`` generated
    passages (default 100,000) whose index was saved by a first run; then a
    fresh process is timed from spawn until it has opened the store, loaded the
@@ -34,7 +52,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -166,14 +184,28 @@ class LoadResult:
     max_lag: float
     lag_p99: float
     wall: float
+    # CPU seconds the bot's process used during the burst (all its threads).
+    cpu: float = 0.0
+    # The bot's HTTP client class, and objects frozen by gc.freeze when the burst began.
+    transport: str = ""
+    frozen: int = 0
+    # The collector during the burst: collections of generations 0, 1 and 2, the time
+    # they took in all, the longest one, and the same for full (generation 2) ones.
+    collections: list[int] = field(default_factory=lambda: [0, 0, 0])
+    collection_time: float = 0.0
+    longest_collection: float = 0.0
+    full_collections: int = 0
+    longest_full_collection: float = 0.0
+    # A full collection forced right after the burst: what one costs whenever it comes.
+    forced_collection: float = 0.0
+
+    def percentile(self, q: int) -> float:
+        return float(statistics.quantiles(self.replies, n=100)[q - 1]) if self.replies else 0.0
 
     def line(self) -> str:
-        def p(q: float) -> float:
-            return float(statistics.quantiles(self.replies, n=100)[q - 1]) if self.replies else 0
-
         return (
             f"| {self.label} | {self.answered}/{self.asked} | {self.logged} | "
-            f"{p(50):.2f} | {p(95):.2f} | "
+            f"{self.percentile(50):.2f} | {self.percentile(95):.2f} | "
             f"{max(self.replies, default=0):.2f} | {self.wall:.1f} | "
             f"{self.max_lag * 1000:.0f} | {self.lag_p99 * 1000:.0f} |"
         )
@@ -195,6 +227,25 @@ async def _ticker(stop: asyncio.Event, lags: list[float], interval: float = 0.00
         lags.append(time.perf_counter() - started - interval)
 
 
+async def _full_collection() -> float:
+    """Seconds one full collection takes now.
+
+    gc.collect() returns at once, collecting nothing, while another thread is in the
+    middle of a collection (an answer thread can be): then wait and try again.
+    """
+    import gc
+
+    for _ in range(20):
+        done = gc.get_stats()[2]["collections"]
+        started = time.perf_counter()
+        gc.collect()
+        took = time.perf_counter() - started
+        if gc.get_stats()[2]["collections"] > done:
+            return took
+        await asyncio.sleep(0.05)
+    return float("nan")
+
+
 class _RemoteFake:
     """The fake Bot API, run in a process of its own by a multiprocessing manager.
 
@@ -203,13 +254,16 @@ class _RemoteFake:
     """
 
     def __init__(self) -> None:
-        from tests.bot import fake_bot_api
+        from tests.support.fake_bot_api import FakeBotAPI
 
-        # socketserver's listen backlog of 5 overflows with 50 residents at once and
-        # connections get reset, which Telegram never does.
-        fake_bot_api._Server.request_queue_size = 256
-        # Persistent connections, as Telegram's servers keep them.
-        self.api = fake_bot_api.FakeBotAPI(validate_formatting=False, keep_alive=True).start()
+        self.api = FakeBotAPI(
+            validate_formatting=False,
+            # Persistent connections, as Telegram's servers keep them.
+            keep_alive=True,
+            # socketserver's listen backlog of 5 overflows with 50 residents at once and
+            # connections get reset, which Telegram never does.
+            backlog=256,
+        ).start()
 
     def endpoints(self) -> tuple[str, str, str]:
         return self.api.token, self.api.base_url, self.api.base_file_url
@@ -250,8 +304,17 @@ def _is_reply(call: Any) -> bool:
 
 
 async def run_load(
-    db_url: str, data_dir: Path, *, users: int, questions: int, limiter: bool, label: str
+    db_url: str,
+    data_dir: Path,
+    *,
+    users: int,
+    questions: int,
+    limiter: bool,
+    label: str,
+    transport: str = "production",
+    gc_mode: str = "production",
 ) -> LoadResult:
+    import gc
     from multiprocessing.managers import BaseManager
 
     import bot.app as app_module
@@ -260,7 +323,7 @@ async def run_load(
     from corpus.api import Corpus
     from corpus.settings import Settings
     from corpus.store.engine import Store
-    from tests.bot.fake_bot_api import running_app
+    from tests.support.fake_bot_api import running_app
 
     class Manager(BaseManager):
         pass
@@ -284,6 +347,27 @@ async def run_load(
                 return await callback(*args, **kwargs)
 
         app_module.AIORateLimiter = lambda **_: NoLimit()  # type: ignore[assignment,misc]
+    # One run per process (main() spawns them): what is patched here is not put back.
+    if transport == "httpx":
+        from telegram.request import HTTPXRequest
+
+        app_module.AiohttpRequest = lambda size: HTTPXRequest(connection_pool_size=size)  # type: ignore[assignment,misc]
+    elif transport == "aiohttp":
+        from bot.transport import AiohttpRequest
+
+        app_module.AiohttpRequest = AiohttpRequest  # type: ignore[misc]
+    if gc_mode == "off":
+        app_module.settle_heap = lambda: None
+    # (generation, seconds) of each collection the collector ran during the burst.
+    collections: list[tuple[int, float]] = []
+    gc_started = [0.0]
+
+    def time_collections(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            collections.append((info["generation"], time.perf_counter() - gc_started[0]))
+
     store = Store.open(db_url)
     manager = Manager()
     manager.start()
@@ -302,6 +386,7 @@ async def run_load(
         service = service_from_settings(settings, store=store)
         corpus = Corpus(store, service, b"load-benchmark")
         application = app_module.build_application(settings, corpus)
+        transport_name = type(application.bot.request).__name__
         async with running_app(application):
             assert application.post_init is not None
             await application.post_init(application)
@@ -309,23 +394,33 @@ async def run_load(
             # the English dictionary) happen once per process, not per question.
             for warm in (texts[0], "When does the community canteen open?"):
                 await asyncio.to_thread(service.answer, warm)
+            # Blocking calls (the fake's process, the database): made before the ticker
+            # starts, or the loop would be measured waiting for the benchmark itself.
+            mark = fake.mark()
+            logged_before = _log_size(store)
             stop = asyncio.Event()
             ticker = asyncio.create_task(_ticker(stop, lags))
             await asyncio.sleep(0.2)
-            mark = fake.mark()
-            logged_before = _log_size(store)
+            frozen = gc.get_freeze_count()
+            gc.callbacks.append(time_collections)
+            cpu_started = time.process_time()
             started = time.time()
+            # In a thread, like every call to the fake's process: the loop must not wait.
             pushed = {
                 (message_id, user): at
-                for message_id, user, at in fake.push_messages(
+                for message_id, user, at in await asyncio.to_thread(
+                    fake.push_messages,
                     [texts[n % len(texts)] for n in range(questions)],
                     [10_000 + n % users for n in range(questions)],
                 )
             }
             calls = await asyncio.to_thread(fake.replies, mark, questions, 120)
             wall = time.time() - started
+            cpu = time.process_time() - cpu_started
+            gc.callbacks.remove(time_collections)
             stop.set()
             await ticker
+            forced = await _full_collection()
             # The log is written in batches, each entry queued just after its reply
             # arrived here: the flushes of the next few seconds must find all of them.
             deadline = time.monotonic() + 5
@@ -359,7 +454,124 @@ async def run_load(
         max_lag=lags[-1] if lags else 0.0,
         lag_p99=lags[int(len(lags) * 0.99)] if lags else 0.0,
         wall=wall,
+        cpu=cpu,
+        transport=transport_name,
+        frozen=frozen,
+        collections=[sum(1 for g, _ in collections if g == n) for n in range(3)],
+        collection_time=sum(t for _, t in collections),
+        longest_collection=max((t for _, t in collections), default=0.0),
+        full_collections=sum(1 for g, _ in collections if g == 2),
+        longest_full_collection=max((t for g, t in collections if g == 2), default=0.0),
+        forced_collection=forced,
     )
+
+
+# -- runs in fresh processes, and A/B comparisons ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    limiter: bool
+    transport: str
+    gc: str
+
+    @property
+    def label(self) -> str:
+        parts = ["production (30 msg/s)" if self.limiter else "off"]
+        if self.transport != "production":
+            parts.append(self.transport)
+        if self.gc != "production":
+            parts.append(f"gc {self.gc}")
+        return ", ".join(parts)
+
+
+def prepare_store(root: Path, passages: int) -> tuple[str, Path]:
+    """A store and a data folder with its index already saved, to be copied for each run."""
+    from corpus.answer.service import service_from_settings
+    from corpus.settings import Settings
+
+    url = f"sqlite:///{root / 'load.sqlite3'}"
+    if passages:
+        fill_store(url, passages)
+    else:
+        bundled_store(url)
+    service = service_from_settings(Settings(data_dir=root / "data", database_url=url))
+    service.refresh(force=True)
+    service.store.close()
+    return url, root / "data"
+
+
+def run_in_process(template: Path, variant: Variant, *, users: int, questions: int) -> LoadResult:
+    """One run of the burst in a fresh process, on its own copy of the prepared store."""
+    import shutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for item in template.iterdir():
+            target = Path(tmp) / item.name
+            if item.is_dir():
+                shutil.copytree(item, target)
+            else:
+                shutil.copy2(item, target)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.load",
+                "--run-in",
+                tmp,
+                "--users",
+                str(users),
+                "--questions",
+                str(questions),
+                "--limiter",
+                "on" if variant.limiter else "off",
+                "--transport",
+                variant.transport,
+                "--gc",
+                variant.gc,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        ).stdout
+    fields = json.loads(out.strip().splitlines()[-1])
+    fields["label"] = variant.label
+    return LoadResult(**fields)
+
+
+def _median_range(values: Sequence[float], scale: float = 1.0, digits: int = 2) -> str:
+    low, mid, high = min(values) * scale, statistics.median(values) * scale, max(values) * scale
+    return f"{mid:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def summary(results: dict[Variant, list[LoadResult]]) -> str:
+    """Each variant's median (and range) over its runs."""
+    lines = [
+        "| variant | runs | client | answered | p50 s | p95 s | max s | CPU s | "
+        "loop blocked max ms | collections gen 0/1/2 | in collections ms | "
+        "longest collection ms | forced full collection ms |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for variant, runs in results.items():
+        answered = sum(r.answered for r in runs)
+        asked = sum(r.asked for r in runs)
+        clients = ", ".join(sorted({r.transport for r in runs}))
+        lines.append(
+            f"| {variant.label} | {len(runs)} | {clients} | {answered}/{asked} | "
+            f"{_median_range([r.percentile(50) for r in runs])} | "
+            f"{_median_range([r.percentile(95) for r in runs])} | "
+            f"{_median_range([max(r.replies, default=0) for r in runs])} | "
+            f"{_median_range([r.cpu for r in runs])} | "
+            f"{_median_range([r.max_lag for r in runs], 1000, 0)} | "
+            f"{'/'.join(f'{statistics.median(r.collections[g] for r in runs):g}' for g in range(3))}"
+            " | "
+            f"{_median_range([r.collection_time for r in runs], 1000, 0)} | "
+            f"{_median_range([r.longest_collection for r in runs], 1000, 0)} | "
+            f"{_median_range([r.forced_collection for r in runs], 1000, 0)} |"
+        )
+    return "\n".join(lines)
 
 
 # -- cold start ------------------------------------------------------------------------
@@ -405,39 +617,98 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cold-start", action="store_true", help="also time a cold start")
     parser.add_argument("--cold-passages", type=int, default=100_000)
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument(
+        "--limiter", default="on,off", help="rate limiter: on, off or both (on,off)"
+    )
+    parser.add_argument(
+        "--transport",
+        default="production",
+        help="the bot's HTTP client: aiohttp, httpx or both (aiohttp,httpx); "
+        "production = as bot.app builds it",
+    )
+    parser.add_argument(
+        "--gc",
+        default="production",
+        help="freeze (bot.app.settle_heap), off, or both (freeze,off); "
+        "production = as bot.app does it",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each variant, interleaved")
+    # Internal: one run in this process, on the prepared store in DIR; prints JSON.
+    parser.add_argument("--run-in", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+
+    def choices(value: str, allowed: tuple[str, ...]) -> list[str]:
+        chosen = [v.strip() for v in value.split(",") if v.strip()]
+        if not chosen or any(v not in allowed for v in chosen):
+            parser.error(f"choose from {', '.join(allowed)} (comma-separated), not {value!r}")
+        return chosen
+
+    limiters = [v == "on" for v in choices(args.limiter, ("on", "off"))]
+    transports = choices(args.transport, ("production", "aiohttp", "httpx"))
+    gc_modes = choices(args.gc, ("production", "freeze", "off"))
+
+    if args.run_in is not None:
+        [limiter], [transport], [gc_mode] = limiters, transports, gc_modes
+        result = asyncio.run(
+            run_load(
+                f"sqlite:///{args.run_in / 'load.sqlite3'}",
+                args.run_in / "data",
+                users=args.users,
+                questions=args.questions,
+                limiter=limiter,
+                label="",
+                transport=transport,
+                gc_mode=gc_mode,
+            )
+        )
+        print(json.dumps(asdict(result)))
+        return 0
 
     print(f"python -m benchmarks.load {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if not args.no_throughput:
-            url = f"sqlite:///{root / 'load.sqlite3'}"
+            template = root / "load"
+            template.mkdir()
             started = time.perf_counter()
-            if args.passages:
-                fill_store(url, args.passages)
-            else:
-                bundled_store(url)
+            prepare_store(template, args.passages)
             corpus = f"{args.passages:,} generated passages" if args.passages else "bundled corpus"
             print(f"store: {corpus} ({time.perf_counter() - started:.0f} s to prepare)")
+            variants = [
+                Variant(limiter, transport, gc_mode)
+                for limiter in limiters
+                for transport in transports
+                for gc_mode in gc_modes
+            ]
             print(
-                f"\n{args.questions} questions from {args.users} users at once\n"
+                f"\n{args.questions} questions from {args.users} users at once; "
+                f"{len(variants)} variant(s) x {args.repeat} run(s), interleaved, "
+                "each in a fresh process\n"
                 "| rate limiter | answered | logged | p50 s | p95 s | max s | all answered after s "
-                "| loop blocked max ms | loop lag p99 ms |\n"
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+                "| loop blocked max ms | loop lag p99 ms | CPU s | client | frozen objects "
+                "| collections gen 0/1/2 | in collections ms | longest collection ms "
+                "| forced full collection ms |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"
             )
-            for limiter, label in ((True, "production (30 msg/s)"), (False, "off")):
-                result = asyncio.run(
-                    run_load(
-                        url,
-                        root / "data",
-                        users=args.users,
-                        questions=args.questions,
-                        limiter=limiter,
-                        label=label,
+            results: dict[Variant, list[LoadResult]] = {v: [] for v in variants}
+            for attempt in range(args.repeat):
+                # A B C, then C B A: a drift in the machine's load falls on every side alike.
+                for variant in variants if attempt % 2 == 0 else variants[::-1]:
+                    result = run_in_process(
+                        template, variant, users=args.users, questions=args.questions
                     )
-                )
-                print(result.line(), flush=True)
+                    results[variant].append(result)
+                    print(
+                        f"{result.line()} {result.cpu:.2f} | {result.transport} | "
+                        f"{result.frozen:,} | {'/'.join(map(str, result.collections))} | "
+                        f"{result.collection_time * 1000:.0f} | "
+                        f"{result.longest_collection * 1000:.0f} | "
+                        f"{result.forced_collection * 1000:.0f} |",
+                        flush=True,
+                    )
+            if args.repeat > 1:
+                print(f"\nmedian (min-max) over {args.repeat} runs of each\n{summary(results)}")
         if args.cold_start:
             url = f"sqlite:///{root / 'cold.sqlite3'}"
             data_dir = root / "cold"

@@ -118,7 +118,10 @@ def settle_heap() -> None:
     The index (an object per passage) and the English dictionary are hundreds of
     thousands of objects that live as long as the process; every full collection
     walked all of them, holding the GIL and so the event loop for ~250 ms with the
-    bundled corpus alone (measured under load), longer with a city's archive. Frozen
+    bundled corpus alone, longer with a city's archive (2,000 questions at once,
+    ``python -m benchmarks.load --gc freeze,off``: the longest collection, a full one,
+    took 194-494 ms unfrozen; frozen, no collection took over 33 ms; see
+    benchmarks/README.md). Frozen
     objects are still freed by reference counting when an index is replaced (an index
     holds no reference cycles: tested). Cyclic garbage alive at this moment stays for
     good: at most 70 objects after building a 100k-passage index (measured). Collecting
@@ -209,7 +212,8 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        # aiohttp, not PTB's default httpx: a quarter of the CPU per Bot API call (bot.transport).
+        # aiohttp, not PTB's default httpx: about a third less CPU and a 30% lower p95 under a
+        # burst of questions, measured A/B (bot.transport, benchmarks/README.md).
         .request(AiohttpRequest(REQUEST_POOL_SIZE))
         .get_updates_request(AiohttpRequest(1))
         # Waits out Telegram's RetryAfter and keeps within its flood limits.

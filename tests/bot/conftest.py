@@ -2,7 +2,7 @@
 
 Typical test::
 
-    from tests.bot.fake_bot_api import DEFAULT_USER_ID, running_app
+    from tests.support.fake_bot_api import DEFAULT_USER_ID, running_app
 
     async def test_answers(fake_api, app_builder):
         app = app_builder.build()          # or the Linli factory given fake_api.base_url ...
@@ -26,7 +26,7 @@ from corpus.answer.service import LinliService
 from corpus.api import Corpus
 from corpus.ingest.seed import seed_demo
 from corpus.store.engine import Store
-from tests.bot.fake_bot_api import FakeBotAPI, application_builder
+from tests.support.fake_bot_api import FakeBotAPI, application_builder
 
 
 @pytest.fixture(autouse=True)

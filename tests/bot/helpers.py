@@ -11,7 +11,7 @@ from typing import Any
 from telegram.ext import Application
 
 from corpus.settings import Settings
-from tests.bot.fake_bot_api import Call, FakeBotAPI, running_app
+from tests.support.fake_bot_api import Call, FakeBotAPI, running_app
 
 
 def bot_settings(fake: FakeBotAPI, tmp_path: Path, **overrides: Any) -> Settings:

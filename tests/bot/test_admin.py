@@ -29,10 +29,10 @@ from corpus.querylog.write import pseudonym
 from corpus.settings import Settings
 from corpus.store.engine import Store
 from corpus.store.models import QueryLogEntry
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, started
 from tests.corpus.test_charts import png_chunks, png_text
 from tests.corpus.test_logstats import add, dump_database
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 ADMIN_ID = 4242
 RESIDENT_ID = 987654321  # appears nowhere in the corpus, so a leak would show

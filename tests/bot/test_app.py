@@ -20,8 +20,8 @@ from corpus.api import Corpus
 from corpus.settings import Settings
 from corpus.store.models import QueryLogEntry
 from retrieval.cedict import load_cedict
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 

@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.bot.fake_bot_api import (
+from tests.support.fake_bot_api import (
     DEFAULT_CHAT_IDS,
     DEFAULT_USER_ID,
     FakeBotAPI,
@@ -417,3 +417,26 @@ async def test_raw_http_surface(fake_api: FakeBotAPI) -> None:
     mark = fake_api.mark()
     with pytest.raises(TimeoutError, match="sendMessage"):
         await fake_api.wait_for("sendMessage", since=mark, timeout=0.1)
+
+
+@pytest.mark.parametrize(("backlog", "expected"), [(None, 5), (256, 256)])
+def test_backlog_is_the_listen_queue(
+    monkeypatch: pytest.MonkeyPatch, backlog: int | None, expected: int
+) -> None:
+    """``backlog`` reaches listen() (the load benchmark's 50 clients at once need more than 5)."""
+    import socket
+
+    queues: list[int] = []
+    listen = socket.socket.listen
+
+    def recording_listen(self: socket.socket, queue: int) -> None:
+        queues.append(queue)
+        listen(self, queue)
+
+    monkeypatch.setattr(socket.socket, "listen", recording_listen)
+    options = {} if backlog is None else {"backlog": backlog}
+    with FakeBotAPI(**options) as fake:
+        url = f"{fake.base_url}{fake.token}/getMe"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert json.load(response)["ok"] is True
+    assert queues == [expected]

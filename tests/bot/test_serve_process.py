@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.bot.fake_bot_api import FakeBotAPI
+from tests.support.fake_bot_api import FakeBotAPI
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 DATA = Path(__file__).resolve().parents[1] / "data"

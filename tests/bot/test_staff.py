@@ -26,9 +26,9 @@ from corpus.ingest.upload import Preview
 from corpus.settings import Settings
 from corpus.store.issues import list_issues
 from corpus.store.records import IssueInfo
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, button, keyboard, started
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 STAFF = 5005
 ADMIN = 7007

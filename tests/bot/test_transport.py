@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.transport import AiohttpRequest
-from tests.bot.fake_bot_api import FakeBotAPI
+from tests.support.fake_bot_api import FakeBotAPI
 
 
 def make_bot(fake: FakeBotAPI, request: AiohttpRequest) -> Bot:

@@ -20,8 +20,8 @@ from telegram import Chat, Message, Update, User
 from bot.app import UPDATES_IN_FLIGHT, build_application
 from bot.ordering import OrderedUpdateProcessor
 from corpus.api import Corpus
-from tests.bot.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 from tests.bot.helpers import bot_settings, started
+from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 SLOW_QUESTION = "凉城新村街道最近有什么活动？"

@@ -24,6 +24,12 @@ Behaviour mirrors the real API where it matters to a bot:
   Pass ``validate_formatting=False`` to switch the parse-mode checks off.
 * One request per connection (HTTP/1.0) by default; ``keep_alive=True`` serves persistent
   HTTP/1.1 connections as Telegram does (the load benchmark uses it).
+* ``backlog`` is the listening socket's queue of connections not yet accepted: socketserver's
+  5 by default, which is plenty for tests; many clients connecting at once (the load
+  benchmark's 50 residents) need more, or the OS resets connections, which Telegram never does.
+
+Not a test module: the tests (``tests/bot``) and the load benchmark (``benchmarks/load.py``)
+both import it from here.
 """
 
 from __future__ import annotations
@@ -621,6 +627,7 @@ class FakeBotAPI:
         validate_formatting: bool = True,
         host: str = "127.0.0.1",
         keep_alive: bool = False,
+        backlog: int = 5,
     ) -> None:
         self.token = token
         self.tokens: set[str] = {token}
@@ -628,6 +635,7 @@ class FakeBotAPI:
         self.host = host
         # Off for tests: a connection per request keeps cancelled long polls simple.
         self.keep_alive = keep_alive
+        self.backlog = backlog
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 4242
         self.bot_user: JSONDict = {
             "id": bot_id,
@@ -668,7 +676,18 @@ class FakeBotAPI:
         if self._server is not None:
             return self
         self._stopping = False
-        server = _Server((self.host, 0), _KeepAliveHandler if self.keep_alive else _Handler)
+        server = _Server(
+            (self.host, 0),
+            _KeepAliveHandler if self.keep_alive else _Handler,
+            bind_and_activate=False,
+        )
+        server.request_queue_size = self.backlog  # what server_activate passes to listen()
+        try:
+            server.server_bind()
+            server.server_activate()
+        except BaseException:
+            server.server_close()
+            raise
         server.fake = self
         self._server = server
         self._thread = threading.Thread(

@@ -1,0 +1,1 @@
+"""Test doubles that are not tests themselves: the tests and the benchmarks import them."""
