@@ -83,12 +83,18 @@ class _Judge:
             bigrams = self.bigrams.tokenize(word) or [word]
             weights = [self.index.idf(b) or self.unseen for b in bigrams]
             weight = scale * sum(weights) / len(weights)
-            held = sum(
-                w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b)
-            )
+            held = sum(w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b))
             total += weight
             matched += weight * held / sum(weights)
         return total, matched
+
+    def known(self, concept: Concept, words: MemoTokenizer) -> bool:
+        """Whether the corpus has any of the words the resident used for ``concept``."""
+        own = own_words(concept, words)
+        if own is None:
+            best = concept.best
+            own = set(words.tokenize(best.text)) if best else set()
+        return any(self.index.doc_freq(word) for word in own)
 
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float]:
         """The concept's weight and the share of it the texts answer (0..1)."""
@@ -131,12 +137,16 @@ class Evidence:
     topic: float
     heaviest: float
     lang: str = "zh"
+    # A time after every issue was printed (明天) that the passage does not name: the
+    # paper cannot report on it, however well the rest matches.
+    absent: bool = False
 
     @property
     def answers(self) -> bool:
         """Whether this is evidence enough to quote: the paper covers the topic itself."""
         return (
-            self.coverage >= MIN_COVERAGE
+            not self.absent
+            and self.coverage >= MIN_COVERAGE
             and self.topic >= MIN_TOPIC[self.lang]
             and self.heaviest >= MIN_HEAVIEST
         )
@@ -164,16 +174,32 @@ def evidence(
     weighed = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)
-    topical = [(w, s) for (w, s), topic in zip(weighed, topics, strict=True) if topic and w]
+    topical = [
+        (w, s, judge.known(concept, segmenters.words))
+        for (w, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
+        if topic and w
+    ]
     if not topical:
-        topical = [(w, s) for w, s in weighed if w]
-    topic_total = sum(w for w, _ in topical)
-    heaviest = max(topical, key=lambda ws: ws[0])[1] if topical else 0.0
+        topical = [
+            (w, s, judge.known(concept, segmenters.words))
+            for (w, s), concept in zip(weighed, expansion.concepts, strict=True)
+            if w
+        ]
+    topic_total = sum(w for w, _, _ in topical)
+    # The most specific topic the corpus knows must be there: a word the corpus never
+    # saw is often a typo (judged by its bigrams above), but a known word missing from
+    # the passage means the passage is about something else.
+    known = [(w, s) for w, s, k in topical if k]
+    heaviest = max(known, key=lambda ws: ws[0])[1] if known else 1.0
     return Evidence(
         coverage=matched / total if total else 0.0,
-        topic=sum(w * s for w, s in topical) / topic_total if topic_total else 0.0,
+        topic=sum(w * s for w, s, _ in topical) / topic_total if topic_total else 0.0,
         heaviest=heaviest,
         lang=expansion.lang,
+        absent=any(
+            topic and not s and concept.text in _NOW_WORDS
+            for (_, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
+        ),
     )
 
 
@@ -188,14 +214,56 @@ def coverage(
     return evidence(state, segmenters, expansion, group, topics).coverage
 
 
+# Now and the days ahead: a time after every issue was printed. A question about it
+# ("明天天气怎么样") needs a passage that names that time, however well the rest matches.
+_NOW_WORDS = frozenset(
+    {"今天", "明天", "后天", "今晚", "明晚", "明早", "下周", "下星期", "这周", "本周末", "周末"}
+)
+
+
 # Parts of speech that frame a question rather than name its topic (jieba's tag set):
 # locatives (附近, 门口 is s: kept), pronouns, conjunctions, prepositions, adverbs,
 # particles, modal and onomatopoeic words, measure words.
-_FRAME_TAGS = frozenset({"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y",
-                         "e", "o", "q", "zg"})
+_FRAME_TAGS = frozenset(
+    {"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y", "e", "o", "q", "zg"}
+)
 # Nouns and verbs a question is framed with, whatever it asks about.
 _FRAME_WORDS = frozenset(
-    ["什么时候", "时候", "时间", "几点", "哪天", "日子", "地方", "地点", "位置", "事", "事情", "情况", "进展", "进度", "结果", "消息", "问题", "具体", "知道", "请问", "告诉", "有没有", "可以", "能够", "需要", "多少", "几个", "多久", "东西", "办法", "方法", "怎么办"]
+    [
+        "什么时候",
+        "时候",
+        "时间",
+        "几点",
+        "哪天",
+        "日子",
+        "地方",
+        "地点",
+        "位置",
+        "事",
+        "事情",
+        "情况",
+        "进展",
+        "进度",
+        "结果",
+        "消息",
+        "问题",
+        "具体",
+        "知道",
+        "请问",
+        "告诉",
+        "有没有",
+        "可以",
+        "能够",
+        "需要",
+        "多少",
+        "几个",
+        "多久",
+        "东西",
+        "办法",
+        "方法",
+        "怎么办",
+        "钱",
+    ]
 )
 
 
