@@ -194,6 +194,9 @@ class Config:
     k1: float = 0.1
     b: float = 0.3
     idf: str = "lucene"
+    # "shares": Retriever.search's weights (retrieval.weighting); "counts": every query
+    # token counts 1, as before (and as rank_bm25 counts them).
+    query_weights: str = "shares"
 
     def label(self) -> str:
         grams = "+".join(
@@ -202,7 +205,7 @@ class Config:
         return (
             f"Retriever words={self.words} grams={grams or '-'} "
             f"stop={'y' if self.stopwords else 'n'} dict={'y' if self.userdict else 'n'} "
-            f"k1={self.k1:g} b={self.b:g} idf={self.idf}"
+            f"k1={self.k1:g} b={self.b:g} idf={self.idf} q={self.query_weights}"
         )
 
     def tokenizer(self):  # -> retrieval.Tokenizer
@@ -215,6 +218,12 @@ class Config:
             stopwords=self.stopwords,
             userdict=self.userdict,
         ).load()
+
+    def query(self, tokenizer, question: str):  # -> retrieval.index.QueryTerms
+        """The terms (and weights) ``question`` is searched with."""
+        if self.query_weights == "counts":
+            return tokenizer.tokenize(question)
+        return tokenizer.query_terms(question)
 
 
 def run_retriever(bench: Benchmark, config: Config, k: int = 10) -> Result:
@@ -231,7 +240,11 @@ def run_retriever(bench: Benchmark, config: Config, k: int = 10) -> Result:
         idf=config.idf,  # type: ignore[arg-type]
     )
     build = time.perf_counter() - t0
-    metrics = evaluate(lambda q: [h.index for h in retriever.search(q, k)], bench, k)
+    metrics = evaluate(
+        lambda q: [h.index for h in retriever.search_terms(config.query(tokenizer, q), k)],
+        bench,
+        k,
+    )
     return Result(config.label(), len(bench.passages), metrics, build)
 
 
@@ -243,7 +256,7 @@ def sweep(
 
     tokenizer = config.tokenizer()
     docs = [tokenizer.tokenize(p) for p in bench.passages]
-    queries = {q.text: tokenizer.tokenize(q.text) for q in bench.questions}
+    queries = {q.text: config.query(tokenizer, q.text) for q in bench.questions}
     out = []
     for k1 in k1s:
         for b in bs:
@@ -312,6 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--b", type=float, default=defaults.b)
     parser.add_argument("--idf", choices=("lucene", "okapi"), default=defaults.idf)
     parser.add_argument(
+        "--query-weights",
+        choices=("shares", "counts"),
+        default=defaults.query_weights,
+        help="shares: Retriever.search's character shares; counts: each query token counts 1",
+    )
+    parser.add_argument(
         "--no-baseline", action="store_true", help="skip the rank_bm25 + jieba.lcut row"
     )
     parser.add_argument(
@@ -347,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         k1=args.k1,
         b=args.b,
         idf=args.idf,
+        query_weights=args.query_weights,
     )
     bench = load_split(args.data, args.split)
 

@@ -47,7 +47,9 @@ from corpus.querylog.stats import LogStats, format_report, log_stats
 from corpus.querylog.write import LogBuffer, LogRecord, new_ref
 from corpus.settings import Settings
 from corpus.store import issues as store_issues_queries
-from corpus.store.engine import Store, StoreError
+from corpus.store import migrate
+from corpus.store.engine import Store, StoreError, init_db, make_engine, schema_revision
+from corpus.store.migrate import SchemaUpgrade
 from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
 
@@ -76,10 +78,12 @@ __all__ = [
     "Preview",
     "QuestionGroup",
     "Quote",
+    "SchemaUpgrade",
     "Source",
     "StoreError",
     "TopQuestion",
     "answer_lines",
+    "database_revision",
     "evaluate",
     "format_issue_date",
     "format_report",
@@ -95,6 +99,7 @@ __all__ = [
     "source_line",
     "split_clauses",
     "split_sentences",
+    "upgrade_database",
     "write_csv",
 ]
 
@@ -282,3 +287,34 @@ def open(settings: Settings, *, demo: bool | None = None) -> Corpus:
         store.close()
         raise
     return Corpus(store, answers, write.load_or_create_secret(settings.log_hmac_secret, settings.data_dir))
+
+
+def upgrade_database(settings: Settings) -> SchemaUpgrade:
+    """`linli db upgrade`: bring the schema of the configured database to the newest revision.
+
+    Every open does this too; this does nothing else (no seeding, no index).
+
+    Raises:
+        StoreError: the database cannot be reached, a newer Linli upgraded it, or its
+            tables are not Linli's.
+    """
+    engine = make_engine(settings.db_url)
+    try:
+        return init_db(engine)
+    finally:
+        engine.dispose()
+
+
+def database_revision(settings: Settings) -> tuple[str | None, str]:
+    """`linli db current`: the database's schema revision (None: none yet) and this code's.
+
+    Reads only: no table is created or upgraded (SQLite still makes an empty file).
+
+    Raises:
+        StoreError: the database cannot be reached.
+    """
+    engine = make_engine(settings.db_url)
+    try:
+        return schema_revision(engine), migrate.HEAD
+    finally:
+        engine.dispose()

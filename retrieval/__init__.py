@@ -6,6 +6,8 @@ No Telegram, SQL or corpus code here. Where things are:
 * :mod:`.tokenization`: the :class:`Tokenizer` (jieba words, character n-grams,
   stopwords), on :mod:`.segmenter` (rjieba or jieba), with :mod:`.memo` caching
   its results for texts seen again;
+* :mod:`.weighting`: how much each term of a question counts (its share of the
+  characters it reads; :meth:`Tokenizer.query_terms`);
 * :mod:`.index`: the BM25 inverted index (term ids, building, search, the index
   file);
 * :mod:`.expansion`: a question → weighted index terms (synonyms, English through

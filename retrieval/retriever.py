@@ -154,17 +154,23 @@ class Retriever:
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Up to ``k`` passages for ``query``, best first (ties: lower index first).
 
-        Only passages with a positive score are returned; an empty or
-        stopword-only query gives ``[]``.
+        The question's terms are weighted by their share of its characters
+        (:meth:`Tokenizer.query_terms <retrieval.Tokenizer.query_terms>`), so a
+        character read by a word, its bigrams and its unigram counts once, not
+        three times. Only passages with a positive score are returned; an empty
+        or stopword-only query gives ``[]``.
         """
-        return self.search_terms(self.tokenizer.tokenize(query), k)
+        return self.search_terms(self.tokenizer.query_terms(query), k)
 
     def search_terms(self, terms: QueryTerms, k: int = 10) -> list[Hit]:
         """Like :meth:`search` for terms the caller produced or expanded.
 
         Args:
-            terms: terms (repeats count again) or term -> weight, the weight
-                scaling that term's contribution (e.g. 0.5 for a synonym).
+            terms: terms (repeats count again, each term counting 1, as in
+                ``BM25Okapi``) or term -> weight, the weight scaling that
+                term's contribution (e.g. 0.5 for a synonym). For the weights
+                :meth:`search` uses, pass ``tokenizer.query_terms(question)``
+                (:class:`~retrieval.expansion.QueryExpander` starts from them).
             k: maximum number of hits.
         """
         doc_ids, scores = self.index.top_k(terms, k)

@@ -30,6 +30,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
 from .segmenter import Segmenter, SegmenterName, new_segmenter, tag_words
+from .weighting import character_shares
 
 WordMode = Literal["precise", "search", "none"]
 
@@ -269,6 +270,16 @@ class Tokenizer:
     def tokenize(self, text: str) -> list[str]:
         """Terms of ``text`` in reading order (duplicates kept: they are term frequency)."""
         return [token.term for token in self._analyze(normalize(text))]
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """``text`` as a question: its terms, each weighted by its share of the characters.
+
+        The same terms as :meth:`tokenize`, but a character read by several terms (a
+        word, its bigrams, its unigram) splits one vote among them instead of giving
+        each a full one (:func:`~retrieval.weighting.character_shares`). This is what
+        :meth:`Retriever.search <retrieval.Retriever.search>` scores a question with.
+        """
+        return character_shares(self._analyze(normalize(text)))
 
     def tokenize_with_spans(self, text: str) -> list[Token]:
         """Like :meth:`tokenize`, with each term's slice of the ORIGINAL ``text``.

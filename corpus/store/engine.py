@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,11 +12,14 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.store.models import Base
+from corpus.store import migrate
+from corpus.store.migrate import SchemaUpgrade
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -76,13 +80,48 @@ def retry_races(action: Callable[[], T], *, attempts: int = 8) -> T:
     return action()
 
 
-def init_db(engine: Engine) -> None:
-    """Create any missing tables (``create_all`` skips what another process made)."""
+def init_db(engine: Engine) -> SchemaUpgrade:
+    """Bring the schema to the newest migration (creating it in a new database), logged.
+
+    Openers racing on a new database wait for the one that holds the migration lock
+    (corpus/store/migrate.py); the retry covers what comes before the lock.
+
+    Raises:
+        StoreError: the database cannot be reached, a newer Linli upgraded it, or its
+            tables are not Linli's.
+    """
+    where = engine.url.render_as_string(hide_password=True)
     try:
-        retry_races(lambda: Base.metadata.create_all(engine))
+        done = retry_races(lambda: migrate.upgrade(engine))
     except Exception as exc:  # the driver's own errors vary; the message must name the URL
+        raise StoreError(f"cannot open the database at {where}: {_one_line(exc)}") from exc
+    if done.changed:
+        log.info("%s (%s)", done.describe(), where)
+    return done
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's schema revision, None if it has none yet; reads only.
+
+    Raises:
+        StoreError: the database cannot be reached.
+    """
+    try:
+        return migrate.current(engine)
+    except Exception as exc:
         where = engine.url.render_as_string(hide_password=True)
-        raise StoreError(f"cannot open the database at {where}: {exc}") from exc
+        raise StoreError(f"cannot read the database at {where}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """The driver's own message on one line (the CLI prints errors as one line).
+
+    SQLAlchemy wraps it with the statement and a link; psycopg adds a hint on a line
+    of its own.
+    """
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    return " ".join(str(exc).split()) or exc.__class__.__name__
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -105,7 +144,7 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Open (creating the schema if needed) the database at ``url``.
+        """Open the database at ``url``, creating or upgrading its schema if needed.
 
         Raises:
             StoreError: the database cannot be opened.

@@ -5,9 +5,9 @@ Residents do not write like the newspaper. A question becomes a list of
 phrase, an English word or phrase), with the Chinese *alternatives* that would
 say it in the paper, each weighted:
 
-* **the resident's own words** weigh 1 (a Chinese question's terms are exactly
-  what :meth:`Tokenizer.tokenize` gives, so a question without synonyms searches
-  as before);
+* **the resident's own words** weigh 1 (a Chinese question's terms and their
+  weights are exactly what :meth:`Tokenizer.query_terms` gives, so a question
+  without synonyms searches as :meth:`Retriever.search` would);
 * **synonyms** from the domain table (``data/synonyms.tsv``: 煤气罐 → 钢瓶, 燃气)
   weigh :data:`SYNONYM_WEIGHT`: evidence, but weaker than the word itself;
 * **English words** become Chinese candidates from CC-CEDICT (:mod:`retrieval.cedict`),
@@ -23,7 +23,9 @@ say it in the paper, each weighted:
 Terms of different alternatives and concepts merge by **max**, not sum: a term
 is one piece of evidence, and 电梯 reached from "elevator" and from "lift" must
 not count twice, nor may a synonym add weight to a word the resident already
-wrote. Within one alternative, repeated terms count again, as in BM25.
+wrote. Within one alternative, terms weigh what :meth:`Tokenizer.query_terms`
+gives them (each character's vote shared by the terms that read it; repeated
+terms count again, as in BM25), times the alternative's weight.
 
 Pure: the only outside knowledge is a :class:`Vocabulary` (the index's
 document frequencies), passed per call so it follows index rebuilds.

@@ -8,7 +8,6 @@ best, pinyin guesses by rank; terms merge by max).
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from ..cedict import Cedict, load_cedict
@@ -58,9 +57,9 @@ class QueryExpander:
         text = normalize(question)
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)
-            return self._assemble(text, "en", concepts, Counter())
+            return self._assemble(text, "en", concepts, {})
         concepts = self._chinese(text)
-        return self._assemble(text, "zh", concepts, Counter(self.tokenizer.tokenize(text)))
+        return self._assemble(text, "zh", concepts, self.tokenizer.query_terms(text))
 
     def plain(self, question: str) -> Expansion:
         """No expansion: the resident's words only (for comparison and for Chinese text)."""
@@ -69,9 +68,7 @@ class QueryExpander:
             Concept(w, (Alternative(w, 1.0, "question"),))
             for w in dict.fromkeys(self.words.tokenize(text))
         )
-        return self._assemble(
-            text, detect_lang(text), concepts, Counter(self.tokenizer.tokenize(text))
-        )
+        return self._assemble(text, detect_lang(text), concepts, self.tokenizer.query_terms(text))
 
     # -- Chinese ------------------------------------------------------------------------
 
@@ -193,16 +190,16 @@ class QueryExpander:
     # -- assembling -----------------------------------------------------------------------
 
     def _assemble(
-        self, text: str, lang: Lang, concepts: Sequence[Concept], base: Counter[str]
+        self, text: str, lang: Lang, concepts: Sequence[Concept], base: Mapping[str, float]
     ) -> Expansion:
-        terms: dict[str, float] = {t: float(n) for t, n in base.items()}
+        terms: dict[str, float] = dict(base)
         highlight: dict[str, float] = dict.fromkeys(self.highlighter.tokenize(text), 1.0)
         for concept in concepts:
             for alt in concept.alternatives:
                 if alt.origin == "question" and lang == "zh":
-                    continue  # already in the base bag, counted as BM25 counts them
-                for term, count in Counter(self.tokenizer.tokenize(alt.text)).items():
-                    terms[term] = max(terms.get(term, 0.0), alt.weight * count)
+                    continue  # already in the base bag, weighted as Retriever.search weighs them
+                for term, weight in self.tokenizer.query_terms(alt.text).items():
+                    terms[term] = max(terms.get(term, 0.0), alt.weight * weight)
                 for term in self.highlighter.tokenize(alt.text):
                     highlight[term] = max(highlight.get(term, 0.0), alt.weight)
         if lang == "en":

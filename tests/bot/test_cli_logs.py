@@ -71,8 +71,10 @@ def entries(store: Store) -> list[QueryLogEntry]:
 
 
 def test_questions_asked_from_the_cli_are_recorded_pseudonymously(
-    store: Store, tmp_path: Path
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The question is about the demo corpus, which a PostgreSQL store gets only when asked.
+    monkeypatch.setenv("LINLI_DEMO_CORPUS", "1")
     code, _ = run("ask", QUESTION)
     assert code == 0
     code, _ = run("ask", "游泳池几点开门")

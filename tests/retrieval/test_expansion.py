@@ -124,9 +124,9 @@ def test_plain_question_searches_exactly_its_own_terms() -> None:
     question = "凉二小区加装电梯进展怎么样了"
     expansion = expander(load_synonyms()).expand(question, VOCAB)
     assert expansion.lang == "zh"
-    assert expansion.terms == {
-        t: float(n) for t, n in Counter(TOKENIZER.tokenize(question)).items()
-    }
+    # Weighted as Retriever.search weighs a question: each character's vote shared.
+    assert expansion.terms == TOKENIZER.query_terms(question)
+    assert expansion.terms.keys() == set(TOKENIZER.tokenize(question))
     assert all(a.origin == "question" for c in expansion.concepts for a in c.alternatives)
 
 
@@ -141,10 +141,11 @@ def test_everyday_words_add_official_ones_at_lower_weight() -> None:
         ("钢瓶", SYNONYM_WEIGHT, "synonym"),
         ("燃气", SYNONYM_WEIGHT, "synonym"),
     ]
-    assert expansion.terms["钢瓶"] == SYNONYM_WEIGHT
+    # A synonym's terms weigh what they weigh in the synonym, times SYNONYM_WEIGHT.
+    assert expansion.terms["钢瓶"] == SYNONYM_WEIGHT * TOKENIZER.query_terms("钢瓶")["钢瓶"]
     # The resident's own terms keep their weight: merging is by max, never by sum.
-    for term, count in Counter(TOKENIZER.tokenize(question)).items():
-        assert expansion.terms[term] == max(count, expansion.terms[term]) >= count
+    for term, weight in TOKENIZER.query_terms(question).items():
+        assert expansion.terms[term] == max(weight, expansion.terms[term]) >= weight
     assert expansion.highlight["钢瓶"] == SYNONYM_WEIGHT
 
 
@@ -197,7 +198,7 @@ def test_english_words_become_chinese_candidates_the_corpus_knows() -> None:
     assert concept is not None
     # 升降机 and 吊车 are also "elevator", but the corpus never says them.
     assert [(a.text, a.weight) for a in concept.alternatives] == [("电梯", 1.0)]
-    assert expansion.terms["电梯"] == 1.0
+    assert expansion.terms == TOKENIZER.query_terms("电梯")  # weight 1.0: as if asked in Chinese
     assert not any(t.isascii() and t.isalpha() for t in expansion.terms)  # no English terms
     assert expansion.concept("when") is None and expansion.concept("was") is None
 
