@@ -22,7 +22,20 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from corpus.answer.browse import ArticleView, article_view
-from corpus.answer.evaluate import evaluate, format_table, load_gold
+from corpus.answer.evaluate import (
+    BELOW,
+    BaselineUnavailable,
+    NaiveBaseline,
+    evaluate,
+    evaluate_splits,
+    evaluation_json,
+    fit_baseline_threshold,
+    format_evaluation,
+    format_table,
+    load_all,
+    load_gold,
+)
+from corpus.answer.evaluate import Report as EvalReport
 from corpus.answer.reply import (
     EXAMPLES,
     answer_lines,
@@ -54,14 +67,17 @@ from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
 
 __all__ = [
+    "BELOW",
     "EXAMPLES",
     "PAGE_SIZE",
     "REPORT_TZ",
     "Answer",
     "ArticleView",
+    "BaselineUnavailable",
     "CaptionError",
     "Corpus",
     "Draft",
+    "EvalReport",
     "Field",
     "IngestError",
     "IngestResult",
@@ -72,6 +88,7 @@ __all__ = [
     "LinliService",
     "LogRow",
     "LogStats",
+    "NaiveBaseline",
     "Period",
     "PeriodError",
     "Piece",
@@ -85,10 +102,15 @@ __all__ = [
     "answer_lines",
     "database_revision",
     "evaluate",
+    "evaluate_splits",
+    "evaluation_json",
+    "fit_baseline_threshold",
+    "format_evaluation",
     "format_issue_date",
     "format_report",
     "format_table",
     "label",
+    "load_all",
     "load_gold",
     "new_ref",
     "open",

@@ -209,11 +209,22 @@ def test_remove_unknown_issue_is_explained(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_eval_prints_per_group_figures() -> None:
-    code, text = run("eval")
+    code, text = run("eval", "--split", "tune")
     assert code == 0
-    assert "plain" in text and "hit@3" in text
-    code, raw = run("eval", "--json")
-    assert json.loads(raw)["plain"]["hit@3"] >= 0.9
+    assert "plain" in text and "hit@3" in text and "Linli|baseline" in text
+    code, raw = run("eval", "--json", "--split", "tune")
+    tune = json.loads(raw)["splits"]["tune"]
+    assert tune["plain"]["linli"]["hit@3"] >= 0.9 and "hit@3" in tune["plain"]["baseline"]
+
+
+def test_eval_without_the_baseline_libraries_says_so_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "rank_bm25", None)  # import fails
+    code, text = run("eval", "--split", "heldout")
+    assert code == 0
+    assert text.count("baseline not run") == 1 and "rank_bm25 is not installed" in text
+    assert "heldout (" in text and "fresh (" not in text
 
 
 def test_bad_settings_are_reported(
