@@ -30,7 +30,7 @@ MIN_COVERAGE = 0.2
 # what was asked about.
 # An English question's concepts are dictionary translations, each of uncertain wording,
 # so their topic share is held to a lower floor (chosen on the tuning half).
-MIN_TOPIC = {"zh": 0.3, "en": 0.2}
+MIN_TOPIC = {"zh": 0.35, "en": 0.2}
 MIN_HEAVIEST = 0.0
 
 
@@ -96,8 +96,9 @@ class _Judge:
             own = set(words.tokenize(best.text)) if best else set()
         return any(self.index.doc_freq(word) for word in own)
 
-    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float]:
-        """The concept's weight and the share of it the texts answer (0..1)."""
+    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
+        """The concept's weight, the share of it the texts answer (0..1, a synonym counting
+        at its weight), and how wholly some wording of it is there (0..1, any wording)."""
         own, share = own_words(concept, words), 0.0
         if own is not None:
             weight, hit = self.measure(own)
@@ -108,17 +109,19 @@ class _Judge:
             # No dictionary word at all: whether the paper covers it is unknown.
             weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
+        held = share
         for alt in concept.alternatives:
             if alt.origin == "question":
                 continue
             if self.texts.has_phrase(alt.text):
-                share = max(share, alt.weight)
+                share, held = max(share, alt.weight), 1.0
                 continue
             alt_weight, alt_hit = self.measure(set(words.tokenize(alt.text)))
             if alt_weight:
                 share = max(share, alt.weight * alt_hit / alt_weight)
-        return weight, share
+                held = max(held, alt_hit / alt_weight)
+        return weight, share, held
 
 
 @dataclass(frozen=True)
@@ -171,18 +174,21 @@ def evidence(
         [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
     )
     judge = _Judge(state, segmenters, texts)
-    weighed = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    weighed = [(w, s) for w, s, _ in judged]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)
+    # Whether the topic is there is asked of any wording of it (a synonym's match is the
+    # topic in the paper's words): its lower weight shapes ranking, not this test.
     topical = [
-        (w, s, judge.known(concept, segmenters.words))
-        for (w, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
+        (w, h, judge.known(concept, segmenters.words))
+        for (w, _, h), topic, concept in zip(judged, topics, expansion.concepts, strict=True)
         if topic and w
     ]
     if not topical:
         topical = [
-            (w, s, judge.known(concept, segmenters.words))
-            for (w, s), concept in zip(weighed, expansion.concepts, strict=True)
+            (w, h, judge.known(concept, segmenters.words))
+            for (w, _, h), concept in zip(judged, expansion.concepts, strict=True)
             if w
         ]
     topic_total = sum(w for w, _, _ in topical)

@@ -100,8 +100,9 @@ def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str 
 
 
 _ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{UNITS}])")
+# 哪里 and 哪儿 ask "where", not "which X" (哪里预约 names no 预约 to pick).
 _WHICH_RE = re.compile(
-    r"哪(?:一|几|些)?[个家所位座条间项]?(?P<noun>[\u4e00-\u9fff]{1,8})"
+    r"哪(?![里儿])(?:一|几|些)?[个家所位座条间项]?(?P<noun>[\u4e00-\u9fff]{1,8})"
 )
 _NOT_NAMES = frozenset(
     [

@@ -117,7 +117,10 @@ def test_a_question_whose_words_normalise_differently_in_context(empty_store: St
     )
     ingest_text(empty_store.factory, text, IssueMeta(date="2026-11", source_name="yg.txt"))
     service = LinliService(empty_store)
-    for question in ("余乾坤文化交流团", "借乾坤余干县文化交流团", "余干县文化交流团什么时候来的"):
+    # 余乾坤 is not 余干县: those questions need not find it, but must not fail either.
+    service.answer("余乾坤文化交流团")
+    service.answer("借乾坤余干县文化交流团")
+    for question in ("余干县文化交流团什么时候来的", "余干县文化交流团"):
         answer = service.answer(question)
         assert answer.found, question
         assert "余干县文化交流团" in answer.quotes[0].snippet
