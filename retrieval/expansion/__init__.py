@@ -10,6 +10,10 @@ say it in the paper, each weighted:
   without synonyms searches as :meth:`Retriever.search` would);
 * **synonyms** from the domain table (``data/synonyms.tsv``: 煤气罐 → 钢瓶, 燃气)
   weigh :data:`SYNONYM_WEIGHT`: evidence, but weaker than the word itself;
+* **thesaurus synonyms** (off unless a thesaurus is passed: :mod:`.thesaurus`, the
+  HIT Tongyici Cilin's synonym groups) weigh :data:`THESAURUS_WEIGHT`, below the
+  table's: for words of two characters or more that are not local names, only
+  synonyms the corpus says, a few per word, never from broad or ambiguous groups;
 * **English words** become Chinese candidates from CC-CEDICT (:mod:`retrieval.cedict`),
   scored by how the dictionary gives them (exact gloss over a word inside a
   longer gloss, primary sense over later ones, words over single characters)
@@ -31,8 +35,9 @@ Pure: the only outside knowledge is a :class:`Vocabulary` (the index's
 document frequencies), passed per call so it follows index rebuilds.
 
 Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
-(the table), :mod:`.english` (English → dictionary candidates), :mod:`.pinyin`
-(pinyin names → characters), :mod:`.expander` (:class:`QueryExpander`).
+(the table), :mod:`.thesaurus` (general synonym groups), :mod:`.english`
+(English → dictionary candidates), :mod:`.pinyin` (pinyin names → characters),
+:mod:`.expander` (:class:`QueryExpander`).
 """
 
 from .concepts import Alternative, Concept, Expansion, Lang, Origin, Vocabulary, detect_lang
@@ -46,16 +51,29 @@ from .english import (
 from .expander import QueryExpander
 from .pinyin import MAX_CHAINS, MAX_SEGMENTATIONS, PINYIN_WEIGHTS
 from .synonyms import DEFAULT_SYNONYMS, SYNONYM_WEIGHT, SynonymTable, load_synonyms
+from .thesaurus import (
+    MAX_GROUP_SIZE,
+    MAX_SENSES,
+    MAX_THESAURUS_ALTERNATIVES,
+    THESAURUS_WEIGHT,
+    Thesaurus,
+    ThesaurusUnavailable,
+    load_thesaurus,
+)
 
 __all__ = [
     "DEFAULT_SYNONYMS",
     "EN_STOPWORDS_FILE",
     "MAX_CANDIDATES",
     "MAX_CHAINS",
+    "MAX_GROUP_SIZE",
     "MAX_SEGMENTATIONS",
+    "MAX_SENSES",
+    "MAX_THESAURUS_ALTERNATIVES",
     "MIN_SHARE",
     "PINYIN_WEIGHTS",
     "SYNONYM_WEIGHT",
+    "THESAURUS_WEIGHT",
     "Alternative",
     "Concept",
     "Expansion",
@@ -63,9 +81,12 @@ __all__ = [
     "Origin",
     "QueryExpander",
     "SynonymTable",
+    "Thesaurus",
+    "ThesaurusUnavailable",
     "Vocabulary",
     "detect_lang",
     "english_stopwords",
     "english_variants",
     "load_synonyms",
+    "load_thesaurus",
 ]

