@@ -45,6 +45,10 @@ class RJieba:
         """The words of ``text`` (precise mode, HMM on), as ``jieba.Tokenizer.lcut``."""
         return self._jieba.cut(text, True)
 
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(word, part of speech)`` of each word (jieba's tag set), as ``jieba.posseg``."""
+        return self._jieba.tag(text, True)
+
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         """Teach the dictionary ``word``."""
         self._jieba.add_word(word, freq, tag)
@@ -66,6 +70,15 @@ class RJieba:
 
 
 Segmenter = Union["jieba.Tokenizer", RJieba]
+
+
+def tag_words(segmenter: Segmenter, text: str) -> list[tuple[str, str]]:
+    """``(word, part of speech)`` for the words of ``text``, with either segmenter."""
+    if isinstance(segmenter, RJieba):
+        return segmenter.tag(text)
+    import jieba.posseg
+
+    return [(pair.word, pair.flag) for pair in jieba.posseg.POSTokenizer(segmenter).lcut(text)]
 
 
 def new_segmenter(name: SegmenterName) -> Segmenter:

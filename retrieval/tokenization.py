@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
-from .segmenter import Segmenter, SegmenterName, new_segmenter
+from .segmenter import Segmenter, SegmenterName, new_segmenter, tag_words
 from .weighting import character_shares
 
 WordMode = Literal["precise", "search", "none"]
@@ -297,6 +297,11 @@ class Tokenizer:
     def matches(self, text: str, terms: Collection[str]) -> list[Token]:
         """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
         return [token for token in self.tokenize_with_spans(text) if token.term in terms]
+
+    def parts_of_speech(self, text: str) -> list[tuple[str, str]]:
+        """``(word, part of speech)`` of the words of normalised ``text`` (jieba's tags:
+        n noun, v verb, t time, f locative, r pronoun, ...), with this tokenizer's words."""
+        return tag_words(self._segmenter(), normalize(text)) if text else []
 
     # -- pipeline -------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from corpus.answer.live_index import IndexState
 from corpus.answer.segmenters import Segmenters
@@ -24,6 +25,13 @@ from retrieval.expansion import Concept, Expansion
 # Share of the question's idf mass the best passage must match to count as relevant;
 # below it Linli says it found nothing rather than quote something unrelated.
 MIN_COVERAGE = 0.2
+# Share of the topic concepts' weight, and of the most specific topic concept, that a
+# passage must hold: generic words (小区, 开放, 天气) matching is not the paper covering
+# what was asked about.
+# An English question's concepts are dictionary translations, each of uncertain wording,
+# so their topic share is held to a lower floor (chosen on the tuning half).
+MIN_TOPIC = {"zh": 0.35, "en": 0.2}
+MIN_HEAVIEST = 0.0
 
 
 class _Texts:
@@ -75,15 +83,22 @@ class _Judge:
             bigrams = self.bigrams.tokenize(word) or [word]
             weights = [self.index.idf(b) or self.unseen for b in bigrams]
             weight = scale * sum(weights) / len(weights)
-            held = sum(
-                w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b)
-            )
+            held = sum(w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b))
             total += weight
             matched += weight * held / sum(weights)
         return total, matched
 
-    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float]:
-        """The concept's weight and the share of it the texts answer (0..1)."""
+    def known(self, concept: Concept, words: MemoTokenizer) -> bool:
+        """Whether the corpus has any of the words the resident used for ``concept``."""
+        own = own_words(concept, words)
+        if own is None:
+            best = concept.best
+            own = set(words.tokenize(best.text)) if best else set()
+        return any(self.index.doc_freq(word) for word in own)
+
+    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
+        """The concept's weight, the share of it the texts answer (0..1, a synonym counting
+        at its weight), and how wholly some wording of it is there (0..1, any wording)."""
         own, share = own_words(concept, words), 0.0
         if own is not None:
             weight, hit = self.measure(own)
@@ -94,17 +109,104 @@ class _Judge:
             # No dictionary word at all: whether the paper covers it is unknown.
             weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
+        held = share
         for alt in concept.alternatives:
             if alt.origin == "question":
                 continue
             if self.texts.has_phrase(alt.text):
-                share = max(share, alt.weight)
+                share, held = max(share, alt.weight), 1.0
                 continue
             alt_weight, alt_hit = self.measure(set(words.tokenize(alt.text)))
             if alt_weight:
                 share = max(share, alt.weight * alt_hit / alt_weight)
-        return weight, share
+                held = max(held, alt_hit / alt_weight)
+        return weight, share, held
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How far a passage (with its street, headline and subhead) answers the question.
+
+    Attributes:
+        coverage: the share (0..1) of all the question's idf-weighted concepts it holds.
+        topic: the same share over the question's topic concepts only: the specific
+            things asked about (names, nouns, numbers), not its frame (时候, 哪里,
+            附近, 怎么样) or its small verbs (装, 打).
+        heaviest: the share held of the most specific (highest-weight) topic concept.
+    """
+
+    coverage: float
+    topic: float
+    heaviest: float
+    lang: str = "zh"
+    # A time after every issue was printed (明天) that the passage does not name: the
+    # paper cannot report on it, however well the rest matches.
+    absent: bool = False
+
+    @property
+    def answers(self) -> bool:
+        """Whether this is evidence enough to quote: the paper covers the topic itself."""
+        return (
+            not self.absent
+            and self.coverage >= MIN_COVERAGE
+            and self.topic >= MIN_TOPIC[self.lang]
+            and self.heaviest >= MIN_HEAVIEST
+        )
+
+
+def evidence(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+    topics: Sequence[bool],
+) -> Evidence:
+    """How far ``group`` (passages of one article) answers the question.
+
+    Args:
+        topics: for each of ``expansion.concepts``, whether it is a topic concept
+            (:func:`topic_concepts`).
+    """
+    first = group[0]
+    texts = _Texts(
+        segmenters,
+        [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
+    )
+    judge = _Judge(state, segmenters, texts)
+    judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    weighed = [(w, s) for w, s, _ in judged]
+    total = sum(w for w, _ in weighed)
+    matched = sum(w * s for w, s in weighed)
+    # Whether the topic is there is asked of any wording of it (a synonym's match is the
+    # topic in the paper's words): its lower weight shapes ranking, not this test.
+    topical = [
+        (w, h, judge.known(concept, segmenters.words))
+        for (w, _, h), topic, concept in zip(judged, topics, expansion.concepts, strict=True)
+        if topic and w
+    ]
+    if not topical:
+        topical = [
+            (w, h, judge.known(concept, segmenters.words))
+            for (w, _, h), concept in zip(judged, expansion.concepts, strict=True)
+            if w
+        ]
+    topic_total = sum(w for w, _, _ in topical)
+    # The most specific topic the corpus knows must be there: a word the corpus never
+    # saw is often a typo (judged by its bigrams above), but a known word missing from
+    # the passage means the passage is about something else.
+    known = [(w, s) for w, s, k in topical if k]
+    heaviest = max(known, key=lambda ws: ws[0])[1] if known else 1.0
+    return Evidence(
+        coverage=matched / total if total else 0.0,
+        topic=sum(w * s for w, s, _ in topical) / topic_total if topic_total else 0.0,
+        heaviest=heaviest,
+        lang=expansion.lang,
+        absent=any(
+            topic and not s and concept.text in _NOW_WORDS
+            for (_, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
+        ),
+    )
 
 
 def coverage(
@@ -113,23 +215,88 @@ def coverage(
     expansion: Expansion,
     group: Sequence[PassageRecord],
 ) -> float:
-    """The share (0..1) of the question's idf-weighted concepts that ``group`` answers.
+    """The share (0..1) of the question's idf-weighted concepts that ``group`` answers."""
+    topics = [True] * len(expansion.concepts)
+    return evidence(state, segmenters, expansion, group, topics).coverage
 
-    ``group`` is one article's matching passages; its street, headline and subhead
-    count as part of it.
+
+# Now and the days ahead: a time after every issue was printed. A question about it
+# ("明天天气怎么样") needs a passage that names that time, however well the rest matches.
+_NOW_WORDS = frozenset(
+    {"今天", "明天", "后天", "今晚", "明晚", "明早", "下周", "下星期", "这周", "本周末", "周末"}
+)
+
+
+# Parts of speech that frame a question rather than name its topic (jieba's tag set):
+# locatives (附近, 门口 is s: kept), pronouns, conjunctions, prepositions, adverbs,
+# particles, modal and onomatopoeic words, measure words.
+_FRAME_TAGS = frozenset(
+    {"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y", "e", "o", "q", "zg"}
+)
+# Nouns and verbs a question is framed with, whatever it asks about.
+_FRAME_WORDS = frozenset(
+    [
+        "什么时候",
+        "时候",
+        "时间",
+        "几点",
+        "哪天",
+        "日子",
+        "地方",
+        "地点",
+        "位置",
+        "事",
+        "事情",
+        "情况",
+        "进展",
+        "进度",
+        "结果",
+        "消息",
+        "问题",
+        "具体",
+        "知道",
+        "请问",
+        "告诉",
+        "有没有",
+        "可以",
+        "能够",
+        "需要",
+        "多少",
+        "几个",
+        "多久",
+        "东西",
+        "办法",
+        "方法",
+        "怎么办",
+        "钱",
+    ]
+)
+
+
+def topic_concepts(expansion: Expansion, words: MemoTokenizer) -> list[bool]:
+    """For each concept of the question, whether it names what is asked about.
+
+    A concept is framing, not topic, when every word of its best Chinese wording is a
+    framing part of speech, a framing word, a one-character verb (装, 打, 搞) or a
+    question numeral (几条, 多少).
     """
-    first = group[0]
-    texts = _Texts(
-        segmenters,
-        [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
-    )
-    judge = _Judge(state, segmenters, texts)
-    total = matched = 0.0
+    flags = []
     for concept in expansion.concepts:
-        weight, share = judge.concept(concept, segmenters.words)
-        total += weight
-        matched += weight * share
-    return matched / total if total else 0.0
+        best = concept.alternatives[0] if concept.alternatives else None
+        if best is None:
+            flags.append(True)  # untranslated: unknown, so it counts against
+            continue
+        tagged = words.tokenizer.parts_of_speech(best.text)
+        flags.append(
+            any(
+                tag not in _FRAME_TAGS
+                and word not in _FRAME_WORDS
+                and not (len(word) == 1 and tag.startswith("v"))
+                and not word.startswith(("几", "多少"))  # 几条, 多少人: what is asked, not of what
+                for word, tag in tagged
+            )
+        )
+    return flags
 
 
 def own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:

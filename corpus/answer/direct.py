@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.extraction import (
     DirectAnswer,
     Kind,
+    asked_title,
     asked_unit,
     find_answer,
+    person_spans,
     question_kind,
     which_noun,
 )
@@ -31,6 +34,11 @@ from retrieval.snippets import match_spans
 
 # Passages of the best article read besides its best one.
 DIRECT_PASSAGES = 4
+# Share of what its passage covers of the question's topic (idf-weighted topic concepts,
+# in any wording) that the sentence giving a direct answer must cover with its headline
+# (chosen on the gold set's tuning half, checked on CMRC 2018 trial): below it the value
+# is too likely the right kind of value from a sentence about something else.
+DIRECT_MIN_SHARE = 0.9
 STATUS_RE = re.compile(
     r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
     r"|\bprogress\b|\bstatus\b|\bhow (?:is|are) .+ going\b|\bwhat happened\b"
@@ -47,6 +55,7 @@ class _Asked:
     kind: Kind
     noun: str | None
     unit: str | None
+    title: str | None = None
 
 
 def direct_answer(
@@ -68,9 +77,10 @@ def direct_answer(
     highlighter = segmenters.highlighter(state)
     weights = expansion.highlight
     terms = list(weights)
-    chosen: tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer] | None = None
-    for rank, record in enumerate(_passages(state, best)):
-        for sentence in split_sentences(record.text):
+    chosen: tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
+    for rank, record in enumerate(_passages(state, quotes)):
+        sentences = split_sentences(record.text)
+        for at, sentence in enumerate(sentences):
             spans = match_spans(sentence, terms, highlighter)
             if not spans:
                 continue
@@ -81,6 +91,8 @@ def direct_answer(
                 anchors=[a for a, _ in spans],
                 unit=asked.unit,
                 noun=asked.noun,
+                title=asked.title,
+                people=_people(segmenters, sentence) if asked.kind == "who" else None,
             )
             if found.value is None:
                 continue
@@ -92,12 +104,21 @@ def direct_answer(
                 _overlap(state, highlighter, expansion, sentence),
             )
             if chosen is None or key > chosen[0]:
-                chosen = (key, record, sentence, found)
+                # Judged with the sentence before it: "据统计，…收缴钢瓶17个。" follows the
+                # sentence that says whose 钢瓶 they were.
+                context = "".join(sentences[max(0, at - 1) : at + 1])
+                chosen = (key, record, sentence, found, context)
     if chosen is None:
         return DirectAnswer(asked.kind, None)
-    _, record, sentence, found = chosen
-    if not (record.passage_id == best.passage_id and sentence in best.snippet):
-        quotes[0] = _requote(best, record, clip_sentence(sentence, found.value or ""), terms, highlighter)
+    _, record, sentence, found, context = chosen
+    topics = topic_concepts(expansion, segmenters.words)
+    held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
+    whole = evidence(state, segmenters, expansion, [record], topics)
+    if held.topic < DIRECT_MIN_SHARE * whole.topic:
+        # The sentence holding the value covers too little of what its passage covers of
+        # the question to be sure it answers it: no direct line; the quotes speak.
+        return None
+    _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
     return found
 
 
@@ -109,21 +130,20 @@ def quote_status(
     Reports end with where things stand (目前…已…); that sentence, if it shares words
     with the question, is a better quote than the article's opening.
     """
-    best = quotes[0]
     highlighter = segmenters.highlighter(state)
     chosen: tuple[float, PassageRecord, str] | None = None
-    for record in _passages(state, best):
+    for record in _passages(state, quotes):
         for sentence in split_sentences(record.text):
             if not STATE_WORDS_RE.search(sentence):
                 continue
             value = _overlap(state, highlighter, expansion, sentence)
             if value > 0 and (chosen is None or value > chosen[0]):
                 chosen = (value, record, sentence)
-    if chosen is None or chosen[2] in best.snippet:
+    if chosen is None:
         return
     _, record, sentence = chosen
     terms = list(expansion.highlight)
-    quotes[0] = _requote(best, record, clip_sentence(sentence, ""), terms, highlighter)
+    _lead_with(quotes, record, sentence, clip_sentence(sentence, ""), terms, highlighter)
 
 
 def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
@@ -141,13 +161,48 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
     unit = asked_unit(question) if kind == "number" else None
     if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
-    return _Asked(kind, noun, unit)
+    title = None
+    if kind == "who":
+        # An English question's title is found among its translations (director → 主任).
+        title = asked_title(question) or asked_title(
+            " ".join(a.text for c in expansion.concepts for a in c.alternatives)
+        )
+    return _Asked(kind, noun, unit, title)
 
 
-def _passages(state: IndexState, best: Quote) -> list[PassageRecord]:
-    """The quoted passage, then (at most DIRECT_PASSAGES of) its article's other hits."""
-    ids = (best.passage_id, *best.merged_passage_ids[:DIRECT_PASSAGES])
+def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:
+    return person_spans(segmenters.words.tokenizer.parts_of_speech(sentence))
+
+
+def _passages(state: IndexState, quotes: list[Quote]) -> list[PassageRecord]:
+    """Where the answer may stand: the first quote's passage, the article's other quoted
+    passages, then (at most DIRECT_PASSAGES of) its article's other hits."""
+    best = quotes[0]
+    same = [q.passage_id for q in quotes[1:] if q.source.article_id == best.source.article_id]
+    ids = (best.passage_id, *same, *best.merged_passage_ids[:DIRECT_PASSAGES])
     return [state.records[state.positions[pid]] for pid in ids if pid in state.positions]
+
+
+def _lead_with(
+    quotes: list[Quote],
+    record: PassageRecord,
+    sentence: str,
+    snippet: str,
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> None:
+    """Put the quote of ``record`` first, showing ``sentence`` (the answer's own words).
+
+    ``record`` is the first quote's passage, another quote of its article (which then
+    moves to the front), or one of the article's passages merged into the first quote.
+    """
+    at = next((i for i, q in enumerate(quotes) if q.passage_id == record.passage_id), None)
+    if at is not None:
+        quotes.insert(0, quotes.pop(at))
+        if sentence not in quotes[0].snippet:
+            quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
+        return
+    quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
 
 
 def _overlap(

@@ -11,9 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["when", "number", "who", "where"]
+from corpus.answer.dates import DateMention, find_dates
+from corpus.answer.numbers import NUMBER_RE, UNITS, number_en
+
+Kind = Literal["when", "number", "who", "where", "which"]
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    # "哪几个小区", "哪些单位": which ones — a list of names, not a count.
+    ("which", re.compile(r"哪几|哪些")),
+    ("which", re.compile(r"\bwhich (?:ones|\w+s)\b", re.I)),
     (
         "when",
         re.compile(r"什么时候|什么时间|啥时候|哪天|哪一天|几号|几月|何时|哪一年|哪年|日期|多久前"),
@@ -44,30 +50,22 @@ def question_kind(question: str) -> Kind | None:
     return None
 
 
-_CN_DIGITS = "〇零一二两三四五六七八九十"
-# A lone 一 is nearly always an article ("一支队伍", "一个起点"), not a count anyone asks for.
-_NUM = (
-    rf"(?:\d+(?:\.\d+)?|[二两三四五六七八九十][{_CN_DIGITS}百千万]*"
-    rf"|一[十百千万][{_CN_DIGITS}百千万]*)"
-)
-_DATE_RE = re.compile(
-    r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})[日号])?"
-    r"(?P<part>上午|下午|晚上|中午|早上)?(?:(?P<clock>\d{1,2}[时点](?:\d{1,2}分|半)?))?"
-)
-_YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})年(?:度|底|初)?")
-_DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
-_NUMBER_RE = re.compile(
-    rf"(?:近|约|共|达|超过|将近)?{_NUM}(?:余|多)?"
-    r"(?:万|千|百)?(?:名|人次|人|个|位|家|张|份|元|次|车|户|幢|栋|号楼|项|岁|辆|场|所|件|条|块|"
-    r"平方米|米|公里|小时|分钟|天|周(?!年)|个月|批|支|组|期)"
-)
 _PLACE_RE = re.compile(
     r"(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
     r"(?:举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放|$|，|。)"
 )
+# What a place's name ends with; a "where" answer that does not is a fragment of a sentence.
+_PLACE_END = re.compile(
+    r"(?:中心|广场|公园|小区|新村|居委会|居民区|服务站|服务点|接种点|街道|社区|学校|小学|中学|"
+    r"幼儿园|医院|剧场|礼堂|会议室|活动室|图书馆|体育馆|文化馆|馆|室|厅|站|点|所|楼|园|场|"
+    r"路|街|弄|号|村|镇|区|市|县|省|大厦|大楼|酒店|饭店|食堂|公司|单位|基地|景区|博物馆)$"
+)
+_TITLES = (
+    "书记|主任|部长|所长|区长|会长|副会长|组长|楼组长|科长|传承人|教授|老师|网格长|队长|站长|党员|"
+    "记者|校长|经理|主席|委员|院长|馆长|社长|居民"
+)
 _TITLE_NAME_RE = re.compile(
-    r"(?P<title>(?:书记|主任|部长|所长|区长|会长|副会长|组长|楼组长|科长|传承人|教授|老师|网格长|队长|站长|党员|"
-    r"记者|校长|经理|主席|委员|院长|馆长|社长|居民))"
+    rf"(?P<title>(?:{_TITLES}))"
     r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[，。、；（(,\s]|为|在|作|代表|向|对|与|和|从|以|主持|强调|表示|介绍|提出|带领|陪同|出席|邀请|牵头|$)"
 )
 
@@ -93,205 +91,6 @@ class DirectAnswer:
         return self.value
 
 
-_CN_VALUES = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-}
-_CN_VALUES |= {"八": 8, "九": 9}
-_CN_POWERS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_PREFIX_EN = {
-    "近": "nearly ",
-    "将近": "nearly ",
-    "约": "about ",
-    "超过": "over ",
-    "达": "",
-    "共": "",
-}
-# Measure words with a cheap English unit; the rest (个, 张, 家 …) are bare counts.
-_UNIT_EN = {
-    "人次": "visits",
-    "人": "people",
-    "名": "people",
-    "位": "people",
-    "户": "households",
-    "元": "yuan",
-    "岁": "years old",
-    "天": "days",
-    "小时": "hours",
-    "分钟": "minutes",
-    "个月": "months",
-    "个小时": "hours",
-    "周": "weeks",
-    "米": "m",
-    "公里": "km",
-    "平方米": "m²",
-    "车": "truckloads",
-    "幢": "buildings",
-    "栋": "buildings",
-    "辆": "vehicles",
-    "次": "times",
-}
-_NUMBER_PARTS_RE = re.compile(
-    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<num>{_NUM})(?P<more>余|多)?"
-    r"(?P<scale>万|千|百)?(?P<more2>余|多)?(?P<unit>.*)$"
-)
-
-
-def chinese_number(text: str) -> int | None:
-    """二十五 → 25, 一百零八 → 108; digits pass through; None if it is not a number."""
-    if text.isdigit():
-        return int(text)
-    total = section = digit = 0
-    for ch in text:
-        if ch in _CN_VALUES:
-            digit = _CN_VALUES[ch]
-        elif ch in _CN_POWERS:
-            power = _CN_POWERS[ch]
-            if power == 10000:
-                total += (section + digit) * power
-                section = 0
-            else:
-                section += (digit or 1) * power
-            digit = 0
-        else:
-            return None
-    return total + section + digit
-
-
-def number_en(value: str) -> str:
-    """A count as read off the text, in English: 150余名 → over 150 people, 9.9元 → 9.9 yuan.
-
-    Anything it does not recognise is returned as it is (still correct, just Chinese).
-    """
-    match = _NUMBER_PARTS_RE.match(value)
-    if not match:
-        return value
-    raw = match.group("num")
-    number: float | int | None = float(raw) if "." in raw else chinese_number(raw)
-    if number is None:
-        return value
-    number *= {"万": 10000, "千": 1000, "百": 100}.get(match.group("scale") or "", 1)
-    unit = match.group("unit")
-    more = bool(match.group("more") or match.group("more2"))
-    if unit.startswith("个多"):  # 2个多月: over two months
-        unit, more = "个" + unit[2:], True
-    if unit == "号楼":
-        return f"Building {number}"
-    if unit not in _UNIT_EN and unit not in _UNITS and unit != "项":
-        unit_en = None
-    else:
-        unit_en = _UNIT_EN.get(unit, "")
-    if unit_en is None:
-        return value
-    prefix = "over " if more else _PREFIX_EN.get(match.group("prefix") or "", "")
-    text = f"{number:g}" if isinstance(number, float) else str(number)
-    return f"{prefix}{text} {unit_en}".strip()
-
-
-def _issue_year_month(issue_date: str) -> tuple[int, int] | None:
-    match = re.match(r"(\d{4})-(\d{2})", issue_date or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def resolve_year(month: int, issue_date: str) -> int | None:
-    """The year of a month mentioned without one, from the issue's date.
-
-    A paper reports on the recent past: a month later than the issue's month
-    (allowing one month of lead time for announcements) belongs to the year before.
-    """
-    ym = _issue_year_month(issue_date)
-    if ym is None:
-        return None
-    year, issue_month = ym
-    return year if month <= issue_month + 1 else year - 1
-
-
-_PARTS_EN = {
-    "上午": "morning",
-    "下午": "afternoon",
-    "晚上": "evening",
-    "中午": "noon",
-    "早上": "morning",
-}
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class DateMention:
-    """A date in the text, with the year filled in from the issue date when the text omits it."""
-
-    year: int | None
-    month: int | None
-    day: int | None = None
-    part: str = ""  # 上午/下午/…
-    clock: str = ""  # 9时, 10点半 …
-    year_inferred: bool = False
-
-    def zh(self) -> str:
-        text = f"{self.year}年" if self.year else ""
-        if self.month:
-            text += f"{self.month}月"
-        if self.day:
-            text += f"{self.day}日"
-        return text + self.part + self.clock
-
-    def en(self) -> str:
-        pieces = []
-        if self.day:
-            pieces.append(str(self.day))
-        if self.month:
-            pieces.append(_MONTHS_EN[self.month - 1])
-        if self.year:
-            pieces.append(str(self.year))
-        text = " ".join(pieces)
-        if self.part:
-            text += f" ({_PARTS_EN.get(self.part, self.part)})"
-        return text
-
-
-def find_dates(text: str, issue_date: str) -> list[DateMention]:
-    """Dates mentioned in ``text``, in order, each once, with years resolved."""
-    found: list[DateMention] = []
-    for match in _DATE_RE.finditer(text):
-        month = int(match.group("month"))
-        if not 1 <= month <= 12:
-            continue
-        day = int(match.group("day")) if match.group("day") else None
-        if match.group("year"):
-            year, inferred = int(match.group("year")), False
-        else:
-            year, inferred = resolve_year(month, issue_date), True
-        found.append(
-            DateMention(
-                year, month, day, match.group("part") or "", match.group("clock") or "", inferred
-            )
-        )
-    if not found:
-        for match in _DOT_DATE_RE.finditer(text):
-            month, day = int(match.group("month")), int(match.group("day"))
-            if 1 <= month <= 12 and 1 <= day <= 31:
-                found.append(
-                    DateMention(resolve_year(month, issue_date), month, day, year_inferred=True)
-                )
-    if not found:
-        found = [DateMention(int(m.group("year")), None) for m in _YEAR_RE.finditer(text)]
-    unique: dict[str, DateMention] = {}
-    for mention in found:
-        unique.setdefault(mention.zh(), mention)
-    return list(unique.values())
-
-
 def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str | None:
     if not matches:
         return None
@@ -300,9 +99,11 @@ def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str 
     return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
 
 
-_UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期"
-_ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{_UNITS}])")
-_WHICH_RE = re.compile(r"哪(?:一)?[个家所位座条间]?(?P<noun>[\u4e00-\u9fff]{1,8})")
+_ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{UNITS}])")
+# 哪里 and 哪儿 ask "where", not "which X" (哪里预约 names no 预约 to pick).
+_WHICH_RE = re.compile(
+    r"哪(?![里儿])(?:一|几|些)?[个家所位座条间项]?(?P<noun>[\u4e00-\u9fff]{1,8})"
+)
 _NOT_NAMES = frozenset(
     [
         "强调",
@@ -343,6 +144,12 @@ def asked_unit(question: str) -> str | None:
     return match.group("unit") if match else None
 
 
+def asked_title(question: str) -> str | None:
+    """The title a "who" question asks about: 办事处主任是谁 → 主任."""
+    found = re.findall(_TITLES, question)
+    return max(found, key=len) if found else None
+
+
 def which_noun(question: str) -> str | None:
     """The head noun of a "which X" question: 哪家影院 → 影院, 哪个党群服务站 → 党群服务站."""
     match = _WHICH_RE.search(question)
@@ -360,6 +167,8 @@ def find_answer(
     anchors: Sequence[int] = (),
     unit: str | None = None,
     noun: str | None = None,
+    title: str | None = None,
+    people: Sequence[tuple[int, int]] | None = None,
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -371,13 +180,14 @@ def find_answer(
             to them wins when there are several.
         unit: the measure word asked with (几位 → 位); numbers in it are preferred.
         noun: the head noun of a "which X" question; a name ending in it is preferred.
+        title: the title a "who" question asks about (主任); a name under it is preferred.
+        people: spans of ``text`` a segmenter tagged as person names; when given, a
+            "who" answer must be one of them (居民区工作 holds no name).
     """
+    if kind == "which":
+        return DirectAnswer(kind, _named_list(text, noun))
     if noun and kind in ("where", "who"):
-        named = [
-            (m.start(), m.group(0))
-            for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
-            if m.group(0) != noun and not m.group(0).startswith(("各", "该", "这", "那", "此"))
-        ]
+        named = _named(text, noun)
         if named:
             return DirectAnswer(kind, _nearest(named, anchors))
     if kind == "when":
@@ -387,7 +197,7 @@ def find_answer(
             return DirectAnswer(kind, None)
         return DirectAnswer(kind, "、".join(d.zh() for d in dates), dates)
     if kind == "number":
-        matches = [(m.start(), m.group(0)) for m in _NUMBER_RE.finditer(text)]
+        matches = [(m.start(), m.group(0)) for m in NUMBER_RE.finditer(text)]
         in_unit = [m for m in matches if unit and m[1].endswith(unit)]
         return DirectAnswer(kind, _nearest(in_unit or matches, anchors))
     if kind == "who":
@@ -395,7 +205,52 @@ def find_answer(
             (m.start("name"), m.group(0))
             for m in _TITLE_NAME_RE.finditer(text)
             if m.group("name") not in _NOT_NAMES
+            and (people is None or _overlaps(m.span("name"), people))
         ]
-        return DirectAnswer(kind, _nearest(matches, anchors))
-    matches = [(m.start("place"), m.group("place")) for m in _PLACE_RE.finditer(text)]
+        # The title asked about (主任是谁) beats a nearer name under another title.
+        titled = [m for m in matches if title and m[1].startswith(title)]
+        return DirectAnswer(kind, _nearest(titled or matches, anchors))
+    matches = [
+        (m.start("place"), m.group("place"))
+        for m in _PLACE_RE.finditer(text)
+        if _PLACE_END.search(m.group("place"))
+    ]
     return DirectAnswer(kind, _nearest(matches, anchors))
+
+
+def person_spans(tagged: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Offsets of the words a segmenter tagged as person names (jieba's nr, nrfg, nrt)."""
+    spans, at = [], 0
+    for word, tag in tagged:
+        if tag.startswith("nr"):
+            spans.append((at, at + len(word)))
+        at += len(word)
+    return spans
+
+
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in spans)
+
+
+# Words a name does not start with: determiners, and counts (余家, 多个, 几处).
+_NOT_A_NAME_START = ("各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全")
+
+
+def _named(text: str, noun: str) -> list[tuple[int, str]]:
+    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets."""
+    return [
+        (m.start(), m.group(0))
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
+        if m.group(0) != noun
+        and not m.group(0).startswith(_NOT_A_NAME_START)
+        # "30余家党群服务站" is a count of them, not one of their names.
+        and not (m.start() and text[m.start() - 1].isdigit())
+    ]
+
+
+def _named_list(text: str, noun: str | None) -> str | None:
+    """"哪几个小区": every name ending in the noun, in order, once each."""
+    if not noun:
+        return None
+    names = list(dict.fromkeys(name for _, name in _named(text, noun)))
+    return "、".join(names) if names else None

@@ -9,6 +9,7 @@ thread is already doing, it is answered from the index in place meanwhile.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -23,7 +24,7 @@ import numpy as np
 from corpus.answer.index_cache import IndexCache, IndexedCorpus, NotLoaded
 from corpus.store import issues as queries
 from corpus.store.engine import Store
-from corpus.store.records import PassageRecord
+from corpus.store.records import IssueRef, PassageRecord
 from retrieval import BM25Index, Retriever, Tokenizer, normalize
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ class IndexState:
     retriever: Retriever
     records: tuple[PassageRecord, ...]
     positions: dict[int, int]  # passage id -> position in records (and in the index)
+
+    @functools.cached_property
+    def issues(self) -> tuple[IssueRef, ...]:
+        """The issues the index holds passages of."""
+        return tuple({r.issue.id: r.issue for r in self.records}.values())
 
     def record(self, passage_id: int) -> PassageRecord | None:
         at = self.positions.get(passage_id)

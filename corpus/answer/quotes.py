@@ -25,17 +25,33 @@ def group_hits(state: IndexState, hits: Sequence[Hit]) -> list[list[Scored]]:
     An article's further hits are merged into its quote; a feature's parts under
     different subheads are quoted separately.
     """
-    groups: dict[tuple[int, str], list[Scored]] = {}
-    for hit in hits:
-        record = state.records[hit.index]
+    return group_passages([(state.records[hit.index], float(hit.score)) for hit in hits])
+
+
+def group_passages(
+    scored: Sequence[Scored], *, second_within: int = 0
+) -> list[list[Scored]]:
+    """Passages (best first) as quote groups: each group's first passage is quoted.
+
+    A passage whose article (and subhead) already has a quote joins that quote's group
+    (its sentences may still give the direct answer), unless it ranks within the first
+    ``second_within`` passages: then it is quoted too, as its article's second quote.
+    """
+    groups: list[list[Scored]] = []
+    first_of: dict[tuple[int, str], list[Scored]] = {}
+    quoted: dict[tuple[int, str], int] = {}
+    for rank, (record, score) in enumerate(scored):
         key = (record.article_id, record.heading)
-        group = groups.get(key)
-        if group is None:
-            if len(groups) >= MAX_QUOTES:
-                continue
-            group = groups[key] = []
-        group.append((record, float(hit.score)))
-    return list(groups.values())
+        group = first_of.get(key)
+        if group is not None and not (rank < second_within and quoted[key] < 2):
+            group.append((record, score))
+            continue
+        if len(groups) >= MAX_QUOTES:
+            continue
+        groups.append([(record, score)])
+        first_of.setdefault(key, groups[-1])
+        quoted[key] = quoted.get(key, 0) + 1
+    return groups
 
 
 def make_quotes(

@@ -17,6 +17,9 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "no_value": "报道里没有直接写明，请看下面的原文。",
         "year_note": "（年份按期号推断）",
         "not_found": "没有在社区报里找到与“{query}”相关的内容。",
+        "not_found_in_scope": "在{scope}的社区报里没有找到与“{query}”相关的内容。",
+        "scope_empty": "库里没有{scope}的社区报。",
+        "scope": "（只查了{scope}的社区报）",
         "rephrase": "可以换个说法再问（比如写上小区、活动或单位的名字），或者发 /latest 看看最近几期都写了什么。",
         "empty": "请直接输入您的问题，例如：{example}",
         "truncated": "（问题太长，只按前面一部分查找。）",
@@ -28,13 +31,16 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "no_value": "The article does not say it directly; see the quotes below.",
         "year_note": " (year inferred from the issue date)",
         "not_found": "Nothing in the community newspapers matches “{query}”.",
+        "not_found_in_scope": "Nothing in the {scope} community newspapers matches “{query}”.",
+        "scope_empty": "No community newspaper of {scope} is stored.",
+        "scope": "(Searched only the {scope} community newspapers.)",
         "rephrase": "Try other words (a compound, event or organisation name helps), or send /latest to see the newest issues.",
         "empty": "Just type your question, for example: {example}",
         "truncated": "(Your question was long; only its first part was used.)",
         "page": "page {page}/{pages}",
     },
 }
-_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍"}
+_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍", "which": "📋"}
 EXAMPLES = {
     "zh": "世纪同乐小区什么时候清理楼道堆物？",
     "en": "when was the elevator meeting",
@@ -113,11 +119,18 @@ def answer_lines(answer: Answer, page: int = 0) -> list[Line]:
     lines: list[Line] = []
     if answer.truncated:
         lines += [(Piece(label(lang, "truncated")),), ()]
+    if answer.status == "not_found" and answer.scope:
+        key = "scope_empty" if answer.scope_empty else "not_found_in_scope"
+        lines.append((Piece(label(lang, key, scope=answer.scope, query=_clip(answer.query, 40))),))
+        lines.append((Piece(label(lang, "rephrase")),))
+        return lines
     if answer.status == "not_found":
         lines.append((Piece(label(lang, "not_found", query=_clip(answer.query, 40))),))
         lines.append((Piece(label(lang, "rephrase")),))
         return lines
     page = max(0, min(page, answer.pages - 1))
+    if answer.scope and page == 0:
+        lines += [(Piece(label(lang, "scope", scope=answer.scope)),), ()]
     direct = _direct_line(answer) if page == 0 else None
     if direct:
         lines += [direct, ()]

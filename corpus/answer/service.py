@@ -11,17 +11,20 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from corpus.answer.coverage import MIN_COVERAGE, coverage
+from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.live_index import IndexState, LiveIndex
-from corpus.answer.quotes import group_hits, make_quotes
+from corpus.answer.quotes import group_passages, make_quotes
+from corpus.answer.scope import Scope, read_scope
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Lang, Status
 from corpus.settings import Settings
 from corpus.store.engine import Store
+from corpus.store.records import PassageRecord
 from retrieval import DEFAULT_USERDICT, Tokenizer, scoring_tokenizer
 from retrieval.cedict import load_cedict
 from retrieval.expansion import (
@@ -36,6 +39,12 @@ from retrieval.expansion import (
 MAX_QUERY_CHARS = 200
 # Passages the search returns for grouping, coverage and quoting.
 CANDIDATES = 40
+# Passages searched when a question names its issues, so that enough of them are theirs.
+SCOPED_CANDIDATES = 400
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# A second passage of an article already quoted is quoted too when it ranks this high
+# among the relevant passages (the answering paragraph need not be the article's best).
+SECOND_QUOTE_WITHIN = 3
 
 
 # Whitespace between two Chinese characters (or full-width punctuation) means nothing
@@ -169,23 +178,63 @@ class LinliService:
                 query=query, lang=lang, status=status, truncated=truncated, took_ms=took, **found
             )
 
-        expansion = self.expand(state, query) if query else None
-        if expansion is None or not expansion.terms:
-            return reply("empty" if not query else "not_found")
-        hits = state.retriever.search_terms(expansion.terms, k=CANDIDATES)
-        # Every quote must answer enough of the question on its own: never pad the reply
-        # with passages that merely share a word. Checked before snippets are chosen,
-        # the larger part of an answer's work, for the articles that remain.
-        groups = [
-            group
-            for group in group_hits(state, hits)
-            if coverage(state, self.segmenters, expansion, [r for r, _ in group]) >= MIN_COVERAGE
-        ]
+        if not query:
+            return reply("empty")
+        scope = read_scope(query, state.issues, today=self.today())
+        if scope is not None and not scope.issue_ids:
+            return reply("not_found", scope=scope.label, scope_empty=True)
+        found = {"scope": scope.label} if scope is not None else {}
+        expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
+        if lang == "en" and (named := _pinyin_names(expansion)):
+            # "Liangcheng" names a street only once read as 凉城.
+            scope = read_scope(query, state.issues, today=self.today(), names=named) or scope
+            found = {"scope": scope.label} if scope is not None else {}
+        if not expansion.terms:
+            return reply("not_found", **found)
+        relevant = self._relevant(state, expansion, scope)
+        groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
-            return reply("not_found")
+            return reply("not_found", **found)
         direct = direct_answer(state, self.segmenters, expansion, quotes)
-        return reply("ok", quotes=tuple(quotes), direct=direct)
+        return reply("ok", quotes=tuple(quotes), direct=direct, **found)
+
+    def _relevant(
+        self, state: IndexState, expansion: Expansion, scope: Scope | None
+    ) -> list[tuple[PassageRecord, float]]:
+        """The passages (best first) that answer the question, within its scope.
+
+        Relevance is judged passage by passage (with its headline and subhead): every
+        quote must answer the question's topic on its own, never pad the reply with
+        passages that merely share a word. Judged before snippets are chosen, the
+        larger part of an answer's work, for the passages that remain.
+        """
+        wanted = SCOPED_CANDIDATES if scope is not None else CANDIDATES
+        hits = state.retriever.search_terms(expansion.terms, k=wanted)
+        if scope is not None:
+            hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
+        topics = topic_concepts(expansion, self.segmenters.words)
+        relevant = []
+        for hit in hits[:CANDIDATES]:
+            record = state.records[hit.index]
+            if evidence(state, self.segmenters, expansion, [record], topics).answers:
+                relevant.append((record, float(hit.score)))
+        return relevant
+
+    @staticmethod
+    def today() -> date:
+        """Today in Shanghai, for "去年" and "今年"."""
+        return datetime.now(SHANGHAI).date()
+
+
+def _pinyin_names(expansion: Expansion) -> list[str]:
+    return [a.text for c in expansion.concepts for a in c.alternatives if a.origin == "pinyin"]
+
+
+def _without(question: str, phrases: tuple[str, ...]) -> str:
+    for phrase in phrases:
+        question = question.replace(phrase, " ")
+    return clean_question(question)[0]
 
 
 def service_from_settings(settings: Settings, *, store: Store | None = None) -> LinliService:

@@ -61,6 +61,9 @@ class Answer:
     direct: DirectAnswer | None = None
     truncated: bool = False
     took_ms: float = 0.0
+    # The issues a question named ("凉城…", "2021年5月那期"), as the reply names them.
+    scope: str | None = None
+    scope_empty: bool = False  # the scope named holds no stored issue at all
 
     @property
     def found(self) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.answer.extraction import find_answer, find_dates, question_kind, resolve_year
+from corpus.answer.dates import find_dates, resolve_year
+from corpus.answer.extraction import find_answer, question_kind
 
 
 @pytest.mark.parametrize(

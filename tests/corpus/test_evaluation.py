@@ -52,7 +52,9 @@ def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Group
     store = Store.open(f"sqlite:///{path}")
     seed_demo(store)
     try:
-        result, _ = evaluate(LinliService(store), load_gold())
+        # The floors hold on the tuning half, the questions thresholds may be chosen on;
+        # the held-out half and the fresh set are reported by `linli eval`, never tuned to.
+        result, _ = evaluate(LinliService(store), [q for q in load_gold() if q.split == "tune"])
         yield result
     finally:
         store.close()
@@ -92,7 +94,7 @@ def test_plain_questions_meet_the_floors(scores: dict[str, GroupScore]) -> None:
 
 
 def test_questions_never_covered_say_so(scores: dict[str, GroupScore]) -> None:
-    assert scores["none"].as_dict()["said_not_found"] >= 0.75, format_table(scores)
+    assert scores["none"].as_dict()["said_not_found"] >= 0.8, format_table(scores)
 
 
 def test_traditional_questions_match_the_simplified_corpus(scores: dict[str, GroupScore]) -> None:
@@ -100,13 +102,13 @@ def test_traditional_questions_match_the_simplified_corpus(scores: dict[str, Gro
 
 
 def test_everyday_words_find_the_official_ones(scores: dict[str, GroupScore]) -> None:
-    assert scores["colloquial"].as_dict()["hit@3"] >= 0.80, format_table(scores)
+    assert scores["colloquial"].as_dict()["hit@3"] >= 0.75, format_table(scores)
 
 
 def test_english_questions_are_answered_from_the_chinese_paper(
     scores: dict[str, GroupScore],
 ) -> None:
-    assert scores["english"].as_dict()["hit@3"] >= 0.70, format_table(scores)
+    assert scores["english"].as_dict()["hit@3"] >= 0.75, format_table(scores)
 
 
 def test_expansion_costs_plain_questions_nothing(
@@ -116,7 +118,7 @@ def test_expansion_costs_plain_questions_nothing(
     store = Store.open(f"sqlite:///{path}")
     seed_demo(store)
     try:
-        plain = [q for q in load_gold() if q.group == "plain"]
+        plain = [q for q in load_gold() if q.group == "plain" and q.split == "tune"]
         baseline, _ = evaluate(LinliService(store, expansion=False), plain)
     finally:
         store.close()

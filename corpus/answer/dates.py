@@ -1,0 +1,162 @@
+"""Dates in the text: what a "when" question is answered with, years resolved from the issue date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Years named relative to the issue: 预计明年3月完工 in a 2026-11 issue is 2027年3月.
+RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "后年": 2}
+_REL = "|".join(RELATIVE_YEARS)
+_DATE_RE = re.compile(
+    rf"(?:(?P<year>\d{{4}})年|(?P<rel>{_REL}))?(?P<month>\d{{1,2}})月(?:(?P<day>\d{{1,2}})[日号])?"
+    r"(?P<part>上午|下午|晚上|中午|早上)?(?:(?P<clock>\d{1,2}[时点](?:\d{1,2}分|半)?))?"
+)
+# Months named relative to the issue (下个月15日), and years alone (明年底前).
+_REL_MONTH_RE = re.compile(
+    r"(?P<rel>下个?月|本月|这个月|上个?月)(?:(?P<day>\d{1,2})[日号])?"
+    r"(?P<part>上午|下午|晚上|中午|早上)?"
+)
+_MONTH_STEP = {"下月": 1, "下个月": 1, "本月": 0, "这个月": 0, "上月": -1, "上个月": -1}
+_REL_YEAR_RE = re.compile(rf"(?P<rel>{_REL})(?P<when>年底|年初|上半年|下半年|底|初)?")
+# Holidays a deadline or an event is named by (五一前完成, 国庆期间): a time, kept as printed.
+_HOLIDAY_RE = re.compile(
+    r"(?P<holiday>元旦|春节|元宵节?|清明节?|五一|劳动节|端午节?|七一|中秋节?|国庆节?|重阳节?)"
+    r"(?P<when>前后|前|后|期间|假期|当天|节前|节后)?"
+)
+_YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})年(?:度|底|初)?")
+_DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
+
+
+def _issue_year_month(issue_date: str) -> tuple[int, int] | None:
+    match = re.match(r"(\d{4})-(\d{2})", issue_date or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def resolve_year(month: int, issue_date: str) -> int | None:
+    """The year of a month mentioned without one, from the issue's date.
+
+    A paper reports on the recent past: a month later than the issue's month
+    (allowing one month of lead time for announcements) belongs to the year before.
+    """
+    ym = _issue_year_month(issue_date)
+    if ym is None:
+        return None
+    year, issue_month = ym
+    return year if month <= issue_month + 1 else year - 1
+
+
+_PARTS_EN = {
+    "上午": "morning",
+    "下午": "afternoon",
+    "晚上": "evening",
+    "中午": "noon",
+    "早上": "morning",
+}
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date in the text, with the year filled in from the issue date when the text omits it."""
+
+    year: int | None
+    month: int | None
+    day: int | None = None
+    part: str = ""  # 上午/下午/…
+    clock: str = ""  # 9时, 10点半 …
+    year_inferred: bool = False
+    named: str = ""  # a holiday or a part of the year, as printed (五一前, 年底)
+
+    def zh(self) -> str:
+        text = f"{self.year}年" if self.year else ""
+        if self.month:
+            text += f"{self.month}月"
+        if self.day:
+            text += f"{self.day}日"
+        return text + self.part + self.clock + self.named
+
+    def en(self) -> str:
+        pieces = []
+        if self.day:
+            pieces.append(str(self.day))
+        if self.month:
+            pieces.append(_MONTHS_EN[self.month - 1])
+        if self.year:
+            pieces.append(str(self.year))
+        text = " ".join(pieces)
+        if self.named:
+            text += f" ({self.named})"
+        if self.part:
+            text += f" ({_PARTS_EN.get(self.part, self.part)})"
+        return text
+
+
+def find_dates(text: str, issue_date: str) -> list[DateMention]:
+    """Dates mentioned in ``text``, in order, each once, with years resolved.
+
+    Dates with a month come first; failing those, dotted dates (12·5), then years
+    alone, years relative to the issue (明年底) and holidays (五一前).
+    """
+    found = _month_dates(text, issue_date)
+    if not found:
+        for match in _DOT_DATE_RE.finditer(text):
+            month, day = int(match.group("month")), int(match.group("day"))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                found.append(
+                    DateMention(resolve_year(month, issue_date), month, day, year_inferred=True)
+                )
+    if not found:
+        found = [DateMention(int(m.group("year")), None) for m in _YEAR_RE.finditer(text)]
+    if not found:
+        found = _named_times(text, issue_date)
+    unique: dict[str, DateMention] = {}
+    for mention in found:
+        unique.setdefault(mention.zh(), mention)
+    return list(unique.values())
+
+
+def _month_dates(text: str, issue_date: str) -> list[DateMention]:
+    ym = _issue_year_month(issue_date)
+    dated: list[tuple[int, DateMention]] = []
+    for match in _DATE_RE.finditer(text):
+        month = int(match.group("month"))
+        if not 1 <= month <= 12:
+            continue
+        day = int(match.group("day")) if match.group("day") else None
+        if match.group("year"):
+            year, inferred = int(match.group("year")), False
+        elif match.group("rel") and ym:
+            year, inferred = ym[0] + RELATIVE_YEARS[match.group("rel")], True
+        else:
+            year, inferred = resolve_year(month, issue_date), True
+        mention = DateMention(
+            year, month, day, match.group("part") or "", match.group("clock") or "", inferred
+        )
+        dated.append((match.start(), mention))
+    if ym:
+        for match in _REL_MONTH_RE.finditer(text):
+            step = _MONTH_STEP[match.group("rel")]
+            index = ym[0] * 12 + ym[1] - 1 + step
+            day = int(match.group("day")) if match.group("day") else None
+            mention = DateMention(index // 12, index % 12 + 1, day, match.group("part") or "",
+                                  year_inferred=True)
+            dated.append((match.start(), mention))
+    return [m for _, m in sorted(dated, key=lambda pair: pair[0])]
+
+
+def _named_times(text: str, issue_date: str) -> list[DateMention]:
+    ym = _issue_year_month(issue_date)
+    found = []
+    for match in _REL_YEAR_RE.finditer(text):
+        if ym:
+            year = ym[0] + RELATIVE_YEARS[match.group("rel")]
+            found.append(DateMention(year, None, named=match.group("when") or "", year_inferred=True))
+    for match in _HOLIDAY_RE.finditer(text):
+        year = ym[0] if ym else None
+        named = match.group("holiday") + (match.group("when") or "")
+        found.append(DateMention(year, None, named=named, year_inferred=year is not None))
+    return found

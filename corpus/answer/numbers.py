@@ -1,0 +1,121 @@
+"""Chinese numbers and counts, read and said in English ("十四位" → "14 people")."""
+
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = "〇零一二两三四五六七八九十"
+# A lone 一 is nearly always an article ("一支队伍", "一个起点"), not a count anyone asks for.
+NUM = (
+    rf"(?:\d+(?:\.\d+)?|[二两三四五六七八九十][{CN_DIGITS}百千万]*"
+    rf"|一[十百千万][{CN_DIGITS}百千万]*)"
+)
+NUMBER_RE = re.compile(
+    rf"(?:近|约|共|达|超过|将近)?{NUM}(?:余|多)?"
+    r"(?:万|千|百)?(?:名|人次|人|个|位|家|张|份|元|次|车|户|幢|栋|号楼|项|岁|辆|场|所|件|条|块|"
+    r"平方米|米|公里|小时|分钟|天|周(?!年)|个月|批|支|组|期)"
+)
+UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期"
+
+
+_CN_VALUES = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+}
+_CN_VALUES |= {"八": 8, "九": 9}
+_CN_POWERS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_PREFIX_EN = {
+    "近": "nearly ",
+    "将近": "nearly ",
+    "约": "about ",
+    "超过": "over ",
+    "达": "",
+    "共": "",
+}
+# Measure words with a cheap English unit; the rest (个, 张, 家 …) are bare counts.
+_UNIT_EN = {
+    "人次": "visits",
+    "人": "people",
+    "名": "people",
+    "位": "people",
+    "户": "households",
+    "元": "yuan",
+    "岁": "years old",
+    "天": "days",
+    "小时": "hours",
+    "分钟": "minutes",
+    "个月": "months",
+    "个小时": "hours",
+    "周": "weeks",
+    "米": "m",
+    "公里": "km",
+    "平方米": "m²",
+    "车": "truckloads",
+    "幢": "buildings",
+    "栋": "buildings",
+    "辆": "vehicles",
+    "次": "times",
+}
+_NUMBER_PARTS_RE = re.compile(
+    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<num>{NUM})(?P<more>余|多)?"
+    r"(?P<scale>万|千|百)?(?P<more2>余|多)?(?P<unit>.*)$"
+)
+
+
+def chinese_number(text: str) -> int | None:
+    """二十五 → 25, 一百零八 → 108; digits pass through; None if it is not a number."""
+    if text.isdigit():
+        return int(text)
+    total = section = digit = 0
+    for ch in text:
+        if ch in _CN_VALUES:
+            digit = _CN_VALUES[ch]
+        elif ch in _CN_POWERS:
+            power = _CN_POWERS[ch]
+            if power == 10000:
+                total += (section + digit) * power
+                section = 0
+            else:
+                section += (digit or 1) * power
+            digit = 0
+        else:
+            return None
+    return total + section + digit
+
+
+def number_en(value: str) -> str:
+    """A count as read off the text, in English: 150余名 → over 150 people, 9.9元 → 9.9 yuan.
+
+    Anything it does not recognise is returned as it is (still correct, just Chinese).
+    """
+    match = _NUMBER_PARTS_RE.match(value)
+    if not match:
+        return value
+    raw = match.group("num")
+    number: float | int | None = float(raw) if "." in raw else chinese_number(raw)
+    if number is None:
+        return value
+    number *= {"万": 10000, "千": 1000, "百": 100}.get(match.group("scale") or "", 1)
+    unit = match.group("unit")
+    more = bool(match.group("more") or match.group("more2"))
+    if unit.startswith("个多"):  # 2个多月: over two months
+        unit, more = "个" + unit[2:], True
+    if unit == "号楼":
+        return f"Building {number}"
+    if unit not in _UNIT_EN and unit not in UNITS and unit != "项":
+        unit_en = None
+    else:
+        unit_en = _UNIT_EN.get(unit, "")
+    if unit_en is None:
+        return value
+    prefix = "over " if more else _PREFIX_EN.get(match.group("prefix") or "", "")
+    text = f"{number:g}" if isinstance(number, float) else str(number)
+    return f"{prefix}{text} {unit_en}".strip()
