@@ -313,7 +313,7 @@ def questions() -> list[str]:
     (the service's query expansion does that), so they would match nothing and
     flatter the latency figures.
     """
-    from corpus.answer.evaluate import load_gold
+    from corpus.answer.gold import load_gold
 
     return [q.question for q in load_gold() if re.search(r"[\u4e00-\u9fff]", q.question)]
 

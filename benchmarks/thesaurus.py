@@ -68,7 +68,8 @@ def make_expander(tokenizer, variant: Variant):  # -> QueryExpander
 
 def gold_table(service, rows: Sequence[Variant]) -> tuple[str, dict[str, dict[str, object]]]:
     """The per-group table and, per variant, the outcome of every question."""
-    from corpus.answer.evaluate import evaluate, load_gold
+    from corpus.answer.evaluate import evaluate
+    from corpus.answer.gold import load_gold
 
     questions = load_gold()
     evaluate(service, questions)  # warm up: segmenters, dictionary, caches
@@ -116,7 +117,7 @@ def changes(outcomes: dict[str, dict[str, object]], base: str, other: str) -> li
 
 def examples(service, limit: int) -> list[str]:
     """The thesaurus alternatives the default expander (+ thesaurus) gives gold questions."""
-    from corpus.answer.evaluate import load_gold
+    from corpus.answer.gold import load_gold
 
     state = service.state
     vocabulary = service.index.vocabulary(state)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import cli_log
+from bot import cli_db, cli_log
 from bot.cli_log import CliError
 from corpus import api
 from corpus.api import (
@@ -291,25 +291,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return serve(settings)
 
 
-def cmd_db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """`linli db upgrade` / `linli db current`: the database's schema revision."""
-    if args.action == "upgrade":
-        print(api.upgrade_database(settings).describe(), file=out)
-        return 0
-    revision, head = api.database_revision(settings)
-    if revision is None:
-        print(
-            f"no schema revision yet (new, or made before migrations); this Linli's: {head}",
-            file=out,
-        )
-    elif revision == head:
-        print(f"revision {revision} (up to date)", file=out)
-    else:
-        # Older or newer: `linli db upgrade` applies the one, refuses the other.
-        print(f"revision {revision}; this Linli's: {head}", file=out)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linli",
@@ -342,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _answer_parsers(sub)
     cli_log.add_parsers(sub)
+    cli_db.add_parsers(sub)
     return parser
 
 
@@ -390,15 +372,6 @@ def _answer_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     p = sub.add_parser("run", help="the bot if a token is configured, else the terminal chat")
     p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser(
-        "db",
-        help="the database schema: `db upgrade` to the newest revision, `db current`",
-        description="Every command and the bot upgrade the schema when they open the "
-        "database; `linli db upgrade` does only that, e.g. before starting replicas.",
-    )
-    p.add_argument("action", choices=["upgrade", "current"])
-    p.set_defaults(func=cmd_db)
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:

@@ -21,21 +21,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from corpus.answer.baseline import BaselineUnavailable, NaiveBaseline, fit_baseline_threshold
 from corpus.answer.browse import ArticleView, article_view
-from corpus.answer.evaluate import (
-    BELOW,
-    BaselineUnavailable,
-    NaiveBaseline,
-    evaluate,
-    evaluate_splits,
-    evaluation_json,
-    fit_baseline_threshold,
-    format_evaluation,
-    format_table,
-    load_all,
-    load_gold,
-)
 from corpus.answer.evaluate import Report as EvalReport
+from corpus.answer.evaluate import evaluate, evaluate_splits
+from corpus.answer.gold import load_all, load_gold
 from corpus.answer.reply import (
     EXAMPLES,
     answer_lines,
@@ -44,6 +34,7 @@ from corpus.answer.reply import (
     plain_text,
     source_line,
 )
+from corpus.answer.report import BELOW, evaluation_json, format_evaluation, format_table
 from corpus.answer.service import LinliService, service_from_settings
 from corpus.answer.types import PAGE_SIZE, Answer, Lang, Line, Piece, Quote, Source
 from corpus.ingest import upload

@@ -12,6 +12,10 @@ Each distinct ``userdict`` (and ``extra_words``) gets one segmenter instance
 loading the dictionary takes about a second and the instance is read-only
 afterwards, so threads share it. :class:`~retrieval.memo.MemoTokenizer` keeps a
 tokenizer's results for texts seen again.
+
+One concept, kept in one module though it passes 400 lines: how text becomes index terms
+(words, bigrams, unigrams, stopwords, the user dictionary, offsets and query weights), so
+that indexing, querying and highlighting can never disagree about a term.
 """
 
 from __future__ import annotations

@@ -73,6 +73,32 @@ def direct_answer(
     asked = _asked(expansion, segmenters.words)
     if asked is None:
         return None
+    highlighter = segmenters.highlighter(state)
+    terms = list(expansion.highlight)
+    chosen = _choose(state, segmenters, expansion, quotes, asked)
+    if chosen is None:
+        return DirectAnswer(asked.kind, None)
+    _, record, sentence, found, context = chosen
+    topics = topic_concepts(expansion, segmenters.words)
+    held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
+    whole = evidence(state, segmenters, expansion, [record], topics)
+    if held.topic < DIRECT_MIN_SHARE * whole.topic:
+        # The sentence holding the value covers too little of what its passage covers of
+        # the question to be sure it answers it: no direct line; the quotes speak.
+        return None
+    _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
+    return found
+
+
+def _choose(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    quotes: list[Quote],
+    asked: _Asked,
+) -> tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer, str] | None:
+    """The best sentence holding a value of the asked-for kind, with the value and the
+    text it is judged by (the sentence and the one before it)."""
     best = quotes[0]
     highlighter = segmenters.highlighter(state)
     weights = expansion.highlight
@@ -108,18 +134,7 @@ def direct_answer(
                 # sentence that says whose 钢瓶 they were.
                 context = "".join(sentences[max(0, at - 1) : at + 1])
                 chosen = (key, record, sentence, found, context)
-    if chosen is None:
-        return DirectAnswer(asked.kind, None)
-    _, record, sentence, found, context = chosen
-    topics = topic_concepts(expansion, segmenters.words)
-    held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
-    whole = evidence(state, segmenters, expansion, [record], topics)
-    if held.topic < DIRECT_MIN_SHARE * whole.topic:
-        # The sentence holding the value covers too little of what its passage covers of
-        # the question to be sure it answers it: no direct line; the quotes speak.
-        return None
-    _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
-    return found
+    return chosen
 
 
 def quote_status(

@@ -14,28 +14,23 @@ from typing import Any
 import opencc
 import pytest
 
-from corpus.answer.evaluate import (
+from corpus.answer.baseline import (
     BASELINE_MIN_SCORE,
-    BELOW,
-    FRESH_PATH,
     BaselineUnavailable,
-    GoldQuestion,
-    GroupScore,
     NaiveBaseline,
-    Report,
-    SplitReport,
-    assign_splits,
-    evaluate,
-    evaluate_splits,
-    evaluation_json,
     fit_baseline_threshold,
-    format_evaluation,
-    format_table,
+)
+from corpus.answer.evaluate import GroupScore, Report, SplitReport, evaluate, evaluate_splits
+from corpus.answer.gold import (
+    FRESH_PATH,
+    GoldQuestion,
+    assign_splits,
     load_all,
     load_gold,
     matches,
     normalise,
 )
+from corpus.answer.report import BELOW, evaluation_json, format_evaluation, format_table
 from corpus.answer.service import LinliService
 from corpus.ingest.seed import BUNDLED_DIR, seed_demo
 from corpus.store import issues as store_queries
@@ -262,7 +257,7 @@ def _question(**fields: Any) -> GoldQuestion:
 
 
 def test_group_scores_count_direct_and_scope() -> None:
-    from corpus.answer.evaluate import Outcome
+    from corpus.answer.gold import Outcome
 
     score = GroupScore()
     q = _question(scope="street")
@@ -334,7 +329,7 @@ def test_the_report_puts_the_baseline_beside_every_split(report: Report) -> None
 def test_figures_below_the_baseline_are_marked() -> None:
     q = _question()
     good, bad = GroupScore(), GroupScore()
-    from corpus.answer.evaluate import Outcome
+    from corpus.answer.gold import Outcome
 
     good.add(Outcome(q, 1, True, True, "17个"))
     bad.add(Outcome(q, None, False, True, ""))

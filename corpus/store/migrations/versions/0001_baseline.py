@@ -28,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Every table of the first release, as one transaction of DDL (long, not complex)."""
     op.create_table(
         "issues",
         sa.Column("id", sa.Integer(), nullable=False),
