@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -20,6 +22,8 @@ from bot.render.html import to_messages, to_plain_messages
 from bot.residents import corpus_of, lang_of, send_html
 from bot.texts import t
 from corpus.api import (
+    Corpus,
+    Lang,
     Line,
     Period,
     PeriodError,
@@ -113,28 +117,33 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_photo(png, caption=t(lang, "stats_chart"), parse_mode=None)
 
 
-async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/unanswered [period]: recent questions that found nothing, similar ones grouped."""
-    if not await _allowed(update, context, "unanswered"):
+async def _listing_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    command: str,
+    read: Callable[[Corpus, Period], Any],
+    render: Callable[[Any, Period, Lang], list[Line]],
+) -> None:
+    """Role, period (default 30 days), one log reading off the event loop, render, reply."""
+    if not await _allowed(update, context, command):
         return
-    period = await _period_arg(update, context, "30d", "usage_unanswered")
+    period = await _period_arg(update, context, "30d", f"usage_{command}")
     if period is None:
         return
-    lang = lang_of(update)
-    groups = await asyncio.to_thread(corpus_of(context).log.unanswered, period)
-    await _reply_lines(update, unanswered_lines(groups, period, lang))
+    rows = await asyncio.to_thread(read, corpus_of(context), period)
+    await _reply_lines(update, render(rows, period, lang_of(update)))
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [period]: recent questions that found nothing, similar ones grouped."""
+    await _listing_command(
+        update, context, "unanswered", lambda c, p: c.log.unanswered(p), unanswered_lines
+    )
 
 
 async def top_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/top [period]: the most-asked questions."""
-    if not await _allowed(update, context, "top"):
-        return
-    period = await _period_arg(update, context, "30d", "usage_top")
-    if period is None:
-        return
-    lang = lang_of(update)
-    top = await asyncio.to_thread(corpus_of(context).log.top, period)
-    await _reply_lines(update, top_lines(top, period, lang))
+    await _listing_command(update, context, "top", lambda c, p: c.log.top(p), top_lines)
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

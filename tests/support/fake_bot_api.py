@@ -183,6 +183,21 @@ class Call:
         return None if self.ok else self.response.get("description")
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a pushed message and in which chat: the keyword arguments every
+    ``push_*`` method takes (``chat_id`` defaults to ``user_id`` in a private chat and to
+    :data:`DEFAULT_CHAT_IDS` otherwise)."""
+
+    user_id: int = DEFAULT_USER_ID
+    chat_id: int | str | None = None
+    chat_type: str = "private"
+    first_name: str = DEFAULT_FIRST_NAME
+    language_code: str | None = "zh-hans"
+    username: str | None = None
+    chat_title: str | None = None
+
+
 @dataclass
 class _Fault:
     error: ApiError
@@ -980,19 +995,15 @@ class FakeBotAPI:
         self,
         content: JSONDict,
         *,
-        user_id: int,
-        chat_id: int | str | None,
-        chat_type: str,
-        first_name: str,
-        language_code: str | None,
-        username: str | None,
-        chat_title: str | None,
+        sender: Sender,
         reply_to_message: JSONDict | None,
         extra: JSONDict | None,
     ) -> JSONDict:
         with self._cond:
-            user = self._user(user_id, first_name, language_code, username)
-            chat = self._chat(chat_id, chat_type, user, chat_title)
+            user = self._user(
+                sender.user_id, sender.first_name, sender.language_code, sender.username
+            )
+            chat = self._chat(sender.chat_id, sender.chat_type, user, sender.chat_title)
             message: JSONDict = {
                 "message_id": self._next_message_id(chat["id"]),
                 "from": user,
@@ -1012,16 +1023,10 @@ class FakeBotAPI:
         self,
         text: str,
         *,
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         entities: list[JSONDict] | None = None,
         reply_to_message: JSONDict | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a text message from a user; returns the Message dict.
 
@@ -1035,13 +1040,7 @@ class FakeBotAPI:
             content["entities"] = copy.deepcopy(found)
         return self._incoming(
             content,
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=reply_to_message,
             extra=extra,
         )
@@ -1084,14 +1083,8 @@ class FakeBotAPI:
         caption: str | None = None,
         mime_type: str | None = None,
         file_size: int | None = None,
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a document message; the bytes are served via getFile + file download.
 
@@ -1110,13 +1103,7 @@ class FakeBotAPI:
             document["mime_type"] = mime_type
         return self._incoming(
             {"document": document, **self._caption(caption)},
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=None,
             extra=extra,
         )
@@ -1128,14 +1115,8 @@ class FakeBotAPI:
         caption: str | None = None,
         width: int = 1280,
         height: int = 960,
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a photo message (a thumbnail size plus the full size, both downloadable)."""
         thumb = self._store_file(content, "photos", ".jpg", None)
@@ -1155,13 +1136,7 @@ class FakeBotAPI:
         ]
         return self._incoming(
             {"photo": sizes, **self._caption(caption)},
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=None,
             extra=extra,
         )
@@ -1171,14 +1146,8 @@ class FakeBotAPI:
         emoji: str = "👍",
         *,
         set_name: str | None = None,
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a (static, regular) sticker message."""
         stored = self._store_file(b"RIFF\x00\x00\x00\x00WEBP", "stickers", ".webp", None)
@@ -1197,13 +1166,7 @@ class FakeBotAPI:
             sticker["set_name"] = set_name
         return self._incoming(
             {"sticker": sticker},
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=None,
             extra=extra,
         )
@@ -1214,14 +1177,8 @@ class FakeBotAPI:
         *,
         duration: int = 3,
         mime_type: str = "audio/ogg",
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a voice message."""
         stored = self._store_file(content, "voice", ".oga", None)
@@ -1234,13 +1191,7 @@ class FakeBotAPI:
         }
         return self._incoming(
             {"voice": voice},
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=None,
             extra=extra,
         )
@@ -1250,25 +1201,13 @@ class FakeBotAPI:
         latitude: float = 31.2304,
         longitude: float = 121.4737,
         *,
-        user_id: int = DEFAULT_USER_ID,
-        chat_id: int | str | None = None,
-        chat_type: str = "private",
-        first_name: str = DEFAULT_FIRST_NAME,
-        language_code: str | None = "zh-hans",
-        username: str | None = None,
-        chat_title: str | None = None,
         extra: JSONDict | None = None,
+        **sender: Any,
     ) -> JSONDict:
         """Queue a location message."""
         return self._incoming(
             {"location": {"latitude": latitude, "longitude": longitude}},
-            user_id=user_id,
-            chat_id=chat_id,
-            chat_type=chat_type,
-            first_name=first_name,
-            language_code=language_code,
-            username=username,
-            chat_title=chat_title,
+            sender=Sender(**sender),
             reply_to_message=None,
             extra=extra,
         )
