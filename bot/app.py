@@ -102,7 +102,7 @@ async def post_init(application: Application) -> None:
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
     await set_role_menus(application)
-    await asyncio.to_thread(corpus.answers.refresh, force=True)
+    await asyncio.to_thread(corpus.answers.load)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
 

@@ -65,7 +65,7 @@ def run_chat(
         # Piped input: read it directly so prompts go to ``out`` with the answers.
         inp = sys.stdin
     print("邻里 Linli — 社区报问答。输入 /help 查看用法，Ctrl-D 退出。", file=out)
-    corpus.answers.refresh()
+    corpus.answers.load()
     last: Answer | None = None
     page = 0
     while True:

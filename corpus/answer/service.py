@@ -140,6 +140,14 @@ class LinliService:
         """Hooks called in the rebuilding thread once a new index answers questions."""
         return self.index.after_rebuild
 
+    def load(self) -> None:
+        """Build (or read the saved) index now, before the first question (start-up).
+
+        After this the index keeps itself in step with the store: nothing else need call
+        :meth:`refresh`.
+        """
+        self.index.refresh(force=True)
+
     def refresh(self, *, force: bool = False, if_loaded: bool = False) -> bool:
         """Rebuild the index now if the store changed; True if it was rebuilt.
 
