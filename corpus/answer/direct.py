@@ -241,6 +241,7 @@ def _requote(
         best,
         passage_id=record.passage_id,
         passage=record.text,
+        caption=record.kind == "caption",
         snippet=snippet,
         spans=tuple(match_spans(snippet, terms, highlighter)),
         merged_passage_ids=tuple(

@@ -85,6 +85,7 @@ def make_quotes(
                 merged_passage_ids=tuple(
                     r.passage_id for r, _ in group if r.passage_id != record.passage_id
                 ),
+                caption=record.kind == "caption",
             )
         )
     return quotes

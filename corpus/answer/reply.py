@@ -20,6 +20,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "not_found_in_scope": "在{scope}的社区报里没有找到与“{query}”相关的内容。",
         "scope_empty": "库里没有{scope}的社区报。",
         "scope": "（只查了{scope}的社区报）",
+        "caption": "〔图片说明〕",
         "rephrase": "可以换个说法再问（比如写上小区、活动或单位的名字），或者发 /latest 看看最近几期都写了什么。",
         "empty": "请直接输入您的问题，例如：{example}",
         "truncated": "（问题太长，只按前面一部分查找。）",
@@ -34,6 +35,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "not_found_in_scope": "Nothing in the {scope} community newspapers matches “{query}”.",
         "scope_empty": "No community newspaper of {scope} is stored.",
         "scope": "(Searched only the {scope} community newspapers.)",
+        "caption": "[photo caption] ",
         "rephrase": "Try other words (a compound, event or organisation name helps), or send /latest to see the newest issues.",
         "empty": "Just type your question, for example: {example}",
         "truncated": "(Your question was long; only its first part was used.)",
@@ -136,7 +138,12 @@ def answer_lines(answer: Answer, page: int = 0) -> list[Line]:
         lines += [direct, ()]
     first = page * PAGE_SIZE
     for number, quote in enumerate(answer.quotes[first : first + PAGE_SIZE], start=first + 1):
-        snippet = [Piece(f"{number}. “"), *marked_pieces(quote.snippet, quote.spans), Piece("”")]
+        label_ = label(lang, "caption") if quote.caption else ""
+        snippet = [
+            Piece(f"{number}. {label_}“"),
+            *marked_pieces(quote.snippet, quote.spans),
+            Piece("”"),
+        ]
         lines.append(tuple(snippet))
         lines.append((Piece("—— " + source_line(quote.source, lang)),))
         lines.append(())

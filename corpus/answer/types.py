@@ -47,6 +47,7 @@ class Quote:
     source: Source
     # Other passages of the same article that also matched: merged, not repeated.
     merged_passage_ids: tuple[int, ...] = ()
+    caption: bool = False  # the passage is a photo caption (图片说明)
 
 
 Status = Literal["ok", "not_found", "empty"]

@@ -75,7 +75,8 @@ class PreparedIssue:
 
     @property
     def passage_count(self) -> int:
-        return sum(len(a.passages) for a in self.articles)
+        """Passages stored: the text passages and one per photo caption."""
+        return sum(len(a.passages) + len(a.captions) for a in self.articles)
 
     @property
     def identity(self) -> tuple[str, str, str]:

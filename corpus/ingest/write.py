@@ -80,13 +80,27 @@ def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> No
             )
             for i, (heading, text) in enumerate(art.passages)
         )
+        # Each photo caption is a passage of its own, after the text: a fact printed only
+        # under a photo can be found and quoted (labelled as a caption).
+        session.add_all(
+            Passage(
+                article_id=article.id,
+                issue_id=issue.id,
+                position=len(art.passages) + i,
+                heading="",
+                text=caption,
+                kind="caption",
+            )
+            for i, caption in enumerate(art.captions)
+        )
 
 
 def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:
     """Store one prepared issue in the caller's transaction."""
     kind, existing = check_issue(session, prepared)
     if kind == "duplicate" and existing is not None:
-        counts = next(i for i in queries.list_issues(session) if i.id == existing.id)
+        counts = queries.issue_info(session, issue_id=existing.id)
+        assert counts is not None
         return IngestResult(
             status="duplicate",
             issue_id=existing.id,

@@ -132,12 +132,13 @@ _PASSAGE_COLUMNS = (
     Article.id,
     Article.title,
     *_ISSUE_COLUMNS,
+    Passage.kind,
 )
 
 
 def _record(row: Sequence[Any]) -> PassageRecord:
     """A record from one row of :func:`_passage_select` (the issue's columns last)."""
-    return PassageRecord(*row[:6], IssueRef(*row[6:]))
+    return PassageRecord(*row[:6], IssueRef(*row[6:13]), row[13])
 
 
 def _passage_select():  # type: ignore[no-untyped-def]
@@ -165,6 +166,7 @@ def all_passages(session: Session) -> list[PassageRecord]:
             Passage.heading,
             Passage.article_id,
             Passage.issue_id,
+            Passage.kind,
         )
         .join(Article, Passage.article_id == Article.id)
         .order_by(Passage.issue_id, Article.position, Passage.position)
@@ -173,8 +175,10 @@ def all_passages(session: Session) -> list[PassageRecord]:
     titles = dict(session.execute(select(Article.id, Article.title)).all())
     try:
         return [
-            PassageRecord(pid, text, position, heading, article, titles[article], issues[issue])
-            for pid, text, position, heading, article, issue in rows
+            PassageRecord(
+                pid, text, position, heading, article, titles[article], issues[issue], kind
+            )
+            for pid, text, position, heading, article, issue, kind in rows
         ]
     except KeyError:
         joined = session.execute(

@@ -122,6 +122,8 @@ class Passage(Base):
     # The subhead of the part of a long feature this passage belongs to ("" if none).
     heading: Mapped[str] = mapped_column(String(300), default="")
     text: Mapped[str] = mapped_column(Text)
+    # "text" (a run of the article's sentences) or "caption" (one photo caption).
+    kind: Mapped[str] = mapped_column(String(16), default="text", server_default="text")
 
     article: Mapped[Article] = relationship(back_populates="passages")
 

@@ -73,3 +73,4 @@ class PassageRecord(NamedTuple):
     article_id: int
     article_title: str
     issue: IssueRef
+    kind: str = "text"  # or "caption": a photo caption, quoted as one

@@ -53,9 +53,13 @@ def test_ingest_reads_metadata_from_masthead(empty_store: Store, data_dir: Path)
         passages = queries.all_passages(session)
     titles = {p.article_title for p in passages}
     assert titles == {"桂花苑小区举行加装电梯签约仪式", "社区食堂推出老人助餐优惠"}
-    body = "".join(p.text for p in passages)
+    body = "".join(p.text for p in passages if p.kind == "text")
     assert "扫描二维码" not in body and "SHANGHAI" not in body
+    # The photo caption is a passage of its own, never mixed into the body text.
     assert "长者食堂的工作人员为老人打菜" not in body
+    captions = [p for p in passages if p.kind == "caption"]
+    assert [c.text for c in captions] == ["长者食堂的工作人员为老人打菜"]
+    assert captions[0].article_title == "社区食堂推出老人助餐优惠"
     assert "房管办" in body  # as body text "街道房管办工作人员", not only the byline
     assert "电梯预计明年3月竣工" in body
 

@@ -358,16 +358,23 @@ def test_a_database_of_the_release_before_is_upgraded_with_all_its_data(
                 "志愿者在清理楼道",
                 "本周六上午清理楼道堆物。",
             )
-            [passage] = article.passages
+            # Revision 0002 made the photo caption a passage of its own, after the text,
+            # and moved the corpus version so that every index rebuilds.
+            passage, caption = article.passages
             assert (passage.id, passage.issue_id, passage.position, passage.heading) == (
                 keys["passage"],
                 keys["issue"],
                 0,
                 "",
             )
-            assert passage.text == "本周六上午清理楼道堆物。"
-            assert session.get_one(Meta, "corpus_version").value == "3"
-            assert queries.corpus_version(session) == 3
+            assert (passage.text, passage.kind) == ("本周六上午清理楼道堆物。", "text")
+            assert (caption.text, caption.kind, caption.position) == (
+                "志愿者在清理楼道",
+                "caption",
+                1,
+            )
+            assert session.get_one(Meta, "corpus_version").value == "4"
+            assert queries.corpus_version(session) == 4
             entry = session.scalars(select(QueryLogEntry)).one()
             assert (entry.id, entry.ref, entry.channel, entry.lang, entry.user_hash) == (
                 keys["entry"],
@@ -384,16 +391,20 @@ def test_a_database_of_the_release_before_is_upgraded_with_all_its_data(
             assert entry.results == '[{"passage_id": 1, "score": 1.5}]'
             assert (entry.latency_ms, entry.feedback) == (12.5, 1)
             assert entry.created_at == entry.feedback_at == ASKED  # UTCDateTime: aware
-            assert [p.passage_id for p in queries.all_passages(session)] == [keys["passage"]]
+            records = queries.all_passages(session)
+            assert [(r.passage_id, r.kind) for r in records] == [
+                (keys["passage"], "text"),
+                (caption.id, "caption"),
+            ]
         # The upgraded database takes new rows as before (keys continue after the old ones).
         with store.factory() as session, session.begin():
             article = session.get_one(Article, keys["article"])
             article.passages.append(
-                Passage(issue_id=keys["issue"], position=1, text="请提前搬走杂物。")
+                Passage(issue_id=keys["issue"], position=2, text="请提前搬走杂物。")
             )
         with store.factory() as session:
             ids = [p.id for p in session.get_one(Article, keys["article"]).passages]
-            assert ids[0] == keys["passage"] < ids[1]
+            assert ids[0] == keys["passage"] < ids[1] < ids[2]
     finally:
         store.close()
 
@@ -484,8 +495,12 @@ def test_a_batch_migration_on_sqlite_keeps_the_rows_that_refer_to_the_table(
     for _ in range(3):  # every pooled connection
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            passages = conn.execute(text("SELECT id, article_id FROM passages")).all()
+            passages = conn.execute(
+                text("SELECT id, article_id FROM passages WHERE kind = 'text'")
+            ).all()
             assert passages == [(keys["passage"], keys["article"])]
+            # The caption passage revision 0002 made survives the copy as well.
+            assert conn.execute(text("SELECT count(*) FROM passages")).scalar() == 2
     engine.dispose()
 
 

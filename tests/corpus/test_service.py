@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,18 @@ def test_a_spaced_question_is_answered_as_the_one_written_together(
 def test_a_huge_question_is_cut_and_says_so(service: LinliService) -> None:
     answer = service.answer("加装电梯" * 500)
     assert answer.truncated and len(answer.query) == 200
+
+
+def test_a_fact_printed_only_under_a_photo_is_found_and_labelled(
+    empty_store: Store, data_dir: Path
+) -> None:
+    from corpus.answer.reply import answer_lines, plain_text
+    from corpus.ingest.prepare import IssueMeta
+    from corpus.ingest.write import ingest_text
+
+    text = (data_dir / "sample_issue.txt").read_text(encoding="utf-8")
+    ingest_text(empty_store.factory, text, IssueMeta(date="2026-11"))
+    answer = LinliService(empty_store).answer("长者食堂谁给老人打菜")
+    captions = [q for q in answer.quotes if q.caption]
+    assert captions and "长者食堂的工作人员为老人打菜" in captions[0].passage
+    assert "〔图片说明〕“" in plain_text(answer_lines(answer))
