@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from retrieval.expansion import (
     english_variants,
     load_synonyms,
 )
+from tests.support.vocabulary import FakeVocabulary
 
 TOKENIZER = Tokenizer(char_unigrams=True)
 
@@ -30,21 +30,7 @@ CORPUS = [
 ]
 
 
-class FakeVocabulary:
-    def __init__(self, texts: list[str]) -> None:
-        self.text = "\n".join(texts)
-        self.df: Counter[str] = Counter()
-        for text in texts:
-            self.df.update(set(TOKENIZER.tokenize(text)))
-
-    def doc_freq(self, term: str) -> int:
-        return self.df[term]
-
-    def contains(self, text: str) -> bool:
-        return text in self.text
-
-
-VOCAB = FakeVocabulary(CORPUS)
+VOCAB = FakeVocabulary(CORPUS, TOKENIZER)
 
 # A few CC-CEDICT-style entries: (simplified, pinyin, senses).
 SMALL_CEDICT = Cedict(
@@ -214,7 +200,7 @@ def test_phrases_translate_as_a_whole() -> None:
 
 def test_candidates_are_capped_and_weighted_by_the_best() -> None:
     table = SynonymTable({"junk": ["杂物", "堆物", "破烂", "垃圾"]})
-    vocab = FakeVocabulary([*CORPUS, "堆物 破烂 垃圾"])
+    vocab = FakeVocabulary([*CORPUS, "堆物 破烂 垃圾"], TOKENIZER)
     concept = expander(table).expand("junk", vocab).concepts[0]
     dictionary = [a for a in concept.alternatives if a.origin == "dictionary"]
     assert len(dictionary) <= MAX_CANDIDATES
@@ -223,13 +209,13 @@ def test_candidates_are_capped_and_weighted_by_the_best() -> None:
 
 def test_words_that_only_look_covered_are_not_candidates() -> None:
     # 义务工作者's parts 义务/工作/作者 could all occur without the word itself.
-    vocab = FakeVocabulary([*CORPUS, "义务服务工作，作者"])
+    vocab = FakeVocabulary([*CORPUS, "义务服务工作，作者"], TOKENIZER)
     concept = expander().expand("volunteer", vocab).concepts[0]
     assert [a.text for a in concept.alternatives] == ["志愿者"]
 
 
 def test_the_first_dictionary_form_wins() -> None:
-    vocab = FakeVocabulary([*CORPUS, "长风公园"])
+    vocab = FakeVocabulary([*CORPUS, "长风公园"], TOKENIZER)
     concept = expander().expand("parking", vocab).concepts[0]
     # "parking" is 停车 (absent here), not "park" → 公园: nothing the paper says.
     assert concept.alternatives == ()
@@ -243,7 +229,7 @@ def test_untranslatable_words_are_marked() -> None:
 
 def test_english_follows_the_synonym_table_one_step() -> None:
     table = SynonymTable({"杂物": ["堆物"]})
-    vocab = FakeVocabulary([*CORPUS, "楼道堆物"])
+    vocab = FakeVocabulary([*CORPUS, "楼道堆物"], TOKENIZER)
     concept = expander(table).expand("junk", vocab).concepts[0]
     assert ("堆物", SYNONYM_WEIGHT) in [(a.text, a.weight) for a in concept.alternatives]
 

