@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import itertools
-import zipfile
+import logging
 
 from corpus.ingest.decoding import TEXT_SUFFIXES, DecodeError, decode_text
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
 
@@ -16,13 +18,31 @@ def _suffix(filename: str) -> str:
     return filename[dot:].lower() if dot >= 0 else ""
 
 
+def _unreadable(name: str, kind: str, exc: Exception) -> DecodeError:
+    """The one refusal for a file its parser chokes on, whatever the parser raised.
+
+    Damaged or hostile files make python-docx, lxml, zipfile and pypdf raise almost any
+    exception class (zlib.error, KeyError, struct.error, NotImplementedError, EOFError,
+    pypdf's LimitReachedError …); listing them would always miss one, so every failure
+    inside a parser becomes this message, and the original is logged for whoever debugs it.
+    """
+    log.info("could not read %s as %s: %s: %s", name, kind, exc.__class__.__name__, exc)
+    return DecodeError(f"could not read {name}: the file is damaged or not a {kind}")
+
+
 def _docx_text(data: bytes, name: str) -> str:
+    try:
+        return _docx_paragraphs_text(data, name)
+    except DecodeError:
+        raise
+    except Exception as exc:  # any parser failure, see _unreadable
+        raise _unreadable(name, "Word (.docx) file", exc) from exc
+
+
+def _docx_paragraphs_text(data: bytes, name: str) -> str:
     import docx  # python-docx: imported lazily, only staff uploads need it
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DecodeError(f"{name} is not a readable Word (.docx) file") from exc
+    document = docx.Document(io.BytesIO(data))
     paragraphs = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -76,13 +96,14 @@ def _with_paragraph_breaks(lines: list[tuple[float, str]]) -> str:
 
 def _pdf_text(data: bytes, name: str) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [_with_paragraph_breaks(_page_lines(page)) for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise DecodeError(f"{name} is not a readable PDF") from exc
+    except DecodeError:
+        raise
+    except Exception as exc:  # any parser failure, see _unreadable
+        raise _unreadable(name, "PDF", exc) from exc
     text = "\n\n".join(pages)
     if len("".join(text.split())) < 20:
         raise DecodeError(
