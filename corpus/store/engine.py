@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.store import migrate
@@ -23,7 +23,27 @@ log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message says what to check."""
+    """The database cannot be opened or used; the message says what to check.
+
+    ``permanent`` is True when the database refused the data itself (a constraint, a
+    value it cannot hold): sending the same again fails the same way, so callers must
+    not say "try again later" then.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def write_failure(what: str, exc: SQLAlchemyError) -> StoreError:
+    """The StoreError for a failed write, telling a refusal of the data from an outage."""
+    if isinstance(exc, DataError | IntegrityError):
+        return StoreError(
+            f"{what}: the database refused the data ({_one_line(exc)}); "
+            "sending it again will not help",
+            permanent=True,
+        )
+    return StoreError(f"{what}: the database failed ({_one_line(exc)}); try again later")
 
 
 def _normalise_url(url: str) -> str:
@@ -121,7 +141,9 @@ def _one_line(exc: BaseException) -> str:
     """
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         exc = exc.orig
-    return " ".join(str(exc).split()) or exc.__class__.__name__
+    line = " ".join(str(exc).split()) or exc.__class__.__name__
+    # Some drivers quote the offending row; an issue's row holds its whole text.
+    return line if len(line) <= 300 else line[:299] + "…"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
