@@ -254,7 +254,14 @@ def _manifest_meta(folder: Path) -> dict[str, IssueMeta]:
     from corpus.ingest.seed import read_manifest
 
     manifest = folder / "manifest.json"
-    return read_manifest(manifest) if manifest.is_file() else {}
+    if not manifest.is_file():
+        return {}
+    try:
+        return read_manifest(manifest)
+    except OSError as exc:
+        raise IngestError(f"{manifest}: cannot read it ({exc.strerror})") from exc
+    except ValueError as exc:  # also json's JSONDecodeError and UnicodeDecodeError
+        raise IngestError(f"{manifest}: {exc}") from exc
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[tuple[Path, IssueMeta | None]]:

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.store import migrate
@@ -56,8 +56,32 @@ def _normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``, creating the SQLite file's folder if needed."""
-    url = _normalise_url(url)
+    """Create an engine for ``url``, creating the SQLite file's folder if needed.
+
+    Raises:
+        StoreError: a URL no installed driver can open, or a folder that cannot be made.
+    """
+    try:
+        return _make_engine(_normalise_url(url), echo=echo)
+    except ImportError as exc:
+        # psycopg is the `postgres` extra: a plain install has no PostgreSQL driver.
+        raise StoreError(
+            f"the database driver is not installed ({exc.name or exc}): for PostgreSQL "
+            "install the postgres extra (make run EXTRAS=postgres, or "
+            "pip install 'linli[postgres]')"
+        ) from exc
+    except ArgumentError as exc:  # also NoSuchModuleError: an unknown scheme
+        raise StoreError(
+            f"cannot use the database URL: {_one_line(exc)}; give sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST:5432/DB"
+        ) from exc
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database folder {exc.filename or ''}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
