@@ -52,7 +52,14 @@ from corpus.querylog.write import LogBuffer, LogRecord, new_ref
 from corpus.settings import Settings
 from corpus.store import issues as store_issues_queries
 from corpus.store import migrate
-from corpus.store.engine import Store, StoreError, init_db, make_engine, schema_revision
+from corpus.store.engine import (
+    Store,
+    StoreError,
+    init_db,
+    make_engine,
+    schema_revision,
+    write_failure,
+)
 from corpus.store.migrate import SchemaUpgrade
 from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
@@ -164,26 +171,38 @@ class Issues:
         """Store previewed issues in one transaction; answerable when this returns.
 
         Raises:
-            StoreError: the database refused the write (nothing was stored).
+            StoreError: the database refused the write (nothing was stored); its
+                ``permanent`` says whether trying again can help.
         """
         try:
             results = store_issues(self._store.factory, [p.prepared for p in previews])
         except SQLAlchemyError as exc:
-            raise StoreError(f"could not store the issue: {exc.__class__.__name__}") from exc
+            raise write_failure("could not store the issue", exc) from exc
         if any(r.status != "duplicate" for r in results):
             self._answers.refresh(force=True, if_loaded=True)
         return results
 
     def add_files(self, paths: Iterable[str | Path], meta: IssueMeta) -> list[IngestResult]:
-        """``linli ingest``: read files or folders and store them, all or nothing."""
+        """``linli ingest``: read files or folders and store them, all or nothing.
+
+        Raises:
+            IngestError: a file that cannot be ingested (nothing was stored).
+            StoreError: the database refused the write (nothing was stored).
+        """
         prepared = prepare_paths(paths, meta)
-        results = store_issues(self._store.factory, prepared)
+        try:
+            results = store_issues(self._store.factory, prepared)
+        except SQLAlchemyError as exc:
+            raise write_failure("could not store the issues", exc) from exc
         self._answers.refresh(force=True, if_loaded=True)
         return results
 
     def remove(self, issue_id: int) -> IssueInfo | None:
         """Remove an issue and everything in it; None if there was none."""
-        removed = remove_issue(self._store.factory, issue_id)
+        try:
+            removed = remove_issue(self._store.factory, issue_id)
+        except SQLAlchemyError as exc:
+            raise write_failure(f"could not remove issue #{issue_id}", exc) from exc
         if removed is not None:
             self._answers.refresh(force=True, if_loaded=True)
         return removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,15 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
+
+# The databases Linli runs on, by URL scheme (SQLAlchemy's, with or without a driver).
+SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
+# Numbers outside these are typos or units mixed up, never a setting anyone means: a
+# retention past a century or a port past 65535 would fail later, deep in a library.
+RETENTION_DAYS = (1, 36500)
+RATE_LIMIT = (0, 10000)  # 0: no limit (bot.state.RateLimiter)
+PORT = (1, 65535)
 
 
 class SettingsError(ValueError):
@@ -42,7 +52,8 @@ def _int(name: str, raw: str | None, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name}: '{raw}' is not a whole number") from exc
+        shown = raw if len(raw) <= 40 else raw[:39] + "…"
+        raise SettingsError(f"{name}: '{shown}' is not a whole number") from exc
 
 
 def _flag(name: str, raw: str | None) -> bool | None:
@@ -56,11 +67,60 @@ def _flag(name: str, raw: str | None) -> bool | None:
     raise SettingsError(f"{name} must be 1 or 0 (got {raw!r})")
 
 
-def _positive(name: str, raw: str | None, default: int) -> int:
+def _ranged(name: str, raw: str | None, default: int, bounds: tuple[int, int]) -> int:
     value = _int(name, raw, default)
-    if value < 1:
-        raise SettingsError(f"{name}: must be at least 1 (got {value})")
+    low, high = bounds
+    if not low <= value <= high:
+        shown = str(value) if len(str(value)) <= 20 else str(value)[:19] + "…"
+        raise SettingsError(f"{name}: must be at least {low} and at most {high} (got {shown})")
     return value
+
+
+def _postgres_driver_installed() -> bool:
+    return importlib.util.find_spec("psycopg") is not None
+
+
+def _check_database_url(url: str) -> None:
+    """Refuse, at start, a DATABASE_URL Linli cannot open, naming what to change.
+
+    Only the scheme is shown back: the rest of the URL may hold a password.
+    """
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in SQLITE_SCHEMES:
+        return
+    if scheme in POSTGRES_SCHEMES:
+        if not _postgres_driver_installed():
+            raise SettingsError(
+                "DATABASE_URL is a PostgreSQL URL, but its driver (psycopg) is not installed: "
+                "install the postgres extra (make run EXTRAS=postgres, or "
+                "pip install 'linli[postgres]')"
+            )
+        return
+    raise SettingsError(
+        f"DATABASE_URL: {scheme + '://' if scheme else 'the value'} is not a database Linli "
+        "supports; give sqlite:///PATH or postgresql://USER:PASSWORD@HOST:5432/DB"
+    )
+
+
+def _check_data_dir(path: Path) -> None:
+    """Refuse a data directory that is not a writable folder or cannot be created.
+
+    Checked without creating anything; otherwise the first write (the SQLite file, the
+    log key, the index) fails later with an OSError traceback.
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = (
+            "is not a folder" if existing == path else f"cannot be created: {existing} is a file"
+        )
+        raise SettingsError(f"LINLI_DATA_DIR: {path} {where}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = (
+            "is read-only" if existing == path else f"cannot be created: {existing} is read-only"
+        )
+        raise SettingsError(f"LINLI_DATA_DIR: {path} {where}; give a folder Linli may write to")
 
 
 @dataclass(frozen=True)
@@ -126,6 +186,9 @@ class Settings:
             return value.strip() if value is not None and value.strip() else None
 
         data_dir = Path(get("LINLI_DATA_DIR") or default_data_dir()).expanduser()
+        _check_data_dir(data_dir)
+        if database_url := get("DATABASE_URL"):
+            _check_database_url(database_url)
         for name in ("LINLI_USERDICT", "LINLI_SYNONYMS"):
             path = get(name)
             if path and not Path(path).expanduser().is_file():
@@ -141,20 +204,24 @@ class Settings:
                 raise SettingsError(f"LINLI_THESAURUS: {exc}") from None
         return cls(
             data_dir=data_dir,
-            database_url=get("DATABASE_URL"),
+            database_url=database_url,
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
             telegram_api_file_url=get("TELEGRAM_API_FILE_URL"),
             webhook_url=get("WEBHOOK_URL"),
             webhook_secret=get("WEBHOOK_SECRET"),
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
-            webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443),
+            webhook_port=_ranged("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443, PORT),
             # Admins are staff too.
             staff_ids=_ids("STAFF_IDS", get("STAFF_IDS")) | admins,
             admin_ids=admins,
             log_hmac_secret=get("LOG_HMAC_SECRET"),
-            log_retention_days=_positive("LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180),
-            rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20),
+            log_retention_days=_ranged(
+                "LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180, RETENTION_DAYS
+            ),
+            rate_limit_per_minute=_ranged(
+                "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20, RATE_LIMIT
+            ),
             userdict_path=Path(p).expanduser() if (p := get("LINLI_USERDICT")) else None,
             synonyms_path=Path(p).expanduser() if (p := get("LINLI_SYNONYMS")) else None,
             thesaurus=thesaurus,

@@ -22,6 +22,7 @@ from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import SUPPORTED_SUFFIXES, extract_text
 from corpus.ingest.passages import split_sections
+from corpus.store.models import Article, Issue, Passage
 
 SHANGHAI_DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -130,6 +131,36 @@ def default_publication(street: str) -> str:
     return re.sub(r"(新村)?街道$", "", street) + "社区报"
 
 
+def _limit(model: type[Issue | Article | Passage], column: str) -> int:
+    """The column's declared length (the models are the one place lengths are set)."""
+    length = model.__table__.c[column].type.length  # type: ignore[attr-defined]
+    assert isinstance(length, int), f"{model.__name__}.{column} has no length"
+    return length
+
+
+def _clip(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, an ellipsis showing the cut.
+
+    PostgreSQL refuses a varchar longer than declared where SQLite stores it; a headline
+    or subhead the parser ran long (a paragraph taken for a heading) is still worth
+    storing, shortened.
+    """
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _check_length(value: str, limit: int, what: str, option: str) -> str:
+    """``value`` unchanged, or an IngestError: identity metadata is never shortened silently.
+
+    A cut publication, street or title would file the issue under a name nobody gave.
+    """
+    if len(value) > limit:
+        raise IngestError(
+            f"the {what} is {len(value)} characters long; at most {limit} are accepted "
+            f"(give a shorter one: {option})"
+        )
+    return value
+
+
 def prepare_issue(
     text: str, meta: IssueMeta, *, parsed: ParsedIssue | None = None
 ) -> PreparedIssue:
@@ -154,15 +185,16 @@ def prepare_issue(
         )
         if not passages:
             continue
+        heading_limit = _limit(Passage, "heading")
         articles.append(
             PreparedArticle(
-                title=draft.title,
+                title=_clip(draft.title, _limit(Article, "title")),
                 subtitle=draft.subtitle,
-                section=draft.section,
-                byline=draft.byline,
+                section=_clip(draft.section, _limit(Article, "section")),
+                byline=_clip(draft.byline, _limit(Article, "byline")),
                 captions=tuple(draft.captions),
                 body="\n".join(draft.paragraphs),
-                passages=passages,
+                passages=tuple((_clip(h, heading_limit), t) for h, t in passages),
             )
         )
     if not articles:
@@ -177,13 +209,23 @@ def prepare_issue(
     if not meta.date:
         raise IngestError("the issue date is missing; give it as YYYY-MM or YYYY-MM-DD (--date)")
     return PreparedIssue(
-        publication=publication,
-        street=street,
-        district=(meta.district or _guess_district(text)).strip(),
+        publication=_check_length(
+            publication, _limit(Issue, "publication"), "publication", "--publication"
+        ),
+        street=_check_length(street, _limit(Issue, "street"), "street office", "--street"),
+        district=_check_length(
+            (meta.district or _guess_district(text)).strip(),
+            _limit(Issue, "district"),
+            "district",
+            "--district",
+        ),
         date=normalise_date(meta.date),
         date_estimated=meta.date_estimated,
-        title=(meta.title or articles[0].title).strip(),
-        source_name=meta.source_name,
+        title=_check_length(
+            (meta.title or articles[0].title).strip(), _limit(Issue, "title"), "title", "--title"
+        ),
+        # Only a label for staff (the file's name): shortening it files nothing wrongly.
+        source_name=_clip(meta.source_name, _limit(Issue, "source_name")),
         content_hash=content_hash(text),
         raw_text=text,
         articles=tuple(articles),
@@ -212,7 +254,14 @@ def _manifest_meta(folder: Path) -> dict[str, IssueMeta]:
     from corpus.ingest.seed import read_manifest
 
     manifest = folder / "manifest.json"
-    return read_manifest(manifest) if manifest.is_file() else {}
+    if not manifest.is_file():
+        return {}
+    try:
+        return read_manifest(manifest)
+    except OSError as exc:
+        raise IngestError(f"{manifest}: cannot read it ({exc.strerror})") from exc
+    except ValueError as exc:  # also json's JSONDecodeError and UnicodeDecodeError
+        raise IngestError(f"{manifest}: {exc}") from exc
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[tuple[Path, IssueMeta | None]]:

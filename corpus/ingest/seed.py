@@ -23,11 +23,35 @@ SEEDED_KEY = "bundled_corpus_seeded"
 log = logging.getLogger(__name__)
 
 
+MANIFEST_SHAPE = '{"issues": [{"file": "NAME.txt", "date": "2026-11", ...}]}'
+_TEXT_FIELDS = ("publication", "street", "district", "date", "title", "source_name")
+
+
 def read_manifest(path: Path) -> dict[str, IssueMeta]:
-    """Per-file metadata from a manifest.json (``{"issues": [{"file": ..., ...}]}``)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        entry["file"]: IssueMeta(
+    """Per-file metadata from a manifest.json (``{"issues": [{"file": ..., ...}]}``).
+
+    Staff write these by hand, so the shape is checked here: a wrong one would
+    otherwise surface as a KeyError or AttributeError deep in the ingest.
+
+    Raises:
+        ValueError: not JSON, or not of that shape (the message says where).
+        OSError: the file cannot be read.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    issues = data.get("issues", []) if isinstance(data, dict) else None
+    if not isinstance(issues, list):
+        raise ValueError(f"not a manifest; expected {MANIFEST_SHAPE}")
+    found: dict[str, IssueMeta] = {}
+    for n, entry in enumerate(issues, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise ValueError(f'issue {n} has no "file" name; expected {MANIFEST_SHAPE}')
+        for key in _TEXT_FIELDS:
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise ValueError(f'issue {n} ({entry["file"]}): "{key}" must be text')
+        found[entry["file"]] = IssueMeta(
             publication=entry.get("publication"),
             street=entry.get("street"),
             district=entry.get("district"),
@@ -36,8 +60,7 @@ def read_manifest(path: Path) -> dict[str, IssueMeta]:
             title=entry.get("title"),
             source_name=entry.get("source_name") or entry["file"],
         )
-        for entry in data.get("issues", [])
-    }
+    return found
 
 
 def seed_if_empty(factory: sessionmaker[Session]) -> list[IngestResult]:

@@ -8,9 +8,12 @@ duplicates (same content) and corrections (same publication + street + date, new
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.ingest.prepare import Check, IssueMeta, PreparedIssue, Status, prepare_issue
@@ -18,6 +21,11 @@ from corpus.store import issues as queries
 from corpus.store import records
 from corpus.store.engine import transaction
 from corpus.store.models import Article, Issue, Passage
+
+log = logging.getLogger(__name__)
+
+# How often a store that lost a race to another process is tried again, from scratch.
+RACE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -156,9 +164,35 @@ def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:
 def store_issues(
     factory: sessionmaker[Session], prepared: Sequence[PreparedIssue]
 ) -> list[IngestResult]:
-    """Store several prepared issues in ONE transaction: all of them, or none if anything fails."""
-    with transaction(factory) as session:
-        return [store_issue(session, p) for p in prepared]
+    """Store several prepared issues in ONE transaction: all of them, or none if anything fails.
+
+    Another process (a second `linli ingest`, a staff upload) may store the same issue
+    between this one's check and its insert: the unique content hash or identity then
+    refuses the insert (on SQLite the write lock is refused instead). The transaction,
+    rolled back whole, is run again: its check now sees the other's issue, so the
+    result is "duplicate" (or "replaced" for a correction), as if they had taken turns.
+    """
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            with transaction(factory) as session:
+                return [store_issue(session, p) for p in prepared]
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == RACE_ATTEMPTS or not _lost_race(exc):
+                raise
+            log.info("storing lost a race to another writer (%s); again", exc.__class__.__name__)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _lost_race(exc: IntegrityError | OperationalError) -> bool:
+    """Whether ``exc`` is what a concurrent writer of the same issue causes.
+
+    Any IntegrityError qualifies: the only unique keys an ingest can hit are the
+    content hash and the identity, both checked first, so a clash means someone else
+    wrote in between. A constraint that fails for another reason fails every attempt
+    and is raised after the last.
+    """
+    return isinstance(exc, IntegrityError) or "database is locked" in str(exc).lower()
 
 
 def ingest_text(factory: sessionmaker[Session], text: str, meta: IssueMeta) -> IngestResult:

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.store import migrate
@@ -23,7 +23,27 @@ log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message says what to check."""
+    """The database cannot be opened or used; the message says what to check.
+
+    ``permanent`` is True when the database refused the data itself (a constraint, a
+    value it cannot hold): sending the same again fails the same way, so callers must
+    not say "try again later" then.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def write_failure(what: str, exc: SQLAlchemyError) -> StoreError:
+    """The StoreError for a failed write, telling a refusal of the data from an outage."""
+    if isinstance(exc, DataError | IntegrityError):
+        return StoreError(
+            f"{what}: the database refused the data ({_one_line(exc)}); "
+            "sending it again will not help",
+            permanent=True,
+        )
+    return StoreError(f"{what}: the database failed ({_one_line(exc)}); try again later")
 
 
 def _normalise_url(url: str) -> str:
@@ -36,8 +56,32 @@ def _normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``, creating the SQLite file's folder if needed."""
-    url = _normalise_url(url)
+    """Create an engine for ``url``, creating the SQLite file's folder if needed.
+
+    Raises:
+        StoreError: a URL no installed driver can open, or a folder that cannot be made.
+    """
+    try:
+        return _make_engine(_normalise_url(url), echo=echo)
+    except ImportError as exc:
+        # psycopg is the `postgres` extra: a plain install has no PostgreSQL driver.
+        raise StoreError(
+            f"the database driver is not installed ({exc.name or exc}): for PostgreSQL "
+            "install the postgres extra (make run EXTRAS=postgres, or "
+            "pip install 'linli[postgres]')"
+        ) from exc
+    except ArgumentError as exc:  # also NoSuchModuleError: an unknown scheme
+        raise StoreError(
+            f"cannot use the database URL: {_one_line(exc)}; give sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST:5432/DB"
+        ) from exc
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database folder {exc.filename or ''}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -121,7 +165,9 @@ def _one_line(exc: BaseException) -> str:
     """
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         exc = exc.orig
-    return " ".join(str(exc).split()) or exc.__class__.__name__
+    line = " ".join(str(exc).split()) or exc.__class__.__name__
+    # Some drivers quote the offending row; an issue's row holds its whole text.
+    return line if len(line) <= 300 else line[:299] + "…"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -239,3 +239,113 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exc:
         run("frobnicate")
     assert exc.value.code == 2
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run ``linli argv`` expecting exit code 1 and one line on stderr, no traceback."""
+    code, _ = run(*argv)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://root:secret@db/linli", "mysql:// is not a database Linli"),
+        ("DATABASE_URL", "/var/lib/linli.db", "the value is not a database Linli supports"),
+        ("RATE_LIMIT_PER_MINUTE", "-5", "RATE_LIMIT_PER_MINUTE: must be at least 0"),
+        ("RATE_LIMIT_PER_MINUTE", "10000000", "at most 10000 (got 10000000)"),
+        ("LOG_RETENTION_DAYS", "-1", "LOG_RETENTION_DAYS: must be at least 1"),
+        ("LOG_RETENTION_DAYS", "99999999999", "at most 36500"),
+        ("LOG_RETENTION_DAYS", "9" * 5000, "is not a whole number"),
+        ("WEBHOOK_PORT", "0", "WEBHOOK_PORT: must be at least 1 and at most 65535"),
+        ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT: must be at least 1 and at most 65535"),
+    ],
+)
+def test_absurd_settings_are_one_line_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    err = _one_line_error(capsys, "issues")
+    assert message in err and "secret" not in err and len(err) < 300
+
+
+def test_a_postgres_url_without_the_driver_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://linli@127.0.0.1:1/linli")
+    monkeypatch.setattr("corpus.settings._postgres_driver_installed", lambda: False)
+    err = _one_line_error(capsys, "issues")
+    assert "driver (psycopg) is not installed" in err and "postgres extra" in err
+
+
+def test_the_store_names_the_extra_when_the_driver_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from corpus.api import StoreError
+    from corpus.store.engine import make_engine
+
+    monkeypatch.setitem(__import__("sys").modules, "psycopg", None)  # import fails
+    with pytest.raises(StoreError, match="postgres extra"):
+        make_engine("postgresql://linli@127.0.0.1:1/linli")
+    with pytest.raises(StoreError, match="cannot use the database URL"):
+        make_engine("nosuchdb://x/y")
+
+
+def test_a_data_directory_that_cannot_be_created_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LINLI_DATA_DIR", str(blocker / "linli"))
+    err = _one_line_error(capsys, "issues")
+    assert f"cannot be created: {blocker} is a file" in err
+    monkeypatch.setenv("LINLI_DATA_DIR", str(blocker))
+    assert f"{blocker} is not a folder" in _one_line_error(capsys, "issues")
+
+
+def test_a_read_only_data_directory_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    # Root may write anywhere, so the permission check itself is what is exercised.
+    real_access = __import__("os").access
+    monkeypatch.setattr(
+        "corpus.settings.os.access",
+        lambda path, mode: Path(path) != read_only and real_access(path, mode),
+    )
+    monkeypatch.setenv("LINLI_DATA_DIR", str(read_only))
+    assert f"{read_only} is read-only" in _one_line_error(capsys, "issues")
+    monkeypatch.setenv("LINLI_DATA_DIR", str(read_only / "linli"))
+    assert f"cannot be created: {read_only} is read-only" in _one_line_error(capsys, "issues")
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ('{"issues": [', "not valid JSON (line 1"),
+        ("[1, 2]", "not a manifest; expected"),
+        ('{"issues": [{"date": "2026-11"}]}', 'issue 1 has no "file" name'),
+        ('{"issues": [{"file": "a.txt", "date": 202611}]}', '"date" must be text'),
+    ],
+)
+def test_a_malformed_manifest_is_one_line(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    manifest: str,
+    message: str,
+) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes((data_dir / "sample_issue.txt").read_bytes())
+    (folder / "manifest.json").write_text(manifest, encoding="utf-8")
+    err = _one_line_error(capsys, "ingest", str(folder))
+    assert "nothing ingested" in err and "manifest.json" in err and message in err

@@ -26,8 +26,16 @@ def test_docx_paragraphs_are_separated() -> None:
     ("data", "name", "message"),
     [
         (b"", "empty.pdf", "empty"),
-        (b"%PDF-1.4 garbage", "broken.pdf", "not a readable PDF"),
-        (b"PK\x03\x04junk", "broken.docx", "not a readable Word"),
+        (
+            b"%PDF-1.4 garbage",
+            "broken.pdf",
+            "could not read broken.pdf: the file is damaged or not a PDF",
+        ),
+        (
+            b"PK\x03\x04junk",
+            "broken.docx",
+            r"could not read broken.docx: the file is damaged or not a Word \(.docx\) file",
+        ),
         (b"\x00\x01", "photo.jpg", "not supported"),
     ],
 )
