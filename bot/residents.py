@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -15,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -25,6 +26,7 @@ from bot.state import Conversation, KeyedStore, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
 from corpus.api import (
     Corpus,
+    Delivery,
     Lang,
     Line,
     Piece,
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 
 # Seconds an answer may take before the chat shows "typing…".
 TYPING_AFTER = 1.0
+# Seconds before a reply that failed with a 5xx (or never reached Telegram) is sent once
+# more: such failures are mostly momentary, and a second failure is given up on.
+RESEND_AFTER = 0.5
 
 
 # --- shared plumbing ---------------------------------------------------------------------
@@ -56,6 +61,24 @@ def _is_parse_error(error: BadRequest) -> bool:
     return "parse" in error.message.lower() or "entit" in error.message.lower()
 
 
+async def _reply_text(message: Message, text: str, **kwargs: Any) -> Message:
+    """``message.reply_text``, tried once more after a 5xx or a failed connection.
+
+    PTB raises a bare NetworkError for both (BadRequest and TimedOut are subclasses, and
+    are not retried: a refused message fails again, and a timed-out one may have arrived,
+    so sending it again could show the resident the answer twice). 429s are waited out
+    by the application's AIORateLimiter before anything reaches here.
+    """
+    try:
+        return await message.reply_text(text, **kwargs)
+    except (BadRequest, TimedOut):
+        raise
+    except NetworkError as error:
+        log.warning("sending a reply failed (%s); trying once more", error)
+        await asyncio.sleep(RESEND_AFTER)
+        return await message.reply_text(text, **kwargs)
+
+
 async def send_html(
     message: Message,
     html_parts: list[str],
@@ -72,15 +95,15 @@ async def send_html(
     for i, (html_text, plain) in enumerate(zip(html_parts, plain_parts, strict=True)):
         markup = reply_markup if i == len(html_parts) - 1 else None
         try:
-            sent = await message.reply_text(
-                html_text, reply_markup=markup, do_quote=quote and i == 0
+            sent = await _reply_text(
+                message, html_text, reply_markup=markup, do_quote=quote and i == 0
             )
         except BadRequest as error:
             if not _is_parse_error(error):
                 raise
             log.warning("Telegram refused the HTML of a reply (%s); sending plain text", error)
-            sent = await message.reply_text(
-                plain, parse_mode=None, reply_markup=markup, do_quote=quote and i == 0
+            sent = await _reply_text(
+                message, plain, parse_mode=None, reply_markup=markup, do_quote=quote and i == 0
             )
     return sent
 
@@ -119,16 +142,24 @@ async def answer_question(
     cache: KeyedStore[Conversation] = context.bot_data["cache"]
     key = cache.put(Conversation(answer=answer, ref=ref))
     lines = answer_lines(answer, 0)
-    await send_html(
-        message,
-        to_messages(lines),
-        to_plain_messages(lines),
-        reply_markup=answer_keyboard(key, answer, 0, answer.lang),
-    )
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
-    # Queued after the reply is out and written with others within a second (bot.app's
-    # flush job), so a slow or failing log never delays an answer.
-    corpus.log.record_soon(answer, channel=channel, user_id=user.id, ref=ref)
+    delivery: Delivery = "failed"
+    try:
+        await send_html(
+            message,
+            to_messages(lines),
+            to_plain_messages(lines),
+            reply_markup=answer_keyboard(key, answer, 0, answer.lang),
+        )
+        delivery = "sent"
+    finally:
+        # Queued whatever became of the reply, so an answer Telegram never delivered
+        # still counts in /stats (the resident asked), marked failed; the failure itself
+        # goes on to on_error, which logs it and tries to apologise. Written with others
+        # within a second (bot.app's flush job): a slow or failing log never delays a reply.
+        corpus.log.record_soon(
+            answer, channel=channel, user_id=user.id, ref=ref, delivery=delivery
+        )
 
 
 # --- commands ----------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from corpus.querylog.export import LogRow, write_csv
 from corpus.querylog.periods import REPORT_TZ, Period, PeriodError, parse_period, parse_range
 from corpus.querylog.questions import QuestionGroup, TopQuestion
 from corpus.querylog.stats import LogStats, format_report, log_stats
-from corpus.querylog.write import LogBuffer, LogRecord, new_ref
+from corpus.querylog.write import Delivery, LogBuffer, LogRecord, new_ref
 from corpus.settings import Settings
 from corpus.store import issues as store_issues_queries
 from corpus.store import migrate
@@ -74,6 +74,7 @@ __all__ = [
     "BaselineUnavailable",
     "CaptionError",
     "Corpus",
+    "Delivery",
     "Draft",
     "EvalReport",
     "Field",
@@ -217,7 +218,12 @@ class QueryLog:
         self._buffer = LogBuffer(store.factory)
 
     def _record(
-        self, answer: Answer, channel: str, user_id: int | str | None, ref: str
+        self,
+        answer: Answer,
+        channel: str,
+        user_id: int | str | None,
+        ref: str,
+        delivery: Delivery = "sent",
     ) -> LogRecord:
         return LogRecord(
             ref=ref,
@@ -225,6 +231,7 @@ class QueryLog:
             user_hash=write.pseudonym(self._secret, user_id),
             answer=answer,
             created_at=datetime.now(UTC),
+            delivery=delivery,
         )
 
     def record(
@@ -236,10 +243,20 @@ class QueryLog:
         return record.ref
 
     def record_soon(
-        self, answer: Answer, *, channel: str, user_id: int | str | None, ref: str
+        self,
+        answer: Answer,
+        *,
+        channel: str,
+        user_id: int | str | None,
+        ref: str,
+        delivery: Delivery = "sent",
     ) -> None:
-        """Queue an entry for the next :meth:`flush` (the bot's way: no waiting)."""
-        self._buffer.add(self._record(answer, channel, user_id, ref))
+        """Queue an entry for the next :meth:`flush` (the bot's way: no waiting).
+
+        ``delivery`` says whether the reply reached the resident: an undelivered answer
+        is logged too ("failed"), so the question still counts.
+        """
+        self._buffer.add(self._record(answer, channel, user_id, ref, delivery))
 
     @property
     def pending(self) -> int:

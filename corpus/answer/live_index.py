@@ -2,9 +2,11 @@
 
 The database is the source of truth. The in-memory index follows the store's corpus
 version, so an issue added by any process is answerable in every process within
-``refresh_interval`` seconds, without a restart. A new index is built aside and
-swapped in with one assignment; a question never waits for a build that another
-thread is already doing, it is answered from the index in place meanwhile.
+``refresh_interval`` seconds (plus the build), without a restart. A new index is built
+aside and swapped in with one assignment. A question never waits for a large build,
+nor for a version check held up by one: the answer path hands both to a background
+thread, waits for it a fraction of a second at most, and is answered from the index
+in place meanwhile.
 """
 
 from __future__ import annotations
@@ -106,6 +108,10 @@ class CorpusVocabulary:
 class LiveIndex:
     """The store's passages as a BM25 index, rebuilt when the corpus version moves."""
 
+    # Seconds the question that notices a new corpus version waits for the new index
+    # before it is answered from the one in place (see refresh).
+    PATIENCE = 0.3
+
     def __init__(
         self,
         store: Store,
@@ -128,6 +134,8 @@ class LiveIndex:
         self._preload = tuple(preload)
         self._state: IndexState | None = None
         self._rebuild_lock = threading.Lock()
+        # Held while a refresh started by the answer path runs in the background.
+        self._aside = threading.Lock()
         self._checked_at = 0.0
         self._index_cache = IndexCache(
             tokenizer=tokenizer,
@@ -184,32 +192,80 @@ class LiveIndex:
 
         Args:
             force: check the version now, not only once ``refresh_interval`` has passed.
-            wait: if another thread is rebuilding, wait for it; with False (the answer
-                path) return at once and keep answering from the index in place.
+            wait: check and rebuild in this thread, waiting for a build another thread is
+                doing. With False (the answer path) the check, and the build if the
+                version moved, run in a background thread; the question that started it
+                waits at most ``PATIENCE`` seconds for it (an ordinary issue appended to
+                the index is in place by then, so it is answered at once, as before),
+                every other question not at all; a larger build goes on in the
+                background while questions are answered from the index in place. Only
+                the very first index is built in the caller's thread either way (there
+                is nothing to answer from before it).
         """
         now = time.monotonic()
         if not force and self._state is not None and now - self._checked_at < self.refresh_interval:
             return False
-        if not self._rebuild_lock.acquire(blocking=wait or self._state is None):
+        if not wait and self._state is not None:
+            return self._refresh_aside(force)
+        with self._rebuild_lock:
+            return self._rebuild_if_moved(force)
+
+    def _refresh_aside(self, force: bool) -> bool:
+        """Check (and rebuild) in a thread of its own; True if rebuilt within PATIENCE."""
+        # One background refresh at a time; questions meanwhile return at once. Not the
+        # rebuild lock: that one is held for a whole build (by an ingest's refresh too).
+        if not self._aside.acquire(blocking=False):
             return False
+        # Moved now, so the questions of the next interval do not each try to start one.
+        self._checked_at = time.monotonic()
+        rebuilt: list[bool] = []
+        done = threading.Event()
         try:
-            with self.store.factory() as session:
-                version = queries.corpus_version(session)
-            self._checked_at = time.monotonic()
-            if not force and self._state is not None and self._state.version == version:
-                return False
-            self._state = self._build(version)
-            for hook in self.after_rebuild:
-                try:
-                    hook()
-                except Exception:
-                    log.exception("after-rebuild hook %r failed", hook)
-            # Saved after the swap: new passages are answerable before the write ends.
-            if self._indexed is not None:
-                self._index_cache.save(self._indexed)
-            return True
+            threading.Thread(
+                target=self._refresh_in_background,
+                args=(force, rebuilt, done),
+                name="linli-index-refresh",
+                daemon=True,  # a build under way must not hold up the process's exit
+            ).start()
+        except BaseException:
+            self._aside.release()
+            raise
+        return done.wait(self.PATIENCE) and rebuilt == [True]
+
+    def _refresh_in_background(
+        self, force: bool, rebuilt: list[bool], done: threading.Event
+    ) -> None:
+        try:
+            with self._rebuild_lock:
+                rebuilt.append(self._rebuild_if_moved(force))
+        except Exception:  # the index in place keeps answering; the next interval retries
+            log.exception("refreshing the index failed; answering from the one in place")
         finally:
-            self._rebuild_lock.release()
+            self._aside.release()
+            done.set()
+
+    def _rebuild_if_moved(self, force: bool) -> bool:
+        """Check the version and rebuild; the caller holds the rebuild lock.
+
+        The version is read under the lock: read before it, a thread that waited for
+        another's build could take its older reading for a change and build again.
+        Only threads that may wait come here, never a question.
+        """
+        with self.store.factory() as session:
+            version = queries.corpus_version(session)
+        self._checked_at = time.monotonic()
+        if not force and self._state is not None and self._state.version == version:
+            return False
+        self._state = self._build(version)
+        for hook in self.after_rebuild:
+            try:
+                hook()
+            except Exception:
+                log.exception("after-rebuild hook %r failed", hook)
+        # Saved after the swap: new passages are answerable before the write ends.
+        if self._indexed is not None:
+            self._index_cache.save(self._indexed)
+        return True
 
     @property
     def loaded(self) -> bool:

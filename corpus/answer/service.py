@@ -172,8 +172,9 @@ class LinliService:
 
     def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
         """Answer one question: quotes with sources, and a direct answer where one is asked for."""
-        # A question never waits for a rebuild another thread is doing; and latency
-        # counts answering only, not the build (refresh() logs that itself).
+        # A question never waits for a large rebuild: with wait=False the check and the
+        # build run in a background thread, waited for at most LiveIndex.PATIENCE (see
+        # LiveIndex.refresh); latency counts answering only.
         self.index.refresh(wait=False)
         state = self.state
         started = time.perf_counter()

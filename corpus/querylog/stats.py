@@ -53,6 +53,9 @@ class LogStats:
     hours: tuple[int, ...]  # questions per local hour of day, 0–23
     days: tuple[DayCount, ...]  # every local day of the period, in order
     channels: dict[str, int] = field(default_factory=dict)
+    # Questions whose reply never reached the resident (counted in ``questions`` too:
+    # the resident asked, and the answer was found or not like any other).
+    undelivered: int = 0
 
     @property
     def not_found(self) -> int:
@@ -92,6 +95,7 @@ class LogStats:
             "busiest_hours": [{"hour": h, "questions": c} for h, c in self.busiest_hours()],
             "hours": list(self.hours),
             "channels": dict(self.channels),
+            "undelivered": self.undelivered,
             "days": [
                 {"date": d.day.isoformat(), "found": d.found, "not_found": d.not_found}
                 for d in self.days
@@ -152,12 +156,13 @@ def log_stats(session: Session, *, period: Period, tz: tzinfo = REPORT_TZ) -> Lo
             QueryLogEntry.latency_ms,
             QueryLogEntry.feedback,
             QueryLogEntry.channel,
+            QueryLogEntry.delivery,
         ).where(*in_period(period))
     ).all()
     hours = [0] * 24
     local_days: list[tuple[date, bool]] = []
     latencies: list[float] = []
-    for created_at, _, found, latency, _, _ in rows:
+    for created_at, _, found, latency, _, _, _ in rows:
         local = aware(created_at).astimezone(tz)
         hours[local.hour] += 1
         local_days.append((local.date(), bool(found)))
@@ -177,6 +182,7 @@ def log_stats(session: Session, *, period: Period, tz: tzinfo = REPORT_TZ) -> Lo
         hours=tuple(hours),
         days=day_series(local_days, first=first, last=last),
         channels=dict(Counter(row.channel for row in rows)),
+        undelivered=sum(1 for row in rows if row.delivery != "sent"),
     )
 
 
@@ -202,6 +208,7 @@ def format_report(stats: LogStats) -> str:
         + ", ".join(f"{h:02d}:00 ({c})" for h, c in stats.busiest_hours())
         + " (UTC+8)",
         "channels         " + ", ".join(f"{k} {v}" for k, v in sorted(stats.channels.items())),
+        f"undelivered      {stats.undelivered} (answered, but the reply did not reach them)",
         "per day (UTC+8)  found / nothing found",
     ]
     lines += [f"  {d.day.isoformat()}  {d.found:5d} / {d.not_found}" for d in stats.days]

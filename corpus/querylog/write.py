@@ -14,6 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,6 +69,10 @@ def pseudonym(secret: bytes, user_id: int | str | None) -> str:
     return hmac.new(secret, str(user_id).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+# Whether a logged answer reached the resident (the query_log.delivery column).
+Delivery = Literal["sent", "failed"]
+
+
 def new_ref() -> str:
     return uuid.uuid4().hex
 
@@ -80,6 +85,8 @@ class LogRecord:
     answer: Answer
     # When the question was answered; None: when the entry is written.
     created_at: datetime | None = None
+    # "sent", or "failed" when the reply did not reach the resident (see QueryLogEntry).
+    delivery: Delivery = "sent"
 
 
 def _entry(record: LogRecord) -> QueryLogEntry:
@@ -97,6 +104,7 @@ def _entry(record: LogRecord) -> QueryLogEntry:
         ),
         latency_ms=round(answer.took_ms, 2),
         created_at=record.created_at or utcnow(),
+        delivery=record.delivery,
     )
 
 
@@ -115,7 +123,8 @@ class LogBuffer:
     """Entries waiting to be written together, one transaction for a burst of questions.
 
     Under load, a transaction (and on SQLite an fsync) per question cost more than
-    answering it. The bot adds entries as replies go out and flushes every second;
+    answering it. The bot adds an entry once its reply was sent (or failed to be) and
+    flushes every second;
     anything that reads the log (feedback, admin commands) flushes first. Thread-safe.
     """
 

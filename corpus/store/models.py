@@ -157,3 +157,7 @@ class QueryLogEntry(Base):
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 / -1
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Whether the reply reached the resident: "sent", or "failed" (Telegram refused it,
+    # kept failing or could not be reached). A failed one still counts as a question:
+    # the resident asked. Entries from before revision 0003 were only logged once sent.
+    delivery: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")

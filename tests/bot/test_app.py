@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from bot import residents
 from bot.app import build_application, serve, settle_heap
-from corpus.api import Corpus
+from corpus.api import Corpus, parse_period
 from corpus.settings import Settings
 from corpus.store.models import QueryLogEntry
 from retrieval.cedict import load_cedict
@@ -213,6 +213,72 @@ async def test_rejected_formatting_is_resent_as_plain_text(
     [plain] = await fake_api.wait_for("sendMessage", lambda c: c.ok, since=since, timeout=10)
     assert "parse_mode" not in plain.params or not plain.params["parse_mode"]
     assert "<b>" not in plain.params["text"] and "11月22日" in plain.params["text"]
+
+
+def _is_answer(params: dict[str, Any]) -> bool:
+    """The answer to QUESTION (not the apology, nor "typing…")."""
+    return "11月22日" in str(params.get("text", ""))
+
+
+async def test_a_reply_telegram_fails_with_a_5xx_once_arrives_on_the_retry(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    fake_api.fail_next(
+        "sendMessage", error_code=500, description="Internal Server Error", when=_is_answer
+    )
+    since = fake_api.mark()
+    fake_api.push_message(QUESTION)
+    [failed, resent] = await fake_api.wait_for(
+        "sendMessage", lambda c: _is_answer(c.params), since=since, count=2, timeout=10
+    )
+    assert failed.error and not failed.ok
+    assert resent.ok and resent.params["text"] == failed.params["text"]
+    entries = await eventually(lambda: log_entries(service))
+    assert [(e.question, e.delivery) for e in entries] == [(QUESTION, "sent")]
+
+
+@pytest.mark.parametrize("failures", [2, 50], ids=["twice", "always"])
+async def test_an_answer_telegram_never_delivers_is_logged_as_failed_and_counted(
+    app: Application,
+    fake_api: FakeBotAPI,
+    service: Corpus,
+    caplog: pytest.LogCaptureFixture,
+    failures: int,
+) -> None:
+    fake_api.fail_next(
+        "sendMessage", error_code=502, description="Bad Gateway", times=failures, when=_is_answer
+    )
+    since = fake_api.mark()
+    with caplog.at_level(logging.WARNING):
+        fake_api.push_message(QUESTION)
+        # Sent, sent again once, then given up: no third try of the same reply.
+        await fake_api.wait_for(
+            "sendMessage", lambda c: _is_answer(c.params), since=since, count=2, timeout=10
+        )
+        entries = await eventually(lambda: log_entries(service))
+    assert [(e.question, e.found, e.delivery) for e in entries] == [(QUESTION, True, "failed")]
+    assert len([c for c in fake_api.calls("sendMessage", since=since) if _is_answer(c.params)]) == 2
+    assert "a handler failed" in caplog.text  # on_error saw it, and the bot carries on
+    stats = service.log.stats(parse_period("all"))
+    assert (stats.questions, stats.found, stats.undelivered) == (1, 1, 1)
+    if failures == 2:
+        # Telegram is back: the apology reaches the resident, and so does the next answer.
+        assert any("抱歉" in t for t in fake_api.sent_texts())
+        assert (await ask(fake_api, "世纪同乐小区清理楼道堆物")).ok
+        entries = await eventually(lambda: log_entries(service)[1:])
+        assert [e.delivery for e in log_entries(service)] == ["failed", "sent"]
+        assert service.log.stats(parse_period("all")).questions == 2
+
+
+async def test_an_answer_held_up_by_429s_past_the_rate_limiters_retries_is_logged_as_failed(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    # AIORateLimiter(max_retries=3) waits out three; the fourth 429 reaches the handler.
+    fake_api.retry_after_next("sendMessage", 1, times=4, when=_is_answer)
+    fake_api.push_message(QUESTION)
+    entries = await eventually(lambda: log_entries(service), timeout=15)
+    assert [(e.question, e.delivery) for e in entries] == [(QUESTION, "failed")]
+    assert service.log.stats(parse_period("all")).questions == 1
 
 
 async def test_a_failing_handler_apologises_and_the_bot_keeps_running(

@@ -8,6 +8,7 @@ processes do; on PostgreSQL too when LINLI_TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import gc
+import random
 import threading
 import time
 import weakref
@@ -219,3 +220,107 @@ def test_the_first_build_loads_every_segmenter_answering_needs(
             assert key in tokenization._jieba_cache, key
     finally:
         store.close()
+
+
+_TOPICS = (
+    "居委会",
+    "志愿者",
+    "停车",
+    "垃圾分类",
+    "加装电梯",
+    "菜场",
+    "公园",
+    "座椅",
+    "社区食堂",
+    "活动室",
+    "楼道",
+    "绿化",
+    "物业",
+    "讲座",
+    "义诊",
+)
+
+
+def _large_issue(articles: int):  # type: ignore[no-untyped-def]
+    """A generated issue of ``articles`` articles, three passages each."""
+    rng = random.Random(articles)
+    lines = ["社区晨报", "", "大场镇街道党工委、办事处 联合出版", ""]
+    for a in range(articles):
+        lines += [f"## 第{a}号小区{rng.choice(_TOPICS)}{rng.choice(_TOPICS)}通知", ""]
+        for _ in range(3):
+            sentences = (
+                f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日，第{a}号小区"
+                + "".join(rng.choice(_TOPICS) for _ in range(6))
+                + f"，共{rng.randint(2, 99)}人参加。"
+                for _ in range(4)
+            )
+            lines += ["".join(sentences), ""]
+    return prepare_issue("\n".join(lines), IssueMeta(date="2026-12", source_name="large.txt"))
+
+
+def test_no_question_waits_while_a_large_issue_is_indexed(
+    services: tuple[LinliService, LinliService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An issue of ~3,600 passages added by another process: the first question after
+    the refresh interval notices it and waits LiveIndex.PATIENCE at most; no question
+    waits for the build."""
+    first, second = services
+    large = _large_issue(1200)
+    assert large.passage_count > 3000
+    # The build runs for real; then it is held open until questions were answered
+    # during it, so the test cannot pass by the build ending before they were asked.
+    building, release, built = threading.Event(), threading.Event(), threading.Event()
+    real_build = second.index._build
+
+    def watched_build(version: int):  # type: ignore[no-untyped-def]
+        building.set()
+        try:
+            return real_build(version)
+        finally:
+            release.wait(timeout=15)
+            built.set()
+
+    monkeypatch.setattr(second.index, "_build", watched_build)
+    usual = max(_timed(lambda: second.answer(GINKGO_QUESTION)) for _ in range(5))
+
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    waits: list[tuple[float, float]] = []  # (when it was answered, how long it took)
+
+    def ask_repeatedly() -> None:
+        while not stop.is_set():
+            try:
+                took = _timed(lambda: second.answer(GINKGO_QUESTION))
+            except BaseException as exc:  # any failure is what this test looks for
+                failures.append(exc)
+                return
+            waits.append((time.monotonic(), took))
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=ask_repeatedly)
+    worker.start()
+    try:
+        store_issues(first.store.factory, [large])  # "another process": no refresh here
+        assert building.wait(timeout=30), "the new issue was never noticed"
+        started = time.monotonic()
+        deadline = started + 10
+        while sum(at > started for at, _ in waits) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answered_during_build = sum(at > started for at, _ in waits)
+        release.set()
+        assert built.wait(timeout=30)
+    finally:
+        release.set()
+        stop.set()
+        worker.join(timeout=30)
+    assert not failures
+    assert answered_during_build >= 5, "questions stalled while the index was rebuilt"
+    # Generous for a loaded 2-core machine: the build holds the GIL in stretches.
+    assert max(took for _, took in waits) < usual + 1.0, (usual, sorted(t for _, t in waits)[-3:])
+    _eventually(lambda: len(second.state.records) > 3000)  # and the new index is in place
+
+
+def _timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started

@@ -413,3 +413,24 @@ def test_a_bad_entry_in_a_batch_costs_only_itself(
     assert service.log.flush() == 2
     assert sorted(e.ref for e in entries(seeded_store)) == ["fresh-1", "fresh-2", "taken"]
     assert "could not write the query log entry taken" in caplog.text
+
+
+def test_an_undelivered_answer_is_logged_and_still_counts_as_a_question(
+    seeded_store: Store,
+) -> None:
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    service.log.record_soon(answer, channel="private", user_id=1, ref="lost", delivery="failed")
+    service.log.record_soon(answer, channel="private", user_id=2, ref="sent")
+    assert service.log.flush() == 2
+    assert sorted((e.ref, e.delivery) for e in entries(seeded_store)) == [
+        ("lost", "failed"),
+        ("sent", "sent"),
+    ]
+    # The resident asked and Linli found the answer: that the reply was lost on the way
+    # changes neither; it is counted apart so staff can see replies go missing.
+    stats = service.log.stats(periods.parse_period("all"))
+    assert (stats.questions, stats.users, stats.found, stats.undelivered) == (2, 2, 2, 1)
+    assert stats.as_dict()["undelivered"] == 1
+    assert "questions        2" in format_report(stats)
+    assert "undelivered      1" in format_report(stats)

@@ -391,6 +391,8 @@ def test_a_database_of_the_release_before_is_upgraded_with_all_its_data(
             assert entry.results == '[{"passage_id": 1, "score": 1.5}]'
             assert (entry.latency_ms, entry.feedback) == (12.5, 1)
             assert entry.created_at == entry.feedback_at == ASKED  # UTCDateTime: aware
+            # Revision 0003: entries logged before it were all logged once sent.
+            assert entry.delivery == "sent"
             records = queries.all_passages(session)
             assert [(r.passage_id, r.kind) for r in records] == [
                 (keys["passage"], "text"),
