@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot import admin, callbacks, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
+from bot.redact import RedactToken, format_exception, redact
 from bot.state import KeyedStore, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
@@ -63,22 +64,6 @@ NON_TEXT = (
     | filters.Dice.ALL
     | filters.Document.ALL
 )
-
-
-class RedactToken(logging.Filter):
-    """Removes the bot token from every log line, whoever logs it."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
 
 
 def quiet_logs(token: str | None) -> None:
@@ -256,22 +241,39 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     return application
 
 
+def say(message: str, token: str | None) -> None:
+    """One line for the operator on stderr, never with the token in it."""
+    print(redact(message, token), file=sys.stderr)
+
+
 def serve(settings: Settings) -> int:
     """`linli serve`: run the bot until interrupted; a clear message instead of a traceback."""
     token = settings.telegram_bot_token or ""
     quiet_logs(token)
     if not settings.has_token or not TOKEN_RE.match(token):
-        print(
+        say(
             "TELEGRAM_BOT_TOKEN is missing or is not a real token (it looks like "
             "123456789:AA…). Get one from @BotFather and put it in .env; see README.",
-            file=sys.stderr,
+            None,
         )
         return 2
     try:
         corpus = api.open(settings)
     except StoreError as exc:
-        print(f"linli serve: {exc}", file=sys.stderr)
+        say(f"linli serve: {exc}", token)
         return 1
+    try:
+        return _run(settings, corpus, token)
+    except Exception as exc:
+        # Whatever else escapes would reach sys.excepthook's traceback, which knows no
+        # token: print that traceback here, redacted.
+        say(format_exception(exc, token).rstrip("\n"), token)
+        return 1
+    finally:
+        corpus.close()
+
+
+def _run(settings: Settings, corpus: Corpus, token: str) -> int:
     application = build_application(settings, corpus)
     # run_polling/run_webhook drive (and finally close) the current event loop: give them
     # a fresh one, so serve() also works after an earlier run in the same process.
@@ -279,10 +281,10 @@ def serve(settings: Settings) -> int:
     try:
         if settings.webhook_url:
             if not settings.webhook_secret:
-                print(
+                say(
                     "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a long random secret so "
                     "only Telegram can call the webhook.",
-                    file=sys.stderr,
+                    token,
                 )
                 return 2
             url_path = settings.webhook_url.split("://", 1)[-1].partition("/")[2]
@@ -300,18 +302,13 @@ def serve(settings: Settings) -> int:
             log.info("long polling for updates")
             application.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        print(
-            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.",
-            file=sys.stderr,
-        )
+        say("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.", token)
         return 2
     except NetworkError as exc:
-        print(
+        say(
             f"Cannot reach the Telegram Bot API ({exc.message}). Check the network, or "
             "TELEGRAM_API_BASE_URL if you use a local Bot API server.",
-            file=sys.stderr,
+            token,
         )
         return 1
-    finally:
-        corpus.close()
     return 0
