@@ -117,7 +117,7 @@ async def answer_question(
         typing.cancel()
     ref = new_ref()
     cache: KeyedStore[Conversation] = context.bot_data["cache"]
-    key = cache.put(Conversation(answer=answer, ref=ref))
+    key = cache.put(Conversation(answer=answer, ref=ref, chat_id=chat.id, user_id=user.id))
     lines = answer_lines(answer, 0)
     await send_html(
         message,
@@ -267,6 +267,14 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     conversation = cache.get(press.key) if press is not None else None
     if press is None or conversation is None:
         await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    chat = update.effective_chat
+    if not conversation.may_press(
+        chat.id if chat else None, query.from_user.id, asker_only=press.kind == "f"
+    ):
+        # Someone else's answer (its data replayed, or another group member's 👎):
+        # nothing changes, and the presser learns why.
+        await query.answer(t(lang, "not_yours"), show_alert=True)
         return
     if press.kind == "p":
         await _page(query, conversation, press.key, press.number)
