@@ -45,6 +45,8 @@ FLUSH_JOB = "flush-query-log"
 REQUEST_POOL_SIZE = 256
 # Answers kept for their buttons (更多结果, 全文, 👍/👎).
 ANSWERS_KEPT = 5000
+# Long articles kept for their "read on" buttons.
+ARTICLES_KEPT = 500
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -223,6 +225,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
         corpus.answers.after_rebuild.append(settle_heap)
     # Answers whose buttons still work: the most recent ones, however old.
     application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
+    application.bot_data[residents.ARTICLES] = KeyedStore(capacity=ARTICLES_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take

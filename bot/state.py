@@ -12,7 +12,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from corpus.api import Answer
+from corpus.api import Answer, Lang
 
 T = TypeVar("T")
 
@@ -46,6 +46,7 @@ class ArticlePages:
     chat_id: int
     html: list[str]
     plain: list[str]
+    lang: Lang
 
 
 class KeyedStore(Generic[T]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from telegram.ext import Application
 
+from bot import residents
 from bot.app import build_application
 from corpus.api import Corpus
 from tests.bot.helpers import bot_settings, button, started
@@ -68,3 +70,64 @@ async def test_in_a_group_anyone_reads_the_article_but_only_the_asker_rates(
     [article] = await fake_api.wait_for("sendMessage", since=since)
     assert "世纪同乐" in article.params["text"]
 
+
+
+LONG_QUESTION = "蝴蝶兰花展在哪里举办"
+
+
+def ingest_long_article(service: Corpus) -> None:
+    """One article of ~40,000 characters: ten Telegram messages and more."""
+    paragraph = "凉城社区蝴蝶兰花展在文化中心举办，居民可以免费参观，现场还有养护讲座。" * 4
+    body = "\n\n".join(f"{i}. {paragraph}" for i in range(150))
+    text = f"社区晨报\n\n## 蝴蝶兰花展在文化中心举办\n\n{body}\n"
+    draft = service.issues.open_text(text, "long.txt", "社区晨报 凉城 2026-11")
+    assert not draft.missing, draft.missing
+    service.issues.store([service.issues.preview(draft)])
+
+
+async def test_a_long_article_comes_a_few_messages_per_press(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    ingest_long_article(service)
+    answer = await ask(fake_api, LONG_QUESTION)
+    since = fake_api.mark()
+    fake_api.push_callback(button(answer, "a:"), message=answer.result)
+    parts = await fake_api.wait_for("sendMessage", since=since, count=residents.ARTICLE_PARTS)
+    await asyncio.sleep(0.5)
+    assert len(fake_api.calls("sendMessage", since=since)) == residents.ARTICLE_PARTS
+    assert "蝴蝶兰花展" in parts[0].params["text"]
+    # The last one offers the rest, which comes the same way, from where it stopped.
+    rest = button(parts[-1], "r:")
+    since = fake_api.mark()
+    fake_api.push_callback(rest, message=parts[-1].result)
+    more = await fake_api.wait_for("sendMessage", since=since, count=residents.ARTICLE_PARTS)
+    await asyncio.sleep(0.5)
+    assert len(fake_api.calls("sendMessage", since=since)) == residents.ARTICLE_PARTS
+    assert more[0].params["text"] not in [p.params["text"] for p in parts]
+    # The rest is for that chat only.
+    mallorys = await ask(fake_api, "垃圾分类志愿者", user_id=MALLORY)
+    since = fake_api.mark()
+    fake_api.push_callback(rest, message=mallorys.result, user_id=MALLORY)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert "另一位邻居" in ack.params["text"]
+    assert not fake_api.calls("sendMessage", since=since)
+
+
+async def test_rapid_presses_are_rate_limited_like_questions(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
+) -> None:
+    ingest_long_article(service)
+    application = build_application(
+        bot_settings(fake_api, tmp_path, rate_limit_per_minute=5), service
+    )
+    async with started(application):
+        answer = await ask(fake_api, LONG_QUESTION)  # one of the five
+        since = fake_api.mark()
+        for _ in range(30):
+            fake_api.push_callback(button(answer, "a:"), message=answer.result)
+        acks = await fake_api.wait_for("answerCallbackQuery", since=since, count=30, timeout=30)
+        await asyncio.sleep(0.5)
+        sent = fake_api.calls("sendMessage", since=since)
+    limited = [a for a in acks if "稍等" in (a.params.get("text") or "")]
+    assert len(limited) == 26
+    assert len(sent) == 4 * residents.ARTICLE_PARTS  # four presses got through, each capped
