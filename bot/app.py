@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
@@ -50,6 +52,11 @@ ARTICLES_KEPT = 500
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# bot_data key: the error that ended polling, for serve() to report after the loop stops.
+FATAL = "fatal_polling_error"
+WATCHER = "polling_watcher"
+# PTB names the task of Updater.start_polling so (telegram/ext/_updater.py, PTB 22).
+POLLING_TASK = "Updater:start_polling:polling_task"
 
 NON_TEXT = (
     filters.Sticker.ALL
@@ -89,9 +96,57 @@ async def post_init(application: Application) -> None:
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
     await set_role_menus(application)
+    if not application.bot_data["settings"].webhook_url:
+        watch_polling(application)  # run_polling starts polling after post_init
     await asyncio.to_thread(corpus.answers.load)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
+
+
+def watch_polling(application: Application) -> None:
+    """Stop the whole application when polling dies, instead of living on deaf.
+
+    PTB's polling loop gives up on InvalidToken (a 401 from getUpdates: "Invalid token.
+    Aborting retry loop") and re-raises it in its task; nothing awaits that task while
+    the application runs, so the process went on answering nobody. PTB has no public hook
+    for this (``error_callback`` sees only the errors it retries), and a 401 ends the task
+    within milliseconds, before any poll of the running tasks could find it: so every task
+    made on this loop from now on is watched as it ends, and the one PTB names its
+    polling task stops the application if it failed.
+    """
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        if previous is not None:
+            task = previous(loop, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+        task.add_done_callback(functools.partial(_task_ended, application))
+        return task
+
+    loop.set_task_factory(factory)
+
+
+def _task_ended(application: Application, task: asyncio.Future[Any]) -> None:
+    # The name is set after the factory returns, so it is read here, once the task is done.
+    if not isinstance(task, asyncio.Task) or task.get_name() != POLLING_TASK:
+        return
+    if task.cancelled() or task.exception() is None or FATAL in application.bot_data:
+        return  # stopped on purpose (shutdown)
+    application.bot_data[FATAL] = task.exception()
+    # Kept in bot_data: the loop holds its tasks only weakly.
+    application.bot_data[WATCHER] = asyncio.get_running_loop().create_task(
+        _stop_when_running(application)
+    )
+
+
+async def _stop_when_running(application: Application) -> None:
+    # A 401 can come before run_polling has started the application, and stop_running()
+    # stops only a running one.
+    while not application.running:
+        await asyncio.sleep(0.05)
+    application.stop_running()
 
 
 async def load_dictionary(corpus: Corpus) -> None:
@@ -303,7 +358,7 @@ def _run(settings: Settings, corpus: Corpus, token: str) -> int:
             )
         else:
             log.info("long polling for updates")
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            return _poll(application, token)
     except InvalidToken:
         say("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.", token)
         return 2
@@ -315,3 +370,37 @@ def _run(settings: Settings, corpus: Corpus, token: str) -> int:
         )
         return 1
     return 0
+
+
+def _poll(application: Application, token: str) -> int:
+    """Long polling until interrupted, or until polling dies (see watch_polling)."""
+    loop = asyncio.get_event_loop()
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    except TelegramError:
+        if FATAL not in application.bot_data:
+            raise
+        # run_polling's clean-up re-raised the polling error (Updater.stop awaits the
+        # failed task) before stopping the application: finish it, flushing the query log.
+        loop.run_until_complete(_wind_down(application))
+    finally:
+        loop.close()
+    fatal = application.bot_data.get(FATAL)
+    if isinstance(fatal, InvalidToken):
+        say(
+            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN) while polling for updates; "
+            "exiting. Check it with @BotFather.",
+            token,
+        )
+        return 2
+    if fatal is not None:
+        say(f"Polling for updates stopped ({type(fatal).__name__}: {fatal}); exiting.", token)
+        return 1
+    return 0
+
+
+async def _wind_down(application: Application) -> None:
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await post_shutdown(application)
