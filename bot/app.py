@@ -28,7 +28,7 @@ from telegram.ext import (
 
 from bot import admin, callbacks, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
-from bot.redact import RedactToken, format_exception, redact
+from bot.redact import RedactToken, WithholdDetails, format_exception, redact
 from bot.state import KeyedStore, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
@@ -79,10 +79,11 @@ def quiet_logs(token: str | None) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    if token:
-        redact = RedactToken(token)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
+    # Withheld first: the token filter then formats what is left (see RedactToken).
+    filters_ = [WithholdDetails()] + ([RedactToken(token)] if token else [])
+    for handler in logging.getLogger().handlers:
+        for log_filter in filters_:
+            handler.addFilter(log_filter)
 
 
 async def post_init(application: Application) -> None:

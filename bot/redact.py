@@ -49,7 +49,12 @@ class RedactToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.token:
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # A broken log call: the handler would print its arguments raw to report it.
+            record.msg, record.args = f"{redact(str(record.msg), self.token)} {WITHHELD}", None
+            message = record.msg
         if self.token in message:
             record.msg = redact(message, self.token)
             record.args = None
@@ -62,3 +67,54 @@ class RedactToken(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self.token)
         return True
+
+
+# Loggers of the libraries under the bot. At DEBUG, PTB logs every update whole and every
+# Bot API call with its parameters and result: residents' ids, names and messages.
+LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore", "aiohttp", "apscheduler")
+WITHHELD = "<withheld>"
+# What a DEBUG line of theirs may still show: an endpoint's or handler's name, a flag.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,63}$")
+# A %-conversion of a log template, to be turned into %s (its mapping key kept).
+_CONVERSION = re.compile(r"%(\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcr]")
+
+
+class WithholdDetails(logging.Filter):
+    """Keeps residents' data out of the libraries' DEBUG lines, and the lines themselves.
+
+    A DEBUG record from a library logger keeps its message template and any argument
+    that is a bare name (``sendMessage``) or a flag; every other argument (an Update,
+    call parameters, a result, a chat id) is replaced by ``<withheld>``. So LOG_LEVEL=DEBUG
+    still shows which calls are made and when, but not to whom or with what text.
+    Records at INFO and above, and the bot's own, pass unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO or not _is_library(record.name):
+            return True
+        if not record.args:
+            return True
+        if isinstance(record.args, dict):
+            args: object = {k: _shown(v) for k, v in record.args.items()}
+        else:
+            args = tuple(_shown(a) for a in record.args)
+        # Formatted here: "<withheld>" no longer fits the template's %d or %f.
+        template = _CONVERSION.sub(r"%\1s", str(record.msg))
+        try:
+            record.msg = template % args
+        except (TypeError, ValueError, KeyError):
+            record.msg = f"{record.msg} {WITHHELD}"
+        record.args = None
+        return True
+
+
+def _is_library(name: str) -> bool:
+    return any(name == lib or name.startswith(lib + ".") for lib in LIBRARY_LOGGERS)
+
+
+def _shown(value: object) -> object:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _NAME.match(value):
+        return value
+    return WITHHELD

@@ -93,3 +93,25 @@ def test_an_unexpected_error_in_serve_is_printed_without_the_token(
     assert app.serve(settings) == 1
     err = capsys.readouterr().err
     assert "RuntimeError: boom" in err and TOKEN not in err
+
+
+def test_library_debug_lines_keep_names_and_withhold_the_rest() -> None:
+    from bot.redact import WithholdDetails
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(WithholdDetails())
+    handler.addFilter(RedactToken(TOKEN))
+    logger = logging.getLogger("telegram.ext.tests")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.debug("Received Update with ID %d on Webhook", 1001)  # %d no longer fits
+    logger.debug("Calling `%s` with `%s`", "sendMessage", {"chat_id": 1001, "text": "楼道"})
+    logger.info("kept at INFO: %s", "as is")
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "Received Update with ID <withheld> on Webhook",
+        "Calling `sendMessage` with `<withheld>`",
+        "kept at INFO: as is",
+    ]

@@ -249,3 +249,23 @@ def test_a_401_while_polling_ends_the_process_with_a_message(
     [message] = [line for line in err.splitlines() if "refused the bot token" in line]
     assert "while polling" in message
     assert fake.token not in err
+
+
+def test_debug_logs_withhold_residents_ids_names_and_messages(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    """At LOG_LEVEL=DEBUG PTB logs whole updates and calls; the bot's filter withholds them."""
+    process = start_serve(fake, tmp_path)  # LOG_LEVEL=DEBUG
+    try:
+        fake.wait_for_sync("getUpdates", timeout=60)
+        fake.push_message(QUESTION, user_id=777001, first_name="Zhangsanfeng", username="zsf_x")
+        fake.wait_for_sync("sendMessage", timeout=30)
+        time.sleep(0.5)
+    finally:
+        err = stop(process)
+    assert process.returncode == 0, err
+    for private in ("楼道堆物", "Zhangsanfeng", "zsf_x", "777001", "11月22日"):
+        assert private not in err, private
+    # DEBUG still tells which calls were made.
+    assert "Calling Bot API endpoint `sendMessage` with parameters `<withheld>`" in err
+    assert "Processing update <withheld>" in err
