@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
@@ -26,6 +28,7 @@ from telegram.ext import (
 
 from bot import admin, callbacks, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
+from bot.redact import RedactToken, WithholdDetails, format_exception, redact
 from bot.state import KeyedStore, RateLimiter
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
@@ -44,9 +47,16 @@ FLUSH_JOB = "flush-query-log"
 REQUEST_POOL_SIZE = 256
 # Answers kept for their buttons (更多结果, 全文, 👍/👎).
 ANSWERS_KEPT = 5000
+# Long articles kept for their "read on" buttons.
+ARTICLES_KEPT = 500
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# bot_data key: the error that ended polling, for serve() to report after the loop stops.
+FATAL = "fatal_polling_error"
+WATCHER = "polling_watcher"
+# PTB names the task of Updater.start_polling so (telegram/ext/_updater.py, PTB 22).
+POLLING_TASK = "Updater:start_polling:polling_task"
 
 NON_TEXT = (
     filters.Sticker.ALL
@@ -65,30 +75,15 @@ NON_TEXT = (
 )
 
 
-class RedactToken(logging.Filter):
-    """Removes the bot token from every log line, whoever logs it."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
-
-
 def quiet_logs(token: str | None) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    if token:
-        redact = RedactToken(token)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
+    # Withheld first: the token filter then formats what is left (see RedactToken).
+    filters_ = [WithholdDetails()] + ([RedactToken(token)] if token else [])
+    for handler in logging.getLogger().handlers:
+        for log_filter in filters_:
+            handler.addFilter(log_filter)
 
 
 async def post_init(application: Application) -> None:
@@ -102,9 +97,57 @@ async def post_init(application: Application) -> None:
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
     await set_role_menus(application)
+    if not application.bot_data["settings"].webhook_url:
+        watch_polling(application)  # run_polling starts polling after post_init
     await asyncio.to_thread(corpus.answers.load)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
+
+
+def watch_polling(application: Application) -> None:
+    """Stop the whole application when polling dies, instead of living on deaf.
+
+    PTB's polling loop gives up on InvalidToken (a 401 from getUpdates: "Invalid token.
+    Aborting retry loop") and re-raises it in its task; nothing awaits that task while
+    the application runs, so the process went on answering nobody. PTB has no public hook
+    for this (``error_callback`` sees only the errors it retries), and a 401 ends the task
+    within milliseconds, before any poll of the running tasks could find it: so every task
+    made on this loop from now on is watched as it ends, and the one PTB names its
+    polling task stops the application if it failed.
+    """
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        if previous is not None:
+            task = previous(loop, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+        task.add_done_callback(functools.partial(_task_ended, application))
+        return task
+
+    loop.set_task_factory(factory)
+
+
+def _task_ended(application: Application, task: asyncio.Future[Any]) -> None:
+    # The name is set after the factory returns, so it is read here, once the task is done.
+    if not isinstance(task, asyncio.Task) or task.get_name() != POLLING_TASK:
+        return
+    if task.cancelled() or task.exception() is None or FATAL in application.bot_data:
+        return  # stopped on purpose (shutdown)
+    application.bot_data[FATAL] = task.exception()
+    # Kept in bot_data: the loop holds its tasks only weakly.
+    application.bot_data[WATCHER] = asyncio.get_running_loop().create_task(
+        _stop_when_running(application)
+    )
+
+
+async def _stop_when_running(application: Application) -> None:
+    # A 401 can come before run_polling has started the application, and stop_running()
+    # stops only a running one.
+    while not application.running:
+        await asyncio.sleep(0.05)
+    application.stop_running()
 
 
 async def load_dictionary(corpus: Corpus) -> None:
@@ -238,6 +281,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
         corpus.answers.after_rebuild.append(settle_heap)
     # Answers whose buttons still work: the most recent ones, however old.
     application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
+    application.bot_data[residents.ARTICLES] = KeyedStore(capacity=ARTICLES_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take
@@ -256,22 +300,39 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     return application
 
 
+def say(message: str, token: str | None) -> None:
+    """One line for the operator on stderr, never with the token in it."""
+    print(redact(message, token), file=sys.stderr)
+
+
 def serve(settings: Settings) -> int:
     """`linli serve`: run the bot until interrupted; a clear message instead of a traceback."""
     token = settings.telegram_bot_token or ""
     quiet_logs(token)
     if not settings.has_token or not TOKEN_RE.match(token):
-        print(
+        say(
             "TELEGRAM_BOT_TOKEN is missing or is not a real token (it looks like "
             "123456789:AA…). Get one from @BotFather and put it in .env; see README.",
-            file=sys.stderr,
+            None,
         )
         return 2
     try:
         corpus = api.open(settings)
     except StoreError as exc:
-        print(f"linli serve: {exc}", file=sys.stderr)
+        say(f"linli serve: {exc}", token)
         return 1
+    try:
+        return _run(settings, corpus, token)
+    except Exception as exc:
+        # Whatever else escapes would reach sys.excepthook's traceback, which knows no
+        # token: print that traceback here, redacted.
+        say(format_exception(exc, token).rstrip("\n"), token)
+        return 1
+    finally:
+        corpus.close()
+
+
+def _run(settings: Settings, corpus: Corpus, token: str) -> int:
     application = build_application(settings, corpus)
     # run_polling/run_webhook drive (and finally close) the current event loop: give them
     # a fresh one, so serve() also works after an earlier run in the same process.
@@ -279,10 +340,10 @@ def serve(settings: Settings) -> int:
     try:
         if settings.webhook_url:
             if not settings.webhook_secret:
-                print(
+                say(
                     "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a long random secret so "
                     "only Telegram can call the webhook.",
-                    file=sys.stderr,
+                    token,
                 )
                 return 2
             url_path = settings.webhook_url.split("://", 1)[-1].partition("/")[2]
@@ -298,20 +359,49 @@ def serve(settings: Settings) -> int:
             )
         else:
             log.info("long polling for updates")
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            return _poll(application, token)
     except InvalidToken:
-        print(
-            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.",
-            file=sys.stderr,
-        )
+        say("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.", token)
         return 2
     except NetworkError as exc:
-        print(
+        say(
             f"Cannot reach the Telegram Bot API ({exc.message}). Check the network, or "
             "TELEGRAM_API_BASE_URL if you use a local Bot API server.",
-            file=sys.stderr,
+            token,
         )
         return 1
-    finally:
-        corpus.close()
     return 0
+
+
+def _poll(application: Application, token: str) -> int:
+    """Long polling until interrupted, or until polling dies (see watch_polling)."""
+    loop = asyncio.get_event_loop()
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    except TelegramError:
+        if FATAL not in application.bot_data:
+            raise
+        # run_polling's clean-up re-raised the polling error (Updater.stop awaits the
+        # failed task) before stopping the application: finish it, flushing the query log.
+        loop.run_until_complete(_wind_down(application))
+    finally:
+        loop.close()
+    fatal = application.bot_data.get(FATAL)
+    if isinstance(fatal, InvalidToken):
+        say(
+            "Telegram refused the bot token (TELEGRAM_BOT_TOKEN) while polling for updates; "
+            "exiting. Check it with @BotFather.",
+            token,
+        )
+        return 2
+    if fatal is not None:
+        say(f"Polling for updates stopped ({type(fatal).__name__}: {fatal}); exiting.", token)
+        return 1
+    return 0
+
+
+async def _wind_down(application: Application) -> None:
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await post_shutdown(application)

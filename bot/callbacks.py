@@ -9,6 +9,7 @@ not fit the grammar parses to None and the handler says the button has expired.
 ``p:<key>:<page>``  another page of the answer under ``key``
 ``a:<key>:<n>``     the whole article of quote ``n``
 ``f:<key>:<±1>``    👍 / 👎 on the answer
+``r:<key>:<part>``  the rest of a long article, from message ``part``
 ``s:<ok|no>:<key>`` confirm or cancel a staff preview
 ==================  ===========================================
 """
@@ -20,15 +21,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 # Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
-RESIDENT_PATTERN = r"^[xpaf]:"
+RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
 
 _KEY = r"[A-Za-z0-9_-]{1,24}"
-_RESIDENT = re.compile(rf"^(?P<kind>[paf]):(?P<key>{_KEY}):(?P<arg>-?\d{{1,4}})$")
+_RESIDENT = re.compile(rf"^(?P<kind>[pafr]):(?P<key>{_KEY}):(?P<arg>-?\d{{1,4}})$")
 _EXAMPLE = re.compile(r"^x:(?P<lang>zh|en):(?P<arg>\d{1,2})$")
 _STAFF = re.compile(rf"^s:(?P<action>ok|no):(?P<key>{_KEY})$")
 
-Kind = Literal["x", "p", "a", "f"]
+Kind = Literal["x", "p", "a", "f", "r"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ def page(key: str, number: int) -> str:
 
 def article(key: str, quote: int) -> str:
     return f"a:{key}:{quote}"
+
+
+def rest(key: str, part: int) -> str:
+    return f"r:{key}:{part}"
 
 
 def feedback(key: str, value: int) -> str:

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from bot import cli_db, cli_log
 from bot.cli_log import CliError
+from bot.redact import redact
 from corpus import api
 from corpus.api import (
     BELOW,
@@ -379,8 +380,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Until the settings are read (a .env may hold it), the token from the environment.
+    token = os.environ.get("TELEGRAM_BOT_TOKEN")
     try:
         settings = Settings.from_env()
+        token = settings.telegram_bot_token or token
         level = getattr(logging, settings.log_level, logging.INFO)
         serving = args.command == "serve" or (args.command == "run" and settings.has_token)
         if not serving and "LOG_LEVEL" not in os.environ:
@@ -393,7 +397,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         )
         return int(args.func(args, settings, out) or 0)
     except (CliError, SettingsError, StoreError) as exc:
-        print(f"linli {args.command}: {exc}", file=sys.stderr)
+        print(redact(f"linli {args.command}: {exc}", token), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.render.answer import answer_keyboard
 from bot.render.html import escape, text_lines, to_messages, to_plain_messages
-from bot.state import Conversation, KeyedStore, RateLimiter
+from bot.state import ArticlePages, Conversation, KeyedStore, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
 from corpus.api import (
     Corpus,
@@ -43,6 +43,11 @@ TYPING_AFTER = 1.0
 # Seconds before a reply that failed with a 5xx (or never reached Telegram) is sent once
 # more: such failures are mostly momentary, and a second failure is given up on.
 RESEND_AFTER = 0.5
+# Messages of a whole article sent per press; a "read on" button sends the next ones.
+# Without a cap one press of 全文 on a long article sent dozens of messages.
+ARTICLE_PARTS = 3
+# bot_data key of the KeyedStore[ArticlePages] behind the "read on" buttons.
+ARTICLES = "articles"
 
 
 # --- shared plumbing ---------------------------------------------------------------------
@@ -140,7 +145,7 @@ async def answer_question(
         typing.cancel()
     ref = new_ref()
     cache: KeyedStore[Conversation] = context.bot_data["cache"]
-    key = cache.put(Conversation(answer=answer, ref=ref))
+    key = cache.put(Conversation(answer=answer, ref=ref, chat_id=chat.id, user_id=user.id))
     lines = answer_lines(answer, 0)
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
     delivery: Delivery = "failed"
@@ -292,12 +297,28 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = lang_of(update)
     press = callbacks.parse_resident(query.data)
     if press is not None and press.kind == "x":
-        await _example(query, update, context, press.key, press.number)
+        await _example(query, update, context, press.key, press.number)  # limited as a question
+        return
+    # Presses cost what questions cost (a search, a page, an article): the same limit.
+    limiter: RateLimiter = context.bot_data["limiter"]
+    if not limiter.allow(query.from_user.id):
+        await query.answer(t(lang, "rate_limited"))
+        return
+    if press is not None and press.kind == "r":
+        await _rest(query, update, context, press.key, press.number)
         return
     cache: KeyedStore[Conversation] = context.bot_data["cache"]
     conversation = cache.get(press.key) if press is not None else None
     if press is None or conversation is None:
         await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    chat = update.effective_chat
+    if not conversation.may_press(
+        chat.id if chat else None, query.from_user.id, asker_only=press.kind == "f"
+    ):
+        # Someone else's answer (its data replayed, or another group member's 👎):
+        # nothing changes, and the presser learns why.
+        await query.answer(t(lang, "not_yours"), show_alert=True)
         return
     if press.kind == "p":
         await _page(query, conversation, press.key, press.number)
@@ -378,8 +399,49 @@ async def _full_article(
     lines += text_lines(view.body)
     if view.byline:
         lines.append(text_lines(f"（{view.byline}）")[0])
-    if query.message is not None:
-        await send_html(query.message, to_messages(lines), to_plain_messages(lines), quote=True)
+    pages = ArticlePages(conversation.chat_id, to_messages(lines), to_plain_messages(lines), lang)
+    await _send_parts(query, context, pages, 0)
+
+
+async def _rest(
+    query: CallbackQuery, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, part: int
+) -> None:
+    """ "Read on" under a long article: its next few messages, in the chat it was sent to."""
+    store: KeyedStore[ArticlePages] = context.bot_data[ARTICLES]
+    pages = store.get(key)
+    lang = lang_of(update)
+    if pages is None or not 0 < part < len(pages.html):
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
+    chat = update.effective_chat
+    if chat is None or chat.id != pages.chat_id:
+        await query.answer(t(lang, "not_yours"), show_alert=True)
+        return
+    await query.answer()
+    await _send_parts(query, context, pages, part, key)
+
+
+async def _send_parts(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    pages: ArticlePages,
+    first: int,
+    key: str | None = None,
+) -> None:
+    """Messages ``first`` to ``first + ARTICLE_PARTS`` of an article, and "read on" if more."""
+    if query.message is None:
+        return
+    end = first + ARTICLE_PARTS
+    markup = None
+    if end < len(pages.html):
+        # The article is kept server-side (its messages are far over 64 bytes of data).
+        key = key or context.bot_data[ARTICLES].put(pages)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t(pages.lang, "read_rest"), callback_data=callbacks.rest(key, end))]]
+        )
+    await send_html(
+        query.message, pages.html[first:end], pages.plain[first:end], reply_markup=markup, quote=True
+    )
 
 
 async def _feedback(

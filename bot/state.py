@@ -12,19 +12,41 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from corpus.api import Answer
+from corpus.api import Answer, Lang
 
 T = TypeVar("T")
 
 
 @dataclass
 class Conversation:
-    """An answer shown in a chat, the page on display, and its log entry."""
+    """An answer shown in a chat, the page on display, and its log entry.
+
+    Bound to the chat it was shown in and the resident who asked: a button's data can be
+    replayed from anywhere, so each press is checked against these (see ``may_press``).
+    """
 
     answer: Answer
     ref: str
+    chat_id: int
+    user_id: int
     page: int = 0
     feedback: int | None = None
+
+    def may_press(self, chat_id: int | None, user_id: int | None, *, asker_only: bool) -> bool:
+        """Pages and articles are for anyone in the chat; 👍/👎 only for the one who asked."""
+        if chat_id != self.chat_id:
+            return False
+        return not asker_only or user_id == self.user_id
+
+
+@dataclass
+class ArticlePages:
+    """A whole article split into messages, sent a few at a time (the rest on request)."""
+
+    chat_id: int
+    html: list[str]
+    plain: list[str]
+    lang: Lang
 
 
 class KeyedStore(Generic[T]):

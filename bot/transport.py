@@ -34,6 +34,8 @@ import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.redact import redact_url
+
 if TYPE_CHECKING:
     from telegram._utils.types import ODVInput
 
@@ -140,7 +142,8 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:  # aiohttp's own timeouts derive from it too
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # aiohttp's message quotes the URL, and Bot API URLs hold the token.
+            raise NetworkError(redact_url(f"aiohttp.{type(error).__name__}: {error}")) from error
 
     def _proxy_for(self, url: str) -> str | None:
         """The proxy for ``url`` from the environment, looked up once per host.

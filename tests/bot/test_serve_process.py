@@ -232,3 +232,40 @@ def test_webhook_replicas_on_one_database_follow_an_issue_added_elsewhere(
         errors = logs if logs is not None else [stop(process) for process in replicas]
     for process, err in zip(replicas, errors, strict=True):
         assert process.returncode == 0, err
+
+
+def test_a_401_while_polling_ends_the_process_with_a_message(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    """PTB gives up polling on InvalidToken; the process must not live on deaf."""
+    fake.fail_next("getUpdates", error_code=401, description="Unauthorized", times=1000)
+    process = start_serve(fake, tmp_path)
+    try:
+        fake.wait_for_sync("getUpdates", timeout=60)
+        process.wait(timeout=15)  # by itself, without the SIGINT stop() would send
+    finally:
+        err = stop(process)
+    assert process.returncode == 2, err
+    [message] = [line for line in err.splitlines() if "refused the bot token" in line]
+    assert "while polling" in message
+    assert fake.token not in err
+
+
+def test_debug_logs_withhold_residents_ids_names_and_messages(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    """At LOG_LEVEL=DEBUG PTB logs whole updates and calls; the bot's filter withholds them."""
+    process = start_serve(fake, tmp_path)  # LOG_LEVEL=DEBUG
+    try:
+        fake.wait_for_sync("getUpdates", timeout=60)
+        fake.push_message(QUESTION, user_id=777001, first_name="Zhangsanfeng", username="zsf_x")
+        fake.wait_for_sync("sendMessage", timeout=30)
+        time.sleep(0.5)
+    finally:
+        err = stop(process)
+    assert process.returncode == 0, err
+    for private in ("楼道堆物", "Zhangsanfeng", "zsf_x", "777001", "11月22日"):
+        assert private not in err, private
+    # DEBUG still tells which calls were made.
+    assert "Calling Bot API endpoint `sendMessage` with parameters `<withheld>`" in err
+    assert "Processing update <withheld>" in err

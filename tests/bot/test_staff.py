@@ -521,3 +521,16 @@ def test_pending_store_hands_an_item_out_once_and_forgets_old_ones() -> None:
     key = old.put(Pending(kind="remove", user_id=1, html="x"))
     assert old.get(key) is None
     assert pending_store().get(key) is None  # another process (a restart) knows no keys
+
+
+async def test_another_staff_member_cannot_confirm_someone_elses_preview(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    """Previews are bound to the staff member who asked for them (Pending.user_id)."""
+    before = issues(service)
+    confirm = await say(fake_api, f"/remove {before[0].id}")
+    alert = await press_refused(fake_api, confirm, button(confirm, "s:ok:"), user_id=ADMIN)
+    assert "处理过或已过期" in alert
+    assert issues(service) == before
+    edit = await press(fake_api, confirm, button(confirm, "s:no:"))
+    assert "已取消" in edit.params["text"]

@@ -1,0 +1,133 @@
+"""Answer buttons against misuse: only their chat (👍/👎: only the asker) may press them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot import residents
+from bot.app import build_application
+from corpus.api import Corpus
+from tests.bot.helpers import bot_settings, button, started
+from tests.bot.test_app import QUESTION, ask, eventually, log_entries
+from tests.support.fake_bot_api import FakeBotAPI
+
+ALICE = 1001
+MALLORY = 2002
+
+
+@pytest.fixture
+async def app(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
+) -> AsyncIterator[Application]:
+    application = build_application(bot_settings(fake_api, tmp_path), service)
+    async with started(application):
+        yield application
+
+
+async def test_another_residents_answer_buttons_are_refused_and_change_nothing(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    alices = await ask(fake_api, QUESTION, user_id=ALICE)
+    await eventually(lambda: log_entries(service))
+    mallorys = await ask(fake_api, "垃圾分类志愿者", user_id=MALLORY)
+    for prefix in ("f:", "a:", "p:"):
+        data = button(alices, prefix) if prefix != "p:" else button(alices, "a:").replace("a:", "p:")
+        since = fake_api.mark()
+        # Alice's button data, pressed by Mallory on a message in Mallory's own chat.
+        fake_api.push_callback(data, message=mallorys.result, user_id=MALLORY)
+        [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+        assert "另一位邻居" in ack.params["text"], prefix
+        assert not fake_api.calls("sendMessage", since=since)
+        assert not fake_api.calls("editMessageText", since=since)
+    entries = await eventually(lambda: log_entries(service))
+    assert [e.feedback for e in entries if e.question == QUESTION] == [None]
+    # Alice's own press still works.
+    since = fake_api.mark()
+    fake_api.push_callback(button(alices, "f:"), message=alices.result, user_id=ALICE)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert "谢谢" in ack.params["text"]
+
+
+async def test_in_a_group_anyone_reads_the_article_but_only_the_asker_rates(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    answer = await ask(
+        fake_api, f"@linli_test_bot {QUESTION}", chat_type="group", user_id=ALICE
+    )
+    await eventually(lambda: log_entries(service))
+    since = fake_api.mark()
+    fake_api.push_callback(button(answer, "f:"), message=answer.result, user_id=MALLORY)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert "另一位邻居" in ack.params["text"]
+    assert [e.feedback for e in log_entries(service)] == [None]
+    since = fake_api.mark()
+    fake_api.push_callback(button(answer, "a:"), message=answer.result, user_id=MALLORY)
+    [article] = await fake_api.wait_for("sendMessage", since=since)
+    assert "世纪同乐" in article.params["text"]
+
+
+
+LONG_QUESTION = "蝴蝶兰花展在哪里举办"
+
+
+def ingest_long_article(service: Corpus) -> None:
+    """One article of ~40,000 characters: ten Telegram messages and more."""
+    paragraph = "凉城社区蝴蝶兰花展在文化中心举办，居民可以免费参观，现场还有养护讲座。" * 4
+    body = "\n\n".join(f"{i}. {paragraph}" for i in range(150))
+    text = f"社区晨报\n\n## 蝴蝶兰花展在文化中心举办\n\n{body}\n"
+    draft = service.issues.open_text(text, "long.txt", "社区晨报 凉城 2026-11")
+    assert not draft.missing, draft.missing
+    service.issues.store([service.issues.preview(draft)])
+
+
+async def test_a_long_article_comes_a_few_messages_per_press(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    ingest_long_article(service)
+    answer = await ask(fake_api, LONG_QUESTION)
+    since = fake_api.mark()
+    fake_api.push_callback(button(answer, "a:"), message=answer.result)
+    parts = await fake_api.wait_for("sendMessage", since=since, count=residents.ARTICLE_PARTS)
+    await asyncio.sleep(0.5)
+    assert len(fake_api.calls("sendMessage", since=since)) == residents.ARTICLE_PARTS
+    assert "蝴蝶兰花展" in parts[0].params["text"]
+    # The last one offers the rest, which comes the same way, from where it stopped.
+    rest = button(parts[-1], "r:")
+    since = fake_api.mark()
+    fake_api.push_callback(rest, message=parts[-1].result)
+    more = await fake_api.wait_for("sendMessage", since=since, count=residents.ARTICLE_PARTS)
+    await asyncio.sleep(0.5)
+    assert len(fake_api.calls("sendMessage", since=since)) == residents.ARTICLE_PARTS
+    assert more[0].params["text"] not in [p.params["text"] for p in parts]
+    # The rest is for that chat only.
+    mallorys = await ask(fake_api, "垃圾分类志愿者", user_id=MALLORY)
+    since = fake_api.mark()
+    fake_api.push_callback(rest, message=mallorys.result, user_id=MALLORY)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
+    assert "另一位邻居" in ack.params["text"]
+    assert not fake_api.calls("sendMessage", since=since)
+
+
+async def test_rapid_presses_are_rate_limited_like_questions(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
+) -> None:
+    ingest_long_article(service)
+    application = build_application(
+        bot_settings(fake_api, tmp_path, rate_limit_per_minute=5), service
+    )
+    async with started(application):
+        answer = await ask(fake_api, LONG_QUESTION)  # one of the five
+        since = fake_api.mark()
+        for _ in range(30):
+            fake_api.push_callback(button(answer, "a:"), message=answer.result)
+        acks = await fake_api.wait_for("answerCallbackQuery", since=since, count=30, timeout=30)
+        await asyncio.sleep(0.5)
+        sent = fake_api.calls("sendMessage", since=since)
+    limited = [a for a in acks if "稍等" in (a.params.get("text") or "")]
+    assert len(limited) == 26
+    assert len(sent) == 4 * residents.ARTICLE_PARTS  # four presses got through, each capped
