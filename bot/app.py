@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, callbacks, residents, staff, upload
+from bot import admin, buttons, callbacks, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
 from bot.redact import RedactToken, WithholdDetails, format_exception, redact
 from bot.state import KeyedStore, RateLimiter
@@ -225,7 +225,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("latest", residents.latest))
     add(CommandHandler("privacy", residents.privacy))
     add(CommandHandler("ask", residents.ask_command))
-    add(CallbackQueryHandler(residents.callback, pattern=callbacks.RESIDENT_PATTERN))
+    add(CallbackQueryHandler(buttons.callback, pattern=callbacks.RESIDENT_PATTERN))
     # Admins: the query log; others are refused politely.
     add(CommandHandler("stats", admin.stats_command))
     add(CommandHandler("unanswered", admin.unanswered_command))
@@ -245,7 +245,7 @@ def register_handlers(application: Application) -> None:
     add(MessageHandler(text & filters.ChatType.GROUPS, residents.group_text))
     add(MessageHandler(filters.COMMAND, residents.unknown_command))
     add(MessageHandler(NON_TEXT & ~filters.UpdateType.EDITED, residents.non_text))
-    add(CallbackQueryHandler(residents.expired_callback))
+    add(CallbackQueryHandler(buttons.expired_callback))
     application.add_error_handler(residents.on_error)
 
 
@@ -281,7 +281,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
         corpus.answers.after_rebuild.append(settle_heap)
     # Answers whose buttons still work: the most recent ones, however old.
     application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
-    application.bot_data[residents.ARTICLES] = KeyedStore(capacity=ARTICLES_KEPT)
+    application.bot_data[buttons.ARTICLES] = KeyedStore(capacity=ARTICLES_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
     application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take
