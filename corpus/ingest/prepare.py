@@ -176,27 +176,7 @@ def prepare_issue(
     if not text or not text.strip():
         raise IngestError("the text is empty")
     parsed = parsed or parse_issue(text)
-    articles: list[PreparedArticle] = []
-    for draft in parsed.articles:
-        passages = tuple(
-            (heading, text)
-            for heading, texts in split_sections(list(draft.paragraphs))
-            for text in texts
-        )
-        if not passages:
-            continue
-        heading_limit = _limit(Passage, "heading")
-        articles.append(
-            PreparedArticle(
-                title=_clip(draft.title, _limit(Article, "title")),
-                subtitle=draft.subtitle,
-                section=_clip(draft.section, _limit(Article, "section")),
-                byline=_clip(draft.byline, _limit(Article, "byline")),
-                captions=tuple(draft.captions),
-                body="\n".join(draft.paragraphs),
-                passages=tuple((_clip(h, heading_limit), t) for h, t in passages),
-            )
-        )
+    articles = _prepared_articles(parsed)
     if not articles:
         raise IngestError("no article text was found in it (only headings, captions or noise)")
 
@@ -230,6 +210,32 @@ def prepare_issue(
         raw_text=text,
         articles=tuple(articles),
     )
+
+
+def _prepared_articles(parsed: ParsedIssue) -> list[PreparedArticle]:
+    """The parsed articles that have body text, cut into passages, fitted to their columns."""
+    articles: list[PreparedArticle] = []
+    heading_limit = _limit(Passage, "heading")
+    for draft in parsed.articles:
+        passages = tuple(
+            (heading, text)
+            for heading, texts in split_sections(list(draft.paragraphs))
+            for text in texts
+        )
+        if not passages:
+            continue
+        articles.append(
+            PreparedArticle(
+                title=_clip(draft.title, _limit(Article, "title")),
+                subtitle=draft.subtitle,
+                section=_clip(draft.section, _limit(Article, "section")),
+                byline=_clip(draft.byline, _limit(Article, "byline")),
+                captions=tuple(draft.captions),
+                body="\n".join(draft.paragraphs),
+                passages=tuple((_clip(h, heading_limit), t) for h, t in passages),
+            )
+        )
+    return articles
 
 
 Check = Literal["new", "duplicate", "correction"]
