@@ -205,11 +205,16 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = " ".join(context.args or []).strip()
+    await _answer_or_explain(update, context, update.effective_message, question)
+
+
+async def _answer_or_explain(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+) -> None:
+    """Answer ``question``, or say how to ask when the resident gave none (/ask, @bot)."""
     if not question:
         lang = lang_of(update)
-        await update.effective_message.reply_text(
-            t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0]))
-        )
+        await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
         return
     await answer_question(update, context, question)
 
@@ -260,11 +265,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     addressed, question = _mentions_bot(message, context.bot.username or "", context.bot.id)
     if not addressed:
         return  # other chatter in the group is not for us
-    if not question:
-        lang = lang_of(update)
-        await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
-        return
-    await answer_question(update, context, question)
+    await _answer_or_explain(update, context, message, question)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
