@@ -201,6 +201,11 @@ class LinliService:
         if not expansion.terms:
             return reply("not_found", **found)
         relevant = self._relevant(state, expansion, scope)
+        if scope is not None and not scope.strict:
+            # Quoted first, and named in the reply only when they answer at all.
+            first = [r for r in relevant if r[0].issue.id in scope.issue_ids]
+            relevant = first + [r for r in relevant if r[0].issue.id not in scope.issue_ids]
+            found = {"scope": scope.label, "scope_strict": False} if first else {}
         groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
@@ -218,9 +223,10 @@ class LinliService:
         passages that merely share a word. Judged before snippets are chosen, the
         larger part of an answer's work, for the passages that remain.
         """
-        wanted = SCOPED_CANDIDATES if scope is not None else CANDIDATES
+        strict = scope is not None and scope.strict
+        wanted = SCOPED_CANDIDATES if strict else CANDIDATES
         hits = state.retriever.search_terms(expansion.terms, k=wanted)
-        if scope is not None:
+        if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         topics = topic_concepts(expansion, self.segmenters.words)
         relevant = []
