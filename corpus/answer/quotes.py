@@ -13,7 +13,7 @@ from retrieval.expansion import Expansion
 from retrieval.snippets import best_snippet
 
 MAX_QUOTES = 12
-SNIPPET_CHARS = 150
+SNIPPET_CHARS = 200
 
 # A hit's passage and its BM25 score.
 Scored = tuple[PassageRecord, float]
