@@ -15,6 +15,7 @@ from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.extraction import (
     DirectAnswer,
     Kind,
+    asked_family,
     asked_title,
     asked_unit,
     find_answer,
@@ -39,6 +40,9 @@ DIRECT_PASSAGES = 4
 # (chosen on the gold set's tuning half, checked on CMRC 2018 trial): below it the value
 # is too likely the right kind of value from a sentence about something else.
 DIRECT_MIN_SHARE = 0.9
+# Share of the question's topic its best passage must hold for the reply to say the
+# paper does not give the date asked for.
+NOTE_MIN_TOPIC = 0.95
 STATUS_RE = re.compile(
     r"进展|进度|怎么样了|怎样了|如何了|现状|情况如何|弄得怎么样|到哪一步|结果"
     r"|\bprogress\b|\bstatus\b|\bhow (?:is|are) .+ going\b|\bwhat happened\b"
@@ -56,6 +60,7 @@ class _Asked:
     noun: str | None
     unit: str | None
     title: str | None = None
+    family: str | None = None
 
 
 def direct_answer(
@@ -76,10 +81,15 @@ def direct_answer(
     highlighter = segmenters.highlighter(state)
     terms = list(expansion.highlight)
     chosen = _choose(state, segmenters, expansion, quotes, asked)
+    topics = topic_concepts(expansion, segmenters.words)
     if chosen is None:
+        # "The report gives no date" says the paper covered the question: only above a
+        # passage that holds every topic word of it, never above a near miss.
+        best = state.record(quotes[0].passage_id)
+        if best is None or evidence(state, segmenters, expansion, [best], topics).topic < NOTE_MIN_TOPIC:
+            return None
         return DirectAnswer(asked.kind, None)
     _, record, sentence, found, context = chosen
-    topics = topic_concepts(expansion, segmenters.words)
     held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
     whole = evidence(state, segmenters, expansion, [record], topics)
     if held.topic < DIRECT_MIN_SHARE * whole.topic:
@@ -96,14 +106,14 @@ def _choose(
     expansion: Expansion,
     quotes: list[Quote],
     asked: _Asked,
-) -> tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer, str] | None:
+) -> tuple[tuple[bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None:
     """The best sentence holding a value of the asked-for kind, with the value and the
     text it is judged by (the sentence and the one before it)."""
     best = quotes[0]
     highlighter = segmenters.highlighter(state)
     weights = expansion.highlight
     terms = list(weights)
-    chosen: tuple[tuple[bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
+    chosen: tuple[tuple[bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
     for rank, record in enumerate(_passages(state, quotes)):
         sentences = split_sentences(record.text)
         for at, sentence in enumerate(sentences):
@@ -116,16 +126,21 @@ def _choose(
                 issue_date=best.source.issue.date,
                 anchors=[a for a, _ in spans],
                 unit=asked.unit,
+                family=asked.family,
                 noun=asked.noun,
                 title=asked.title,
                 people=_people(segmenters, sentence) if asked.kind == "who" else None,
             )
             if found.value is None:
                 continue
-            # The asked-for measure word (几位 → 14位) beats word overlap; then the
-            # passage that ranked first; then overlap with the question.
+            # The asked-for measure word (几位 → 14位) beats word overlap; then a count
+            # followed by a word of the question (110名退休党员: a count of those); then
+            # the passage that ranked first; then overlap with the question.
+            pos = sentence.find(found.value)
             key = (
                 bool(asked.unit and found.value.endswith(asked.unit)),
+                asked.kind == "number"
+                and any(0 <= a - pos - len(found.value) <= 2 for a, _ in spans),
                 rank == 0,
                 _overlap(state, highlighter, expansion, sentence),
             )
@@ -166,14 +181,24 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
     kind = question_kind(question)
     noun = which_noun(question) if expansion.lang == "zh" else _which_en(expansion)
     if noun and expansion.lang == "zh":
-        # 哪家影院看 → 影院: the regex cannot tell where the noun ends; jieba can.
-        segmented = words.tokenize(noun)
-        noun = segmented[0] if segmented and len(segmented[0]) >= 2 else None
+        # 哪家影院看 → 影院, 哪个志愿小组 → 小组: the regex cannot tell where the noun
+        # ends; jieba can. The head of a compound noun is its last noun.
+        tagged = words.tokenizer.parts_of_speech(noun)
+        run = []
+        for word, tag in tagged:
+            if not tag.startswith(("n", "j", "l")) and run:
+                break
+            run.append(word)
+        head = run[-1] if run else (tagged[0][0] if tagged else "")
+        noun = head if len(head) >= 2 else None
     if kind is None and noun is not None:
         kind = "where"  # "哪家影院", "哪个党群服务站": a named place or body
+    if kind == "who":
+        noun = None  # 哪位区委组织部的科长: a person under a title, not a body's name
     if kind is None:
         return None
     unit = asked_unit(question) if kind == "number" else None
+    family = asked_family(question) if kind == "number" else None
     if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
     title = None
@@ -182,7 +207,7 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         title = asked_title(question) or asked_title(
             " ".join(a.text for c in expansion.concepts for a in c.alternatives)
         )
-    return _Asked(kind, noun, unit, title)
+    return _Asked(kind, noun, unit, title, family)
 
 
 def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from corpus.answer.dates import DateMention, find_dates
-from corpus.answer.numbers import NUMBER_RE, UNITS, number_en
+from corpus.answer.numbers import NUMBER_RE, UNIT_FAMILIES, UNITS, number_en
 
 Kind = Literal["when", "number", "who", "where", "which"]
 
@@ -144,6 +144,40 @@ def asked_unit(question: str) -> str | None:
     return match.group("unit") if match else None
 
 
+# Nouns that count people: "多少居民", "退休党员有几个" ask for a head count.
+_PERSON_NOUNS = (
+    r"(?:居民|党员|志愿者|群众|老人|学生|儿童|孩子|书记|代表|成员|工作人员|人员|选手|家庭|的人)"
+    r"(?![区委会楼点站组队])"  # 居民区, 志愿者队: places and bodies, not people
+)
+_FAMILY_PATTERNS = (
+    ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几个小时|多少小时|\bhow long\b", re.I)),
+    ("money", re.compile(r"多少钱|几块钱|几元|\bhow much\b(?! time)|\bprice\b|\bcost\b", re.I)),
+    ("age", re.compile(r"几岁|多大年纪|\bhow old\b", re.I)),
+    (
+        "people",
+        re.compile(
+            r"几位|几名|几人|几个人|多少人|多少个人|多少名|多少位"
+            rf"|(?:多少|几)[个位名]?{_PERSON_NOUNS}|{_PERSON_NOUNS}(?:一共|总共|共)?有?(?:多少|几)"
+            r"|\bhow many (?:\w+ ){0,3}(?:people|persons|residents|volunteers|members|directors"
+            r"|secretaries|children|students|elderly|seniors|participants|workers|staff|officers)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def asked_family(question: str) -> str | None:
+    """What the asked-for count is measured in (people, duration, money, age), if said.
+
+    A count of people is never answered with a count of buildings in the same sentence,
+    nor "how long" with a head count: with a family asked, only its measure words do.
+    """
+    for family, pattern in _FAMILY_PATTERNS:
+        if pattern.search(question):
+            return family
+    return None
+
+
 def asked_title(question: str) -> str | None:
     """The title a "who" question asks about: 办事处主任是谁 → 主任."""
     found = re.findall(_TITLES, question)
@@ -166,6 +200,7 @@ def find_answer(
     issue_date: str,
     anchors: Sequence[int] = (),
     unit: str | None = None,
+    family: str | None = None,
     noun: str | None = None,
     title: str | None = None,
     people: Sequence[tuple[int, int]] | None = None,
@@ -178,7 +213,10 @@ def find_answer(
         issue_date: the issue's date, to resolve years ("YYYY-MM[-DD]").
         anchors: offsets of the matched query terms in ``text``; the expression nearest
             to them wins when there are several.
-        unit: the measure word asked with (几位 → 位); numbers in it are preferred.
+        unit: the measure word asked with (几位 → 位); a count in another measure word
+            answers only when the asked one is the generic 个.
+        family: what the count is measured in (:func:`asked_family`); only its
+            measure words answer.
         noun: the head noun of a "which X" question; a name ending in it is preferred.
         title: the title a "who" question asks about (主任); a name under it is preferred.
         people: spans of ``text`` a segmenter tagged as person names; when given, a
@@ -198,24 +236,47 @@ def find_answer(
         return DirectAnswer(kind, "、".join(d.zh() for d in dates), dates)
     if kind == "number":
         matches = [(m.start(), m.group(0)) for m in NUMBER_RE.finditer(text)]
-        in_unit = [m for m in matches if unit and m[1].endswith(unit)]
-        return DirectAnswer(kind, _nearest(in_unit or matches, anchors))
+        if family:
+            matches = [m for m in matches if m[1].endswith(UNIT_FAMILIES[family])]
+        elif unit and unit != "个":
+            matches = [m for m in matches if m[1].endswith(unit)]
+        # The count whose noun follows it (110名退休党员) beats a nearer count of another.
+        counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]
+        return DirectAnswer(kind, _nearest(counted or matches, anchors))
     if kind == "who":
         matches = [
             (m.start("name"), m.group(0))
             for m in _TITLE_NAME_RE.finditer(text)
             if m.group("name") not in _NOT_NAMES
-            and (people is None or _overlaps(m.span("name"), people))
+            and (
+                people is None
+                or _overlaps(m.span("name"), people)
+                or m.group("name")[0] in _SURNAMES
+            )
         ]
-        # The title asked about (主任是谁) beats a nearer name under another title.
-        titled = [m for m in matches if title and m[1].startswith(title)]
-        return DirectAnswer(kind, _nearest(titled or matches, anchors))
+        # The title asked about (所长是谁) is answered only by a name under that title:
+        # the 主任 named beside the 所长 is someone else.
+        if title:
+            matches = [m for m in matches if m[1].startswith(title)]
+        return DirectAnswer(kind, _nearest(matches, anchors))
     matches = [
         (m.start("place"), m.group("place"))
         for m in _PLACE_RE.finditer(text)
         if _PLACE_END.search(m.group("place"))
     ]
     return DirectAnswer(kind, _nearest(matches, anchors))
+
+
+# The common single-character surnames (about nine in ten people in China bear one):
+# jieba tags 刘伟民 as 刘 + 伟民, not as a name, but a title before a surname is a person.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关"
+    "兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻"
+    "祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿"
+    "桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝乐"
+)
 
 
 def person_spans(tagged: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
@@ -236,16 +297,34 @@ def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
 _NOT_A_NAME_START = ("各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全")
 
 
+# Characters a name does not hold: particles and the verbs and prepositions a sentence
+# runs through before it reaches one ("…组织成员参观了国际舞蹈中心" names 国际舞蹈中心).
+_NAME_BREAK = re.compile(r".*[了的在到和与及是为对把被从向往去来于以则但他她们将等让使由跟同]")
+# A place's head noun may run on past the word asked with (舞蹈 → 舞蹈中心).
+_RUN_ON = re.compile(r"^(?:中心|馆|站|园|室|厅|点|所|基地|广场|学校)")
+
+
 def _named(text: str, noun: str) -> list[tuple[int, str]]:
     """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets."""
-    return [
-        (m.start(), m.group(0))
-        for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text)
-        if m.group(0) != noun
-        and not m.group(0).startswith(_NOT_A_NAME_START)
-        # "30余家党群服务站" is a count of them, not one of their names.
-        and not (m.start() and text[m.start() - 1].isdigit())
-    ]
+    found = []
+    for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text):
+        start, name = m.start(), m.group(0)
+        cut = _NAME_BREAK.match(name[: -len(noun)])
+        if cut:
+            start, name = start + cut.end(), name[cut.end() :]
+            if len(name) - len(noun) < 2:
+                continue  # "能去电影院": a common noun, not a name
+        run_on = _RUN_ON.match(text[m.end() :])
+        if run_on:
+            name += run_on.group(0)
+        if (
+            name != noun
+            and not name.startswith(_NOT_A_NAME_START)
+            # "30余家党群服务站" is a count of them, not one of their names.
+            and not (start and text[start - 1].isdigit())
+        ):
+            found.append((start, name))
+    return found
 
 
 def _named_list(text: str, noun: str | None) -> str | None:

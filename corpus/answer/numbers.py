@@ -12,9 +12,18 @@ NUM = (
 )
 NUMBER_RE = re.compile(
     rf"(?:近|约|共|达|超过|将近)?{NUM}(?:余|多)?"
-    r"(?:万|千|百)?(?:名|人次|人|个|位|家|张|份|元|次|车|户|幢|栋|号楼|项|岁|辆|场|所|件|条|块|"
-    r"平方米|米|公里|小时|分钟|天|周(?!年)|个月|批|支|组|期)"
+    # Longest measure words first: 2个多月 is two months and more, not two "个".
+    r"(?:万|千|百)?(?:个多月|个月|个多小时|个小时|人次|号楼|平方米|名|人|个|位|家|张|份|元|"
+    r"次|车|户|幢|栋|项|岁|辆|场|所|件|条|块|米|公里|小时|分钟|天|周(?!年)|批|支|组|期)"
 )
+# What a kind of count is measured in: a question about people, time or money is
+# answered by a number in one of these, never by another count in the same sentence.
+UNIT_FAMILIES = {
+    "people": ("名", "人", "位", "人次"),
+    "duration": ("个多月", "个月", "个多小时", "个小时", "小时", "分钟", "天", "周"),
+    "money": ("元", "块"),
+    "age": ("岁",),
+}
 UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期"
 
 
