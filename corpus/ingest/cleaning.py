@@ -53,11 +53,11 @@ from corpus.ingest.characters import (
 from corpus.ingest.furniture import (
     INLINE_JUMP,
     MARKDOWN_HEADING,
-    PUBLISHER,
     detect_street,
     masthead_group,
     masthead_line,
     publication_of,
+    publisher_line,
     street_of_publisher,
 )
 
@@ -197,7 +197,7 @@ def _make_items(text: str) -> tuple[list[_Item], str | None, str | None]:
             continue
         kept: list[str] = []
         for line in lines:
-            if PUBLISHER.search(line):
+            if publisher_line(line):
                 street = street or street_of_publisher(line)
             name = publication_of(line)
             if name and (not seen_body or name == publication):
