@@ -7,7 +7,7 @@ import itertools
 import logging
 import zipfile
 
-from corpus.ingest import decoding
+from corpus.ingest import decoding, word
 from corpus.ingest.decoding import TEXT_SUFFIXES, DecodeError, decode_text
 
 log = logging.getLogger(__name__)
@@ -97,12 +97,8 @@ def _docx_paragraphs_text(data: bytes, name: str) -> str:
     budget = _TextBudget(name)
     _check_docx_size(data, budget)
     document = docx.Document(io.BytesIO(data))
-    paragraphs = [budget.add(p.text) for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paragraphs.append(budget.add(" ".join(cell.text for cell in row.cells)))
-    # Blank lines between paragraphs, as in the OCR text the parser was built for.
-    text = "\n\n".join(p for p in paragraphs if p.strip())
+    # Headlines as Markdown headings, blank lines between paragraphs (see corpus.ingest.word).
+    text = word.docx_markdown(document, budget.add)
     if not text.strip():
         raise DecodeError(f"{name} has no text")
     return text

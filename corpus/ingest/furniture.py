@@ -79,6 +79,15 @@ def publisher_line(line: str) -> bool:
     )
 
 
+def publication_in(title: str) -> str | None:
+    """The paper's name in a masthead title such as ``社区晨报 2026年11月 第11期``."""
+    for part in re.split(r"[\s|｜·•/／,，、]+", MARKDOWN_HEADING.sub("", title)):
+        name = publication_of(part)
+        if name:
+            return name
+    return None
+
+
 def street_of_publisher(line: str) -> str | None:
     """The street office or town a publisher line names: a listed one by its official name."""
     listed = places.find_in_line(line)

@@ -1,0 +1,167 @@
+"""A Word document's structure as the article parser reads it: headlines as Markdown headings.
+
+Editors mark an issue up in one of three ways, all read here:
+
+* **Heading styles** (Heading 1–9, under any localised name: 标题 1, Überschrift 1 …) or a
+  custom style with an outline level: each heading level used becomes a Markdown level,
+  the shallowest ``##`` (an article), the next ``###`` (a subhead) and so on, whatever
+  Word level the editor started from (Title + Heading 2 articles is as common as Heading 1).
+* **The Title style** (标题, Subtitle/副标题 too): the paper's name, or the issue's date
+  line, at the top: ``#``, which :mod:`corpus.ingest.cleaning` takes for the masthead when
+  articles follow under deeper headings.
+* **Bold short paragraphs**, when no heading style marks the articles: headlines (``##``);
+  under heading-styled articles they are subheads, one level below the deepest heading.
+
+Paragraphs (and table rows) are separated by blank lines, in document order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from corpus.ingest.characters import CLAUSE_END
+
+HEADLINE_MAX = 40  # longest bold paragraph taken for a headline, in non-space characters
+HEADING_MAX = 80  # a heading-styled paragraph longer than this is body text styled wrongly
+
+_HEADING_NAME = re.compile(
+    r"^(?:heading|标题|標題|titre|überschrift|titolo|título|kop|rubrik|otsikko|nagłówek|"
+    r"заголовок|見出し|제목)\s*(\d)$",
+    re.IGNORECASE,
+)
+_TITLE_NAMES = frozenset(
+    {"title", "标题", "標題", "titre", "titel", "título", "titolo", "subtitle", "副标题",
+     "副標題", "sous-titre", "untertitel", "subtítulo", "sottotitolo"}
+)  # fmt: skip
+_NOT_HEADLINE = re.compile(r"^[（(【\[□■]|[）)】\]]$|^(?:文|图|图文|摄影|记者|通讯员)\s*[/／:：|｜]")
+
+Kind = Literal["title", "heading", "bold", "body"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: Kind
+    text: str
+    outline: int = 0  # Word's outline level for headings: 0 is Heading 1
+
+
+def _styles(style: Any) -> Iterator[Any]:
+    """The style and the styles it is based on, nearest first."""
+    seen = 0
+    while style is not None and seen < 20:  # a based-on loop in a damaged file ends here
+        yield style
+        style = style.base_style
+        seen += 1
+
+
+def _outline(element: Any) -> int | None:
+    values = element.xpath("./w:pPr/w:outlineLvl/@w:val")
+    if values and str(values[0]).isdigit() and int(values[0]) < 9:  # 9 is body text
+        return int(values[0])
+    return None
+
+
+def _heading_kind(paragraph: Any) -> tuple[Kind, int] | None:
+    direct = _outline(paragraph._p)
+    if direct is not None:
+        return "heading", direct
+    for style in _styles(paragraph.style):
+        name = (style.name or "").strip().lower()
+        if name in _TITLE_NAMES:
+            return "title", 0
+        m = _HEADING_NAME.match(name)
+        if m and m.group(1) != "0":
+            return "heading", int(m.group(1)) - 1
+        level = _outline(style.element)
+        if level is not None:
+            return "heading", level
+    return None
+
+
+def _style_bold(style: Any) -> bool | None:
+    for each in _styles(style):
+        if each.font.bold is not None:
+            return bool(each.font.bold)
+    return None
+
+
+def _all_bold(paragraph: Any) -> bool:
+    """Every run with text is bold, set on the run, its character style or the paragraph style."""
+    paragraph_bold = _style_bold(paragraph.style)
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    if not runs:
+        return False
+    for run in runs:
+        bold = run.bold
+        if bold is None:
+            bold = _style_bold(run.style) if run.style is not None else None
+        if bold is None:
+            bold = paragraph_bold
+        if not bold:
+            return False
+    return True
+
+
+def _headline_like(text: str) -> bool:
+    compact = re.sub(r"\s+", "", text)
+    return (
+        0 < len(compact) <= HEADLINE_MAX
+        and compact[-1] not in CLAUSE_END
+        and not re.search("[。；;]", compact)
+        and not _NOT_HEADLINE.search(compact)
+    )
+
+
+def _entry(paragraph: Any, text: str) -> _Entry:
+    one_line = " ".join(text.split())
+    found = _heading_kind(paragraph)
+    if found is not None and len(one_line) <= HEADING_MAX:
+        kind, outline = found
+        return _Entry(kind, one_line, outline)
+    if _headline_like(one_line) and _all_bold(paragraph):
+        return _Entry("bold", one_line)
+    return _Entry("body", text)
+
+
+def _entries(document: Any, add: Callable[[str], str]) -> list[_Entry]:
+    from docx.table import Table
+
+    entries: list[_Entry] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                line = add(" ".join(cell.text for cell in row.cells))
+                if line.strip():
+                    entries.append(_Entry("body", line))
+            continue
+        text = add(block.text)
+        if text.strip():
+            entries.append(_entry(block, text))
+    return entries
+
+
+def _markdown(entries: list[_Entry]) -> str:
+    levels = sorted({e.outline for e in entries if e.kind == "heading"})
+    rank = {outline: min(6, 2 + i) for i, outline in enumerate(levels)}
+    bold_level = min(6, 2 + len(levels))
+    out: list[str] = []
+    for entry in entries:
+        if entry.kind == "body":
+            out.append(entry.text)
+            continue
+        level = {"title": 1, "bold": bold_level}.get(entry.kind) or rank[entry.outline]
+        out.append("#" * level + " " + entry.text)
+    return "\n\n".join(out)
+
+
+def docx_markdown(document: Any, add: Callable[[str], str]) -> str:
+    """The document's text with its headlines as Markdown headings, blank lines between paragraphs.
+
+    Args:
+        document: a python-docx ``Document``.
+        add: called with each paragraph's text before it is kept (the extraction budget).
+    """
+    return _markdown(_entries(document, add))
