@@ -1,0 +1,111 @@
+"""PDF text layers: headlines told by their type size and weight, columns read in order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from corpus.ingest.articles import parse_issue
+from corpus.ingest.extract import extract_text
+from corpus.ingest.prepare import IssueMeta, prepare_bytes
+from tests.data.layout_pdf import Run, layout_pdf_bytes, wrap
+
+BODY, LEADING, WIDTH = 10.5, 16, 22  # body type, line spacing, characters per column line
+LEFT, RIGHT = 50, 310  # the two columns' left edges
+
+H1 = "贵州路居民区开设老年助餐点"
+H2 = "牛庄路小区完成雨污分流改造"
+P1 = (
+    "11月1日起，贵州路居民区的老年助餐点在居民区活动室正式开放，每天中午供应两荤一素一汤，"
+    "六十岁以上的老人凭敬老卡用餐，每餐十五元。"
+)
+P2 = (
+    "助餐点由街道委托专业餐饮公司运营，饭菜在中央厨房做好后冷链送到活动室加热，行动不便的"
+    "老人可以请志愿者送餐上门，居民区还为独居老人登记了送餐名单。（社区服务办）"
+)
+P3 = "牛庄路小区雨污分流改造于10月底完工，新铺设雨水管和污水管各八百米，雨天小区积水的问题得到解决。（城运中心）"
+MASTHEAD = [
+    Run(217, 790, 40, "社区晨报", bold=True),
+    Run(LEFT, 760, BODY, "南京东路街道办事处 主办"),
+    Run(420, 760, BODY, "2026年11月5日 第11期"),
+]
+
+
+def _body(text: str, x: float, y: float) -> list[Run]:
+    return wrap(text, x, y, size=BODY, width=WIDTH, leading=LEADING)
+
+
+def two_column_page() -> list[Run]:
+    """Article 1 fills the left column and breaks mid-sentence into the right one."""
+    left = [Run(LEFT, 730, 18, H1, bold=True), *_body(P1, LEFT, 706)]
+    second = _body(P2, LEFT, left[-1].y - LEADING)
+    left += second[:3]
+    right = [replace(run, x=RIGHT, y=730 - i * LEADING) for i, run in enumerate(second[3:])]
+    y = right[-1].y - 30
+    right += [Run(RIGHT, y, 18, H2, bold=True), *_body(P3, RIGHT, y - LEADING)]
+    # Content order as an imposition program may write it: right column first.
+    return MASTHEAD + right + left
+
+
+def test_two_column_page_becomes_two_articles_with_their_headlines() -> None:
+    data = layout_pdf_bytes([two_column_page()])
+    text = extract_text(data, "page.pdf")
+    assert f"\n\n## {H1}\n\n" in text and f"\n\n## {H2}\n\n" in text
+    parsed = parse_issue(text)
+    assert [a.title for a in parsed.articles] == [H1, H2]
+    first, second = parsed.articles
+    # The sentence the column break cut is whole again, and the credit closes the article.
+    assert first.paragraphs == (P1, P2.removesuffix("（社区服务办）"))
+    assert first.byline == "社区服务办"
+    assert second.paragraphs == (P3.removesuffix("（城运中心）"),)
+    assert (parsed.publication, parsed.street) == ("社区晨报", "南京东路街道")
+    issue = prepare_bytes(data, "page.pdf", IssueMeta(date="2026-11"))
+    assert (issue.title, issue.district) == (H1, "黄浦区")
+
+
+def test_headline_set_close_above_its_body_is_not_glued_to_it() -> None:
+    # No extra space under the headlines: only their size tells them from the body.
+    runs = [Run(LEFT, 800, 16, H1, bold=True), *_body(P1, LEFT, 800 - LEADING)]
+    y = runs[-1].y - LEADING
+    runs += [Run(LEFT, y, 16, H2), *_body(P3, LEFT, y - LEADING)]
+    text = extract_text(layout_pdf_bytes([runs]), "glued.pdf")
+    assert [a.title for a in parse_issue(text).articles] == [H1, H2]
+
+
+def test_bold_body_size_line_is_a_subhead_of_its_article() -> None:
+    runs = [Run(LEFT, 800, 18, H1, scaled=True), *_body(P1, LEFT, 776)]
+    y = runs[-1].y - LEADING
+    runs += [Run(LEFT, y, BODY, "送餐上门", bold=True), *_body(P2, LEFT, y - LEADING)]
+    text = extract_text(layout_pdf_bytes([runs]), "subhead.pdf")
+    assert "\n\n### 送餐上门\n\n" in text
+    (article,) = parse_issue(text).articles
+    assert article.title == H1 and "送餐上门" in article.paragraphs
+
+
+def test_headline_across_both_columns_is_read_before_them() -> None:
+    headline = H1 + " 让老人吃上热饭"  # set wider than a column, over both
+    lines = _body(P1 + P2, LEFT, 770)
+    half = len(lines) // 2
+    right = [replace(run, x=RIGHT, y=770 - i * LEADING) for i, run in enumerate(lines[half:])]
+    runs = [Run(150, 800, 24, headline, bold=True), *right, *lines[:half]]
+    text = extract_text(layout_pdf_bytes([runs]), "wide.pdf")
+    (article,) = parse_issue(text).articles
+    assert article.title == headline
+    assert "".join(article.paragraphs) == P1 + P2.removesuffix("（社区服务办）")
+
+
+def test_body_type_is_judged_over_the_whole_document() -> None:
+    # The second page has one headline and one short paragraph: its headline is still told.
+    page1 = [Run(LEFT, 800, 18, H1, bold=True), *_body(P1 + P2, LEFT, 776)]
+    page2 = [Run(LEFT, 800, 18, H2, bold=True), *_body(P3, LEFT, 776)]
+    text = extract_text(layout_pdf_bytes([page1, page2]), "two-pages.pdf")
+    assert [a.title for a in parse_issue(text).articles] == [H1, H2]
+
+
+@pytest.mark.parametrize("headline", ["<b>助餐</b> & “签约”", "# 井号 | 标题"])
+def test_odd_characters_in_headlines_stay_text(headline: str) -> None:
+    runs = [Run(LEFT, 800, 18, headline, bold=True), *_body(P1, LEFT, 776)]
+    text = extract_text(layout_pdf_bytes([runs]), "odd.pdf")
+    assert f"## {headline}\n\n" in text
+    assert parse_issue(text).articles[0].paragraphs == (P1,)
