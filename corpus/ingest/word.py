@@ -12,13 +12,16 @@ Editors mark an issue up in one of three ways, all read here:
 * **Bold short paragraphs**, when no heading style marks the articles: headlines (``##``);
   under heading-styled articles they are subheads, one level below the deepest heading.
 
-Paragraphs (and table rows) are separated by blank lines, in document order.
+Paragraphs are separated by blank lines, in document order, with the text of text boxes
+and of layout tables (cells holding paragraphs: the columns of a page) where they are
+anchored; a data table's rows are one line each.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -126,20 +129,78 @@ def _entry(paragraph: Any, text: str) -> _Entry:
     return _Entry("body", text)
 
 
-def _entries(document: Any, add: Callable[[str], str]) -> list[_Entry]:
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+LAYOUT_CELL = 60  # a table cell with more text than this (or several paragraphs) is layout
+MAX_DEPTH = 4  # text boxes in table cells in text boxes …: deeper is a hostile file
+
+
+def _text_boxes(paragraph: Any) -> list[Any]:
+    """The text boxes anchored in a paragraph (newsletters set articles in them), once each.
+
+    Word stores each box twice, as DrawingML and as a VML fallback: only the first is
+    read; a box inside another box is read with its outer box.
+    """
+    from docx.oxml.ns import qn
+
+    tag = qn("w:txbxContent")
+    own = paragraph._p
+    boxes = []
+    for box in own.iter(tag):
+        outer = itertools.takewhile(lambda e: e is not own, box.iterancestors())
+        if not any(e.tag in (tag, _MC_FALLBACK) for e in outer):
+            boxes.append(box)
+    return boxes
+
+
+def _box_content(box: Any, parent: Any) -> Iterator[Any]:
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in box.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+
+
+def _table_entries(table: Any, add: Callable[[str], str], depth: int) -> list[_Entry]:
+    """A data table's rows as lines; a layout table's cells read in turn, row by row."""
+    seen: set[int] = set()
+    cells = []
+    for row in table.rows:
+        for cell in row.cells:
+            if id(cell._tc) not in seen:  # a merged cell is returned once per grid column
+                seen.add(id(cell._tc))
+                cells.append(cell)
+    if any(len(c.paragraphs) > 1 or len(c.text) > LAYOUT_CELL for c in cells):
+        entries: list[_Entry] = []
+        for cell in cells:
+            entries += _walk(cell.iter_inner_content(), add, depth + 1)
+        return entries
+    entries = []
+    for row in table.rows:
+        line = add(" ".join(cell.text for cell in row.cells))
+        if line.strip():
+            entries.append(_Entry("body", line))
+    return entries
+
+
+def _walk(blocks: Iterable[Any], add: Callable[[str], str], depth: int = 0) -> list[_Entry]:
     from docx.table import Table
 
     entries: list[_Entry] = []
-    for block in document.iter_inner_content():
+    if depth > MAX_DEPTH:
+        return entries
+    for block in blocks:
         if isinstance(block, Table):
-            for row in block.rows:
-                line = add(" ".join(cell.text for cell in row.cells))
-                if line.strip():
-                    entries.append(_Entry("body", line))
+            entries += _table_entries(block, add, depth)
             continue
         text = add(block.text)
         if text.strip():
             entries.append(_entry(block, text))
+        for box in _text_boxes(block):
+            entries += _walk(_box_content(box, block._parent), add, depth + 1)
     return entries
 
 
@@ -164,4 +225,4 @@ def docx_markdown(document: Any, add: Callable[[str], str]) -> str:
         document: a python-docx ``Document``.
         add: called with each paragraph's text before it is kept (the extraction budget).
     """
-    return _markdown(_entries(document, add))
+    return _markdown(_walk(document.iter_inner_content(), add))

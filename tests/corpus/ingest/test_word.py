@@ -157,3 +157,66 @@ def test_only_empty_headings_is_refused_naming_the_file() -> None:
 
     with pytest.raises(DecodeError, match=r"empty\.docx has no text"):
         extract_text(_docx(build), "empty.docx")
+
+
+def _text_box_xml(paragraphs: list[tuple[str, str]]) -> str:
+    """A run holding a text box as Word writes it: DrawingML, and the same box again as VML."""
+    from docx.oxml.ns import nsdecls
+
+    def content() -> str:
+        out = []
+        for style, text in paragraphs:
+            props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+            out.append(f"<w:p>{props}<w:r><w:t>{text}</w:t></w:r></w:p>")
+        return "<w:txbxContent>" + "".join(out) + "</w:txbxContent>"
+
+    return (
+        f"<w:r {nsdecls('w')} "
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml">'
+        "<mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:wsp><wps:txbx>"
+        + content()
+        + "</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>"
+        + content()
+        + "</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def test_articles_in_text_boxes_are_read_once_where_they_are_anchored() -> None:
+    from docx.oxml import parse_xml
+
+    def build(document: Any) -> None:
+        document.add_heading("社区晨报", level=0)
+        heading2 = document.styles["Heading 2"].style_id
+        for headline, body in ARTICLES[:2]:
+            anchor = document.add_paragraph()
+            anchor._p.append(parse_xml(_text_box_xml([(heading2, headline), ("", body)])))
+        document.add_heading(ARTICLES[2][0], level=2)
+        document.add_paragraph(ARTICLES[2][1])
+
+    articles = parse_issue(extract_text(_docx(build), "boxes.docx")).articles
+    assert [a.title for a in articles] == [h for h, _ in ARTICLES]
+    assert [a.paragraphs for a in articles] == [(b,) for _, b in ARTICLES]
+
+
+def test_layout_table_cells_are_read_in_turn_and_data_tables_by_row() -> None:
+    def build(document: Any) -> None:
+        document.add_heading("社区晨报", level=0)
+        layout = document.add_table(rows=1, cols=2)
+        for cell, (headline, body) in zip(layout.rows[0].cells, ARTICLES[:2], strict=True):
+            cell.paragraphs[0].text = headline
+            cell.paragraphs[0].style = document.styles["Heading 2"]
+            cell.add_paragraph(body)
+        document.add_heading(ARTICLES[2][0], level=2)
+        document.add_paragraph(ARTICLES[2][1])
+        data = document.add_table(rows=2, cols=2)
+        for row, values in zip(data.rows, (("门洞", "开工时间"), ("12号", "2027年3月")), strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+
+    text = extract_text(_docx(build), "tables.docx")
+    assert "\n\n12号 2027年3月" in text
+    articles = parse_issue(text).articles
+    assert [a.title for a in articles] == [h for h, _ in ARTICLES]
+    assert articles[0].paragraphs == (ARTICLES[0][1],)
