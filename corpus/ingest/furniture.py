@@ -58,6 +58,8 @@ _ISSUE_LINE = re.compile(
     r"[\s|｜·•/／,，、()（）])+$"
 )
 
+_FOLIO = re.compile(r"^(?:第\s*\d{1,2}\s*版|[A-D]?\d{1,2}\s*版)$")
+
 
 def publication_of(line: str) -> str | None:
     m = _PUBLICATION.match(MARKDOWN_HEADING.sub("", line).strip())
@@ -103,11 +105,29 @@ def street_of_publisher(line: str) -> str | None:
     return street if len(street) > 2 or (len(street) == 2 and street[-1] in "镇乡") else None
 
 
+def _dates_issue(part: str) -> bool:
+    return bool(_ISSUE_LINE.match(part)) and bool(re.search(r"\d|星期|农历", part))
+
+
 def issue_line(line: str) -> bool:
-    """A masthead line that only dates or numbers the issue."""
-    return bool(_ISSUE_LINE.match(MARKDOWN_HEADING.sub("", line).strip())) and bool(
-        re.search(r"\d|星期|农历", line)
-    )
+    """A masthead line or running head that dates or numbers the issue, and nothing else.
+
+    Beside the date may stand the paper's name, the page (第2版) and its section label:
+    "社区晨报 2026年11月5日 第2版 综合新闻", printed atop every page of a PDF.
+    """
+    text = MARKDOWN_HEADING.sub("", line).strip()
+    if _dates_issue(text):
+        return True
+    if len(text) > 40 or _SENTENCE_PUNCT.search(text) or re.search("[，,：:]", text):
+        return False
+    parts = [part for part in re.split(r"[\s|｜·•/／]+", text) if part]
+    dated = False
+    for part in parts:
+        if _dates_issue(part) or _FOLIO.match(part):
+            dated = True
+        elif not (publication_of(part) or ideograph_count(part) == len(part) <= LABEL_MAX):
+            return False
+    return dated and len(parts) >= 2
 
 
 _STOP_CHARS = frozenset(

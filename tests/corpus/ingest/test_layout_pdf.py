@@ -98,7 +98,11 @@ def test_headline_across_both_columns_is_read_before_them() -> None:
 def test_body_type_is_judged_over_the_whole_document() -> None:
     # The second page has one headline and one short paragraph: its headline is still told.
     page1 = [Run(LEFT, 800, 18, H1, bold=True), *_body(P1 + P2, LEFT, 776)]
-    page2 = [Run(LEFT, 800, 18, H2, bold=True), *_body(P3, LEFT, 776)]
+    page2 = [
+        Run(LEFT, 820, 9, "社区晨报 2026年11月5日 第2版 社区新闻"),  # the running head
+        Run(LEFT, 800, 18, H2, bold=True),
+        *_body(P3, LEFT, 776),
+    ]
     text = extract_text(layout_pdf_bytes([page1, page2]), "two-pages.pdf")
     assert [a.title for a in parse_issue(text).articles] == [H1, H2]
 

@@ -29,6 +29,7 @@ BODY = (
         "主办单位：横沙乡人民政府",
         "2026年11月5日 星期四 第11期",
         "总第45期",
+        "社区晨报 2026年11月5日 第2版 综合新闻",  # a PDF's running head
     ],
 )
 def test_masthead_lines(line: str) -> None:
@@ -43,6 +44,7 @@ def test_masthead_lines(line: str) -> None:
         "居民自编自演迎新春",
         "10月24日，花木街道党工委委员、办事处副主任王波牵头召开推进会。",
         "2026年的愿望",
+        "2026年11月 凉城街道大事记",
     ],
 )
 def test_headlines_and_sentences_are_not_masthead(line: str) -> None:
