@@ -6,6 +6,7 @@ Editors mark an issue up in one of three ways, all read here:
   custom style with an outline level: each heading level used becomes a Markdown level,
   the shallowest ``##`` (an article), the next ``###`` (a subhead) and so on, whatever
   Word level the editor started from (Title + Heading 2 articles is as common as Heading 1).
+  A level holding only section labels (社区扫描) shares ``##`` with the articles under it.
 * **The Title style** (标题, Subtitle/副标题 too): the paper's name, or the issue's date
   line, at the top: ``#``, which :mod:`corpus.ingest.cleaning` takes for the masthead when
   articles follow under deeper headings.
@@ -25,7 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from corpus.ingest.characters import CLAUSE_END
+from corpus.ingest.characters import CLAUSE_END, ideograph_count
+from corpus.ingest.furniture import LABEL_MAX
 
 HEADLINE_MAX = 40  # longest bold paragraph taken for a headline, in non-space characters
 HEADING_MAX = 80  # a heading-styled paragraph longer than this is body text styled wrongly
@@ -206,8 +208,18 @@ def _walk(blocks: Iterable[Any], add: Callable[[str], str], depth: int = 0) -> l
 
 def _markdown(entries: list[_Entry]) -> str:
     levels = sorted({e.outline for e in entries if e.kind == "heading"})
-    rank = {outline: min(6, 2 + i) for i, outline in enumerate(levels)}
-    bold_level = min(6, 2 + len(levels))
+    rank: dict[int, int] = {}
+    markdown = 2
+    for i, outline in enumerate(levels):
+        rank[outline] = min(6, markdown)
+        texts = [e.text for e in entries if e.kind == "heading" and e.outline == outline]
+        # A level of section labels only (社区扫描, 居民区) over the articles' level: the
+        # articles keep ``##``; the parser tells the labels by their length.
+        sections = i + 1 < len(levels) and all(
+            len(t) <= LABEL_MAX and ideograph_count(t) == len(t) for t in texts
+        )
+        markdown += 0 if sections else 1
+    bold_level = min(6, markdown)
     out: list[str] = []
     for entry in entries:
         if entry.kind == "body":

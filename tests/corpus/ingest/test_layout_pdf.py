@@ -113,3 +113,14 @@ def test_odd_characters_in_headlines_stay_text(headline: str) -> None:
     text = extract_text(layout_pdf_bytes([runs]), "odd.pdf")
     assert f"## {headline}\n\n" in text
     assert parse_issue(text).articles[0].paragraphs == (P1,)
+
+
+def test_kicker_set_small_above_the_headline_is_not_the_title() -> None:
+    kicker = "街道实事项目"
+    runs = [
+        Run(LEFT, 800, 12, kicker, bold=True),
+        Run(LEFT, 778, 20, H1, bold=True),
+        *_body(P1, LEFT, 752),
+    ]
+    (article,) = parse_issue(extract_text(layout_pdf_bytes([runs]), "kicker.pdf")).articles
+    assert (article.title, article.subtitle) == (H1, kicker)

@@ -220,3 +220,22 @@ def test_layout_table_cells_are_read_in_turn_and_data_tables_by_row() -> None:
     articles = parse_issue(text).articles
     assert [a.title for a in articles] == [h for h, _ in ARTICLES]
     assert articles[0].paragraphs == (ARTICLES[0][1],)
+
+
+def test_heading1_section_labels_over_heading2_articles() -> None:
+    def build(document: Any) -> None:
+        document.add_heading("社区晨报", level=0)
+        document.add_heading("社区扫描", level=1)
+        for headline, body in ARTICLES[:2]:
+            document.add_heading(headline, level=2)
+            document.add_paragraph(body)
+        document.add_heading("居民区", level=1)
+        document.add_heading(ARTICLES[2][0], level=2)
+        document.add_paragraph(ARTICLES[2][1])
+
+    articles = parse_issue(extract_text(_docx(build), "sections.docx")).articles
+    assert [(a.section, a.title) for a in articles] == [
+        ("社区扫描", ARTICLES[0][0]),
+        ("社区扫描", ARTICLES[1][0]),
+        ("居民区", ARTICLES[2][0]),
+    ]
