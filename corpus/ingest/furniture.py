@@ -71,6 +71,9 @@ def publication_of(line: str) -> str | None:
 def publisher_line(line: str) -> bool:
     """A masthead line naming who publishes the paper (never a headline, never the issue title)."""
     compact = MARKDOWN_HEADING.sub("", line).strip()
+    if len(compact) > 80:
+        # A whole page run together (a text layer without line breaks) merely contains it.
+        return False
     if _PUBLISHER_WORDS.search(compact):
         return True
     if len(compact) > 40 or _SENTENCE_PUNCT.search(compact):

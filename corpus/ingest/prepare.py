@@ -250,8 +250,18 @@ def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     """Extract text from an uploaded file's bytes and prepare it.
 
     Raises:
-        IngestError: unsupported, binary, empty, undecodable or unparseable input.
+        IngestError: unsupported, binary, empty, undecodable or unparseable input, naming
+            the file.
     """
+    try:
+        return _prepare_bytes(data, filename, meta)
+    except IngestError as exc:
+        if filename in str(exc):
+            raise
+        raise IngestError(f"{filename}: {exc}") from exc
+
+
+def _prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     try:
         text = extract_text(data, filename)
     except DecodeError as exc:
@@ -322,7 +332,7 @@ def prepare_paths(paths: Iterable[str | Path], meta: IssueMeta) -> list[Prepared
             source_name=meta.source_name or base.source_name or path.name,
         )
         try:
-            prepared.append(prepare_bytes(path.read_bytes(), path.name, merged))
+            prepared.append(_prepare_bytes(path.read_bytes(), path.name, merged))
         except IngestError as exc:
             raise IngestError(f"{path}: {exc}") from exc
         except OSError as exc:

@@ -8,8 +8,9 @@ import pytest
 
 from corpus.ingest.articles import parse_issue
 from corpus.ingest.extract import extract_text
-from corpus.ingest.prepare import IssueMeta, prepare_bytes
+from corpus.ingest.prepare import IngestError, IssueMeta, prepare_bytes
 from tests.data.layout_pdf import Run, layout_pdf_bytes, wrap
+from tests.data.staff.samples import pdf_bytes
 
 BODY, LEADING, WIDTH = 10.5, 16, 22  # body type, line spacing, characters per column line
 LEFT, RIGHT = 50, 310  # the two columns' left edges
@@ -124,3 +125,17 @@ def test_kicker_set_small_above_the_headline_is_not_the_title() -> None:
     ]
     (article,) = parse_issue(extract_text(layout_pdf_bytes([runs]), "kicker.pdf")).articles
     assert (article.title, article.subtitle) == (H1, kicker)
+
+
+def test_text_layer_without_line_breaks_is_still_read() -> None:
+    # Found by fuzzing: a font size larger than the leading makes pypdf run the whole page
+    # into one line, which holds "联合出版" but is no masthead line.
+    data = pdf_bytes().replace(b"/F1 11 Tf", b"/F1 31 Tf")
+    issue = prepare_bytes(data, "run-together.pdf", IssueMeta(street="凉城新村街道", date="2026-11"))
+    assert "凉城街道开通社区助浴服务" in issue.articles[0].body
+
+
+def test_a_file_without_articles_is_refused_naming_it() -> None:
+    data = layout_pdf_bytes([[Run(LEFT, 800, 18, "社区晨报"), *MASTHEAD[1:]]])
+    with pytest.raises(IngestError, match=r"^masthead-only\.pdf: no article text"):
+        prepare_bytes(data, "masthead-only.pdf", IssueMeta(date="2026-11"))
