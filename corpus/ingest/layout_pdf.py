@@ -174,16 +174,17 @@ def make_lines(spans: Iterable[_Span]) -> list[Line]:
     lines: list[Line] = []
     for row in rows:
         row.sort(key=lambda s: s.x)
-        current = [row[0]]
+        current, end = [row[0]], row[0].x + row[0].width
         for span in row[1:]:
-            gap = span.x - max(s.x + s.width for s in current)
+            gap = span.x - end
             small = min(span.size, current[-1].size)
             # A gutter, or a headline's end beside the next column's body text.
             other_type = abs(span.size - current[-1].size) > 0.2 * small
             if gap > 1.5 * small or (other_type and gap > 0.5 * small):
                 lines.append(_make_line(current))
-                current = []
+                current, end = [], -math.inf
             current.append(span)
+            end = max(end, span.x + span.width)
         lines.append(_make_line(current))
     return [line for line in lines if line.text]
 
