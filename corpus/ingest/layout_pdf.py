@@ -280,11 +280,8 @@ class _Style:
 
 def document_style(pages: Sequence[Sequence[Line]]) -> _Style:
     chars: Counter[float] = Counter()
-    bold_chars = 0
     for line in itertools.chain.from_iterable(pages):
-        n = len(line.text)
-        chars[round(line.size * 2) / 2] += n
-        bold_chars += n if line.bold else 0
+        chars[round(line.size * 2) / 2] += len(line.text)
     size = chars.most_common(1)[0][0] if chars else 10.0
     body = [
         line for line in itertools.chain.from_iterable(pages) if abs(line.size - size) < 0.1 * size
@@ -292,13 +289,18 @@ def document_style(pages: Sequence[Sequence[Line]]) -> _Style:
     bold = sum(len(line.text) for line in body if line.bold) > 0.5 * sum(
         len(line.text) for line in body
     )
-    gaps = sorted(
-        a.y - b.y
-        for page in pages
-        for a, b in itertools.pairwise(sorted(page, key=lambda line: -line.y))
-        if abs(a.size - size) < 0.1 * size and abs(b.size - size) < 0.1 * size and a.y > b.y
-        and abs(a.x0 - b.x0) < 4 * size
-    )
+    # Gaps between successive body lines of one column: lines grouped by where they start,
+    # so the other column's lines (on baselines of their own) do not come between.
+    gaps: list[float] = []
+    for page in pages:
+        columns: dict[int, list[Line]] = {}
+        for line in page:
+            if abs(line.size - size) < 0.1 * size:
+                columns.setdefault(round(line.x0 / (3 * size)), []).append(line)
+        for column in columns.values():
+            ys = sorted((line.y for line in column), reverse=True)
+            gaps += [a - b for a, b in itertools.pairwise(ys) if a > b]
+    gaps.sort()
     # The leading is the common small gap; paragraph gaps can be as frequent as line gaps
     # in a paper of short paragraphs, so a low quantile, not the median.
     leading = gaps[len(gaps) // 4] if gaps else 1.2 * size

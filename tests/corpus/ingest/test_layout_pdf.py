@@ -33,26 +33,38 @@ MASTHEAD = [
 ]
 
 
-def _body(text: str, x: float, y: float) -> list[Run]:
-    return wrap(text, x, y, size=BODY, width=WIDTH, leading=LEADING)
+def _body(text: str, x: float, y: float, leading: float = LEADING) -> list[Run]:
+    return wrap(text, x, y, size=BODY, width=WIDTH, leading=leading)
 
 
-def two_column_page() -> list[Run]:
-    """Article 1 fills the left column and breaks mid-sentence into the right one."""
-    left = [Run(LEFT, 730, 18, H1, bold=True), *_body(P1, LEFT, 706)]
-    second = _body(P2, LEFT, left[-1].y - LEADING)
+def two_column_page(leading: float = LEADING, offset: float = 0) -> list[Run]:
+    """Article 1 fills the left column and breaks mid-sentence into the right one.
+
+    ``offset`` lowers the right column's baselines against the left one's.
+    """
+    left = [Run(LEFT, 730, 18, H1, bold=True), *_body(P1, LEFT, 706, leading)]
+    second = _body(P2, LEFT, left[-1].y - leading, leading)
     left += second[:3]
-    right = [replace(run, x=RIGHT, y=730 - i * LEADING) for i, run in enumerate(second[3:])]
-    y = right[-1].y - 30
-    right += [Run(RIGHT, y, 18, H2, bold=True), *_body(P3, RIGHT, y - LEADING)]
+    top = 730 - offset
+    right = [replace(run, x=RIGHT, y=top - i * leading) for i, run in enumerate(second[3:])]
+    y = right[-1].y - 2 * leading
+    right += [Run(RIGHT, y, 18, H2, bold=True), *_body(P3, RIGHT, y - leading, leading)]
     # Content order as an imposition program may write it: right column first.
     return MASTHEAD + right + left
 
 
-def test_two_column_page_becomes_two_articles_with_their_headlines() -> None:
-    data = layout_pdf_bytes([two_column_page()])
+@pytest.mark.parametrize(
+    ("leading", "offset"),
+    [(LEADING, 0), (LEADING, 5), (24, 0), (24, 11)],  # single and double spaced, offset columns
+)
+def test_two_column_page_becomes_two_articles_with_their_headlines(
+    leading: float, offset: float
+) -> None:
+    data = layout_pdf_bytes([two_column_page(leading, offset)])
     text = extract_text(data, "page.pdf")
     assert f"\n\n## {H1}\n\n" in text and f"\n\n## {H2}\n\n" in text
+    # Lines of one paragraph stay together: the leading is measured within a column.
+    assert "\n\n" not in text[text.index("11月1日起") : text.index("每餐十五元")]
     parsed = parse_issue(text)
     assert [a.title for a in parsed.articles] == [H1, H2]
     first, second = parsed.articles
