@@ -142,10 +142,14 @@ def detect_street(text: str) -> str | None:
     """The most frequently named street office or town, if any, by its official name when listed.
 
     Listed units (:mod:`corpus.ingest.places`) are counted under every spoken form
-    (凉城街道 and 凉城新村街道 are one). An unlisted ``XX街道`` is found too: see
+    (凉城街道 and 凉城新村街道 are one), a town only when named twice or more. An
+    unlisted ``XX街道`` is found too: see
     :func:`_unlisted_street`; it wins only when named more often than every listed one.
     """
     counts = places.count_in_text(text)
+    # A town's name can be part of a longer word (城乡建设镇级…): once is not enough.
+    for name in [n for n, k in counts.items() if k < 2 and not n.endswith("街道")]:
+        del counts[name]
     unlisted = _unlisted_street(text)
     if unlisted is not None:
         name = places.canonical(unlisted) or unlisted

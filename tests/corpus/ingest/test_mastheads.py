@@ -83,3 +83,5 @@ def test_street_from_running_text_prefers_the_official_name() -> None:
     # A town is found too, and an unlisted street office when it is named most.
     assert detect_street("莘庄镇举办运动会，莘庄镇居民踊跃参加。") == "莘庄镇"
     assert detect_street("幸福里街道举办运动会，幸福里街道居民参加。") == "幸福里街道"
+    # One town name inside other words names no town.
+    assert detect_street("推进城乡建设镇级规划。") is None
