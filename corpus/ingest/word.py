@@ -41,6 +41,7 @@ _TITLE_NAMES = frozenset(
     {"title", "标题", "標題", "titre", "titel", "título", "titolo", "subtitle", "副标题",
      "副標題", "sous-titre", "untertitel", "subtítulo", "sottotitolo"}
 )  # fmt: skip
+_CAPTION_NAMES = frozenset({"caption", "题注", "題注", "légende", "beschriftung"})
 _NOT_HEADLINE = re.compile(r"^[（(【\[□■]|[）)】\]]$|^(?:文|图|图文|摄影|记者|通讯员)\s*[/／:：|｜]")
 
 Kind = Literal["title", "heading", "bold", "body"]
@@ -120,8 +121,15 @@ def _headline_like(text: str) -> bool:
     )
 
 
+def _caption(paragraph: Any) -> bool:
+    names = ((style.name or "").strip().lower() for style in _styles(paragraph.style))
+    return any(name in _CAPTION_NAMES for name in names)
+
+
 def _entry(paragraph: Any, text: str) -> _Entry:
     one_line = " ".join(text.split())
+    if _caption(paragraph):  # a photo caption, however it is set, heads nothing
+        return _Entry("body", text)
     found = _heading_kind(paragraph)
     if found is not None and len(one_line) <= HEADING_MAX:
         kind, outline = found

@@ -84,10 +84,14 @@ def test_bold_short_paragraphs_are_headlines() -> None:
             paragraph.add_run(body[:10]).bold = True  # a bold lead-in is not a headline
             paragraph.add_run(body[10:])
 
+        caption = document.add_paragraph(style="Caption")
+        caption.add_run("居民在助餐点用餐").bold = True  # a caption heads nothing, bold or not
+
     data = _docx(build)
     assert _titles(data) == [h for h, _ in ARTICLES]
     issue = prepare_bytes(data, "issue.docx", IssueMeta(date="2026-09"))
     assert (issue.street, issue.district) == ("南京东路街道", "黄浦区")
+    assert issue.articles[-1].captions == ("居民在助餐点用餐",)
 
 
 def test_bold_paragraphs_under_heading_styles_are_subheads() -> None:
