@@ -9,7 +9,8 @@ Editors mark an issue up in one of three ways, all read here:
   A level holding only section labels (社区扫描) shares ``##`` with the articles under it.
 * **The Title style** (标题, Subtitle/副标题 too): the paper's name, or the issue's date
   line, at the top: ``#``, which :mod:`corpus.ingest.cleaning` takes for the masthead when
-  articles follow under deeper headings.
+  articles follow under deeper headings. So is a heading level used once, at the top, over
+  deeper ones (the paper's name in Heading 1 over Heading 2 articles).
 * **Bold short paragraphs**, when no heading style marks the articles: headlines (``##``);
   under heading-styled articles they are subheads, one level below the deepest heading.
 
@@ -214,7 +215,26 @@ def _walk(blocks: Iterable[Any], add: Callable[[str], str], depth: int = 0) -> l
     return entries
 
 
+def _top_heading_as_title(entries: list[_Entry]) -> list[_Entry]:
+    """The paper's name set in the shallowest heading style, once, above everything: a title.
+
+    ("花木社区报" in Heading 1 over Heading 2 articles: otherwise the articles would be read
+    as subheads of a feature headlined with the paper's name.)
+    """
+    headings = [e for e in entries if e.kind == "heading"]
+    if len({e.outline for e in headings}) < 2:
+        return entries
+    top = min(e.outline for e in headings)
+    at_top = [i for i, e in enumerate(entries) if e.kind == "heading" and e.outline == top]
+    first_body = next((i for i, e in enumerate(entries) if e.kind == "body"), len(entries))
+    if len(at_top) != 1 or at_top[0] > first_body:
+        return entries
+    i = at_top[0]
+    return [*entries[:i], _Entry("title", entries[i].text), *entries[i + 1 :]]
+
+
 def _markdown(entries: list[_Entry]) -> str:
+    entries = _top_heading_as_title(entries)
     levels = sorted({e.outline for e in entries if e.kind == "heading"})
     rank: dict[int, int] = {}
     markdown = 2

@@ -243,3 +243,18 @@ def test_heading1_section_labels_over_heading2_articles() -> None:
         ("社区扫描", ARTICLES[1][0]),
         ("居民区", ARTICLES[2][0]),
     ]
+
+
+def test_paper_name_in_heading1_over_heading2_articles_is_the_masthead() -> None:
+    def build(document: Any) -> None:
+        document.add_heading("凉城之窗", level=1)
+        document.add_paragraph("凉城新村街道党工委、办事处 主办")
+        for headline, body in ARTICLES:
+            document.add_heading(headline, level=2)
+            document.add_paragraph(body)
+
+    text = extract_text(_docx(build), "h1.docx")
+    assert text.startswith("# 凉城之窗\n\n")
+    parsed = parse_issue(text)
+    assert [a.title for a in parsed.articles] == [h for h, _ in ARTICLES]
+    assert parsed.street == "凉城新村街道"
