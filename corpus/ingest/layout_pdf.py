@@ -221,23 +221,17 @@ def _assign_columns(lines: Sequence[Line], starts: Sequence[float], em: float) -
         )
 
 
-def reading_order(lines: Sequence[Line], em: float, masthead_below: float) -> list[list[Line]]:
+def reading_order(lines: Sequence[Line], columns: int) -> list[list[Line]]:
     """The page's lines as blocks in reading order: one block per column of a band.
 
     A band is what lies between two lines that reach across columns; those lines are
-    blocks of their own. Short lines above ``masthead_below`` (the masthead band: the
-    publisher at the left, the date at the right) are read first, as lines across.
+    blocks of their own.
     """
-    starts = _column_starts(lines, em)
-    _assign_columns(lines, starts, em)
-    for line in lines:
-        if line.y > masthead_below and len(line.text) <= 30 and not _SENTENCE.search(line.text):
-            line.spanning = True
     blocks: list[list[Line]] = []
     band: list[Line] = []
 
     def close_band() -> None:
-        for column in range(len(starts) or 1):
+        for column in range(columns or 1):
             block = [line for line in band if line.column == column]
             if block:
                 blocks.append(block)
@@ -366,14 +360,33 @@ def _paragraph_text(lines: Sequence[Line], style: _Style) -> str:
     return "\n".join(line.text for line in lines)
 
 
-def _masthead_band(lines: Sequence[Line], style: _Style) -> float:
-    """The top headline's baseline when it sits in the top part of the page, else +inf."""
+def _mark_masthead_band(lines: Sequence[Line], style: _Style) -> None:
+    """Read the masthead band's short lines first, as lines across the columns.
+
+    The band is what stands above the page's top headline, when that headline is in the
+    top part of the page: the publisher at the left, the date at the right, each in a
+    column of its own. A line that flows on into body text below it is a column's text.
+    """
     headlines = [line.y for line in lines if style.tier(line) == 2]
     if not headlines:
-        return math.inf
+        return
     top, bottom = max(line.y for line in lines), min(line.y for line in lines)
     first = max(headlines)
-    return first if top - first <= 0.4 * (top - bottom) else math.inf
+    if top - first > 0.4 * (top - bottom):
+        return
+    by_column: dict[int, list[Line]] = {}
+    for line in sorted(lines, key=lambda line: -line.y):
+        by_column.setdefault(line.column, []).append(line)
+    for column in by_column.values():
+        for line, below in itertools.zip_longest(column, column[1:]):
+            if line.y <= first or len(line.text) > 30 or _SENTENCE.search(line.text):
+                continue
+            flows = (
+                below is not None
+                and style.tier(line) == style.tier(below) == 0
+                and line.y - below.y <= 1.5 * style.leading
+            )
+            line.spanning = line.spanning or not flows
 
 
 def page_text(lines: Sequence[Line], style: _Style) -> str:
@@ -381,7 +394,10 @@ def page_text(lines: Sequence[Line], style: _Style) -> str:
     if not lines:
         return ""
     out: list[str] = []
-    blocks = reading_order(lines, style.size, _masthead_band(lines, style))
+    starts = _column_starts(lines, style.size)
+    _assign_columns(lines, starts, style.size)
+    _mark_masthead_band(lines, style)
+    blocks = reading_order(lines, len(starts))
     # Each column's edges, from its body lines: where a paragraph's first line is indented
     # from and where a full line ends.
     edges: dict[int, tuple[float, float]] = {}

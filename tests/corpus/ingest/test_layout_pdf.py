@@ -151,3 +151,17 @@ def test_a_file_without_articles_is_refused_naming_it() -> None:
     data = layout_pdf_bytes([[Run(LEFT, 800, 18, "社区晨报"), *MASTHEAD[1:]]])
     with pytest.raises(IngestError, match=r"^masthead-only\.pdf: no article text"):
         prepare_bytes(data, "masthead-only.pdf", IssueMeta(date="2026-11"))
+
+
+def test_column_text_above_the_top_headline_stays_in_its_column() -> None:
+    # Page 2: the left column opens with the end of an article from page 1; the right
+    # column's headline sits a little lower. Only masthead lines are read before columns.
+    ending = ("饭菜在中央厨房做好后冷链送到活动室加热，", "行动不便的老人可以请志愿者送餐上门，居")
+    ending += ("民区还为独居老人登记了送餐名单。",)
+    tail = [Run(LEFT, 800 - i * LEADING, BODY, text) for i, text in enumerate(ending)]
+    y = tail[-1].y - 2 * LEADING
+    left = [*tail, Run(LEFT, y, 18, H2, bold=True), *_body(P3, LEFT, y - 24)]
+    right = [Run(RIGHT, 795, 18, H1, bold=True), *_body(P1, RIGHT, 771)]
+    text = extract_text(layout_pdf_bytes([right + left]), "page2.pdf")
+    assert text.startswith("饭菜在中央厨房做好后冷链送到活动室加热，\n行动不便的")
+    assert text.index("送餐名单") < text.index(H2) < text.index(H1)
