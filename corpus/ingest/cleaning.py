@@ -227,7 +227,8 @@ def _make_items(text: str) -> tuple[list[_Item], str | None, str | None]:
 
 
 def _without_document_title(items: list[_Item]) -> tuple[list[_Item], str | None]:
-    """Drop a ``#`` document title above ``##`` articles: the masthead (a Word Title).
+    """Drop a ``#`` document title above ``##`` articles: the masthead (a Word Title, a PDF's
+    paper name set far larger than any headline).
 
     In Markdown the one ``#`` heading names the document, and a newspaper document is
     the paper; its articles sit under deeper headings. A ``#`` with no deeper heading
