@@ -47,6 +47,10 @@ _PAGE_NOISE = re.compile(
     r"^(?:[-—\s]*\d{1,3}[-—\s]*|第\s*\d{1,3}\s*[版期页]|\d{1,3}\s*版|"
     r"[(（]?\s*[上下]转第?\s*\d{1,3}\s*版\s*[)）]?|[(（]?\s*[上下]接第?\s*\d{1,3}\s*版\s*[)）]?)$"
 )
+# A credit or a bracketed note, bold as it may be set: "□记者 林晓", "（社区服务办）", "图/王敏".
+NOT_A_HEADLINE = re.compile(
+    r"^[（(【\[□■]|[）)】\]]$|^(?:文|图|图文|摄影|记者|通讯员|本报记者)\s*[/／:：|｜\s]"
+)
 INLINE_JUMP = re.compile(r"[(（]\s*[上下][转接]第?\s*\d{1,3}\s*版\s*[)）]")
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*")
 _STREET_IN_LINE = re.compile(rf"([{IDEO}]{{2,8}}?街道)")

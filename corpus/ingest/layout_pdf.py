@@ -32,6 +32,7 @@ from statistics import median
 from typing import Any
 
 from corpus.ingest.characters import CLAUSE_END, join_fragments
+from corpus.ingest.furniture import NOT_A_HEADLINE
 
 HEADLINE_RATIO = 1.25  # a line this much larger than the body is a headline
 SUBHEAD_RATIO = 1.08  # ... this much larger (or bold at body size) a subhead or deck
@@ -355,7 +356,8 @@ def _paragraph_text(lines: Sequence[Line], style: _Style) -> str:
         compact = re.sub(r"\s+", "", text)
         limit = SUBHEAD_MAX if tier == 3 else HEADING_MAX
         sentence = tier == 3 and (compact[-1] in CLAUSE_END or re.search("[。；;]", compact))
-        if len(compact) <= limit and not sentence:
+        credit = tier == 3 and NOT_A_HEADLINE.search(text)
+        if len(compact) <= limit and not sentence and not credit:
             return "#" * tier + " " + text
     return "\n".join(line.text for line in lines)
 

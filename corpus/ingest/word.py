@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from corpus.ingest.characters import CLAUSE_END, ideograph_count
-from corpus.ingest.furniture import LABEL_MAX
+from corpus.ingest.furniture import LABEL_MAX, NOT_A_HEADLINE
 
 HEADLINE_MAX = 40  # longest bold paragraph taken for a headline, in non-space characters
 HEADING_MAX = 80  # a heading-styled paragraph longer than this is body text styled wrongly
@@ -43,7 +43,6 @@ _TITLE_NAMES = frozenset(
      "副標題", "sous-titre", "untertitel", "subtítulo", "sottotitolo"}
 )  # fmt: skip
 _CAPTION_NAMES = frozenset({"caption", "题注", "題注", "légende", "beschriftung"})
-_NOT_HEADLINE = re.compile(r"^[（(【\[□■]|[）)】\]]$|^(?:文|图|图文|摄影|记者|通讯员)\s*[/／:：|｜]")
 
 Kind = Literal["title", "heading", "bold", "body"]
 
@@ -118,7 +117,7 @@ def _headline_like(text: str) -> bool:
         0 < len(compact) <= HEADLINE_MAX
         and compact[-1] not in CLAUSE_END
         and not re.search("[。；;]", compact)
-        and not _NOT_HEADLINE.search(compact)
+        and not NOT_A_HEADLINE.search(text.strip())
     )
 
 

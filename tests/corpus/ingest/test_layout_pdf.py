@@ -165,3 +165,12 @@ def test_column_text_above_the_top_headline_stays_in_its_column() -> None:
     text = extract_text(layout_pdf_bytes([right + left]), "page2.pdf")
     assert text.startswith("饭菜在中央厨房做好后冷链送到活动室加热，\n行动不便的")
     assert text.index("送餐名单") < text.index(H2) < text.index(H1)
+
+
+def test_bold_credit_lines_are_not_subheads() -> None:
+    runs = [Run(LEFT, 800, 18, H1, bold=True), Run(LEFT, 776, BODY, "□记者 林晓", bold=True)]
+    runs += _body(P1, LEFT, 760)
+    text = extract_text(layout_pdf_bytes([runs]), "credit.pdf")
+    assert "### " not in text
+    (article,) = parse_issue(text).articles
+    assert (article.title, article.byline) == (H1, "记者 林晓")
