@@ -9,7 +9,9 @@ what each run of headings means:
 * **Headline and deck**: the first remaining line of the run is the title, any
   lines after it (kicker or deck, e.g. ``凉城新村街道举办庆祝中国共产党成立98周年活动``)
   are joined into ``subtitle``.  The OCR loses type sizes, so a kicker printed
-  above a headline cannot be told from a deck below it; the first line wins.
+  above a headline cannot be told from a deck below it; the first line wins.  Where
+  the text marks headings up (``##`` from Word styles or PDF type sizes), the most
+  prominent line is the title and a smaller kicker above it joins the subtitle.
 * **New article or inner subhead**: a run opens a new article when it cannot be
   anything else (start of text, after a closing byline such as ``（党建办）``, a
   section label, two or more heading lines, a markdown ``#``/``##`` heading, a
@@ -88,9 +90,24 @@ def derive_title(paragraphs: list[str] | tuple[str, ...]) -> str:
     return sentence or text[:TITLE_MAX]
 
 
-def _is_label(block: Block) -> bool:
+def _is_label(block: Block, below: Block) -> bool:
+    """A section label over the heading ``below`` it: very short, and not marked up smaller."""
     text = block.text
-    return len(text) <= LABEL_MAX and ideograph_count(text) == len(text) and block.level == 0
+    short = len(text) <= LABEL_MAX and ideograph_count(text) == len(text)
+    return short and (block.level == 0 or 0 < block.level <= below.level)
+
+
+def _headline(headings: list[Block]) -> tuple[Block, list[Block]]:
+    """The headline of a run and its other lines (kicker, deck) in order.
+
+    Without markup the first line wins; with it (Word styles, PDF type sizes) the most
+    prominent one does, so a kicker set small above the headline stays a kicker.
+    """
+    levels = [h.level for h in headings if h.level]
+    if not levels or headings[0].level == min(levels):
+        return headings[0], headings[1:]
+    lead = next(h for h in headings if h.level == min(levels))
+    return lead, [h for h in headings if h is not lead]
 
 
 class _Segmenter:
@@ -127,9 +144,9 @@ class _Segmenter:
         tail = blocks[first:]
 
         labels: list[str] = []
-        while len(headings) > 1 and _is_label(headings[0]):
+        while len(headings) > 1 and _is_label(headings[0], headings[1]):
             labels.append(headings.pop(0).text)
-        title, rest = headings[0], headings[1:]
+        title, rest = _headline(headings)
         current = self.current
         if current is not None and not current.closed and not current.paragraphs:
             # Still above the body (e.g. after a top byline): more headline or deck lines.

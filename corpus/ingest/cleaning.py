@@ -53,11 +53,12 @@ from corpus.ingest.characters import (
 from corpus.ingest.furniture import (
     INLINE_JUMP,
     MARKDOWN_HEADING,
-    PUBLISHER,
     detect_street,
     masthead_group,
     masthead_line,
+    publication_in,
     publication_of,
+    publisher_line,
     street_of_publisher,
 )
 
@@ -197,7 +198,7 @@ def _make_items(text: str) -> tuple[list[_Item], str | None, str | None]:
             continue
         kept: list[str] = []
         for line in lines:
-            if PUBLISHER.search(line):
+            if publisher_line(line):
                 street = street or street_of_publisher(line)
             name = publication_of(line)
             if name and (not seen_body or name == publication):
@@ -221,7 +222,27 @@ def _make_items(text: str) -> tuple[list[_Item], str | None, str | None]:
             continue
         items.extend(_classify(joined, 0 if not items else gap, level))
         seen_body = seen_body or any(item.kind is Kind.BODY for item in items[-2:])
-    return items, publication, street
+    items, title_publication = _without_document_title(items)
+    return items, publication or title_publication, street
+
+
+def _without_document_title(items: list[_Item]) -> tuple[list[_Item], str | None]:
+    """Drop a ``#`` document title above ``##`` articles: the masthead (a Word Title, a PDF's
+    paper name set far larger than any headline).
+
+    In Markdown the one ``#`` heading names the document, and a newspaper document is
+    the paper; its articles sit under deeper headings. A ``#`` with no deeper heading
+    after it, before the first body text, is an article's headline and stays.
+    """
+    lead = next((i for i, item in enumerate(items) if item.kind is Kind.BODY), len(items))
+    deeper = next((i for i in range(lead) if items[i].level >= 2), None)
+    if deeper is None:
+        return items, None
+    titles = [i for i in range(deeper) if items[i].level == 1]
+    if not titles:
+        return items, None
+    name = next(filter(None, (publication_in(items[i].text) for i in titles)), None)
+    return [item for i, item in enumerate(items) if i not in titles], name
 
 
 def _classify(text: str, gap: int, level: int) -> list[_Item]:

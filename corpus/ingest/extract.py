@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-import itertools
 import logging
 import zipfile
 
-from corpus.ingest import decoding
+from corpus.ingest import decoding, layout_pdf, word
 from corpus.ingest.decoding import TEXT_SUFFIXES, DecodeError, decode_text
 
 log = logging.getLogger(__name__)
@@ -97,56 +96,11 @@ def _docx_paragraphs_text(data: bytes, name: str) -> str:
     budget = _TextBudget(name)
     _check_docx_size(data, budget)
     document = docx.Document(io.BytesIO(data))
-    paragraphs = [budget.add(p.text) for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paragraphs.append(budget.add(" ".join(cell.text for cell in row.cells)))
-    # Blank lines between paragraphs, as in the OCR text the parser was built for.
-    text = "\n\n".join(p for p in paragraphs if p.strip())
+    # Headlines as Markdown headings, blank lines between paragraphs (see corpus.ingest.word).
+    text = word.docx_markdown(document, budget.add)
     if not text.strip():
         raise DecodeError(f"{name} has no text")
     return text
-
-
-def _page_lines(page: object, budget: _TextBudget) -> list[tuple[float, str]]:
-    """The page's text as (baseline y, text) lines, in content order."""
-    lines: list[tuple[float, str]] = []
-
-    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
-        if not text:
-            return
-        budget.add(text)  # per text run: one page's content stream can be a bomb too
-        # The baseline in page space: the text matrix's translation through the CTM.
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        if lines and abs(lines[-1][0] - y) < 1.0:
-            lines[-1] = (lines[-1][0], lines[-1][1] + text)
-        else:
-            lines.append((y, text))
-
-    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
-    return [(y, text.strip("\n")) for y, text in lines if text.strip()]
-
-
-def _with_paragraph_breaks(lines: list[tuple[float, str]]) -> str:
-    """Join lines, with a blank line where the vertical gap is wider than the usual leading.
-
-    pypdf's plain extraction loses the space between paragraphs, which the article
-    parser needs to tell headlines and paragraphs apart.
-    """
-    if not lines:
-        return ""
-    gaps = [a[0] - b[0] for a, b in itertools.pairwise(lines)]
-    usual = sorted(g for g in gaps if g > 0)
-    # The leading is the common small gap; paragraph gaps can be as frequent as line gaps
-    # in a paper of short paragraphs, so a low quantile, not the median.
-    leading = usual[len(usual) // 4] if usual else 0.0
-    out = [lines[0][1]]
-    for gap, (_, text) in zip(gaps, lines[1:], strict=True):
-        # A wide gap is a paragraph break; an upward jump starts a new column.
-        if (leading and gap > 1.5 * leading) or gap < 0:
-            out.append("")
-        out.append(text)
-    return "\n".join(out)
 
 
 def _pdf_text(data: bytes, name: str) -> str:
@@ -155,7 +109,8 @@ def _pdf_text(data: bytes, name: str) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         budget = _TextBudget(name)
-        pages = [_with_paragraph_breaks(_page_lines(page, budget)) for page in reader.pages]
+        # Reading order, paragraphs and headlines from positions and fonts (layout_pdf).
+        pages = layout_pdf.pages_text(reader.pages, budget.add)
     except DecodeError:
         raise
     except Exception as exc:  # any parser failure, see _unreadable

@@ -18,6 +18,7 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Literal
 
+from corpus.ingest import places
 from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import SUPPORTED_SUFFIXES, extract_text
@@ -120,7 +121,11 @@ def normalise_date(value: str) -> str:
     return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
 
 
-def _guess_district(text: str) -> str:
+def _guess_district(text: str, street: str) -> str:
+    """The street office's district when it is a listed one, else the district the text names most."""
+    listed = places.district_of(street)
+    if listed:
+        return listed
     counts = Counter({d: text.count(d) for d in SHANGHAI_DISTRICTS})
     district, n = counts.most_common(1)[0]
     return district if n else ""
@@ -194,7 +199,7 @@ def prepare_issue(
         ),
         street=_check_length(street, _limit(Issue, "street"), "street office", "--street"),
         district=_check_length(
-            (meta.district or _guess_district(text)).strip(),
+            (meta.district or _guess_district(text, street)).strip(),
             _limit(Issue, "district"),
             "district",
             "--district",
@@ -245,8 +250,18 @@ def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     """Extract text from an uploaded file's bytes and prepare it.
 
     Raises:
-        IngestError: unsupported, binary, empty, undecodable or unparseable input.
+        IngestError: unsupported, binary, empty, undecodable or unparseable input, naming
+            the file.
     """
+    try:
+        return _prepare_bytes(data, filename, meta)
+    except IngestError as exc:
+        if filename in str(exc):
+            raise
+        raise IngestError(f"{filename}: {exc}") from exc
+
+
+def _prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
     try:
         text = extract_text(data, filename)
     except DecodeError as exc:
@@ -317,7 +332,7 @@ def prepare_paths(paths: Iterable[str | Path], meta: IssueMeta) -> list[Prepared
             source_name=meta.source_name or base.source_name or path.name,
         )
         try:
-            prepared.append(prepare_bytes(path.read_bytes(), path.name, merged))
+            prepared.append(_prepare_bytes(path.read_bytes(), path.name, merged))
         except IngestError as exc:
             raise IngestError(f"{path}: {exc}") from exc
         except OSError as exc:

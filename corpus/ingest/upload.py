@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from corpus.ingest import places
 from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import extract_text
@@ -68,8 +69,8 @@ def _street_base(name: str) -> str:
 def resolve_street(name: str, streets: Iterable[str] = ()) -> str:
     """The street office a short name means: 凉城 → 凉城新村街道 when that one is known.
 
-    Known streets (stored or named in the text) win; a new name keeps its own 街道/镇
-    suffix, or gets 街道.
+    Known streets (stored or named in the text) win, then Shanghai's listed street offices
+    and towns (莘庄 → 莘庄镇); a name in neither keeps its own 街道/镇 suffix, or gets 街道.
     """
     name = re.sub(r"\s+", "", name)
     base = _street_base(name)
@@ -80,6 +81,9 @@ def resolve_street(name: str, streets: Iterable[str] = ()) -> str:
     for street in known:
         if len(base) >= 2 and (_street_base(street) == base or street.startswith(base)):
             return street
+    listed = places.resolve(name)
+    if listed:
+        return listed
     if _STREET_SUFFIX.search(name):
         return name
     return f"{name}街道"

@@ -55,9 +55,14 @@ def test_short_street_names_resolve_against_known_streets() -> None:
     assert resolve_street("凉城街道", STREETS) == "凉城新村街道"
     assert resolve_street("长风", STREETS) == "长风新村街道"
     assert resolve_street("花木", STREETS) == "花木街道"
-    # Unknown: kept as the street office it names.
+    # Not stored: Shanghai's list of street offices and towns knows the official name.
     assert resolve_street("曹杨新村街道", STREETS) == "曹杨新村街道"
-    assert resolve_street("曹杨", ()) == "曹杨街道"
+    assert resolve_street("曹杨", ()) == "曹杨新村街道"
+    assert resolve_street("莘庄", ()) == "莘庄镇"
+    assert resolve_street("南京东路", STREETS) == "南京东路街道"
+    # In neither: kept as the street office it names.
+    assert resolve_street("幸福", ()) == "幸福街道"
+    assert resolve_street("幸福镇", ()) == "幸福镇"
 
 
 def test_date_suggested_by_masthead_or_file_name() -> None:
