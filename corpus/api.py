@@ -33,6 +33,7 @@ from corpus.answer.reply import (
     answer_lines,
     format_issue_date,
     label,
+    marked_pieces,
     plain_text,
     source_line,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "label",
     "load_all",
     "load_gold",
+    "marked_pieces",
     "new_ref",
     "open",
     "parse_period",
@@ -419,8 +421,9 @@ def open(settings: Settings, *, demo: bool | None = None) -> Corpus:
     """
     store = Store.open(settings.db_url)
     try:
-        if settings.seeds_demo if demo is None else demo:
-            seed_demo(store)
+        if (settings.seeds_demo if demo is None else demo) and seed_demo(store):
+            # The demo issues are not news: nobody is told of them.
+            outbox.skip_to_newest(store.factory)
         answers = service_from_settings(settings, store=store)
     except BaseException:
         store.close()

@@ -10,8 +10,12 @@ from corpus.api import PAGE_SIZE, Answer, Lang
 
 
 def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
-    if not answer.found:
+    if answer.status == "empty":
         return None
+    # "Not found yet" is where following pays most: the next issue may cover it.
+    follow = [InlineKeyboardButton(t(lang, "follow_button"), callback_data=callbacks.follow_answer(key))]
+    if not answer.found:
+        return InlineKeyboardMarkup([follow])
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
     if page > 0:
@@ -36,4 +40,5 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
             InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
         ]
     )
+    rows.append(follow)
     return InlineKeyboardMarkup(rows)

@@ -107,6 +107,13 @@ def issue_removed(factory: sessionmaker[Session]) -> None:
             queries.move_cursor(session, old=cursor, new=newest)
 
 
+def skip_to_newest(factory: sessionmaker[Session]) -> None:
+    """Count every stored issue as matched (the demo corpus just seeded is not news)."""
+    with factory.begin() as session:
+        cursor = queries.last_matched_issue(session)
+        queries.move_cursor(session, old=cursor, new=queries.newest_issue(session))
+
+
 def claim_next(factory: sessionmaker[Session]) -> Outgoing | None:
     """The next notification to send, now marked ``sending``; None if none is pending."""
     with factory.begin() as session:

@@ -92,7 +92,7 @@ def follow(
                     cap=MAX_FOLLOWS,
                     now=now,
                 )
-            return Followed(outcome, topic, count)
+            return Followed(outcome, topic, count, MAX_FOLLOWS)
         except IntegrityError:
             # The same chat's first two follows at once: one made the follower row (or
             # the same follow); the second try sees it.
