@@ -46,7 +46,9 @@ def schedule(application: Application) -> None:
     if application.job_queue is None:
         log.warning("no job queue: followers are not notified of new issues")
         return
-    application.bot_data[PACE] = AsyncLimiter(NOTIFY_PER_SECOND, 1)
+    # One at a time, evenly spaced: a leaky bucket of NOTIFY_PER_SECOND would first let
+    # that many out at once, and a second's window could then hold twice the rate.
+    application.bot_data[PACE] = AsyncLimiter(1, 1 / NOTIFY_PER_SECOND)
     application.bot_data[RUNNING] = asyncio.Lock()
     application.job_queue.run_repeating(
         notify_job,
