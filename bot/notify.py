@@ -21,8 +21,7 @@ from telegram.ext import Application, ContextTypes
 from bot.render.follow import notification_keyboard, notification_lines, retention_keyboard
 from bot.render.html import to_messages, to_plain_messages
 from bot.texts import t, user_lang
-from corpus.api import Corpus, Outgoing
-from corpus.follow.outbox import RETENTION_GRACE_DAYS
+from corpus.api import RETENTION_GRACE_DAYS, Corpus, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from corpus.answer.report import BELOW, evaluation_json, format_evaluation, form
 from corpus.answer.service import LinliService, service_from_settings
 from corpus.answer.types import PAGE_SIZE, Answer, Lang, Line, Piece, Quote, Source
 from corpus.follow import outbox, topics
-from corpus.follow.outbox import PollResult
+from corpus.follow.outbox import RETENTION_GRACE_DAYS, PollResult
 from corpus.follow.topics import MAX_FOLLOWS, MAX_TOPIC_CHARS, Followed, TopicError
 from corpus.ingest import upload
 from corpus.ingest.prepare import IngestError, IssueMeta, prepare_paths
@@ -78,6 +78,7 @@ __all__ = [
     "MAX_TOPIC_CHARS",
     "PAGE_SIZE",
     "REPORT_TZ",
+    "RETENTION_GRACE_DAYS",
     "Answer",
     "ArticleView",
     "BaselineUnavailable",

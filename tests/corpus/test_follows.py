@@ -124,7 +124,7 @@ def test_the_chat_id_goes_with_the_last_follow(corpus: Corpus) -> None:
     follow(corpus, 1, "加装电梯")
     follow(corpus, 1, "菜场")
     follow(corpus, 2, "菜场")
-    first, second = corpus.follows.following(1)
+    first, _ = corpus.follows.following(1)
     [theirs] = corpus.follows.following(2)
     assert corpus.follows.unfollow(chat_id=1, follow_id=theirs.id) == ("not_yours", "")
     assert corpus.follows.unfollow(chat_id=1, follow_id=10**9) == ("unknown", "")
