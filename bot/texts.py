@@ -85,8 +85,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>在群里</b>\n"
             "@{bot} 加问题，回复我的消息，或用 /ask 问题。\n\n"
             "<b>命令</b>\n"
-            "/latest 最近几期　/privacy 隐私说明　/help 帮助\n\n"
-            "答案下面的按钮：更多结果、全文、👍/👎 评价。"
+            "/latest 最近几期　/privacy 隐私说明　/help 帮助\n"
+            "/follow 话题 关注（新一期写到时通知您）　/following 我的关注　/unfollow 取消\n\n"
+            "答案下面的按钮：更多结果、全文、👍/👎 评价、🔔 关注。"
         ),
         "latest_head": "最近的社区报",
         "latest_empty": "还没有任何一期社区报。",
@@ -264,8 +265,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>In groups</b>\n"
             "Mention @{bot} with your question, reply to one of my messages, or use /ask question.\n\n"
             "<b>Commands</b>\n"
-            "/latest newest issues · /privacy what is stored · /help this help\n\n"
-            "Buttons under an answer: more results, full article, 👍/👎."
+            "/latest newest issues · /privacy what is stored · /help this help\n"
+            "/follow topic: hear when a new issue covers it · /following · /unfollow\n\n"
+            "Buttons under an answer: more results, full article, 👍/👎, 🔔 follow."
         ),
         "latest_head": "The newest issues",
         "latest_empty": "No issues yet.",

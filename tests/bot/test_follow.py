@@ -11,11 +11,12 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from telegram.ext import Application
 
 from bot import notify
@@ -369,3 +370,23 @@ async def test_forged_and_unknown_unfollow_buttons_change_nothing(
 async def test_privacy_says_what_following_keeps(app: Application, fake_api: FakeBotAPI) -> None:
     text = (await say(fake_api, "/privacy")).params["text"]
     assert "聊天的 ID" in text and "365 天" in text and "化名编号" in text
+
+
+async def test_an_inactive_follower_is_asked_once_and_keeps_its_follows_by_a_press(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    await say(fake_api, "/follow 加装电梯")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    with service.store.factory.begin() as session:
+        session.execute(update(Follower).values(active_at=long_ago))
+    assert await notify.ask_inactive(app) == 1
+    [question] = [c for c in fake_api.calls("sendMessage") if "还想继续收到通知" in c.params["text"]]
+    assert question.params["chat_id"] == RESIDENT and "365 天" in question.params["text"]
+    assert await notify.ask_inactive(app) == 0  # asked once only
+    since = fake_api.mark()
+    await press(fake_api, question, button(question, "k:"))
+    [edit] = await fake_api.wait_for("editMessageText", since=since, timeout=10)
+    assert "保留着" in edit.params["text"]
+    with service.store.factory() as session:
+        kept = session.scalars(select(Follower)).one()
+    assert kept.retention_asked_at is None and kept.active_at > long_ago
