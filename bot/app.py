@@ -102,7 +102,10 @@ async def post_init(application: Application) -> None:
     await asyncio.to_thread(corpus.answers.load)
     # Issues stored while no bot ran (or, in a new store, before anyone could follow
     # anything) are matched now, before any resident's update is handled.
-    await asyncio.to_thread(corpus.follows.poll)
+    try:
+        await asyncio.to_thread(corpus.follows.poll)
+    except Exception:  # the notification job tries again; answering must not wait for it
+        log.exception("matching new issues against the follows failed")
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
 

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Finished outbox rows are kept this long (what was sent, for an operator), then purged.
 OUTBOX_KEEP_DAYS = 30
+# How long a new issue above a gap in the ids waits for the issue below it to commit.
+GAP_PATIENCE = timedelta(seconds=30)
 # A follower asked whether to keep its follows, and silent this long afterwards, is removed.
 RETENTION_GRACE_DAYS = 30
 
@@ -66,7 +68,12 @@ def poll(
             continue
         if not waiting:
             return PollResult(issues, queued)
-        issue_id = waiting[0]
+        issue_id, stored_at = waiting[0]
+        if issue_id > cursor + 1 and (now or datetime.now(UTC)) - stored_at < GAP_PATIENCE:
+            # A gap below it: an issue still being stored by another process (PostgreSQL
+            # hands out ids before commit), or an id lost to a rollback. Passing it now
+            # would pass that issue for good; a lost id is passed once this one is older.
+            return PollResult(issues, queued)
         if not _indexed(service, issue_id):
             service.refresh(force=True)
             if not _indexed(service, issue_id):

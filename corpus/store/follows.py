@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import delete, func, select, update
@@ -219,8 +219,13 @@ def newest_issue(session: Session) -> int:
     return session.scalar(select(func.max(Issue.id))) or 0
 
 
-def issues_after(session: Session, *, issue_id: int) -> list[int]:
-    return list(session.scalars(select(Issue.id).where(Issue.id > issue_id).order_by(Issue.id)))
+def issues_after(session: Session, *, issue_id: int) -> list[tuple[int, datetime]]:
+    """The issues stored after ``issue_id``, oldest id first, with when they were stored (UTC)."""
+    rows = session.execute(
+        select(Issue.id, Issue.created_at).where(Issue.id > issue_id).order_by(Issue.id)
+    ).all()
+    # Issue.created_at predates UTCDateTime: SQLite gives it back without its zone.
+    return [(r.id, r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)) for r in rows]
 
 
 def enqueue(session: Session, *, issue_id: int, matches: list[Match], now: datetime) -> int:
