@@ -390,3 +390,24 @@ async def test_an_inactive_follower_is_asked_once_and_keeps_its_follows_by_a_pre
     with service.store.factory() as session:
         kept = session.scalars(select(Follower)).one()
     assert kept.retention_asked_at is None and kept.active_at > long_ago
+
+
+async def test_a_429_is_waited_out_by_the_rate_limiter_and_a_502_sent_again_later(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    await say(fake_api, "/follow 加装电梯")
+    await say(fake_api, "/follow 加装电梯", user_id=NEIGHBOUR)
+    to = {"resident": lambda p: p.get("chat_id") == RESIDENT, "neighbour": lambda p: p.get("chat_id") == NEIGHBOUR}
+    fake_api.retry_after_next("sendMessage", seconds=1, when=to["resident"])
+    fake_api.fail_next(
+        "sendMessage", error_code=502, description="Bad Gateway", when=to["neighbour"]
+    )
+    await asyncio.to_thread(service.issues.add_files, [ELEVATOR], IssueMeta(date="2026-12"))
+    await fake_api.wait_for("sendMessage", is_notification(RESIDENT), timeout=20)
+    await fake_api.wait_for("sendMessage", is_notification(NEIGHBOUR), timeout=20)
+    await matched_up_to(service, newest_issue(service))
+    await asyncio.sleep(notify.NOTIFY_INTERVAL * 3)
+    for chat in (RESIDENT, NEIGHBOUR):
+        calls = notifications_to(fake_api, chat)
+        assert [c.status for c in calls] == ([429, 200] if chat == RESIDENT else [502, 200])
+    assert service.follows.outbox_counts() == {"sent": 2}
