@@ -20,6 +20,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "not_found_in_scope": "在{scope}的社区报里没有找到与“{query}”相关的内容。",
         "scope_empty": "库里没有{scope}的社区报。",
         "scope": "（只查了{scope}的社区报）",
+        "scope_first": "（先查了{scope}的社区报）",
         "caption": "〔图片说明〕",
         "rephrase": "可以换个说法再问（比如写上小区、活动或单位的名字），或者发 /latest 看看最近几期都写了什么。",
         "empty": "请直接输入您的问题，例如：{example}",
@@ -35,6 +36,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "not_found_in_scope": "Nothing in the {scope} community newspapers matches “{query}”.",
         "scope_empty": "No community newspaper of {scope} is stored.",
         "scope": "(Searched only the {scope} community newspapers.)",
+        "scope_first": "(Looked first in the {scope} community newspapers.)",
         "caption": "[photo caption] ",
         "rephrase": "Try other words (a compound, event or organisation name helps), or send /latest to see the newest issues.",
         "empty": "Just type your question, for example: {example}",
@@ -132,7 +134,8 @@ def answer_lines(answer: Answer, page: int = 0) -> list[Line]:
         return lines
     page = max(0, min(page, answer.pages - 1))
     if answer.scope and page == 0:
-        lines += [(Piece(label(lang, "scope", scope=answer.scope)),), ()]
+        key = "scope" if answer.scope_strict else "scope_first"
+        lines += [(Piece(label(lang, key, scope=answer.scope)),), ()]
     direct = _direct_line(answer) if page == 0 else None
     if direct:
         lines += [direct, ()]

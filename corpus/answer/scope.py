@@ -20,7 +20,7 @@ _STREET_SUFFIX = re.compile(r"(?:新村)?街道$|镇$")
 # is missing ("5月那期"), so a date inside the question (11月22日) is not read as one.
 _YEAR_MONTH = re.compile(
     r"(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月份?)?"
-    r"(?:的)?(?:那一?期|这一?期|一期|期|的报纸|报纸|的报道)?"
+    r"(?P<issue>(?:的)?(?:那一?期|这一?期|一期|期|的报纸|报纸|的报道))?"
 )
 _MONTH_ISSUE = re.compile(r"(?P<month>\d{1,2})\s*月份?(?:的)?(?:那一?期|这一?期|一期|期)")
 # "最近" is "recent" unless it is "nearest" (离我最近, 最近的疫苗接种点).
@@ -31,7 +31,7 @@ _LATEST = re.compile(
 _RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "last year": -1, "this year": 0}
 _RELATIVE_YEAR_RE = re.compile("|".join(_RELATIVE_YEAR), re.I)
 # English: "in 2019", "the May 2021 issue", "the latest issue".
-_YEAR_EN = re.compile(r"\b(?:in |of )?(?P<year>(?:19|20)\d{2})\b(?: issue)?", re.I)
+_YEAR_EN = re.compile(r"\b(?:in |of )?(?P<year>(?:19|20)\d{2})\b(?P<issue> issue)?", re.I)
 _LATEST_EN = re.compile(r"\b(?:the )?(?:latest|newest|last|most recent|current) (?:issue|paper)\b", re.I)
 
 
@@ -44,11 +44,16 @@ class Scope:
         label: how the reply names the scope ("凉城新村街道 · 2021年5月").
         phrases: the question's words that named a date or an issue (not the street:
             its name still helps ranking), to be left out of the search.
+        strict: whether the question asks about those issues only. A time named on
+            its own ("2017年4月，罗保铭担任什么职务", "去年装了几部电梯") is when the
+            event happened, which a later issue may report, so its issues are only
+            quoted first; a named issue ("2021年5月那期", "上一期") or street restricts.
     """
 
     issue_ids: frozenset[int]
     label: str
     phrases: tuple[str, ...]
+    strict: bool = True
 
 
 def street_base(street: str) -> str:
@@ -67,9 +72,17 @@ def read_scope(
     """
     streets = _streets_named(" ".join([question, *names]), issues)
     in_scope = [i for i in issues if not streets or i.street in streets]
-    dated, phrases, when = _dated(question, in_scope, issues, today)
+    dated, phrases, when, strict = _dated(question, in_scope, issues, today)
     if not streets and dated is None:
         return None
+    if not streets and not strict:
+        # An event's time: a preference among the issues, never a reason to refuse.
+        if not dated:
+            return None
+        return Scope(frozenset(i.id for i in dated), when, (), strict=False)
+    if streets and not strict:
+        dated = None  # the street restricts; the event's time stays in the search
+        phrases, when = (), ""
     chosen = dated if dated is not None else in_scope
     label = " · ".join(
         part
@@ -96,20 +109,22 @@ def _streets_named(question: str, issues: Iterable[IssueRef]) -> set[str]:
 
 def _dated(
     question: str, in_scope: list[IssueRef], every: Sequence[IssueRef], today: date
-) -> tuple[list[IssueRef] | None, tuple[str, ...], str]:
-    """The issues of ``in_scope`` a date in the question names, the words, the label."""
+) -> tuple[list[IssueRef] | None, tuple[str, ...], str, bool]:
+    """The issues of ``in_scope`` a date in the question names, the words, the label,
+    and whether the question named an issue (strict) or only a time (see Scope)."""
     match = _YEAR_MONTH.search(question) or _YEAR_EN.search(question)
     if match:
         year, month = int(match["year"]), match.groupdict().get("month")
         prefix = f"{year:04d}-{int(month):02d}" if month else f"{year:04d}"
         label = f"{year}年{int(month)}月" if month else f"{year}年"
-        return [i for i in in_scope if i.date.startswith(prefix)], (match[0],), label
+        found = [i for i in in_scope if i.date.startswith(prefix)]
+        return found, (match[0],), label, bool(match["issue"])
     match = _MONTH_ISSUE.search(question)
     if match:
         month = int(match["month"])
         found = [i for i in in_scope if _month(i.date) == month]
         latest = max((i.date[:4] for i in found), default="")
-        return [i for i in found if i.date.startswith(latest)], (match[0],), f"{month}月"
+        return [i for i in found if i.date.startswith(latest)], (match[0],), f"{month}月", True
     match = _RELATIVE_YEAR_RE.search(question)
     if match:
         # Relative to today; with no issue of that year, "今年是第几届" still asks about
@@ -117,12 +132,13 @@ def _dated(
         year = today.year + _RELATIVE_YEAR[match[0].lower()]
         found = [i for i in in_scope if i.date.startswith(f"{year:04d}")]
         if found:
-            return found, (match[0],), f"{year}年"
+            return found, (match[0],), f"{year}年", False
     match = _LATEST.search(question) or _LATEST_EN.search(question)
     if match and in_scope:
         newest = max(i.date for i in in_scope)
-        return [i for i in in_scope if i.date == newest], (match[0],), _date_label(newest)
-    return None, (), ""
+        label = _date_label(newest)
+        return [i for i in in_scope if i.date == newest], (match[0],), label, True
+    return None, (), "", True
 
 
 def _month(value: str) -> int | None:

@@ -212,6 +212,11 @@ class LinliService:
         if not expansion.terms:
             return reply("not_found", **found)
         relevant = self._relevant(state, expansion, scope, every=within is not None)
+        if scope is not None and not scope.strict:
+            # Quoted first, and named in the reply only when they answer at all.
+            first = [r for r in relevant if r[0].issue.id in scope.issue_ids]
+            relevant = first + [r for r in relevant if r[0].issue.id not in scope.issue_ids]
+            found = {"scope": scope.label, "scope_strict": False} if first else {}
         groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
@@ -229,7 +234,8 @@ class LinliService:
         passages that merely share a word. Judged before snippets are chosen, the
         larger part of an answer's work, for the passages that remain.
         """
-        if every and scope is not None:
+        strict = scope is not None and scope.strict
+        if every and strict:
             # Every scoring passage of the scope's issues, not the best of the whole
             # store: a new issue's passages may rank below older issues' for a topic.
             docs, scores = state.retriever.index.score(expansion.terms)
@@ -238,9 +244,9 @@ class LinliService:
                 key=lambda h: (-h.score, h.index),
             )
         else:
-            wanted = SCOPED_CANDIDATES if scope is not None else CANDIDATES
+            wanted = SCOPED_CANDIDATES if strict else CANDIDATES
             hits = state.retriever.search_terms(expansion.terms, k=wanted)
-        if scope is not None:
+        if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         topics = topic_concepts(expansion, self.segmenters.words)
         relevant = []
@@ -257,8 +263,12 @@ class LinliService:
 
 
 def _restricted(scope: Scope | None, within: frozenset[int]) -> Scope:
-    """The question's own scope, if it names one, narrowed to ``within``."""
-    if scope is None:
+    """The question's own scope, if it restricts, narrowed to ``within`` (always strict).
+
+    A time named on its own only orders the issues (``Scope.strict``): it is dropped, as
+    the search is restricted to ``within`` anyway.
+    """
+    if scope is None or not scope.strict:
         return Scope(issue_ids=within, label="", phrases=())
     return Scope(issue_ids=scope.issue_ids & within, label=scope.label, phrases=scope.phrases)
 

@@ -65,6 +65,9 @@ class Answer:
     # The issues a question named ("凉城…", "2021年5月那期"), as the reply names them.
     scope: str | None = None
     scope_empty: bool = False  # the scope named holds no stored issue at all
+    # False when the scope was a time named on its own: its issues came first, others
+    # may follow (see corpus.answer.scope.Scope.strict).
+    scope_strict: bool = True
 
     @property
     def found(self) -> bool:
