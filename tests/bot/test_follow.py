@@ -340,6 +340,9 @@ async def test_the_follow_button_under_an_answer_follows_its_question(
     # Not found yet is followed too: the next issue may cover it.
     nothing = await say(fake_api, "月球基地什么时候建成")
     assert button(nothing, "w:")
+    # A question too long to be a topic is not offered to be followed.
+    long = await say(fake_api, "凉二小区加装电梯进展怎么样了，" * 3)
+    assert not any(b["callback_data"].startswith("w:") for row in keyboard(long) for b in row)
 
 
 # --- forged and stale buttons --------------------------------------------------------------
