@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, buttons, callbacks, residents, staff, upload
+from bot import admin, buttons, callbacks, follow, notify, residents, staff, upload
 from bot.ordering import OrderedUpdateProcessor
 from bot.redact import RedactToken, WithholdDetails, format_exception, redact
 from bot.state import KeyedStore, RateLimiter
@@ -100,6 +100,12 @@ async def post_init(application: Application) -> None:
     if not application.bot_data["settings"].webhook_url:
         watch_polling(application)  # run_polling starts polling after post_init
     await asyncio.to_thread(corpus.answers.load)
+    # Issues stored while no bot ran (or, in a new store, before anyone could follow
+    # anything) are matched now, before any resident's update is handled.
+    try:
+        await asyncio.to_thread(corpus.follows.poll)
+    except Exception:  # the notification job tries again; answering must not wait for it
+        log.exception("matching new issues against the follows failed")
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
 
@@ -226,6 +232,12 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("privacy", residents.privacy))
     add(CommandHandler("ask", residents.ask_command))
     add(CallbackQueryHandler(buttons.callback, pattern=callbacks.RESIDENT_PATTERN))
+    # Following topics (a group's follows are the group's: see bot.follow).
+    add(CommandHandler("follow", follow.follow_command))
+    add(CommandHandler("following", follow.following_command))
+    add(CommandHandler("unfollow", follow.unfollow_command))
+    add(CommandHandler("notifications", follow.notifications_command))
+    add(CallbackQueryHandler(follow.on_button, pattern=callbacks.FOLLOW_PATTERN))
     # Admins: the query log; others are refused politely.
     add(CommandHandler("stats", admin.stats_command))
     add(CommandHandler("unanswered", admin.unanswered_command))
@@ -293,6 +305,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     )
     register_handlers(application)
     admin.schedule_purge(application)
+    notify.schedule(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             flush_log_job, interval=LOG_FLUSH_INTERVAL, first=0, name=FLUSH_JOB

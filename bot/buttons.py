@@ -23,6 +23,7 @@ from bot.residents import answer_question, corpus_of, is_parse_error, lang_of, s
 from bot.state import ArticlePages, Conversation, KeyedStore, RateLimiter
 from bot.texts import EXAMPLE_QUESTIONS, t
 from corpus.api import (
+    Lang,
     Line,
     Piece,
     answer_lines,
@@ -134,7 +135,18 @@ async def _full_article(
     if not 0 <= n < len(answer.quotes):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    view = await asyncio.to_thread(corpus_of(context).issues.article, answer.quotes[n].source.article_id)
+    await send_article(query, context, answer.quotes[n].source.article_id, conversation.chat_id, lang)
+
+
+async def send_article(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    article_id: int,
+    chat_id: int,
+    lang: Lang,
+) -> None:
+    """The whole article under ``query``'s message, a few parts at a time (全文, notifications)."""
+    view = await asyncio.to_thread(corpus_of(context).issues.article, article_id)
     if view is None:
         await query.answer(t(lang, "article_gone"), show_alert=True)
         return
@@ -147,7 +159,7 @@ async def _full_article(
     lines += text_lines(view.body)
     if view.byline:
         lines.append(text_lines(f"（{view.byline}）")[0])
-    pages = ArticlePages(conversation.chat_id, to_messages(lines), to_plain_messages(lines), lang)
+    pages = ArticlePages(chat_id, to_messages(lines), to_plain_messages(lines), lang)
     await _send_parts(query, context, pages, 0)
 
 

@@ -11,6 +11,11 @@ not fit the grammar parses to None and the handler says the button has expired.
 ``f:<key>:<±1>``    👍 / 👎 on the answer
 ``r:<key>:<part>``  the rest of a long article, from message ``part``
 ``s:<ok|no>:<key>`` confirm or cancel a staff preview
+``w:<key>``         follow (watch) the topic of the answer under ``key``
+``u:<follow id>``   stop following one topic (checked against the chat's own follows)
+``U:<ask|ok|no>``   ask to confirm, confirm or cancel "stop following everything"
+``o:<article id>``  open the article a notification quotes
+``k:ok``            keep my follows (the once-a-year retention question)
 ==================  ===========================================
 """
 
@@ -23,11 +28,15 @@ from typing import Literal
 # Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
 RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
+FOLLOW_PATTERN = r"^[wuUok]:"
 
 _KEY = r"[A-Za-z0-9_-]{1,24}"
 _RESIDENT = re.compile(rf"^(?P<kind>[pafr]):(?P<key>{_KEY}):(?P<arg>-?\d{{1,4}})$")
 _EXAMPLE = re.compile(r"^x:(?P<lang>zh|en):(?P<arg>\d{1,2})$")
 _STAFF = re.compile(rf"^s:(?P<action>ok|no):(?P<key>{_KEY})$")
+_FOLLOW = re.compile(
+    rf"^(?:w:(?P<key>{_KEY})|(?P<kind>[uo]):(?P<id>\d{{1,12}})|U:(?P<all>ask|ok|no)|k:(?P<keep>ok))$"
+)
 
 Kind = Literal["x", "p", "a", "f", "r"]
 
@@ -96,3 +105,46 @@ def parse_staff(data: str | None) -> tuple[Literal["ok", "no"], str] | None:
     if match is None:
         return None
     return match["action"], match["key"]  # type: ignore[return-value]
+
+
+def follow_answer(key: str) -> str:
+    return f"w:{key}"
+
+
+def unfollow(follow_id: int) -> str:
+    return f"u:{follow_id}"
+
+
+def unfollow_all(action: Literal["ask", "ok", "no"]) -> str:
+    return f"U:{action}"
+
+
+def open_article(article_id: int) -> str:
+    return f"o:{article_id}"
+
+
+def keep_follows() -> str:
+    return "k:ok"
+
+
+@dataclass(frozen=True)
+class FollowPress:
+    """A press on a follow button: ``w`` (key), ``u`` / ``o`` (number), ``U`` (key: the
+    action), ``k``."""
+
+    kind: Literal["w", "u", "U", "o", "k"]
+    key: str = ""
+    number: int = 0
+
+
+def parse_follow(data: str | None) -> FollowPress | None:
+    match = _FOLLOW.match(data or "")
+    if match is None:
+        return None
+    if match["key"]:
+        return FollowPress("w", key=match["key"])
+    if match["kind"]:
+        return FollowPress(match["kind"], number=int(match["id"]))  # type: ignore[arg-type]
+    if match["all"]:
+        return FollowPress("U", key=match["all"])
+    return FollowPress("k")

@@ -199,8 +199,15 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    days = context.bot_data["settings"].log_retention_days
-    await update.effective_message.reply_text(t(lang_of(update), "privacy", days=days))
+    settings = context.bot_data["settings"]
+    await update.effective_message.reply_text(
+        t(
+            lang_of(update),
+            "privacy",
+            days=settings.log_retention_days,
+            follow_days=settings.follow_retention_days,
+        )
+    )
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

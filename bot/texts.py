@@ -22,6 +22,8 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("ask", "提问（群里用 /ask 问题）"),
         ("latest", "最近几期社区报"),
         ("help", "怎么提问"),
+        ("follow", "关注话题：/follow 加装电梯"),
+        ("following", "我关注的话题"),
         ("privacy", "我们保存了什么"),
         ("start", "开始"),
     ],
@@ -29,6 +31,8 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("ask", "Ask a question (in groups: /ask question)"),
         ("latest", "The newest issues"),
         ("help", "How to ask"),
+        ("follow", "Follow a topic: /follow 加装电梯"),
+        ("following", "Topics I follow"),
         ("privacy", "What is stored about you"),
         ("start", "Start"),
     ],
@@ -81,8 +85,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>在群里</b>\n"
             "@{bot} 加问题，回复我的消息，或用 /ask 问题。\n\n"
             "<b>命令</b>\n"
-            "/latest 最近几期　/privacy 隐私说明　/help 帮助\n\n"
-            "答案下面的按钮：更多结果、全文、👍/👎 评价。"
+            "/latest 最近几期　/privacy 隐私说明　/help 帮助\n"
+            "/follow 话题 关注（新一期写到时通知您）　/following 我的关注　/unfollow 取消\n\n"
+            "答案下面的按钮：更多结果、全文、👍/👎 评价、🔔 关注。"
         ),
         "latest_head": "最近的社区报",
         "latest_empty": "还没有任何一期社区报。",
@@ -93,6 +98,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "· 不保存您的 Telegram 数字 ID、名字或用户名，只保存一个化名编号（用密钥算出的哈希），无法还原成您的账号。\n"
             "· 保存多久：{days} 天，过期的记录每天自动删除。\n"
             "· 谁能看：只有街道指定的管理员，他们看到的也只是化名编号。\n"
+            "· 关注话题（/follow）：为了给您发通知，我们必须保存这个聊天的 ID。它和您关注的话题单独存放，"
+            "不进提问记录；您取消最后一个关注时（/unfollow all）立即删除。{follow_days} 天没有动过的关注，"
+            "我们会问您一次，不回复就删除。\n"
             "请不要在问题里写姓名、电话、门牌号等个人信息。"
         ),
         "non_text": "我只能读文字问题哦。请用文字输入您想问的事，比如：{example}",
@@ -107,6 +115,50 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "feedback_thanks_up": "谢谢您的评价！👍",
         "feedback_thanks_down": "谢谢反馈，我们会改进。",
         "error": "抱歉，处理您的消息时出了点问题。请稍后再试。",
+        # Following topics (bot/follow.py). Values are escaped.
+        "follow_usage": (
+            "请在 /follow 后面写上想关注的话题，例如：/follow 加装电梯\n"
+            "新一期社区报写到它时，我会发消息告诉您。"
+        ),
+        "follow_added": "已关注「{topic}」。新一期社区报写到它时，我会发消息告诉您。（共关注 {count} 个话题，/following 查看）",
+        "follow_added_group": (
+            "本群已关注「{topic}」。新一期社区报写到它时，我会在群里通知。"
+            "群里的关注属于整个群：每位成员都可以用 /following 查看、/unfollow 取消。"
+        ),
+        "follow_exists": "已经在关注「{topic}」了。/following 查看全部。",
+        "follow_full": "最多只能关注 {cap} 个话题。请先在 /following 里取消一些。",
+        "follow_too_long": "话题太长了（最多 {max} 个字）。请写几个关键词，比如：加装电梯。",
+        "follow_no_words": "“{topic}”里没有可以查找的词（只有“什么时候”“哪里”这类词或符号）。请写具体的事，比如：加装电梯、菜场。",
+        "following_empty": "还没有关注任何话题。用 /follow 话题 关注，例如：/follow 加装电梯",
+        "following_head": "关注的话题（新一期社区报写到时会通知）：",
+        "following_off": "通知已关闭：/notifications on 重新打开。",
+        "unfollow_one": "取消「{topic}」",
+        "unfollow_all_button": "全部取消",
+        "unfollowed": "已取消关注「{topic}」。",
+        "unfollowed_last": "已取消关注「{topic}」。现在没有任何关注了，为发通知保存的聊天 ID 也已删除。",
+        "unfollow_unknown": "没有找到这个关注，可能已经取消了。/following 查看现在的关注。",
+        "unfollow_not_yours": "这个按钮属于另一个聊天的关注，不能在这里取消。",
+        "unfollow_usage": "/unfollow 话题 取消一个关注，/unfollow all 取消全部；也可以在 /following 里点按钮。",
+        "unfollow_all_confirm": "确定要取消全部 {count} 个关注吗？",
+        "unfollow_all_yes": "确定，全部取消",
+        "unfollow_all_no": "不了",
+        "unfollowed_all": "已取消全部 {count} 个关注，为发通知保存的聊天 ID 也已删除。",
+        "unfollow_all_kept": "好的，关注都保留着。",
+        "follow_button": "🔔 关注这个话题",
+        "notify_head": "🔔 新一期社区报写到了您关注的「{topic}」：",
+        "notify_open": "阅读全文",
+        "notifications_usage": "/notifications on 打开通知，/notifications off 关闭。现在：{state}。",
+        "notifications_state_on": "打开",
+        "notifications_state_off": "关闭",
+        "notifications_set_on": "通知已打开。新一期社区报写到您关注的话题时，我会告诉您。",
+        "notifications_set_off": "通知已关闭，关注的话题都还在。/notifications on 重新打开。",
+        "notifications_none": "还没有关注任何话题，没有通知可以开关。用 /follow 话题 关注。",
+        "retention_ask": (
+            "您关注了 {count} 个话题，但已经 {days} 天没有管理过它们。还想继续收到通知吗？"
+            "点“保留”继续；{grace} 天内不回复，我们会删除这些关注和为此保存的聊天 ID。"
+        ),
+        "keep_button": "保留关注",
+        "kept": "好的，关注都保留着。",
         "more": "更多结果 ▶",
         "prev": "◀ 上一页",
         "full": "全文{n}",
@@ -213,8 +265,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>In groups</b>\n"
             "Mention @{bot} with your question, reply to one of my messages, or use /ask question.\n\n"
             "<b>Commands</b>\n"
-            "/latest newest issues · /privacy what is stored · /help this help\n\n"
-            "Buttons under an answer: more results, full article, 👍/👎."
+            "/latest newest issues · /privacy what is stored · /help this help\n"
+            "/follow topic: hear when a new issue covers it · /following · /unfollow\n\n"
+            "Buttons under an answer: more results, full article, 👍/👎, 🔔 follow."
         ),
         "latest_head": "The newest issues",
         "latest_empty": "No issues yet.",
@@ -228,6 +281,10 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "· How long: {days} days; older entries are deleted by a daily clean-up.\n"
             "· Who sees it: only the street office's administrators, and they see the pseudonym, "
             "never who you are.\n"
+            "· Following topics (/follow): to send you notifications we must keep this chat's id. "
+            "It is stored apart with your topics, never in the query log, and deleted as soon as "
+            "you stop following your last topic (/unfollow all). Follows untouched for "
+            "{follow_days} days: we ask you once, and delete them if you don't answer.\n"
             "Please don't put your name, phone number or address in a question."
         ),
         "non_text": "I can only read text questions. Please type what you'd like to know, e.g.: {example}",
@@ -242,6 +299,51 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "feedback_thanks_up": "Thanks for the feedback! 👍",
         "feedback_thanks_down": "Thanks, we'll use that to improve.",
         "error": "Sorry, something went wrong with your message. Please try again later.",
+        "follow_usage": (
+            "Write the topic to follow after /follow, e.g.: /follow 加装电梯\n"
+            "When a new issue of the paper covers it, I'll tell you."
+        ),
+        "follow_added": "Following “{topic}”. When a new issue covers it, I'll send you a message. ({count} topics; see /following)",
+        "follow_added_group": (
+            "This group now follows “{topic}”; when a new issue covers it, I'll post it here. "
+            "A group's follows belong to the whole group: any member can see them with "
+            "/following and stop them with /unfollow."
+        ),
+        "follow_exists": "Already following “{topic}”. See /following.",
+        "follow_full": "At most {cap} topics can be followed. Please stop some in /following first.",
+        "follow_too_long": "That topic is too long (at most {max} characters). Please give a few key words, e.g. 加装电梯.",
+        "follow_no_words": "“{topic}” has no words to look for (only words like “when” or “where”, or symbols). Please name the thing itself, e.g. 加装电梯.",
+        "following_empty": "No topics followed yet. Use /follow topic, e.g.: /follow 加装电梯",
+        "following_head": "Topics followed (you'll hear when a new issue covers them):",
+        "following_off": "Notifications are off: /notifications on switches them back on.",
+        "unfollow_one": "Stop “{topic}”",
+        "unfollow_all_button": "Stop all",
+        "unfollowed": "Stopped following “{topic}”.",
+        "unfollowed_last": "Stopped following “{topic}”. Nothing is followed now, and the chat id kept for notifications is deleted.",
+        "unfollow_unknown": "No such follow; it may have been stopped already. See /following.",
+        "unfollow_not_yours": "This button belongs to another chat's follows; it cannot be stopped here.",
+        "unfollow_usage": "/unfollow topic stops one, /unfollow all stops everything; or use the buttons in /following.",
+        "unfollow_all_confirm": "Stop following all {count} topics?",
+        "unfollow_all_yes": "Yes, stop all",
+        "unfollow_all_no": "No",
+        "unfollowed_all": "Stopped all {count} follows; the chat id kept for notifications is deleted.",
+        "unfollow_all_kept": "OK, your follows stay.",
+        "follow_button": "🔔 Follow this topic",
+        "notify_head": "🔔 A new issue covers “{topic}”, which you follow:",
+        "notify_open": "Read the article",
+        "notifications_usage": "/notifications on switches notifications on, /notifications off off. Now: {state}.",
+        "notifications_state_on": "on",
+        "notifications_state_off": "off",
+        "notifications_set_on": "Notifications are on: I'll tell you when a new issue covers your topics.",
+        "notifications_set_off": "Notifications are off; your topics are kept. /notifications on switches them back on.",
+        "notifications_none": "No topics followed, so there are no notifications to switch. Use /follow topic.",
+        "retention_ask": (
+            "You follow {count} topics but haven't looked at them for {days} days. Keep getting "
+            "notifications? Tap “Keep”; without an answer within {grace} days, the follows and "
+            "the chat id kept for them are deleted."
+        ),
+        "keep_button": "Keep",
+        "kept": "OK, your follows stay.",
         "more": "More results ▶",
         "prev": "◀ Back",
         "full": "Full article {n}",

@@ -6,7 +6,9 @@
   step with the store by itself;
 - ``corpus.issues``: what staff do with issues (upload, preview, store, remove, list),
   each change one transaction, re-indexed as soon as it is committed;
-- ``corpus.log``: the pseudonymous query log and what admins read of it.
+- ``corpus.log``: the pseudonymous query log and what admins read of it;
+- ``corpus.follows``: the topics chats follow, and the outbox of notifications about
+  new issues that cover them.
 
 Callers never see sessions, SQLAlchemy or the index: every method here takes and
 returns plain records. The types callers render or pass back are re-exported below,
@@ -31,12 +33,16 @@ from corpus.answer.reply import (
     answer_lines,
     format_issue_date,
     label,
+    marked_pieces,
     plain_text,
     source_line,
 )
 from corpus.answer.report import BELOW, evaluation_json, format_evaluation, format_table
 from corpus.answer.service import LinliService, service_from_settings
 from corpus.answer.types import PAGE_SIZE, Answer, Lang, Line, Piece, Quote, Source
+from corpus.follow import outbox, topics
+from corpus.follow.outbox import RETENTION_GRACE_DAYS, PollResult
+from corpus.follow.topics import MAX_FOLLOWS, MAX_TOPIC_CHARS, Followed, TopicError
 from corpus.ingest import upload
 from corpus.ingest.prepare import IngestError, IssueMeta, prepare_paths
 from corpus.ingest.seed import seed_demo
@@ -60,6 +66,7 @@ from corpus.store.engine import (
     schema_revision,
     write_failure,
 )
+from corpus.store.follows import FollowInfo, Inactive, Outgoing, Removed
 from corpus.store.migrate import SchemaUpgrade
 from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
@@ -67,8 +74,11 @@ from retrieval.sentences import split_clauses, split_sentences
 __all__ = [
     "BELOW",
     "EXAMPLES",
+    "MAX_FOLLOWS",
+    "MAX_TOPIC_CHARS",
     "PAGE_SIZE",
     "REPORT_TZ",
+    "RETENTION_GRACE_DAYS",
     "Answer",
     "ArticleView",
     "BaselineUnavailable",
@@ -78,6 +88,10 @@ __all__ = [
     "Draft",
     "EvalReport",
     "Field",
+    "FollowInfo",
+    "Followed",
+    "Follows",
+    "Inactive",
     "IngestError",
     "IngestResult",
     "IssueInfo",
@@ -88,16 +102,20 @@ __all__ = [
     "LogRow",
     "LogStats",
     "NaiveBaseline",
+    "Outgoing",
     "Period",
     "PeriodError",
     "Piece",
+    "PollResult",
     "Preview",
     "QuestionGroup",
     "Quote",
+    "Removed",
     "SchemaUpgrade",
     "Source",
     "StoreError",
     "TopQuestion",
+    "TopicError",
     "answer_lines",
     "database_revision",
     "evaluate",
@@ -111,6 +129,7 @@ __all__ = [
     "label",
     "load_all",
     "load_gold",
+    "marked_pieces",
     "new_ref",
     "open",
     "parse_period",
@@ -205,8 +224,81 @@ class Issues:
         except SQLAlchemyError as exc:
             raise write_failure(f"could not remove issue #{issue_id}", exc) from exc
         if removed is not None:
+            outbox.issue_removed(self._store.factory)
             self._answers.refresh(force=True, if_loaded=True)
         return removed
+
+
+class Follows:
+    """Topics chats follow, and the outbox of notifications about new issues.
+
+    A chat id is kept only while the chat follows something (see ``/privacy``); in a
+    group the group follows, and notifications go to the group.
+    """
+
+    def __init__(self, store: Store, answers: LinliService) -> None:
+        self._factory = store.factory
+        self._answers = answers
+
+    def follow(self, *, chat_id: int, chat_type: str, lang: str, topic: str) -> Followed:
+        """Follow ``topic`` (raises TopicError: empty, too long, nothing to match)."""
+        return topics.follow(
+            self._factory, self._answers, chat_id=chat_id, chat_type=chat_type, lang=lang, text=topic
+        )
+
+    def following(self, chat_id: int) -> list[FollowInfo]:
+        return topics.following(self._factory, chat_id=chat_id)
+
+    def unfollow(self, *, chat_id: int, follow_id: int) -> tuple[Removed, str]:
+        """Remove one follow; another chat's follow is ``not_yours`` and left alone."""
+        return topics.unfollow(self._factory, chat_id=chat_id, follow_id=follow_id)
+
+    def unfollow_topic(self, *, chat_id: int, topic: str) -> tuple[Removed, str]:
+        return topics.unfollow_topic(self._factory, chat_id=chat_id, topic=topic)
+
+    def unfollow_all(self, chat_id: int) -> int:
+        """Remove every follow of the chat, and its chat id with them; returns how many."""
+        return topics.unfollow_all(self._factory, chat_id=chat_id)
+
+    def notifications(self, chat_id: int) -> bool | None:
+        """Whether the chat's notifications are on; None if it follows nothing."""
+        return topics.notifications(self._factory, chat_id=chat_id)
+
+    def set_notifications(self, chat_id: int, on: bool) -> bool:
+        """Switch the chat's notifications; False if it follows nothing (nothing stored)."""
+        return topics.set_notifications(self._factory, chat_id=chat_id, on=on)
+
+    def keep(self, chat_id: int) -> bool:
+        """The chat is active: its follows stay (the answer to the retention question)."""
+        return topics.keep(self._factory, chat_id=chat_id)
+
+    # The sender's side (a background job of the bot).
+
+    def poll(self) -> PollResult:
+        """Match the issues stored since the last poll (by any process); queue notifications."""
+        return outbox.poll(self._factory, self._answers)
+
+    def claim_next(self) -> Outgoing | None:
+        """The next notification to send, claimed (no other sender will send it)."""
+        return outbox.claim_next(self._factory)
+
+    def finish(self, notification_id: int, status: str) -> None:
+        """``sent``, ``failed``, ``skipped`` (notifications off) or ``pending`` (try later)."""
+        outbox.finish(self._factory, notification_id, status)
+
+    def drop_follower(self, follower_id: int) -> None:
+        """The chat blocked the bot: forget it, its follows and what it was still to get."""
+        outbox.drop_follower(self._factory, follower_id)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return outbox.counts(self._factory)
+
+    def to_ask(self, *, days: int) -> list[Inactive]:
+        """Followers inactive ``days`` to ask once (those asked long ago are removed)."""
+        return outbox.to_ask(self._factory, days=days)
+
+    def asked(self, follower_id: int) -> None:
+        outbox.asked(self._factory, follower_id)
 
 
 class QueryLog:
@@ -311,6 +403,7 @@ class Corpus:
         self.answers = answers
         self.issues = Issues(store, answers)
         self.log = QueryLog(store, secret)
+        self.follows = Follows(store, answers)
 
     def close(self) -> None:
         """Write what the log still holds and release the database."""
@@ -329,8 +422,9 @@ def open(settings: Settings, *, demo: bool | None = None) -> Corpus:
     """
     store = Store.open(settings.db_url)
     try:
-        if settings.seeds_demo if demo is None else demo:
-            seed_demo(store)
+        if (settings.seeds_demo if demo is None else demo) and seed_demo(store):
+            # The demo issues are not news: nobody is told of them.
+            outbox.skip_to_newest(store.factory)
         answers = service_from_settings(settings, store=store)
     except BaseException:
         store.close()

@@ -140,6 +140,9 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     log_hmac_secret: str | None = None
     log_retention_days: int = 180
+    # Followers who have not dealt with their follows this long are asked once whether to
+    # keep them, and removed (with their chat id) if they do not answer.
+    follow_retention_days: int = 365
     rate_limit_per_minute: int = 20
     userdict_path: Path | None = None
     synonyms_path: Path | None = None
@@ -218,6 +221,9 @@ class Settings:
             log_hmac_secret=get("LOG_HMAC_SECRET"),
             log_retention_days=_ranged(
                 "LOG_RETENTION_DAYS", get("LOG_RETENTION_DAYS"), 180, RETENTION_DAYS
+            ),
+            follow_retention_days=_ranged(
+                "FOLLOW_RETENTION_DAYS", get("FOLLOW_RETENTION_DAYS"), 365, RETENTION_DAYS
             ),
             rate_limit_per_minute=_ranged(
                 "RATE_LIMIT_PER_MINUTE", get("RATE_LIMIT_PER_MINUTE"), 20, RATE_LIMIT

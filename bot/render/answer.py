@@ -6,12 +6,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.texts import t
-from corpus.api import PAGE_SIZE, Answer, Lang
+from corpus.api import MAX_TOPIC_CHARS, PAGE_SIZE, Answer, Lang
 
 
 def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
-    if not answer.found:
+    if answer.status == "empty":
         return None
+    # "Not found yet" is where following pays most: the next issue may cover it. Offered
+    # only for a question short enough to be followed as it is.
+    follow = []
+    if len(answer.query) <= MAX_TOPIC_CHARS:
+        follow = [InlineKeyboardButton(t(lang, "follow_button"), callback_data=callbacks.follow_answer(key))]
+    if not answer.found:
+        return InlineKeyboardMarkup([follow]) if follow else None
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
     if page > 0:
@@ -36,4 +43,6 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
             InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
         ]
     )
+    if follow:
+        rows.append(follow)
     return InlineKeyboardMarkup(rows)

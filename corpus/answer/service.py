@@ -25,7 +25,7 @@ from corpus.answer.types import Answer, Lang, Status
 from corpus.settings import Settings
 from corpus.store.engine import Store
 from corpus.store.records import PassageRecord
-from retrieval import DEFAULT_USERDICT, Tokenizer, scoring_tokenizer
+from retrieval import DEFAULT_USERDICT, Hit, Tokenizer, scoring_tokenizer
 from retrieval.cedict import load_cedict
 from retrieval.expansion import (
     Expansion,
@@ -170,8 +170,15 @@ class LinliService:
             return self.expander.expand(query, self.index.vocabulary(state))
         return self.expander.plain(query)
 
-    def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
-        """Answer one question: quotes with sources, and a direct answer where one is asked for."""
+    def answer(
+        self, question: str, *, lang: Lang | None = None, within: frozenset[int] | None = None
+    ) -> Answer:
+        """Answer one question: quotes with sources, and a direct answer where one is asked for.
+
+        Args:
+            within: answer from these issues' passages only (a followed topic matched
+                against a new issue), by the same relevance rules as any question.
+        """
         # A question never waits for a large rebuild: with wait=False the check and the
         # build run in a background thread, waited for at most LiveIndex.PATIENCE (see
         # LiveIndex.refresh); latency counts answering only.
@@ -190,17 +197,21 @@ class LinliService:
         if not query:
             return reply("empty")
         scope = read_scope(query, state.issues, today=self.today())
+        if within is not None:
+            scope = _restricted(scope, within)
         if scope is not None and not scope.issue_ids:
             return reply("not_found", scope=scope.label, scope_empty=True)
-        found = {"scope": scope.label} if scope is not None else {}
+        found = {"scope": scope.label} if scope is not None and scope.label else {}
         expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
         if lang == "en" and (named := _pinyin_names(expansion)):
             # "Liangcheng" names a street only once read as 凉城.
             scope = read_scope(query, state.issues, today=self.today(), names=named) or scope
-            found = {"scope": scope.label} if scope is not None else {}
+            if within is not None:
+                scope = _restricted(scope, within)
+            found = {"scope": scope.label} if scope is not None and scope.label else {}
         if not expansion.terms:
             return reply("not_found", **found)
-        relevant = self._relevant(state, expansion, scope)
+        relevant = self._relevant(state, expansion, scope, every=within is not None)
         if scope is not None and not scope.strict:
             # Quoted first, and named in the reply only when they answer at all.
             first = [r for r in relevant if r[0].issue.id in scope.issue_ids]
@@ -214,7 +225,7 @@ class LinliService:
         return reply("ok", quotes=tuple(quotes), direct=direct, **found)
 
     def _relevant(
-        self, state: IndexState, expansion: Expansion, scope: Scope | None
+        self, state: IndexState, expansion: Expansion, scope: Scope | None, *, every: bool = False
     ) -> list[tuple[PassageRecord, float]]:
         """The passages (best first) that answer the question, within its scope.
 
@@ -224,8 +235,17 @@ class LinliService:
         larger part of an answer's work, for the passages that remain.
         """
         strict = scope is not None and scope.strict
-        wanted = SCOPED_CANDIDATES if strict else CANDIDATES
-        hits = state.retriever.search_terms(expansion.terms, k=wanted)
+        if every and strict:
+            # Every scoring passage of the scope's issues, not the best of the whole
+            # store: a new issue's passages may rank below older issues' for a topic.
+            docs, scores = state.retriever.index.score(expansion.terms)
+            hits = sorted(
+                (Hit(int(d), float(s)) for d, s in zip(docs, scores, strict=True)),
+                key=lambda h: (-h.score, h.index),
+            )
+        else:
+            wanted = SCOPED_CANDIDATES if strict else CANDIDATES
+            hits = state.retriever.search_terms(expansion.terms, k=wanted)
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         topics = topic_concepts(expansion, self.segmenters.words)
@@ -240,6 +260,17 @@ class LinliService:
     def today() -> date:
         """Today in Shanghai, for "去年" and "今年"."""
         return datetime.now(SHANGHAI).date()
+
+
+def _restricted(scope: Scope | None, within: frozenset[int]) -> Scope:
+    """The question's own scope, if it restricts, narrowed to ``within`` (always strict).
+
+    A time named on its own only orders the issues (``Scope.strict``): it is dropped, as
+    the search is restricted to ``within`` anyway.
+    """
+    if scope is None or not scope.strict:
+        return Scope(issue_ids=within, label="", phrases=())
+    return Scope(issue_ids=scope.issue_ids & within, label=scope.label, phrases=scope.phrases)
 
 
 def _pinyin_names(expansion: Expansion) -> list[str]:

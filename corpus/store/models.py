@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -161,3 +162,80 @@ class QueryLogEntry(Base):
     # kept failing or could not be reached). A failed one still counts as a question:
     # the resident asked. Entries from before revision 0003 were only logged once sent.
     delivery: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")
+
+
+class Follower(Base):
+    """A chat that follows topics: the one place Linli keeps a Telegram chat id.
+
+    Only for as long as the chat follows something: the row goes with its last follow
+    (and its follows and pending notifications with it). In a group the group follows,
+    and notifications go to the group.
+    """
+
+    __tablename__ = "followers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Telegram chat ids exceed 32 bits (supergroups are -100…).
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_type: Mapped[str] = mapped_column(String(16), default="private")
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The chat's last dealing with its follows; inactive too long, it is asked, then removed.
+    active_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    retention_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    follows: Mapped[list[Follow]] = relationship(
+        back_populates="follower",
+        cascade="all, delete-orphan",
+        order_by="Follow.id",
+        passive_deletes=True,
+    )
+
+
+class Follow(Base):
+    """One topic a chat follows ("加装电梯")."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("follower_id", "topic", name="uq_follow_topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follower_id: Mapped[int] = mapped_column(
+        ForeignKey("followers.id", ondelete="CASCADE"), index=True
+    )
+    topic: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    follower: Mapped[Follower] = relationship(back_populates="follows")
+
+
+class Notification(Base):
+    """The outbox: one message to one follower about one new issue, and what became of it.
+
+    ``status``: ``pending`` (to send), ``sending`` (claimed by a sender: if its process
+    died, whether Telegram got it is unknown, and it is never sent again), ``sent``,
+    ``failed`` (Telegram refused it for good). The unique pair is what keeps a follower
+    from hearing twice about one issue, whichever process found it.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "follower_id", name="uq_notification_issue_follower"),
+        Index("ix_notifications_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    follower_id: Mapped[int] = mapped_column(
+        ForeignKey("followers.id", ondelete="CASCADE"), index=True
+    )
+    topic: Mapped[str] = mapped_column(String(100))
+    article_id: Mapped[int] = mapped_column(Integer)
+    # What the message quotes, fixed when the issue was matched: the snippet, its matched
+    # spans (JSON [[start, end], ...]) and its source line.
+    snippet: Mapped[str] = mapped_column(Text)
+    spans: Mapped[str] = mapped_column(Text, default="[]")
+    source: Mapped[str] = mapped_column(String(600))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -393,6 +393,8 @@ def test_a_database_of_the_release_before_is_upgraded_with_all_its_data(
             assert entry.created_at == entry.feedback_at == ASKED  # UTCDateTime: aware
             # Revision 0003: entries logged before it were all logged once sent.
             assert entry.delivery == "sent"
+            # Revision 0004: the issues stored before following existed are not news.
+            assert session.get_one(Meta, "follow_last_issue").value == str(keys["issue"])
             records = queries.all_passages(session)
             assert [(r.passage_id, r.kind) for r in records] == [
                 (keys["passage"], "text"),

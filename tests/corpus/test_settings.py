@@ -25,6 +25,8 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
         ("STAFF_IDS", "12,abc"),
         ("WEBHOOK_PORT", "eighty"),
         ("LOG_RETENTION_DAYS", "0"),
+        ("FOLLOW_RETENTION_DAYS", "0"),
+        ("FOLLOW_RETENTION_DAYS", "a year"),
         ("LINLI_USERDICT", "/nonexistent/userdict.txt"),
         ("LINLI_SYNONYMS", "/nonexistent/synonyms.tsv"),
         ("LINLI_THESAURUS", "maybe"),
@@ -33,6 +35,11 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value}, env_file=None)
+
+
+def test_follow_retention_defaults_to_a_year() -> None:
+    assert Settings.from_env({}, env_file=None).follow_retention_days == 365
+    assert Settings.from_env({"FOLLOW_RETENTION_DAYS": "30"}, env_file=None).follow_retention_days == 30
 
 
 def test_placeholder_token_is_not_a_token() -> None:
