@@ -17,6 +17,7 @@ from typing import Any
 
 from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
+from corpus.answer.followup import names_a_thing, topic_text
 from corpus.answer.live_index import IndexState, LiveIndex
 from corpus.answer.quotes import group_passages, make_quotes
 from corpus.answer.scope import Scope, read_scope
@@ -170,8 +171,16 @@ class LinliService:
             return self.expander.expand(query, self.index.vocabulary(state))
         return self.expander.plain(query)
 
-    def answer(self, question: str, *, lang: Lang | None = None) -> Answer:
-        """Answer one question: quotes with sources, and a direct answer where one is asked for."""
+    def answer(
+        self, question: str, *, lang: Lang | None = None, street: str | None = None
+    ) -> Answer:
+        """Answer one question: quotes with sources, and a direct answer where one is asked for.
+
+        Args:
+            street: the resident's own street (/settings): its issues' quotes come first,
+                a preference and not a filter (a question naming a street is answered
+                from that street's issues, as always).
+        """
         # A question never waits for a large rebuild: with wait=False the check and the
         # build run in a background thread, waited for at most LiveIndex.PATIENCE (see
         # LiveIndex.refresh); latency counts answering only.
@@ -200,7 +209,14 @@ class LinliService:
             found = {"scope": scope.label} if scope is not None else {}
         if not expansion.terms:
             return reply("not_found", **found)
-        relevant = self._relevant(state, expansion, scope)
+        topics = topic_concepts(expansion, self.segmenters.words)
+        found["topic"] = topic_text(
+            expansion, self.segmenters.words, topics, scope.phrases if scope else ()
+        )
+        relevant = self._relevant(state, expansion, scope, topics)
+        if street:
+            # Stable: within each part the search's order stands.
+            relevant.sort(key=lambda hit: hit[0].issue.street != street)
         groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
@@ -208,8 +224,17 @@ class LinliService:
         direct = direct_answer(state, self.segmenters, expansion, quotes)
         return reply("ok", quotes=tuple(quotes), direct=direct, **found)
 
+    def names_own_topic(self, question: str) -> bool:
+        """Whether ``question`` names a thing to ask about (see :mod:`corpus.answer.followup`)."""
+        query, _ = clean_question(question)
+        state = self.state
+        scope = read_scope(query, state.issues, today=self.today())
+        expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
+        topics = topic_concepts(expansion, self.segmenters.words)
+        return names_a_thing(expansion, self.segmenters.words, topics)
+
     def _relevant(
-        self, state: IndexState, expansion: Expansion, scope: Scope | None
+        self, state: IndexState, expansion: Expansion, scope: Scope | None, topics: list[bool]
     ) -> list[tuple[PassageRecord, float]]:
         """The passages (best first) that answer the question, within its scope.
 
@@ -222,7 +247,6 @@ class LinliService:
         hits = state.retriever.search_terms(expansion.terms, k=wanted)
         if scope is not None:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
-        topics = topic_concepts(expansion, self.segmenters.words)
         relevant = []
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]

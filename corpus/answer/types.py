@@ -65,6 +65,11 @@ class Answer:
     # The issues a question named ("凉城…", "2021年5月那期"), as the reply names them.
     scope: str | None = None
     scope_empty: bool = False  # the scope named holds no stored issue at all
+    # A follow-up question's topic, carried over from the question before it
+    # ("那什么时候完工" after one about 凉城三村加装电梯), as the reply names it.
+    about: str | None = None
+    # What this question was about, for a follow-up to carry over ("" if nothing).
+    topic: str = ""
 
     @property
     def found(self) -> bool:
