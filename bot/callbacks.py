@@ -11,7 +11,15 @@ not fit the grammar parses to None and the handler says the button has expired.
 ``f:<key>:<±1>``    👍 / 👎 on the answer
 ``r:<key>:<part>``  the rest of a long article, from message ``part``
 ``s:<ok|no>:<key>`` confirm or cancel a staff preview
+``i:<issue id>``    the article list of an issue (/latest)
+``o:<article id>``  open an article (from an issue's list)
+``g:<user>:<what>`` /settings of Telegram user ``user``: ``m`` the menu, ``S`` the
+                    street list, ``s:<issue id>`` that issue's street (0: none),
+                    ``L`` the languages, ``l:<zh|en|auto>`` a language
 ==================  ===========================================
+
+Deep links (``t.me/<bot>?start=<payload>``) have a grammar of their own:
+``a<article id>`` opens an article; ``ask`` (inline mode's "ask privately") greets.
 """
 
 from __future__ import annotations
@@ -23,11 +31,19 @@ from typing import Literal
 # Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
 RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
+OPEN_PATTERN = r"^[io]:"
+SETTINGS_PATTERN = r"^g:"
 
 _KEY = r"[A-Za-z0-9_-]{1,24}"
 _RESIDENT = re.compile(rf"^(?P<kind>[pafr]):(?P<key>{_KEY}):(?P<arg>-?\d{{1,4}})$")
 _EXAMPLE = re.compile(r"^x:(?P<lang>zh|en):(?P<arg>\d{1,2})$")
 _STAFF = re.compile(rf"^s:(?P<action>ok|no):(?P<key>{_KEY})$")
+_OPEN = re.compile(r"^(?P<kind>[io]):(?P<id>\d{1,12})$")
+_SETTINGS = re.compile(
+    r"^g:(?P<user>\d{1,20}):(?P<what>m|S|L|s:(?P<issue>\d{1,12})|l:(?P<lang>zh|en|auto))$"
+)
+ASK_PAYLOAD = "ask"
+_START_ARTICLE = re.compile(r"^a(?P<id>\d{1,12})$")
 
 Kind = Literal["x", "p", "a", "f", "r"]
 
@@ -96,3 +112,61 @@ def parse_staff(data: str | None) -> tuple[Literal["ok", "no"], str] | None:
     if match is None:
         return None
     return match["action"], match["key"]  # type: ignore[return-value]
+
+
+def issue(issue_id: int) -> str:
+    return f"i:{issue_id}"
+
+
+def open_article(article_id: int) -> str:
+    return f"o:{article_id}"
+
+
+def parse_open(data: str | None) -> tuple[Literal["i", "o"], int] | None:
+    """An issue's list ("i", issue id) or an article ("o", article id), or None."""
+    match = _OPEN.match(data or "")
+    if match is None:
+        return None
+    return match["kind"], int(match["id"])  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SettingsPress:
+    """A /settings button: whose menu, and what was chosen.
+
+    ``what`` is "m" (the menu), "S" (the street list), "s" (a street: ``issue_id``, 0 for
+    none), "L" (the languages) or "l" (a language: ``lang``, "auto" for the client's).
+    """
+
+    user_id: int
+    what: str
+    issue_id: int = 0
+    lang: str = ""
+
+
+def settings(user_id: int, what: str) -> str:
+    return f"g:{user_id}:{what}"
+
+
+def parse_settings(data: str | None) -> SettingsPress | None:
+    match = _SETTINGS.match(data or "")
+    if match is None:
+        return None
+    what = match["what"][0]
+    return SettingsPress(
+        user_id=int(match["user"]),
+        what=what,
+        issue_id=int(match["issue"] or 0),
+        lang=match["lang"] or "",
+    )
+
+
+def start_article(article_id: int) -> str:
+    """The deep link payload that opens an article: ``t.me/<bot>?start=a123``."""
+    return f"a{article_id}"
+
+
+def parse_start(payload: str | None) -> int | None:
+    """The article a deep link's payload opens, or None."""
+    match = _START_ARTICLE.match(payload or "")
+    return int(match["id"]) if match else None

@@ -1,17 +1,37 @@
-"""The buttons under an answer: pages, the whole article of each quote, 👍/👎."""
+"""The buttons under an answer: pages, the whole article of each quote, share, 👍/👎."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.render.links import deep_link, share_url
 from bot.texts import t
 from corpus.api import PAGE_SIZE, Answer, Lang
 
 
-def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKeyboardMarkup | None:
+def answer_keyboard(
+    key: str | None, answer: Answer, page: int, lang: Lang, *, bot_username: str | None = None
+) -> InlineKeyboardMarkup | None:
+    """The buttons under one page of an answer.
+
+    Args:
+        key: the answer's saved state (None when it could not be saved: then only the
+            share button, which needs none).
+        bot_username: for the share button, a deep link to the page's first article.
+    """
     if not answer.found:
         return None
+    first = page * PAGE_SIZE
+    shown = answer.quotes[first : first + PAGE_SIZE]
+    share = None
+    if bot_username and shown:
+        link = deep_link(bot_username, shown[0].source.article_id)
+        share = InlineKeyboardButton(
+            t(lang, "share"), url=share_url(link, shown[0].source.article_title)
+        )
+    if key is None:
+        return InlineKeyboardMarkup([[share]]) if share else None
     rows: list[list[InlineKeyboardButton]] = []
     nav = []
     if page > 0:
@@ -20,8 +40,6 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
         nav.append(InlineKeyboardButton(t(lang, "more"), callback_data=callbacks.page(key, page + 1)))
     if nav:
         rows.append(nav)
-    first = page * PAGE_SIZE
-    shown = answer.quotes[first : first + PAGE_SIZE]
     rows.append(
         [
             InlineKeyboardButton(
@@ -34,6 +52,7 @@ def answer_keyboard(key: str, answer: Answer, page: int, lang: Lang) -> InlineKe
         [
             InlineKeyboardButton("👍", callback_data=callbacks.feedback(key, 1)),
             InlineKeyboardButton("👎", callback_data=callbacks.feedback(key, -1)),
+            *([share] if share else []),
         ]
     )
     return InlineKeyboardMarkup(rows)
