@@ -119,7 +119,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "settings_head": (
             "<b>设置</b>\n"
             "📍 我的街道：{street}\n"
-            "🌐 语言：{lang}\n\n"
+            "🌐 语言：{language}\n\n"
             "选了街道，回答和 /latest 会先列出这个街道的社区报；问到别的街道时，照样回答那个街道的。"
         ),
         "settings_streets": "选择您的街道：",
@@ -288,7 +288,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "settings_head": (
             "<b>Settings</b>\n"
             "📍 My street: {street}\n"
-            "🌐 Language: {lang}\n\n"
+            "🌐 Language: {language}\n\n"
             "With a street chosen, answers and /latest list its newspaper first; a question "
             "naming another street still gets that street's."
         ),

@@ -87,7 +87,7 @@ def settings_text(street: str | None, lang_choice: Lang | None, lang: Lang) -> s
     """The /settings message (HTML): the resident's street and language."""
     street_text = street or t(lang, "street_any")
     lang_text = t(lang, f"lang_{lang_choice}") if lang_choice else t(lang, "lang_auto")
-    return t(lang, "settings_head", street=escape(street_text), lang=escape(lang_text))
+    return t(lang, "settings_head", street=escape(street_text), language=escape(lang_text))
 
 
 def settings_menu(user_id: int, lang: Lang) -> InlineKeyboardMarkup:
