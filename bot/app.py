@@ -183,8 +183,11 @@ async def post_shutdown(application: Application) -> None:
 
 
 async def flush_log(application: Application) -> None:
-    """Write the queued query log entries (one transaction for all of them)."""
+    """Write the queued buttons' state, then the queued query log entries (one
+    transaction each): an answer logged has its buttons stored."""
     corpus: Corpus = application.bot_data["corpus"]
+    if corpus.residents.pending:
+        await asyncio.to_thread(corpus.residents.flush)
     if corpus.log.pending:
         await asyncio.to_thread(corpus.log.flush)
 

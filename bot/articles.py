@@ -26,7 +26,7 @@ from bot.render.links import article_lines, issue_keyboard, issue_label, latest_
 from bot.residents import BUTTONS, corpus_of, lang_for, prefs_of, send_html
 from bot.state import RateLimiter, SavedButtons
 from bot.texts import EXAMPLE_QUESTIONS, t
-from corpus.api import Lang, Line, Piece, StoreError, format_issue_date
+from corpus.api import Lang, Line, Piece, format_issue_date
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +66,10 @@ async def send_article(
     if end < len(html):
         if key is None:
             saved: SavedButtons = context.bot_data[BUTTONS]
-            try:
-                key = await asyncio.to_thread(
-                    saved.put_article, article_id, lang, chat_id=message.chat_id, user_id=user_id
-                )
-            except StoreError:
-                log.warning("could not keep a long article's place", exc_info=True)
-        if key is not None:
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(t(lang, "read_rest"), callback_data=callbacks.rest(key, end))]]
-            )
+            key = saved.put_article(article_id, lang, chat_id=message.chat_id, user_id=user_id)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t(lang, "read_rest"), callback_data=callbacks.rest(key, end))]]
+        )
     await send_html(message, html[first:end], plain[first:end], reply_markup=markup, quote=True)
     return "sent"
 

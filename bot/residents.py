@@ -168,15 +168,8 @@ async def answer_question(
     topics.put(chat.id, user.id, answer.topic if answer.about or answer.found else None)
     ref = new_ref()
     saved: SavedButtons = context.bot_data[BUTTONS]
-    key: str | None = None
-    if answer.found:
-        try:
-            key = await asyncio.to_thread(
-                saved.put_answer, answer, ref, chat_id=chat.id, user_id=user.id
-            )
-        except StoreError:
-            # The answer still goes out, with only the buttons that need no state.
-            log.warning("could not keep an answer's button state", exc_info=True)
+    # Kept in memory and written with others within a second (bot.app's flush job).
+    key = saved.put_answer(answer, ref, chat_id=chat.id, user_id=user.id) if answer.found else None
     lines = answer_lines(answer, 0)
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
     delivery: Delivery = "failed"

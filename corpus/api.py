@@ -15,6 +15,8 @@ so an adapter needs nothing but this module, ``corpus.settings`` and the answer 
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import secrets
 import threading
 import time
@@ -72,6 +74,8 @@ from corpus.store.engine import (
 from corpus.store.migrate import SchemaUpgrade
 from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BELOW",
@@ -356,6 +360,8 @@ class Residents:
 
     PREFS_TTL = 60.0
     PREFS_KEPT = 10_000
+    # Buttons kept in memory while the store cannot be written, at most.
+    PENDING_KEPT = 50_000
     # Buttons older than this answer "ask again"; their rows are purged daily.
     BUTTONS_KEPT_DAYS = 30
     KEY_BYTES = 9  # 12 URL-safe characters: unguessable, and short enough for callback data
@@ -364,7 +370,9 @@ class Residents:
         self._store = store
         self._secret = secret
         self._prefs: OrderedDict[str, tuple[float, ResidentPrefs]] = OrderedDict()
+        self._pending: dict[str, _PendingButton] = {}
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one writer at a time
 
     def owner(self, telegram_id: int | str | None) -> str:
         """The pseudonym of a user or chat id, as the query log writes it."""
@@ -437,48 +445,109 @@ class Residents:
     # --- button state -------------------------------------------------------------------
 
     def keep(self, kind: str, payload: str, *, chat_id: int, user_id: int) -> str:
-        """Store what a button refers to; returns its unguessable key.
+        """Keep what a button refers to; returns its unguessable key.
 
-        Raises:
-            StoreError: the database refused the write.
+        Written with others by :meth:`flush` (the bot's, every second): a transaction per
+        answer cost more than answering it. Until then it is answered from memory, so a
+        press a moment later works in this process; a process killed before the flush
+        loses its last second's buttons (they say "ask again").
         """
         key = secrets.token_urlsafe(self.KEY_BYTES)
-        try:
-            with self._store.factory.begin() as session:
-                residents_queries.add_button(
-                    session,
-                    key=key,
-                    kind=kind,
-                    chat_hash=self.owner(chat_id),
-                    user_hash=self.owner(user_id),
-                    payload=payload,
-                )
-        except SQLAlchemyError as exc:
-            raise write_failure("could not keep the button's state", exc) from exc
+        row = _PendingButton(kind, self.owner(chat_id), self.owner(user_id), payload, datetime.now(UTC))
+        with self._lock:
+            self._pending[key] = row
+            while len(self._pending) > self.PENDING_KEPT:  # the store is down for long
+                self._pending.pop(next(iter(self._pending)))
         return key
 
     def recall(self, key: str, kind: str) -> Kept | None:
         """The state under ``key``, or None if unknown, of another kind, or too old."""
         newer_than = datetime.now(UTC) - timedelta(days=self.BUTTONS_KEPT_DAYS)
-        with self._store.factory() as session:
-            row = residents_queries.get_button(session, key=key, kind=kind, newer_than=newer_than)
-            if row is None:
+        with self._lock:
+            row = self._pending.get(key)
+        if row is not None:
+            if row.kind != kind or row.created_at <= newer_than:
                 return None
-            return Kept(row.key, row.kind, row.payload, row.chat_hash, row.user_hash)
+            return Kept(key, row.kind, row.payload, row.chat_hash, row.user_hash)
+        with self._store.factory() as session:
+            stored = residents_queries.get_button(
+                session, key=key, kind=kind, newer_than=newer_than
+            )
+            if stored is None:
+                return None
+            return Kept(stored.key, stored.kind, stored.payload, stored.chat_hash, stored.user_hash)
 
     def update(self, key: str, payload: str) -> bool:
         """Replace the state under ``key`` (e.g. the page on display)."""
+        with self._lock:
+            row = self._pending.get(key)
+            if row is not None:
+                self._pending[key] = dataclasses.replace(row, payload=payload)
+                return True
         try:
             with self._store.factory.begin() as session:
                 return residents_queries.set_button_payload(session, key=key, payload=payload)
         except SQLAlchemyError as exc:
             raise write_failure("could not update the button's state", exc) from exc
 
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Write the buttons kept since the last flush (one transaction); how many went.
+
+        A failed write is logged and tried again at the next flush.
+        """
+        with self._flushing:
+            with self._lock:
+                batch = dict(self._pending)
+            if not batch:
+                return 0
+            try:
+                with self._store.factory.begin() as session:
+                    for key, row in batch.items():
+                        if row.stored:
+                            residents_queries.set_button_payload(
+                                session, key=key, payload=row.payload
+                            )
+                        else:
+                            residents_queries.add_button(
+                                session,
+                                key=key,
+                                kind=row.kind,
+                                chat_hash=row.chat_hash,
+                                user_hash=row.user_hash,
+                                payload=row.payload,
+                                created_at=row.created_at,
+                            )
+            except SQLAlchemyError:
+                log.warning("writing %d buttons' state failed; trying again", len(batch), exc_info=True)
+                return 0
+            with self._lock:
+                for key, row in batch.items():
+                    current = self._pending.get(key)
+                    if current is row:
+                        del self._pending[key]
+                    elif current is not None:  # changed meanwhile: its row exists now
+                        self._pending[key] = dataclasses.replace(current, stored=True)
+            return len(batch)
+
     def purge_buttons(self, *, now: datetime | None = None) -> int:
         """Delete button state older than the age limit; returns how many went."""
         older_than = (now or datetime.now(UTC)) - timedelta(days=self.BUTTONS_KEPT_DAYS)
         with self._store.factory.begin() as session:
             return residents_queries.purge_buttons(session, older_than=older_than)
+
+
+@dataclass(frozen=True)
+class _PendingButton:
+    kind: str
+    chat_hash: str
+    user_hash: str
+    payload: str
+    created_at: datetime
+    stored: bool = False  # its row is written; only the payload changed since
 
 
 class Corpus:
@@ -500,7 +569,8 @@ class Corpus:
         return answer_in_context(self.answers, question, previous_topic, street=street)
 
     def close(self) -> None:
-        """Write what the log still holds and release the database."""
+        """Write what the log and the buttons still hold and release the database."""
+        self.residents.flush()
         self.log.flush()
         self.store.close()
 

@@ -53,10 +53,24 @@ def street_of_issue(session: Session, *, issue_id: int) -> str | None:
 
 
 def add_button(
-    session: Session, *, key: str, kind: str, chat_hash: str, user_hash: str, payload: str
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    chat_hash: str,
+    user_hash: str,
+    payload: str,
+    created_at: datetime,
 ) -> None:
     session.add(
-        ButtonState(key=key, kind=kind, chat_hash=chat_hash, user_hash=user_hash, payload=payload)
+        ButtonState(
+            key=key,
+            kind=kind,
+            chat_hash=chat_hash,
+            user_hash=user_hash,
+            payload=payload,
+            created_at=created_at,
+        )
     )
 
 

@@ -78,6 +78,48 @@ def test_a_stored_language_that_is_not_ours_reads_as_none(corpus: Corpus) -> Non
     assert fresh.residents.prefs(ALICE).lang is None
 
 
+def stored_keys(corpus: Corpus) -> set[str]:
+    with corpus.store.factory() as session:
+        return set(session.scalars(select(ButtonState.key)))
+
+
+def test_a_failed_flush_keeps_the_buttons_for_the_next(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from corpus.store import residents as queries
+
+    residents = corpus.residents
+    key = residents.keep("answer", "{}", chat_id=1, user_id=1)
+    real = queries.add_button
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(queries, "add_button", broken)
+    assert residents.flush() == 0 and residents.pending == 1
+    assert residents.recall(key, "answer") is not None  # still answered from memory
+
+    def changed_meanwhile(*args: object, **kwargs: object) -> None:
+        residents.update(key, '{"x": 1}')  # a press while the flush writes
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queries, "add_button", changed_meanwhile)
+    assert residents.flush() == 1 and stored_keys(corpus) == {key}
+    assert residents.pending == 1  # the change, to be written as an update
+    monkeypatch.setattr(queries, "add_button", real)
+    later = residents.keep("article", "{}", chat_id=1, user_id=1)
+    corpus.close()  # closing writes what is pending
+    url = corpus.store.engine.url.render_as_string(hide_password=False)
+    reopened = Corpus(Store.open(url), corpus.answers, b"secret")
+    try:
+        assert reopened.residents.recall(later, "article") is not None
+        assert reopened.residents.recall(key, "answer").payload == '{"x": 1}'  # type: ignore[union-attr]
+    finally:
+        reopened.store.close()
+
+
 def test_button_state_is_kept_by_kind_updated_and_aged_out(corpus: Corpus) -> None:
     residents = corpus.residents
     key = residents.keep("answer", '{"a": 1}', chat_id=-4001, user_id=ALICE)
@@ -91,6 +133,13 @@ def test_button_state_is_kept_by_kind_updated_and_aged_out(corpus: Corpus) -> No
     assert residents.recall("no-such-key", "answer") is None
     assert residents.update(key, '{"a": 2}') and not residents.update("nope", "{}")
     assert residents.recall(key, "answer").payload == '{"a": 2}'  # type: ignore[union-attr]
+    # Written with others at the flush; read back from the store after it.
+    assert stored_keys(corpus) == set()
+    assert residents.flush() == 2 and residents.pending == 0
+    assert stored_keys(corpus) == {key, other}
+    assert residents.recall(key, "answer").payload == '{"a": 2}'  # type: ignore[union-attr]
+    assert residents.update(key, '{"a": 3}')
+    assert Corpus(corpus.store, corpus.answers, b"secret").residents.recall(key, "answer").payload == '{"a": 3}'  # type: ignore[union-attr]
     # Past the age limit: as good as gone, then purged.
     later = datetime.now(UTC) + timedelta(days=residents.BUTTONS_KEPT_DAYS, seconds=1)
     with corpus.store.factory.begin() as session:
