@@ -48,6 +48,8 @@ LOG_FLUSH_INTERVAL = 1.0
 FLUSH_JOB = "flush-query-log"
 # Connections kept open to the Bot API for the bot's calls (PTB's builder default).
 REQUEST_POOL_SIZE = 256
+# Inline queries allowed per question of the rate limit (one comes per pause in typing).
+INLINE_QUERIES_PER_QUESTION = 5
 # Chats (per resident) whose last topic is kept for follow-up questions.
 TOPICS_KEPT = 5000
 # Seconds between purges of button state past the store's age limit.
@@ -321,6 +323,10 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     application.bot_data[residents.BUTTONS] = SavedButtons(corpus.residents)
     application.bot_data[residents.TOPICS] = Topics(capacity=TOPICS_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
+    # Inline queries come as the resident types: several per question asked.
+    application.bot_data[inline.LIMITER] = RateLimiter(
+        settings.rate_limit_per_minute * INLINE_QUERIES_PER_QUESTION
+    )
     application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take
     # turns with the event loop (measured under load: 6 held it up for over a second).

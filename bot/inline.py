@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.render.links import clip, deep_link, inline_description, inline_message
 from bot.residents import corpus_of, lang_of, prefs_of
+from bot.state import RateLimiter
 from bot.texts import t
 from corpus.api import new_ref
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # Results offered per inline query.
 RESULTS = 5
+# bot_data key of the inline queries' own rate limit: Telegram sends one as the resident
+# types, so it allows a multiple of the questions' limit (see bot.app).
+LIMITER = "inline_limiter"
 # Seconds Telegram may reuse an inline answer for the same resident and text.
 CACHE_SECONDS = 30
 
@@ -43,6 +47,18 @@ async def on_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = prefs.lang or lang_of(update)
     text = (query.query or "").strip()
     results: list[InlineQueryResultArticle] = []
+    limiter: RateLimiter = context.bot_data[LIMITER]
+    if text and not limiter.allow(query.from_user.id):
+        # Nothing offered, and the button says why; Telegram shows no error in a chat.
+        await query.answer(
+            [],
+            cache_time=0,
+            is_personal=True,
+            button=InlineQueryResultsButton(
+                text=t(lang, "inline_slow"), start_parameter=callbacks.ASK_PAYLOAD
+            ),
+        )
+        return
     if text:
         pool = context.bot_data.get("answer_pool")
         answer = await asyncio.get_running_loop().run_in_executor(

@@ -148,6 +148,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "inline_ask": "私聊邻里提问",
         "inline_none": "没有找到，换个说法或私聊提问",
         "inline_read": "阅读全文",
+        "inline_slow": "问得太快了，请稍等一分钟",
         "staff_only": "抱歉，这个功能只对街道工作人员开放。",
         # Staff: adding, correcting and removing issues (bot/staff.py). Values are escaped.
         "staff_upload_refused": "抱歉，只有街道工作人员可以上传社区报，文件没有保存。想问社区报里的事，请直接用文字提问。",
@@ -319,6 +320,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "inline_ask": "Ask Linli in a private chat",
         "inline_none": "Nothing found; try other words or ask privately",
         "inline_read": "Read the article",
+        "inline_slow": "Too fast; please wait a minute",
         "staff_only": "Sorry, only street office staff can do that.",
         "staff_upload_refused": "Sorry, only street office staff can add newspaper issues; your file was not stored. To ask about the paper, just type your question.",
         "staff_private_only": "Please use this command in a private chat with me.",

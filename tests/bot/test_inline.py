@@ -126,3 +126,18 @@ async def test_a_chosen_result_with_an_odd_query_is_handled(
     # Still answering.
     _, results = await inline(fake_api, QUESTION)
     assert results
+
+
+async def test_a_flood_of_inline_queries_is_limited_politely(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
+) -> None:
+    from bot.app import INLINE_QUERIES_PER_QUESTION
+
+    application = build_application(
+        bot_settings(fake_api, tmp_path, rate_limit_per_minute=1), service
+    )
+    async with started(application):
+        answered = [await inline(fake_api, "垃圾分类志愿者") for _ in range(INLINE_QUERIES_PER_QUESTION + 1)]
+    assert all(results for _, results in answered[:-1])
+    call, results = answered[-1]
+    assert results == [] and "稍等" in (button_of(call) or {}).get("text", "")
