@@ -7,7 +7,7 @@ records, whatever the stored text holds (a damaged row raises ValueError).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from corpus.answer.dates import DateMention
@@ -28,21 +28,31 @@ def answer_from_json(text: str) -> Answer:
     """
     try:
         data = json.loads(text)
+        # Scalar fields by name, so one added to Answer later (with its default) needs
+        # nothing here; a saved answer from before it reads as that default.
+        scalars = {
+            f.name: data[f.name]
+            for f in fields(Answer)
+            if f.name not in _NESTED and f.name in data
+        }
         return Answer(
-            query=str(data["query"]),
+            **scalars,
             lang=_lang(data["lang"]),
-            status=data["status"],
+            status=_status(data["status"]),
             quotes=tuple(_quote(q) for q in data["quotes"]),
             direct=_direct(data["direct"]) if data["direct"] is not None else None,
-            truncated=bool(data["truncated"]),
-            took_ms=float(data["took_ms"]),
-            scope=data["scope"],
-            scope_empty=bool(data["scope_empty"]),
-            about=data.get("about"),
-            topic=str(data.get("topic") or ""),
         )
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a saved answer: {exc}") from exc
+
+
+_NESTED = frozenset({"lang", "status", "quotes", "direct"})
+
+
+def _status(value: Any) -> Any:
+    if value not in ("ok", "not_found", "empty"):
+        raise ValueError(f"unknown status {value!r}")
+    return value
 
 
 def _lang(value: Any) -> Any:

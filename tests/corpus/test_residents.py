@@ -167,3 +167,11 @@ def test_an_answer_survives_json(corpus: Corpus, question: str) -> None:
 def test_a_damaged_saved_answer_is_a_value_error(damaged: str) -> None:
     with pytest.raises(ValueError):
         answer_from_json(damaged)
+
+
+def test_a_saved_answer_without_a_later_field_reads_as_its_default(corpus: Corpus) -> None:
+    answer = corpus.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    data = json.loads(answer_to_json(answer))
+    del data["topic"], data["about"]
+    again = answer_from_json(json.dumps(data))
+    assert again.quotes == answer.quotes and (again.topic, again.about) == ("", None)
