@@ -18,18 +18,33 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import admin, buttons, callbacks, follow, notify, residents, staff, upload
+from bot import (
+    admin,
+    articles,
+    buttons,
+    callbacks,
+    follow,
+    inline,
+    notify,
+    preferences,
+    residents,
+    staff,
+    upload,
+)
 from bot.ordering import OrderedUpdateProcessor
 from bot.redact import RedactToken, WithholdDetails, format_exception, redact
-from bot.state import KeyedStore, RateLimiter
+from bot.state import RateLimiter, SavedButtons, Topics
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
 from corpus import api
@@ -45,10 +60,13 @@ LOG_FLUSH_INTERVAL = 1.0
 FLUSH_JOB = "flush-query-log"
 # Connections kept open to the Bot API for the bot's calls (PTB's builder default).
 REQUEST_POOL_SIZE = 256
-# Answers kept for their buttons (更多结果, 全文, 👍/👎).
-ANSWERS_KEPT = 5000
-# Long articles kept for their "read on" buttons.
-ARTICLES_KEPT = 500
+# Inline queries allowed per question of the rate limit (one comes per pause in typing).
+INLINE_QUERIES_PER_QUESTION = 5
+# Chats (per resident) whose last topic is kept for follow-up questions.
+TOPICS_KEPT = 5000
+# Seconds between purges of button state past the store's age limit.
+BUTTON_PURGE_INTERVAL = 24 * 3600
+BUTTON_PURGE_JOB = "purge-button-state"
 # Updates processed at once (see build_application).
 UPDATES_IN_FLIGHT = 8
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -185,14 +203,39 @@ async def post_shutdown(application: Application) -> None:
 
 
 async def flush_log(application: Application) -> None:
-    """Write the queued query log entries (one transaction for all of them)."""
+    """Write the queued buttons' state, then the queued query log entries (one
+    transaction each): an answer logged has its buttons stored."""
     corpus: Corpus = application.bot_data["corpus"]
+    if corpus.residents.pending:
+        await asyncio.to_thread(corpus.residents.flush)
     if corpus.log.pending:
         await asyncio.to_thread(corpus.log.flush)
 
 
 async def flush_log_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await flush_log(context.application)
+
+
+async def purge_buttons_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete button state older than the store's age limit (daily)."""
+    corpus: Corpus = context.bot_data["corpus"]
+    try:
+        deleted = await asyncio.to_thread(corpus.residents.purge_buttons)
+    except Exception:  # tried again tomorrow; the bot keeps answering
+        log.exception("purging old button state failed")
+        return
+    log.info("button state purge: deleted %d rows", deleted)
+
+
+async def ignore_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message (a command or a question) gets no second answer, and no reply.
+
+    PTB's CommandHandler and MessageHandler take edited messages too; answering an edit
+    again repeats the whole reply under the first one, and a note for every edit (a typo
+    fixed in a group) would be noise. The resident who wants a new answer sends the
+    question again.
+    """
+    raise ApplicationHandlerStop
 
 
 async def set_role_menus(application: Application) -> None:
@@ -225,11 +268,14 @@ def register_handlers(application: Application) -> None:
     role handler checks the role itself (the command menus are only hints).
     """
     add = application.add_handler
+    # Edits first, in a group of their own: no handler below sees them.
+    add(MessageHandler(filters.UpdateType.EDITED, ignore_edit), group=-1)
     # Residents' commands and buttons.
-    add(CommandHandler("start", residents.start))
+    add(CommandHandler("start", articles.start))
     add(CommandHandler("help", residents.help_command))
-    add(CommandHandler("latest", residents.latest))
+    add(CommandHandler("latest", articles.latest))
     add(CommandHandler("privacy", residents.privacy))
+    add(CommandHandler("settings", preferences.settings_command))
     add(CommandHandler("ask", residents.ask_command))
     add(CallbackQueryHandler(buttons.callback, pattern=callbacks.RESIDENT_PATTERN))
     # Following topics (a group's follows are the group's: see bot.follow).
@@ -238,6 +284,11 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("unfollow", follow.unfollow_command))
     add(CommandHandler("notifications", follow.notifications_command))
     add(CallbackQueryHandler(follow.on_button, pattern=callbacks.FOLLOW_PATTERN))
+    add(CallbackQueryHandler(articles.on_button, pattern=callbacks.OPEN_PATTERN))
+    add(CallbackQueryHandler(preferences.on_button, pattern=callbacks.SETTINGS_PATTERN))
+    # Inline mode (switched on with @BotFather: /setinline, /setinlinefeedback).
+    add(InlineQueryHandler(inline.on_query))
+    add(ChosenInlineResultHandler(inline.on_chosen))
     # Admins: the query log; others are refused politely.
     add(CommandHandler("stats", admin.stats_command))
     add(CommandHandler("unanswered", admin.unanswered_command))
@@ -266,7 +317,8 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "")
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # A reply to a message deleted meanwhile is sent without the reply, not refused.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         # aiohttp, not PTB's default httpx: about a third less CPU and a 30% lower p95 under a
         # burst of questions, measured A/B (bot.transport, benchmarks/README.md).
         .request(AiohttpRequest(REQUEST_POOL_SIZE))
@@ -291,10 +343,14 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     application.bot_data["settings"] = settings
     if settle_heap not in corpus.answers.after_rebuild:
         corpus.answers.after_rebuild.append(settle_heap)
-    # Answers whose buttons still work: the most recent ones, however old.
-    application.bot_data["cache"] = KeyedStore(capacity=ANSWERS_KEPT)
-    application.bot_data[buttons.ARTICLES] = KeyedStore(capacity=ARTICLES_KEPT)
+    # What answers' buttons refer to, in the store: they work after a restart too.
+    application.bot_data[residents.BUTTONS] = SavedButtons(corpus.residents)
+    application.bot_data[residents.TOPICS] = Topics(capacity=TOPICS_KEPT)
     application.bot_data["limiter"] = RateLimiter(settings.rate_limit_per_minute)
+    # Inline queries come as the resident types: several per question asked.
+    application.bot_data[inline.LIMITER] = RateLimiter(
+        settings.rate_limit_per_minute * INLINE_QUERIES_PER_QUESTION
+    )
     application.bot_data[staff.PENDING] = staff.pending_store()
     # Answers are Python code under one GIL: more threads add no speed, they only take
     # turns with the event loop (measured under load: 6 held it up for over a second).
@@ -309,6 +365,12 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             flush_log_job, interval=LOG_FLUSH_INTERVAL, first=0, name=FLUSH_JOB
+        )
+        application.job_queue.run_repeating(
+            purge_buttons_job,
+            interval=BUTTON_PURGE_INTERVAL,
+            first=admin.PURGE_FIRST,
+            name=BUTTON_PURGE_JOB,
         )
     return application
 

@@ -1,49 +1,37 @@
 """The buttons under an answer: pages, the whole article (capped, with "read on"), 👍/👎,
 and the example questions of /start. Every press is parsed by :mod:`bot.callbacks`, bound to
-its chat (and, for 👍/👎, its asker) and counted against the asker's rate limit."""
+its chat (and, for 👍/👎, its asker) and counted against the asker's rate limit.
+
+The state behind them is in the store (:class:`bot.state.SavedButtons`), so they work
+after a restart until the store's age limit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks
+from bot.articles import send_article
 from bot.render.answer import answer_keyboard
-from bot.render.html import escape, text_lines, to_messages, to_plain_messages
-from bot.residents import answer_question, corpus_of, is_parse_error, lang_of, send_html
-from bot.state import ArticlePages, Conversation, KeyedStore, RateLimiter
+from bot.render.html import escape, to_messages, to_plain_messages
+from bot.residents import BUTTONS, answer_question, corpus_of, is_parse_error, lang_for
+from bot.state import Conversation, RateLimiter, SavedButtons
 from bot.texts import EXAMPLE_QUESTIONS, t
-from corpus.api import (
-    Lang,
-    Line,
-    Piece,
-    answer_lines,
-    source_line,
-)
+from corpus.api import Lang, StoreError, answer_lines
 
 log = logging.getLogger(__name__)
-
-# Messages of a whole article sent per press; a "read on" button sends the next ones.
-# Without a cap one press of 全文 on a long article sent dozens of messages.
-ARTICLE_PARTS = 3
-# bot_data key of the KeyedStore[ArticlePages] behind the "read on" buttons.
-ARTICLES = "articles"
 
 
 async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = lang_of(update)
+    lang = await lang_for(update, context)
     press = callbacks.parse_resident(query.data)
     if press is not None and press.kind == "x":
         await _example(query, update, context, press.key, press.number)  # limited as a question
@@ -53,34 +41,35 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not limiter.allow(query.from_user.id):
         await query.answer(t(lang, "rate_limited"))
         return
+    saved: SavedButtons = context.bot_data[BUTTONS]
+    chat = update.effective_chat
+    chat_hash = saved.owner(chat.id if chat else None)
     if press is not None and press.kind == "r":
-        await _rest(query, update, context, press.key, press.number)
+        await _rest(query, context, saved, chat_hash, press.key, press.number, lang)
         return
-    cache: KeyedStore[Conversation] = context.bot_data["cache"]
-    conversation = cache.get(press.key) if press is not None else None
+    conversation = await asyncio.to_thread(saved.answer, press.key) if press is not None else None
     if press is None or conversation is None:
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    chat = update.effective_chat
     if not conversation.may_press(
-        chat.id if chat else None, query.from_user.id, asker_only=press.kind == "f"
+        chat_hash, saved.owner(query.from_user.id), asker_only=press.kind == "f"
     ):
         # Someone else's answer (its data replayed, or another group member's 👎):
         # nothing changes, and the presser learns why.
         await query.answer(t(lang, "not_yours"), show_alert=True)
         return
     if press.kind == "p":
-        await _page(query, conversation, press.key, press.number)
+        await _page(query, context, saved, conversation, press.key, press.number)
     elif press.kind == "a":
         await _full_article(query, context, conversation, press.number)
     else:
-        await _feedback(query, context, conversation, press.number)
+        await _feedback(query, context, saved, conversation, press.key, press.number)
 
 
 async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button whose data nobody recognises: politely ask to ask again."""
     if update.callback_query is not None:
-        await update.callback_query.answer(t(lang_of(update), "expired"), show_alert=True)
+        await update.callback_query.answer(t(await lang_for(update, context), "expired"), show_alert=True)
 
 
 async def _example(
@@ -94,7 +83,7 @@ async def _example(
     try:
         question = examples[index]
     except IndexError:
-        await query.answer(t(lang_of(update), "expired"), show_alert=True)
+        await query.answer(t(await lang_for(update, context), "expired"), show_alert=True)
         return
     await query.answer()
     if query.message is None:
@@ -104,16 +93,24 @@ async def _example(
     await answer_question(update, context, question)
 
 
-async def _page(query: CallbackQuery, conversation: Conversation, key: str, page: int) -> None:
+async def _page(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    saved: SavedButtons,
+    conversation: Conversation,
+    key: str,
+    page: int,
+) -> None:
     answer = conversation.answer
     lang = answer.lang
     if not 0 <= page < answer.pages:
         await query.answer(t(lang, "no_more"))
         return
     conversation.page = page
+    await _keep(saved, key, conversation)
     lines = answer_lines(answer, page)
     html_text = to_messages(lines)[0]
-    markup = answer_keyboard(key, answer, page, lang)
+    markup = answer_keyboard(key, answer, page, lang, bot_username=context.bot.username)
     await query.answer()
     try:
         await query.edit_message_text(html_text, reply_markup=markup)
@@ -127,85 +124,64 @@ async def _page(query: CallbackQuery, conversation: Conversation, key: str, page
         )
 
 
+async def _keep(saved: SavedButtons, key: str, conversation: Conversation) -> None:
+    try:
+        await asyncio.to_thread(saved.save, key, conversation)
+    except StoreError:
+        log.warning("could not keep the page on display of %s", key, exc_info=True)
+
+
 async def _full_article(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation, n: int
 ) -> None:
     answer = conversation.answer
     lang = answer.lang
-    if not 0 <= n < len(answer.quotes):
+    message = query.message
+    if not 0 <= n < len(answer.quotes) or not isinstance(message, Message):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    await send_article(query, context, answer.quotes[n].source.article_id, conversation.chat_id, lang)
-
-
-async def send_article(
-    query: CallbackQuery,
-    context: ContextTypes.DEFAULT_TYPE,
-    article_id: int,
-    chat_id: int,
-    lang: Lang,
-) -> None:
-    """The whole article under ``query``'s message, a few parts at a time (全文, notifications)."""
-    view = await asyncio.to_thread(corpus_of(context).issues.article, article_id)
-    if view is None:
+    article_id = answer.quotes[n].source.article_id
+    if await send_article(context, message, article_id, lang, user_id=query.from_user.id) == "sent":
+        await query.answer()
+    else:
         await query.answer(t(lang, "article_gone"), show_alert=True)
-        return
-    await query.answer()
-    lines: list[Line] = [(Piece(view.source.article_title, bold=True),)]
-    if view.subtitle:
-        lines.append(text_lines(view.subtitle)[0])
-    lines.append(text_lines("—— " + source_line(view.source, lang))[0])
-    lines.append(())
-    lines += text_lines(view.body)
-    if view.byline:
-        lines.append(text_lines(f"（{view.byline}）")[0])
-    pages = ArticlePages(chat_id, to_messages(lines), to_plain_messages(lines), lang)
-    await _send_parts(query, context, pages, 0)
 
 
 async def _rest(
-    query: CallbackQuery, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, part: int
-) -> None:
-    """ "Read on" under a long article: its next few messages, in the chat it was sent to."""
-    store: KeyedStore[ArticlePages] = context.bot_data[ARTICLES]
-    pages = store.get(key)
-    lang = lang_of(update)
-    if pages is None or not 0 < part < len(pages.html):
-        await query.answer(t(lang, "expired"), show_alert=True)
-        return
-    chat = update.effective_chat
-    if chat is None or chat.id != pages.chat_id:
-        await query.answer(t(lang, "not_yours"), show_alert=True)
-        return
-    await query.answer()
-    await _send_parts(query, context, pages, part, key)
-
-
-async def _send_parts(
     query: CallbackQuery,
     context: ContextTypes.DEFAULT_TYPE,
-    pages: ArticlePages,
-    first: int,
-    key: str | None = None,
+    saved: SavedButtons,
+    chat_hash: str,
+    key: str,
+    part: int,
+    lang: Lang,
 ) -> None:
-    """Messages ``first`` to ``first + ARTICLE_PARTS`` of an article, and "read on" if more."""
-    if query.message is None:
+    """ "Read on" under a long article: its next few messages, in the chat it was sent to."""
+    pages = await asyncio.to_thread(saved.article, key)
+    lang = pages.lang if pages is not None else lang
+    message = query.message
+    if pages is None or part <= 0 or not isinstance(message, Message):
+        await query.answer(t(lang, "expired"), show_alert=True)
         return
-    end = first + ARTICLE_PARTS
-    markup = None
-    if end < len(pages.html):
-        # The article is kept server-side (its messages are far over 64 bytes of data).
-        key = key or context.bot_data[ARTICLES].put(pages)
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t(pages.lang, "read_rest"), callback_data=callbacks.rest(key, end))]]
-        )
-    await send_html(
-        query.message, pages.html[first:end], pages.plain[first:end], reply_markup=markup, quote=True
+    if chat_hash != pages.chat_hash:
+        await query.answer(t(lang, "not_yours"), show_alert=True)
+        return
+    sent = await send_article(
+        context, message, pages.article_id, lang, user_id=query.from_user.id, first=part, key=key
     )
+    if sent == "sent":
+        await query.answer()
+    else:
+        await query.answer(t(lang, "article_gone" if sent == "gone" else "expired"), show_alert=True)
 
 
 async def _feedback(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation, value: int
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    saved: SavedButtons,
+    conversation: Conversation,
+    key: str,
+    value: int,
 ) -> None:
     lang = conversation.answer.lang
     if value not in (1, -1):
@@ -215,4 +191,5 @@ async def _feedback(
     if not stored:
         log.warning("feedback for %s had no log entry to attach to", conversation.ref)
     conversation.feedback = value
+    await _keep(saved, key, conversation)
     await query.answer(t(lang, "feedback_thanks_up" if value > 0 else "feedback_thanks_down"))

@@ -14,9 +14,17 @@ not fit the grammar parses to None and the handler says the button has expired.
 ``w:<key>``         follow (watch) the topic of the answer under ``key``
 ``u:<follow id>``   stop following one topic (checked against the chat's own follows)
 ``U:<ask|ok|no>``   ask to confirm, confirm or cancel "stop following everything"
-``o:<article id>``  open the article a notification quotes
 ``k:ok``            keep my follows (the once-a-year retention question)
+``i:<issue id>``    the article list of an issue (/latest)
+``o:<article id>``  open an article (from an issue's list, or a notification's quote)
+``g:<user>:<what>`` /settings of Telegram user ``user``: ``m`` the menu, ``S`` the
+                    street list, ``s:<issue id>`` that issue's street (0: none),
+                    ``L`` the languages, ``l:<zh|en|auto>`` a language, ``n:<on|off>``
+                    notifications for followed topics
 ==================  ===========================================
+
+Deep links (``t.me/<bot>?start=<payload>``) have a grammar of their own:
+``a<article id>`` opens an article; ``ask`` (inline mode's "ask privately") greets.
 """
 
 from __future__ import annotations
@@ -28,15 +36,24 @@ from typing import Literal
 # Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
 RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
-FOLLOW_PATTERN = r"^[wuUok]:"
+FOLLOW_PATTERN = r"^[wuUk]:"
+OPEN_PATTERN = r"^[io]:"
+SETTINGS_PATTERN = r"^g:"
 
 _KEY = r"[A-Za-z0-9_-]{1,24}"
 _RESIDENT = re.compile(rf"^(?P<kind>[pafr]):(?P<key>{_KEY}):(?P<arg>-?\d{{1,4}})$")
 _EXAMPLE = re.compile(r"^x:(?P<lang>zh|en):(?P<arg>\d{1,2})$")
 _STAFF = re.compile(rf"^s:(?P<action>ok|no):(?P<key>{_KEY})$")
 _FOLLOW = re.compile(
-    rf"^(?:w:(?P<key>{_KEY})|(?P<kind>[uo]):(?P<id>\d{{1,12}})|U:(?P<all>ask|ok|no)|k:(?P<keep>ok))$"
+    rf"^(?:w:(?P<key>{_KEY})|(?P<kind>u):(?P<id>\d{{1,12}})|U:(?P<all>ask|ok|no)|k:(?P<keep>ok))$"
 )
+_OPEN = re.compile(r"^(?P<kind>[io]):(?P<id>\d{1,12})$")
+_SETTINGS = re.compile(
+    r"^g:(?P<user>\d{1,20}):(?P<what>m|S|L|s:(?P<issue>\d{1,12})|l:(?P<lang>zh|en|auto)"
+    r"|n:(?P<notify>on|off))$"
+)
+ASK_PAYLOAD = "ask"
+_START_ARTICLE = re.compile(r"^a(?P<id>\d{1,12})$")
 
 Kind = Literal["x", "p", "a", "f", "r"]
 
@@ -119,6 +136,10 @@ def unfollow_all(action: Literal["ask", "ok", "no"]) -> str:
     return f"U:{action}"
 
 
+def issue(issue_id: int) -> str:
+    return f"i:{issue_id}"
+
+
 def open_article(article_id: int) -> str:
     return f"o:{article_id}"
 
@@ -129,10 +150,10 @@ def keep_follows() -> str:
 
 @dataclass(frozen=True)
 class FollowPress:
-    """A press on a follow button: ``w`` (key), ``u`` / ``o`` (number), ``U`` (key: the
-    action), ``k``."""
+    """A press on a follow button: ``w`` (key), ``u`` (number), ``U`` (key: the action),
+    ``k``."""
 
-    kind: Literal["w", "u", "U", "o", "k"]
+    kind: Literal["w", "u", "U", "k"]
     key: str = ""
     number: int = 0
 
@@ -148,3 +169,55 @@ def parse_follow(data: str | None) -> FollowPress | None:
     if match["all"]:
         return FollowPress("U", key=match["all"])
     return FollowPress("k")
+
+
+def parse_open(data: str | None) -> tuple[Literal["i", "o"], int] | None:
+    """An issue's list ("i", issue id) or an article ("o", article id), or None."""
+    match = _OPEN.match(data or "")
+    if match is None:
+        return None
+    return match["kind"], int(match["id"])  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SettingsPress:
+    """A /settings button: whose menu, and what was chosen.
+
+    ``what`` is "m" (the menu), "S" (the street list), "s" (a street: ``issue_id``, 0 for
+    none), "L" (the languages) or "l" (a language: ``lang``, "auto" for the client's).
+    """
+
+    user_id: int
+    what: str
+    issue_id: int = 0
+    lang: str = ""
+    notify: str = ""  # "on" / "off" when ``what`` is "n"
+
+
+def settings(user_id: int, what: str) -> str:
+    return f"g:{user_id}:{what}"
+
+
+def parse_settings(data: str | None) -> SettingsPress | None:
+    match = _SETTINGS.match(data or "")
+    if match is None:
+        return None
+    what = match["what"][0]
+    return SettingsPress(
+        user_id=int(match["user"]),
+        what=what,
+        issue_id=int(match["issue"] or 0),
+        lang=match["lang"] or "",
+        notify=match["notify"] or "",
+    )
+
+
+def start_article(article_id: int) -> str:
+    """The deep link payload that opens an article: ``t.me/<bot>?start=a123``."""
+    return f"a{article_id}"
+
+
+def parse_start(payload: str | None) -> int | None:
+    """The article a deep link's payload opens, or None."""
+    match = _START_ARTICLE.match(payload or "")
+    return int(match["id"]) if match else None

@@ -19,11 +19,10 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.buttons import send_article
 from bot.render.follow import following_keyboard, following_lines, unfollow_all_keyboard
 from bot.render.html import escape, to_messages, to_plain_messages
-from bot.residents import corpus_of, lang_of, send_html
-from bot.state import Conversation, KeyedStore, RateLimiter
+from bot.residents import BUTTONS, corpus_of, lang_of, send_html
+from bot.state import RateLimiter, SavedButtons
 from bot.texts import t
 from corpus.api import MAX_TOPIC_CHARS, Followed, Lang, Piece, TopicError
 
@@ -182,8 +181,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     follows = corpus_of(context).follows
     if press.kind == "w":
         await _follow_answer(query, update, context, chat, press.key)
-    elif press.kind == "o":
-        await send_article(query, context, press.number, chat.id, lang)
     elif press.kind == "u":
         outcome, topic = await asyncio.to_thread(follows.unfollow, chat_id=chat.id, follow_id=press.number)
         if outcome == "not_yours":
@@ -209,12 +206,14 @@ async def _follow_answer(
 ) -> None:
     """关注 under an answer: follow what that question asked about."""
     lang = lang_of(update)
-    cache: KeyedStore[Conversation] = context.bot_data["cache"]
-    conversation = cache.get(key)
+    saved: SavedButtons = context.bot_data[BUTTONS]
+    conversation = await asyncio.to_thread(saved.answer, key)
     if conversation is None:
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    if not conversation.may_press(chat.id, query.from_user.id, asker_only=False):
+    if not conversation.may_press(
+        saved.owner(chat.id), saved.owner(query.from_user.id), asker_only=False
+    ):
         await query.answer(t(lang, "not_yours"), show_alert=True)
         return
     reply = await _follow(update, context, chat, conversation.answer.query)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
@@ -18,19 +18,17 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
-from bot import callbacks
 from bot.render.answer import answer_keyboard
 from bot.render.html import escape, to_messages, to_plain_messages
-from bot.state import Conversation, KeyedStore, RateLimiter
+from bot.state import RateLimiter, SavedButtons, Topics
 from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
 from corpus.api import (
     Corpus,
     Delivery,
     Lang,
-    Line,
-    Piece,
+    ResidentPrefs,
+    StoreError,
     answer_lines,
-    format_issue_date,
     new_ref,
 )
 
@@ -41,6 +39,9 @@ TYPING_AFTER = 1.0
 # Seconds before a reply that failed with a 5xx (or never reached Telegram) is sent once
 # more: such failures are mostly momentary, and a second failure is given up on.
 RESEND_AFTER = 0.5
+# bot_data keys: the answers' buttons in the store (SavedButtons), the chats' last topics.
+BUTTONS = "buttons"
+TOPICS = "topics"
 
 
 # --- shared plumbing ---------------------------------------------------------------------
@@ -51,8 +52,26 @@ def corpus_of(context: ContextTypes.DEFAULT_TYPE) -> Corpus:
 
 
 def lang_of(update: Update) -> Lang:
+    """The language of the resident's Telegram client (see :func:`lang_for` for /settings)."""
     user = update.effective_user
     return user_lang(user.language_code if user else None)
+
+
+async def prefs_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ResidentPrefs:
+    """The resident's /settings (cached by the corpus; a store failure means none)."""
+    user = update.effective_user
+    if user is None:
+        return ResidentPrefs()
+    try:
+        return await asyncio.to_thread(corpus_of(context).residents.prefs, user.id)
+    except StoreError:
+        log.warning("could not read a resident's settings; using none", exc_info=True)
+        return ResidentPrefs()
+
+
+async def lang_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
+    """The language chosen in /settings, else the client's."""
+    return (await prefs_of(update, context)).lang or lang_of(update)
 
 
 def is_parse_error(error: BadRequest) -> bool:
@@ -121,11 +140,14 @@ async def answer_question(
     if message is None or user is None or chat is None:
         return
     limiter: RateLimiter = context.bot_data["limiter"]
+    prefs = await prefs_of(update, context)
     if not limiter.allow(user.id):
         if limiter.should_warn(user.id):
-            await message.reply_text(t(lang_of(update), "rate_limited"))
+            await message.reply_text(t(prefs.lang or lang_of(update), "rate_limited"))
         return
     corpus = corpus_of(context)
+    topics: Topics = context.bot_data[TOPICS]
+    previous = topics.get(chat.id, user.id)
     # "typing…" only when the answer is slow to come: most take milliseconds, and every
     # indicator spends one of the bot's ~30 requests a second that replies need in a burst.
     typing = context.application.create_task(
@@ -133,12 +155,22 @@ async def answer_question(
     )
     try:
         pool = context.bot_data.get("answer_pool")
-        answer = await asyncio.get_running_loop().run_in_executor(pool, corpus.answers.answer, question)
+        answer = await asyncio.get_running_loop().run_in_executor(
+            pool,
+            functools.partial(
+                corpus.ask, question, previous_topic=previous, street=prefs.street
+            ),
+        )
     finally:
         typing.cancel()
+    # A follow-up keeps the topic it was about; a question of its own replaces it (or,
+    # when nothing was found, forgets it: "在哪里" then would be about nothing shown).
+    topics.put(chat.id, user.id, answer.topic if answer.about or answer.found else None)
     ref = new_ref()
-    cache: KeyedStore[Conversation] = context.bot_data["cache"]
-    key = cache.put(Conversation(answer=answer, ref=ref, chat_id=chat.id, user_id=user.id))
+    saved: SavedButtons = context.bot_data[BUTTONS]
+    # Kept in memory and written with others within a second (bot.app's flush job).
+    # Not found is kept too: its one button follows the question (the next issue may cover it).
+    key = saved.put_answer(answer, ref, chat_id=chat.id, user_id=user.id)
     lines = answer_lines(answer, 0)
     channel = "private" if chat.type == ChatType.PRIVATE else "group"
     delivery: Delivery = "failed"
@@ -147,7 +179,9 @@ async def answer_question(
             message,
             to_messages(lines),
             to_plain_messages(lines),
-            reply_markup=answer_keyboard(key, answer, 0, answer.lang),
+            reply_markup=answer_keyboard(
+                key, answer, 0, answer.lang, bot_username=context.bot.username
+            ),
         )
         delivery = "sent"
     finally:
@@ -163,46 +197,17 @@ async def answer_question(
 # --- commands ----------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = lang_of(update)
-    user = update.effective_user
-    name = user.first_name if user and user.first_name else ("there" if lang == "en" else "邻居")
-    buttons = [
-        [InlineKeyboardButton(q, callback_data=callbacks.example(lang, i))]
-        for i, q in enumerate(EXAMPLE_QUESTIONS[lang])
-    ]
-    await update.effective_message.reply_text(
-        t(lang, "start", name=escape(name)), reply_markup=InlineKeyboardMarkup(buttons)
-    )
-
-
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
-        t(lang_of(update), "help", bot=escape(context.bot.username or "linli_bot"))
+        t(await lang_for(update, context), "help", bot=escape(context.bot.username or "linli_bot"))
     )
-
-
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = lang_of(update)
-    issues = await asyncio.to_thread(corpus_of(context).issues.latest, 3)
-    if not issues:
-        await update.effective_message.reply_text(t(lang, "latest_empty"))
-        return
-    lines: list[Line] = [(Piece(t(lang, "latest_head"), bold=True),)]
-    for info, titles in issues:
-        lines.append(())
-        lines.append(
-            (Piece(f"{info.publication} · {info.street} · {format_issue_date(info.date, lang)}"),)
-        )
-        lines += [(Piece(f"· {title}"),) for title in titles]
-    await send_html(update.effective_message, to_messages(lines), to_plain_messages(lines))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     settings = context.bot_data["settings"]
     await update.effective_message.reply_text(
         t(
-            lang_of(update),
+            await lang_for(update, context),
             "privacy",
             days=settings.log_retention_days,
             follow_days=settings.follow_retention_days,
@@ -220,7 +225,7 @@ async def _answer_or_explain(
 ) -> None:
     """Answer ``question``, or say how to ask when the resident gave none (/ask, @bot)."""
     if not question:
-        lang = lang_of(update)
+        lang = await lang_for(update, context)
         await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
         return
     await answer_question(update, context, question)
@@ -237,7 +242,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         username = (context.bot.username or "").lower()
         if not command.lower().endswith(f"@{username}"):
             return
-    await message.reply_text(t(lang_of(update), "unknown_command"))
+    await message.reply_text(t(await lang_for(update, context), "unknown_command"))
 
 
 # --- messages ----------------------------------------------------------------------------
@@ -284,7 +289,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = message.reply_to_message
         if not (reply and reply.from_user and reply.from_user.id == context.bot.id):
             return
-    lang = lang_of(update)
+    lang = await lang_for(update, context)
     await message.reply_text(t(lang, "non_text", example=escape(EXAMPLE_QUESTIONS[lang][0])))
 
 

@@ -1,10 +1,15 @@
-"""Server-side state behind inline buttons, and the per-user rate limit.
+"""Server-side state behind inline buttons, follow-up topics, and the per-user rate limit.
 
-After a restart the keys are unknown and the bot asks the resident to ask again.
+An answer's buttons and a long article's "read on" are kept in the store
+(:class:`SavedButtons`), so they work after a restart, until the store's age limit;
+staff previews stay in memory (:class:`KeyedStore`): after a restart they are asked for
+again.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import threading
 import time
@@ -12,7 +17,16 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from corpus.api import Answer, Lang
+from corpus.api import (
+    FOLLOWUP_WINDOW,
+    Answer,
+    Lang,
+    Residents,
+    answer_from_json,
+    answer_to_json,
+)
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -21,32 +35,142 @@ T = TypeVar("T")
 class Conversation:
     """An answer shown in a chat, the page on display, and its log entry.
 
-    Bound to the chat it was shown in and the resident who asked: a button's data can be
-    replayed from anywhere, so each press is checked against these (see ``may_press``).
+    Bound to the chat it was shown in and the resident who asked, as pseudonyms: a
+    button's data can be replayed from anywhere, so each press is checked against these
+    (see ``may_press``).
     """
 
     answer: Answer
     ref: str
-    chat_id: int
-    user_id: int
+    chat_hash: str
+    user_hash: str
     page: int = 0
     feedback: int | None = None
 
-    def may_press(self, chat_id: int | None, user_id: int | None, *, asker_only: bool) -> bool:
+    def may_press(self, chat_hash: str, user_hash: str, *, asker_only: bool) -> bool:
         """Pages and articles are for anyone in the chat; 👍/👎 only for the one who asked."""
-        if chat_id != self.chat_id:
+        if chat_hash != self.chat_hash:
             return False
-        return not asker_only or user_id == self.user_id
+        return not asker_only or user_hash == self.user_hash
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArticlePages:
-    """A whole article split into messages, sent a few at a time (the rest on request)."""
+    """A whole article being read in a chat, a few messages per press of "read on"."""
 
-    chat_id: int
-    html: list[str]
-    plain: list[str]
+    article_id: int
+    chat_hash: str
     lang: Lang
+
+
+class SavedButtons:
+    """The state behind answers' buttons and "read on", in the store (it survives restarts).
+
+    Keys are the store's (random, unguessable); a row whose payload cannot be read
+    (damaged, or from an incompatible release) is as good as expired.
+    """
+
+    ANSWER = "answer"
+    ARTICLE = "article"
+
+    def __init__(self, residents: Residents) -> None:
+        self.residents = residents
+
+    def owner(self, telegram_id: int | None) -> str:
+        return self.residents.owner(telegram_id)
+
+    def put_answer(self, answer: Answer, ref: str, *, chat_id: int, user_id: int) -> str:
+        payload = self._answer_payload(answer, ref, 0, None)
+        return self.residents.keep(self.ANSWER, payload, chat_id=chat_id, user_id=user_id)
+
+    def answer(self, key: str) -> Conversation | None:
+        kept = self.residents.recall(key, self.ANSWER)
+        if kept is None:
+            return None
+        try:
+            data = json.loads(kept.payload)
+            feedback = data["feedback"]
+            return Conversation(
+                answer=answer_from_json(data["answer"]),
+                ref=str(data["ref"]),
+                chat_hash=kept.chat_hash,
+                user_hash=kept.user_hash,
+                page=int(data["page"]),
+                feedback=int(feedback) if feedback is not None else None,
+            )
+        except (ValueError, KeyError, TypeError):
+            log.warning("the state of button %s cannot be read; treated as expired", key)
+            return None
+
+    def save(self, key: str, conversation: Conversation) -> None:
+        """Keep the page on display and the feedback given."""
+        self.residents.update(
+            key,
+            self._answer_payload(
+                conversation.answer, conversation.ref, conversation.page, conversation.feedback
+            ),
+        )
+
+    def put_article(self, article_id: int, lang: Lang, *, chat_id: int, user_id: int) -> str:
+        payload = json.dumps({"article_id": article_id, "lang": lang})
+        return self.residents.keep(self.ARTICLE, payload, chat_id=chat_id, user_id=user_id)
+
+    def article(self, key: str) -> ArticlePages | None:
+        kept = self.residents.recall(key, self.ARTICLE)
+        if kept is None:
+            return None
+        try:
+            data = json.loads(kept.payload)
+            lang = data["lang"] if data["lang"] in ("zh", "en") else "zh"
+            return ArticlePages(int(data["article_id"]), kept.chat_hash, lang)
+        except (ValueError, KeyError, TypeError):
+            log.warning("the state of button %s cannot be read; treated as expired", key)
+            return None
+
+    @staticmethod
+    def _answer_payload(answer: Answer, ref: str, page: int, feedback: int | None) -> str:
+        return json.dumps(
+            {"answer": answer_to_json(answer), "ref": ref, "page": page, "feedback": feedback},
+            ensure_ascii=False,
+        )
+
+
+class Topics:
+    """The topic of each chat's last question, per resident, for follow-up questions.
+
+    Bounded (the least recently asked go first) and expiring: a question more than
+    ``window`` seconds after the last one starts afresh.
+    """
+
+    def __init__(self, capacity: int, window: float = FOLLOWUP_WINDOW) -> None:
+        self.capacity = capacity
+        self.window = window
+        self._items: OrderedDict[tuple[int, int], tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chat_id: int, user_id: int, now: float | None = None) -> str | None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            entry = self._items.get((chat_id, user_id))
+            if entry is None:
+                return None
+            if now - entry[0] > self.window:
+                del self._items[(chat_id, user_id)]
+                return None
+            return entry[1]
+
+    def put(self, chat_id: int, user_id: int, topic: str | None, now: float | None = None) -> None:
+        """Remember ``topic`` (None or "": forget the chat's topic)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._items.pop((chat_id, user_id), None)
+            if topic:
+                self._items[(chat_id, user_id)] = (now, topic)
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class KeyedStore(Generic[T]):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
+from collections.abc import Callable
 from typing import TextIO
 
-from corpus.api import Answer, Corpus, format_issue_date, source_line
+from corpus.api import FOLLOWUP_WINDOW, Answer, Corpus, format_issue_date, source_line
 
 HELP = """\
 直接输入问题，回车提问。例如：
   世纪同乐小区什么时候清理楼道堆物？
   凉二小区加装电梯进展怎么样了
   看电影的优惠票多少钱
+几分钟内可以接着问，比如先问“世纪同乐小区什么时候清理楼道堆物”，再问“在哪里”。
 命令：/more 下一页结果　/full N 第N条结果的全文　/latest 最近几期　/help 帮助　/quit 退出（或 Ctrl-D）"""
 
 
@@ -58,8 +61,13 @@ def run_chat(
     out: TextIO = sys.stdout,
     inp: TextIO | None = None,
     user: str = "cli",
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Read questions until EOF; print each answer as a resident would see it."""
+    """Read questions until EOF; print each answer as a resident would see it.
+
+    A question with no topic of its own within FOLLOWUP_WINDOW seconds of the last one
+    is a follow-up, as in the bot (``clock`` lets tests move time on).
+    """
     _history()
     if inp is None and not sys.stdin.isatty():
         # Piped input: read it directly so prompts go to ``out`` with the answers.
@@ -68,6 +76,8 @@ def run_chat(
     corpus.answers.load()
     last: Answer | None = None
     page = 0
+    topic: str | None = None
+    asked_at = 0.0
     while True:
         try:
             if inp is None:
@@ -106,7 +116,13 @@ def run_chat(
         elif command.startswith("/"):
             reply = f"不认识的命令 {command}。输入 /help 查看用法。"
         else:
-            last, page = corpus.answers.answer(text), 0
+            now = clock()
+            previous = topic if now - asked_at <= FOLLOWUP_WINDOW else None
+            last, page = corpus.ask(text, previous_topic=previous), 0
+            # As in the bot: a follow-up keeps its topic; a question of its own replaces
+            # it, or forgets it when nothing was found.
+            topic = last.topic if last.about or last.found else None
+            asked_at = now
             corpus.log.record(last, channel="cli", user_id=user)
             reply = last.text()
         print(reply + "\n", file=out)

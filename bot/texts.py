@@ -25,6 +25,7 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("follow", "关注话题：/follow 加装电梯"),
         ("following", "我关注的话题"),
         ("privacy", "我们保存了什么"),
+        ("settings", "设置：我的街道、语言、通知"),
         ("start", "开始"),
     ],
     "en": [
@@ -34,6 +35,7 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
         ("follow", "Follow a topic: /follow 加装电梯"),
         ("following", "Topics I follow"),
         ("privacy", "What is stored about you"),
+        ("settings", "Settings: my street, language, notifications"),
         ("start", "Start"),
     ],
 }
@@ -85,9 +87,11 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>在群里</b>\n"
             "@{bot} 加问题，回复我的消息，或用 /ask 问题。\n\n"
             "<b>命令</b>\n"
-            "/latest 最近几期　/privacy 隐私说明　/help 帮助\n"
+            "/latest 最近几期　/settings 我的街道、语言、通知　/privacy 隐私说明　/help 帮助\n"
             "/follow 话题 关注（新一期写到时通知您）　/following 我的关注　/unfollow 取消\n\n"
-            "答案下面的按钮：更多结果、全文、👍/👎 评价、🔔 关注。"
+            "答案下面的按钮：更多结果、全文、分享、👍/👎 评价、🔔 关注。\n"
+            "接着上一个问题问（比如“那什么时候完工”）也可以，几分钟内我会记得在说什么。\n"
+            "在任何聊天里输入 @{bot} 加问题，可以把报纸原文发给别人。"
         ),
         "latest_head": "最近的社区报",
         "latest_empty": "还没有任何一期社区报。",
@@ -96,6 +100,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "· 您发的问题原文、找到的段落、有没有找到答案、回答用时，以及您的 👍/👎 评价。\n"
             "· 为什么：用来改进回答，发现社区报还没写到的话题。\n"
             "· 不保存您的 Telegram 数字 ID、名字或用户名，只保存一个化名编号（用密钥算出的哈希），无法还原成您的账号。\n"
+            "· 您在 /settings 里选的街道和语言，也只记在这个化名编号下。\n"
             "· 保存多久：{days} 天，过期的记录每天自动删除。\n"
             "· 谁能看：只有街道指定的管理员，他们看到的也只是化名编号。\n"
             "· 关注话题（/follow）：为了给您发通知，我们必须保存这个聊天的 ID。它和您关注的话题单独存放，"
@@ -162,6 +167,42 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "more": "更多结果 ▶",
         "prev": "◀ 上一页",
         "full": "全文{n}",
+        # Residents: settings, links, inline mode (bot/preferences.py, bot/articles.py,
+        # bot/inline.py). Values are escaped.
+        "settings_head": (
+            "<b>设置</b>\n"
+            "📍 我的街道：{street}\n"
+            "🌐 语言：{language}\n\n"
+            "选了街道，回答和 /latest 会先列出这个街道的社区报；问到别的街道时，照样回答那个街道的。"
+        ),
+        "settings_streets": "选择您的街道：",
+        "settings_langs": "选择语言：",
+        "street_any": "不限",
+        "lang_zh": "中文",
+        "lang_en": "English",
+        "lang_auto": "跟随 Telegram",
+        "btn_street": "📍 我的街道",
+        "btn_lang": "🌐 语言 Language",
+        "btn_notify_on": "🔔 新一期通知：开（点一下关闭）",
+        "btn_notify_off": "🔕 新一期通知：关（点一下打开）",
+        "btn_back": "◀ 返回",
+        "btn_street_any": "不限街道",
+        "street_set": "已设为 {street}",
+        "street_cleared": "已改为不限街道",
+        "lang_set": "语言已改",
+        "street_gone": "这个街道已经不在库里了，请重新选择。",
+        "no_streets": "库里还没有任何一期社区报，暂时不能选街道。",
+        "settings_failed": "没能保存设置，请稍后再试。",
+        "share": "🔗 分享",
+        "bad_link": "这个链接打不开：文章不存在或已经删除。可以直接提问，或发 /latest 看最近几期。",
+        "issue_gone": "这一期已经不在库里了。发 /latest 看最近几期。",
+        "latest_hint": "点下面的按钮，看这一期的全部文章：",
+        "issue_articles": "{label}（点标题阅读全文）",
+        "issue_no_articles": "{label}：这一期没有文章。",
+        "inline_ask": "私聊邻里提问",
+        "inline_none": "没有找到，换个说法或私聊提问",
+        "inline_read": "阅读全文",
+        "inline_slow": "问得太快了，请稍等一分钟",
         "staff_only": "抱歉，这个功能只对街道工作人员开放。",
         # Staff: adding, correcting and removing issues (bot/staff.py). Values are escaped.
         "staff_upload_refused": "抱歉，只有街道工作人员可以上传社区报，文件没有保存。想问社区报里的事，请直接用文字提问。",
@@ -265,9 +306,12 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "<b>In groups</b>\n"
             "Mention @{bot} with your question, reply to one of my messages, or use /ask question.\n\n"
             "<b>Commands</b>\n"
-            "/latest newest issues · /privacy what is stored · /help this help\n"
+            "/latest newest issues · /settings my street, language, notifications · "
+            "/privacy what is stored · /help this help\n"
             "/follow topic: hear when a new issue covers it · /following · /unfollow\n\n"
-            "Buttons under an answer: more results, full article, 👍/👎, 🔔 follow."
+            "Buttons under an answer: more results, full article, share, 👍/👎, 🔔 follow.\n"
+            "Follow-up questions (“when will it finish?”) work for a few minutes after a question.\n"
+            "In any chat, type @{bot} and a question to send a quote from the paper."
         ),
         "latest_head": "The newest issues",
         "latest_empty": "No issues yet.",
@@ -278,6 +322,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "· Why: to improve answers and to find topics the paper has not covered yet.\n"
             "· Not your Telegram id number, name or username: only a pseudonym (a keyed hash) "
             "that cannot be turned back into your account.\n"
+            "· Your /settings (street, language) are kept under the same pseudonym only.\n"
             "· How long: {days} days; older entries are deleted by a daily clean-up.\n"
             "· Who sees it: only the street office's administrators, and they see the pseudonym, "
             "never who you are.\n"
@@ -347,6 +392,41 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "more": "More results ▶",
         "prev": "◀ Back",
         "full": "Full article {n}",
+        "settings_head": (
+            "<b>Settings</b>\n"
+            "📍 My street: {street}\n"
+            "🌐 Language: {language}\n\n"
+            "With a street chosen, answers and /latest list its newspaper first; a question "
+            "naming another street still gets that street's."
+        ),
+        "settings_streets": "Choose your street:",
+        "settings_langs": "Choose a language:",
+        "street_any": "any",
+        "lang_zh": "中文",
+        "lang_en": "English",
+        "lang_auto": "as Telegram",
+        "btn_street": "📍 My street",
+        "btn_lang": "🌐 语言 Language",
+        "btn_notify_on": "🔔 New-issue notifications: on (tap to turn off)",
+        "btn_notify_off": "🔕 New-issue notifications: off (tap to turn on)",
+        "btn_back": "◀ Back",
+        "btn_street_any": "Any street",
+        "street_set": "Set to {street}",
+        "street_cleared": "Now any street",
+        "lang_set": "Language changed",
+        "street_gone": "That street is no longer in the archive; please choose again.",
+        "no_streets": "No issues are stored yet, so there is no street to choose.",
+        "settings_failed": "The setting could not be saved; please try again later.",
+        "share": "🔗 Share",
+        "bad_link": "This link does not open anything: the article does not exist or was removed. Ask a question, or send /latest for the newest issues.",
+        "issue_gone": "That issue is no longer in the archive. Send /latest for the newest issues.",
+        "latest_hint": "Tap an issue below to see all its articles:",
+        "issue_articles": "{label} (tap a title to read it)",
+        "issue_no_articles": "{label}: this issue has no articles.",
+        "inline_ask": "Ask Linli in a private chat",
+        "inline_none": "Nothing found; try other words or ask privately",
+        "inline_read": "Read the article",
+        "inline_slow": "Too fast; please wait a minute",
         "staff_only": "Sorry, only street office staff can do that.",
         "staff_upload_refused": "Sorry, only street office staff can add newspaper issues; your file was not stored. To ask about the paper, just type your question.",
         "staff_private_only": "Please use this command in a private chat with me.",

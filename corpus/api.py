@@ -17,8 +17,15 @@ so an adapter needs nothing but this module, ``corpus.settings`` and the answer 
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +34,8 @@ from corpus.answer.baseline import BaselineUnavailable, NaiveBaseline, fit_basel
 from corpus.answer.browse import ArticleView, article_view
 from corpus.answer.evaluate import Report as EvalReport
 from corpus.answer.evaluate import evaluate, evaluate_splits
+from corpus.answer.followup import WINDOW as FOLLOWUP_WINDOW
+from corpus.answer.followup import answer_in_context
 from corpus.answer.gold import load_all, load_gold
 from corpus.answer.reply import (
     EXAMPLES,
@@ -38,6 +47,7 @@ from corpus.answer.reply import (
     source_line,
 )
 from corpus.answer.report import BELOW, evaluation_json, format_evaluation, format_table
+from corpus.answer.saved import answer_from_json, answer_to_json
 from corpus.answer.service import LinliService, service_from_settings
 from corpus.answer.types import PAGE_SIZE, Answer, Lang, Line, Piece, Quote, Source
 from corpus.follow import outbox, topics
@@ -58,6 +68,7 @@ from corpus.querylog.write import Delivery, LogBuffer, LogRecord, new_ref
 from corpus.settings import Settings
 from corpus.store import issues as store_issues_queries
 from corpus.store import migrate
+from corpus.store import residents as residents_queries
 from corpus.store.engine import (
     Store,
     StoreError,
@@ -71,9 +82,12 @@ from corpus.store.migrate import SchemaUpgrade
 from corpus.store.records import IssueInfo, PassageRecord
 from retrieval.sentences import split_clauses, split_sentences
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "BELOW",
     "EXAMPLES",
+    "FOLLOWUP_WINDOW",
     "MAX_FOLLOWS",
     "MAX_TOPIC_CHARS",
     "PAGE_SIZE",
@@ -96,6 +110,7 @@ __all__ = [
     "IngestResult",
     "IssueInfo",
     "IssueMeta",
+    "Kept",
     "Lang",
     "Line",
     "LinliService",
@@ -111,12 +126,16 @@ __all__ = [
     "QuestionGroup",
     "Quote",
     "Removed",
+    "ResidentPrefs",
+    "Residents",
     "SchemaUpgrade",
     "Source",
     "StoreError",
     "TopQuestion",
     "TopicError",
+    "answer_from_json",
     "answer_lines",
+    "answer_to_json",
     "database_revision",
     "evaluate",
     "evaluate_splits",
@@ -165,10 +184,18 @@ class Issues:
         with self._store.factory() as session:
             return store_issues_queries.all_passages(session)
 
-    def latest(self, limit: int = 3) -> list[tuple[IssueInfo, list[str]]]:
-        """The newest issues with their article titles (a resident's /latest)."""
+    def latest(
+        self, limit: int = 3, *, street: str | None = None
+    ) -> list[tuple[IssueInfo, list[str]]]:
+        """The newest issues with their article titles (a resident's /latest); the newest
+        issue of the resident's ``street`` first."""
         with self._store.factory() as session:
-            return store_issues_queries.latest_issues(session, limit=limit)
+            return store_issues_queries.latest_issues(session, limit=limit, street=street)
+
+    def articles(self, issue_id: int) -> tuple[IssueInfo, list[tuple[int, str]]] | None:
+        """An issue and its articles (id, title) in print order; None if there is none."""
+        with self._store.factory() as session:
+            return store_issues_queries.issue_articles(session, issue_id=issue_id)
 
     def article(self, article_id: int) -> ArticleView | None:
         """One whole article, as a resident opens it from a quote."""
@@ -395,8 +422,228 @@ class QueryLog:
         return write.purge_older_than(self._store.factory, days=days, now=now)
 
 
+@dataclass(frozen=True)
+class ResidentPrefs:
+    """A resident's /settings: their street (ranked first) and language (None: the client's)."""
+
+    street: str | None = None
+    lang: Lang | None = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The state behind a button, and its owners as pseudonyms (see :meth:`Residents.owner`)."""
+
+    key: str
+    kind: str
+    payload: str
+    chat_hash: str
+    user_hash: str
+
+
+class Residents:
+    """What the bot keeps for residents: settings and button state, only under pseudonyms.
+
+    Both are keyed by the query log's pseudonym (a keyed HMAC of the Telegram id), so
+    nothing here names a resident. Settings are read on every update, so they are cached
+    for ``PREFS_TTL`` seconds: another process's change shows within that time, this
+    process's at once.
+    """
+
+    PREFS_TTL = 60.0
+    PREFS_KEPT = 10_000
+    # Buttons kept in memory while the store cannot be written, at most.
+    PENDING_KEPT = 50_000
+    # Buttons older than this answer "ask again"; their rows are purged daily.
+    BUTTONS_KEPT_DAYS = 30
+    KEY_BYTES = 9  # 12 URL-safe characters: unguessable, and short enough for callback data
+
+    def __init__(self, store: Store, secret: bytes) -> None:
+        self._store = store
+        self._secret = secret
+        self._prefs: OrderedDict[str, tuple[float, ResidentPrefs]] = OrderedDict()
+        self._pending: dict[str, _PendingButton] = {}
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one writer at a time
+
+    def owner(self, telegram_id: int | str | None) -> str:
+        """The pseudonym of a user or chat id, as the query log writes it."""
+        return write.pseudonym(self._secret, telegram_id)
+
+    # --- settings ---------------------------------------------------------------------
+
+    def prefs(self, user_id: int) -> ResidentPrefs:
+        user_hash = self.owner(user_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._prefs.get(user_hash)
+            if cached is not None and now - cached[0] < self.PREFS_TTL:
+                return cached[1]
+        with self._store.factory() as session:
+            row = residents_queries.get_setting(session, user_hash=user_hash)
+            lang = row.lang if row is not None and row.lang in ("zh", "en") else None
+            prefs = ResidentPrefs(street=row.street if row else None, lang=lang)  # type: ignore[arg-type]
+        self._cache(user_hash, prefs)
+        return prefs
+
+    def _cache(self, user_hash: str, prefs: ResidentPrefs) -> None:
+        with self._lock:
+            self._prefs[user_hash] = (time.monotonic(), prefs)
+            self._prefs.move_to_end(user_hash)
+            while len(self._prefs) > self.PREFS_KEPT:
+                self._prefs.popitem(last=False)
+
+    def streets(self) -> list[tuple[str, int]]:
+        """The streets the store holds issues of, each with its handle (an issue id)."""
+        with self._store.factory() as session:
+            return residents_queries.streets(session)
+
+    def set_street(self, user_id: int, issue_id: int | None) -> str | None:
+        """Choose the street of issue ``issue_id`` (None: every street alike).
+
+        Returns:
+            The street chosen (None when cleared).
+
+        Raises:
+            LookupError: no stored issue has that id (a forged or stale button).
+            StoreError: the database refused the write.
+        """
+        user_hash = self.owner(user_id)
+        try:
+            with self._store.factory.begin() as session:
+                street = None
+                if issue_id is not None:
+                    street = residents_queries.street_of_issue(session, issue_id=issue_id)
+                    if street is None:
+                        raise LookupError(f"no issue #{issue_id}")
+                residents_queries.set_street(session, user_hash=user_hash, street=street)
+        except SQLAlchemyError as exc:
+            raise write_failure("could not save the setting", exc) from exc
+        with self._lock:
+            self._prefs.pop(user_hash, None)
+        return street
+
+    def set_lang(self, user_id: int, lang: Lang | None) -> None:
+        """Choose the language (None: follow the Telegram client's)."""
+        user_hash = self.owner(user_id)
+        try:
+            with self._store.factory.begin() as session:
+                residents_queries.set_lang(session, user_hash=user_hash, lang=lang)
+        except SQLAlchemyError as exc:
+            raise write_failure("could not save the setting", exc) from exc
+        with self._lock:
+            self._prefs.pop(user_hash, None)
+
+    # --- button state -------------------------------------------------------------------
+
+    def keep(self, kind: str, payload: str, *, chat_id: int, user_id: int) -> str:
+        """Keep what a button refers to; returns its unguessable key.
+
+        Written with others by :meth:`flush` (the bot's, every second): a transaction per
+        answer cost more than answering it. Until then it is answered from memory, so a
+        press a moment later works in this process; a process killed before the flush
+        loses its last second's buttons (they say "ask again").
+        """
+        key = secrets.token_urlsafe(self.KEY_BYTES)
+        row = _PendingButton(kind, self.owner(chat_id), self.owner(user_id), payload, datetime.now(UTC))
+        with self._lock:
+            self._pending[key] = row
+            while len(self._pending) > self.PENDING_KEPT:  # the store is down for long
+                self._pending.pop(next(iter(self._pending)))
+        return key
+
+    def recall(self, key: str, kind: str) -> Kept | None:
+        """The state under ``key``, or None if unknown, of another kind, or too old."""
+        newer_than = datetime.now(UTC) - timedelta(days=self.BUTTONS_KEPT_DAYS)
+        with self._lock:
+            row = self._pending.get(key)
+        if row is not None:
+            if row.kind != kind or row.created_at <= newer_than:
+                return None
+            return Kept(key, row.kind, row.payload, row.chat_hash, row.user_hash)
+        with self._store.factory() as session:
+            stored = residents_queries.get_button(
+                session, key=key, kind=kind, newer_than=newer_than
+            )
+            if stored is None:
+                return None
+            return Kept(stored.key, stored.kind, stored.payload, stored.chat_hash, stored.user_hash)
+
+    def update(self, key: str, payload: str) -> bool:
+        """Replace the state under ``key`` (e.g. the page on display)."""
+        with self._lock:
+            row = self._pending.get(key)
+            if row is not None:
+                self._pending[key] = dataclasses.replace(row, payload=payload)
+                return True
+        try:
+            with self._store.factory.begin() as session:
+                return residents_queries.set_button_payload(session, key=key, payload=payload)
+        except SQLAlchemyError as exc:
+            raise write_failure("could not update the button's state", exc) from exc
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Write the buttons kept since the last flush (one transaction); how many went.
+
+        A failed write is logged and tried again at the next flush.
+        """
+        with self._flushing:
+            with self._lock:
+                batch = dict(self._pending)
+            if not batch:
+                return 0
+            try:
+                with self._store.factory.begin() as session:
+                    for key, row in batch.items():
+                        if row.stored:
+                            residents_queries.set_button_payload(
+                                session, key=key, payload=row.payload
+                            )
+                        else:
+                            residents_queries.add_button(
+                                session,
+                                key=key,
+                                kind=row.kind,
+                                chat_hash=row.chat_hash,
+                                user_hash=row.user_hash,
+                                payload=row.payload,
+                                created_at=row.created_at,
+                            )
+            except SQLAlchemyError:
+                log.warning("writing %d buttons' state failed; trying again", len(batch), exc_info=True)
+                return 0
+            with self._lock:
+                for key, row in batch.items():
+                    current = self._pending.get(key)
+                    if current is row:
+                        del self._pending[key]
+                    elif current is not None:  # changed meanwhile: its row exists now
+                        self._pending[key] = dataclasses.replace(current, stored=True)
+            return len(batch)
+
+    def purge_buttons(self, *, now: datetime | None = None) -> int:
+        """Delete button state older than the age limit; returns how many went."""
+        older_than = (now or datetime.now(UTC)) - timedelta(days=self.BUTTONS_KEPT_DAYS)
+        with self._store.factory.begin() as session:
+            return residents_queries.purge_buttons(session, older_than=older_than)
+
+
+@dataclass(frozen=True)
+class _PendingButton:
+    kind: str
+    chat_hash: str
+    user_hash: str
+    payload: str
+    created_at: datetime
+    stored: bool = False  # its row is written; only the payload changed since
+
+
 class Corpus:
-    """An open corpus: the answer service, the staff's issues and the query log."""
+    """An open corpus: the answer service, the staff's issues, the query log, residents."""
 
     def __init__(self, store: Store, answers: LinliService, secret: bytes) -> None:
         self.store = store
@@ -404,9 +651,19 @@ class Corpus:
         self.issues = Issues(store, answers)
         self.log = QueryLog(store, secret)
         self.follows = Follows(store, answers)
+        self.residents = Residents(store, secret)
+
+    def ask(
+        self, question: str, *, previous_topic: str | None = None, street: str | None = None
+    ) -> Answer:
+        """A resident's question, in its conversation: a follow-up with no topic of its own
+        is asked about ``previous_topic`` (:mod:`corpus.answer.followup`), and the
+        resident's ``street`` ranks first."""
+        return answer_in_context(self.answers, question, previous_topic, street=street)
 
     def close(self) -> None:
-        """Write what the log still holds and release the database."""
+        """Write what the log and the buttons still hold and release the database."""
+        self.residents.flush()
         self.log.flush()
         self.store.close()
 

@@ -26,6 +26,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "empty": "请直接输入您的问题，例如：{example}",
         "truncated": "（问题太长，只按前面一部分查找。）",
         "page": "第{page}/{pages}页",
+        "about": "关于 {topic}：",
     },
     "en": {
         "answer": "Answer: ",
@@ -42,6 +43,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "empty": "Just type your question, for example: {example}",
         "truncated": "(Your question was long; only its first part was used.)",
         "page": "page {page}/{pages}",
+        "about": "About {topic}:",
     },
 }
 _ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍", "which": "📋"}
@@ -123,6 +125,8 @@ def answer_lines(answer: Answer, page: int = 0) -> list[Line]:
     lines: list[Line] = []
     if answer.truncated:
         lines += [(Piece(label(lang, "truncated")),), ()]
+    if answer.about and page == 0:
+        lines.append((Piece(label(lang, "about", topic=answer.about), bold=True),))
     if answer.status == "not_found" and answer.scope:
         key = "scope_empty" if answer.scope_empty else "not_found_in_scope"
         lines.append((Piece(label(lang, key, scope=answer.scope, query=_clip(answer.query, 40))),))

@@ -17,6 +17,7 @@ from typing import Any
 
 from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
+from corpus.answer.followup import names_a_thing, topic_text
 from corpus.answer.live_index import IndexState, LiveIndex
 from corpus.answer.quotes import group_passages, make_quotes
 from corpus.answer.scope import Scope, read_scope
@@ -171,13 +172,21 @@ class LinliService:
         return self.expander.plain(query)
 
     def answer(
-        self, question: str, *, lang: Lang | None = None, within: frozenset[int] | None = None
+        self,
+        question: str,
+        *,
+        lang: Lang | None = None,
+        within: frozenset[int] | None = None,
+        street: str | None = None,
     ) -> Answer:
         """Answer one question: quotes with sources, and a direct answer where one is asked for.
 
         Args:
             within: answer from these issues' passages only (a followed topic matched
                 against a new issue), by the same relevance rules as any question.
+            street: the resident's own street (/settings): its issues' quotes come first,
+                a preference and not a filter (a question naming a street is answered
+                from that street's issues, as always).
         """
         # A question never waits for a large rebuild: with wait=False the check and the
         # build run in a background thread, waited for at most LiveIndex.PATIENCE (see
@@ -211,12 +220,22 @@ class LinliService:
             found = {"scope": scope.label} if scope is not None and scope.label else {}
         if not expansion.terms:
             return reply("not_found", **found)
-        relevant = self._relevant(state, expansion, scope, every=within is not None)
+        topics = topic_concepts(expansion, self.segmenters.words)
+        found["topic"] = topic_text(
+            expansion, self.segmenters.words, topics, scope.phrases if scope else ()
+        )
+        relevant = self._relevant(state, expansion, scope, topics, every=within is not None)
         if scope is not None and not scope.strict:
             # Quoted first, and named in the reply only when they answer at all.
             first = [r for r in relevant if r[0].issue.id in scope.issue_ids]
             relevant = first + [r for r in relevant if r[0].issue.id not in scope.issue_ids]
-            found = {"scope": scope.label, "scope_strict": False} if first else {}
+            if first:
+                found.update(scope=scope.label, scope_strict=False)
+            else:
+                found.pop("scope", None)
+        if street:
+            # Stable: within each part the search's order stands.
+            relevant.sort(key=lambda hit: hit[0].issue.street != street)
         groups = group_passages(relevant, second_within=SECOND_QUOTE_WITHIN)
         quotes = make_quotes(state, self.segmenters, expansion, groups)
         if not quotes:
@@ -224,8 +243,23 @@ class LinliService:
         direct = direct_answer(state, self.segmenters, expansion, quotes)
         return reply("ok", quotes=tuple(quotes), direct=direct, **found)
 
+    def names_own_topic(self, question: str) -> bool:
+        """Whether ``question`` names a thing to ask about (see :mod:`corpus.answer.followup`)."""
+        query, _ = clean_question(question)
+        state = self.state
+        scope = read_scope(query, state.issues, today=self.today())
+        expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
+        topics = topic_concepts(expansion, self.segmenters.words)
+        return names_a_thing(expansion, self.segmenters.words, topics)
+
     def _relevant(
-        self, state: IndexState, expansion: Expansion, scope: Scope | None, *, every: bool = False
+        self,
+        state: IndexState,
+        expansion: Expansion,
+        scope: Scope | None,
+        topics: list[bool],
+        *,
+        every: bool = False,
     ) -> list[tuple[PassageRecord, float]]:
         """The passages (best first) that answer the question, within its scope.
 
@@ -248,7 +282,6 @@ class LinliService:
             hits = state.retriever.search_terms(expansion.terms, k=wanted)
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
-        topics = topic_concepts(expansion, self.segmenters.words)
         relevant = []
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]

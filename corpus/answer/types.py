@@ -68,6 +68,11 @@ class Answer:
     # False when the scope was a time named on its own: its issues came first, others
     # may follow (see corpus.answer.scope.Scope.strict).
     scope_strict: bool = True
+    # A follow-up question's topic, carried over from the question before it
+    # ("那什么时候完工" after one about 凉城三村加装电梯), as the reply names it.
+    about: str | None = None
+    # What this question was about, for a follow-up to carry over ("" if nothing).
+    topic: str = ""
 
     @property
     def found(self) -> bool:

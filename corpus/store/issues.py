@@ -59,9 +59,16 @@ def issue_info(session: Session, *, issue_id: int) -> IssueInfo | None:
     return found[0] if found else None
 
 
-def latest_issues(session: Session, *, limit: int) -> list[tuple[IssueInfo, list[str]]]:
-    """The newest ``limit`` issues, each with its article titles in print order."""
-    infos = list_issues(session)[:limit]
+def latest_issues(
+    session: Session, *, limit: int, street: str | None = None
+) -> list[tuple[IssueInfo, list[str]]]:
+    """The newest ``limit`` issues, each with its article titles in print order.
+
+    With ``street``, that street's newest issue comes first, however old it is.
+    """
+    every = list_issues(session)
+    own = next((info for info in every if info.street == street), None) if street else None
+    infos = ([own] + [info for info in every if info is not own])[:limit] if own else every[:limit]
     titles: dict[int, list[str]] = {info.id: [] for info in infos}
     rows = session.execute(
         select(Article.issue_id, Article.title)
@@ -71,6 +78,21 @@ def latest_issues(session: Session, *, limit: int) -> list[tuple[IssueInfo, list
     for issue_id, title in rows:
         titles[issue_id].append(title)
     return [(info, titles[info.id]) for info in infos]
+
+
+def issue_articles(
+    session: Session, *, issue_id: int
+) -> tuple[IssueInfo, list[tuple[int, str]]] | None:
+    """An issue with its articles' ids and titles in print order; None if not stored."""
+    info = issue_info(session, issue_id=issue_id)
+    if info is None:
+        return None
+    rows = session.execute(
+        select(Article.id, Article.title)
+        .where(Article.issue_id == issue_id)
+        .order_by(Article.position)
+    ).all()
+    return info, [(article_id, title) for article_id, title in rows]
 
 
 def count_issues(session: Session) -> int:

@@ -239,3 +239,31 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+class ResidentSetting(Base):
+    """A resident's choices from /settings, under the query log's pseudonym, never their id."""
+
+    __tablename__ = "resident_settings"
+
+    user_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The street office whose issues rank first (IssueRef.street); None: every street alike.
+    street: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # "zh" or "en" overrides the Telegram client's language; None follows the client.
+    lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ButtonState(Base):
+    """What an inline button refers to (an answer shown, a long article), kept across restarts.
+
+    Callback data holds only ``key`` (random, unguessable); the owner is kept as
+    pseudonyms of the chat and of the resident, so a press can be checked against them.
+    """
+
+    __tablename__ = "button_state"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "answer" or "article"
+    chat_hash: Mapped[str] = mapped_column(String(64))
+    user_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -51,3 +51,17 @@ def button(call: Call, prefix: str) -> str:
             if b.get("callback_data", "").startswith(prefix):
                 return b["callback_data"]
     raise AssertionError(f"no button {prefix!r} in {keyboard(call)}")
+
+
+SAMPLE_ISSUE = Path(__file__).resolve().parents[1] / "data" / "sample_issue.txt"
+# The sample issue's project, and its article.
+ELEVATOR_QUESTION = "桂花苑小区加装电梯进展怎么样"
+ELEVATOR_ARTICLE = "桂花苑小区举行加装电梯签约仪式"
+
+
+def add_sample_issue(service: Any) -> None:
+    """Store tests/data/sample_issue.txt (凉城, 2026-11: an elevator project and more)."""
+    from corpus.api import IssueMeta
+
+    service.issues.add_files([SAMPLE_ISSUE], IssueMeta(date="2026-11", source_name="sample_issue.txt"))
+    service.answers.refresh(force=True)

@@ -101,8 +101,10 @@ async def test_question_gets_direct_answer_quotes_sources_and_buttons(
     assert "<b>" in text  # matched words in bold
     assert "长风新村街道" in text and "2019年12月" in text and "世纪同乐" in text
     assert call.params["reply_parameters"]  # a reply to the asker's message
-    callbacks = [b["callback_data"] for row in keyboard(call) for b in row]
+    callbacks = [b["callback_data"] for row in keyboard(call) for b in row if "callback_data" in b]
     assert any(c.startswith("a:") for c in callbacks)
+    [share] = [b["url"] for row in keyboard(call) for b in row if "url" in b]
+    assert share.startswith("https://t.me/share/url?") and "start%3Da" in share
     assert any(c.startswith("f:") and c.endswith(":1") for c in callbacks)
     assert all(len(c.encode()) <= 64 for c in callbacks)
     # The question is logged after the reply, pseudonymously.

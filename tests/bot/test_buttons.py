@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot import buttons
+from bot import articles
 from bot.app import build_application
 from corpus.api import Corpus
 from tests.bot.helpers import bot_settings, button, started
@@ -92,17 +92,17 @@ async def test_a_long_article_comes_a_few_messages_per_press(
     answer = await ask(fake_api, LONG_QUESTION)
     since = fake_api.mark()
     fake_api.push_callback(button(answer, "a:"), message=answer.result)
-    parts = await fake_api.wait_for("sendMessage", since=since, count=buttons.ARTICLE_PARTS)
+    parts = await fake_api.wait_for("sendMessage", since=since, count=articles.ARTICLE_PARTS)
     await asyncio.sleep(0.5)
-    assert len(fake_api.calls("sendMessage", since=since)) == buttons.ARTICLE_PARTS
+    assert len(fake_api.calls("sendMessage", since=since)) == articles.ARTICLE_PARTS
     assert "蝴蝶兰花展" in parts[0].params["text"]
     # The last one offers the rest, which comes the same way, from where it stopped.
     rest = button(parts[-1], "r:")
     since = fake_api.mark()
     fake_api.push_callback(rest, message=parts[-1].result)
-    more = await fake_api.wait_for("sendMessage", since=since, count=buttons.ARTICLE_PARTS)
+    more = await fake_api.wait_for("sendMessage", since=since, count=articles.ARTICLE_PARTS)
     await asyncio.sleep(0.5)
-    assert len(fake_api.calls("sendMessage", since=since)) == buttons.ARTICLE_PARTS
+    assert len(fake_api.calls("sendMessage", since=since)) == articles.ARTICLE_PARTS
     assert more[0].params["text"] not in [p.params["text"] for p in parts]
     # The rest is for that chat only.
     mallorys = await ask(fake_api, "垃圾分类志愿者", user_id=MALLORY)
@@ -130,4 +130,4 @@ async def test_rapid_presses_are_rate_limited_like_questions(
         sent = fake_api.calls("sendMessage", since=since)
     limited = [a for a in acks if "稍等" in (a.params.get("text") or "")]
     assert len(limited) == 26
-    assert len(sent) == 4 * buttons.ARTICLE_PARTS  # four presses got through, each capped
+    assert len(sent) == 4 * articles.ARTICLE_PARTS  # four presses got through, each capped

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.state import KeyedStore
+from bot.state import KeyedStore, SavedButtons, Topics
+from corpus.answer.service import LinliService
+from corpus.api import Corpus
+from corpus.store.engine import Store
 
 
 def test_keys_are_random_and_fit_callback_data() -> None:
@@ -30,3 +33,35 @@ def test_pop_hands_out_once_and_restore_puts_back() -> None:
     store.restore(key, "preview")
     assert store.get(key) == "preview"
     assert store.get("forged-key") is None and store.pop("") is None
+
+
+def test_saved_buttons_treat_a_damaged_row_as_expired(seeded_store: Store) -> None:
+    corpus = Corpus(seeded_store, LinliService(seeded_store), b"secret")
+    saved = SavedButtons(corpus.residents)
+    answer = corpus.answers.answer("垃圾分类志愿者")
+    key = saved.put_answer(answer, "ref1", chat_id=1, user_id=1)
+    conversation = saved.answer(key)
+    assert conversation is not None and conversation.answer == answer
+    conversation.page, conversation.feedback = 1, -1
+    saved.save(key, conversation)
+    again = saved.answer(key)
+    assert again is not None and (again.page, again.feedback) == (1, -1)
+    article = saved.put_article(answer.quotes[0].source.article_id, "zh", chat_id=1, user_id=1)
+    assert saved.article(article) is not None
+    assert saved.answer(article) is None and saved.article(key) is None  # kinds kept apart
+    for damaged in ("", "{}", '{"answer": "{}", "ref": "r", "page": 0, "feedback": null}'):
+        corpus.residents.update(key, damaged)
+        corpus.residents.update(article, damaged)
+        assert saved.answer(key) is None and saved.article(article) is None
+
+
+def test_topics_expire_and_are_bounded() -> None:
+    topics = Topics(capacity=2, window=10)
+    topics.put(1, 1, "电梯", now=0)
+    assert topics.get(1, 1, now=5) == "电梯" and topics.get(1, 2, now=5) is None
+    assert topics.get(1, 1, now=11) is None
+    for chat in range(5):
+        topics.put(chat, 1, f"t{chat}", now=20)
+    assert len(topics) == 2 and topics.get(4, 1, now=21) == "t4"
+    topics.put(4, 1, None, now=22)
+    assert topics.get(4, 1, now=22) is None

@@ -539,3 +539,37 @@ def test_linli_db_upgrade_and_current(
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("linli db: cannot open the database at ")
     assert "upgraded by a newer Linli" in line
+
+
+def test_revision_0005_adds_the_residents_tables_and_goes_back_cleanly(engine: Engine) -> None:
+    """0005: resident settings and button state, on a database at 0003 with a log entry."""
+    with migrate.migration_connection(engine) as conn:
+        command.upgrade(migrate.alembic_config(conn), "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            QueryLogEntry.__table__.insert().values(
+                ref="r1", created_at=ASKED, channel="private", user_hash="h", lang="zh",
+                question="问", found=False, results="[]", latency_ms=1.0, delivery="sent",
+            )
+        )  # fmt: skip
+    assert "resident_settings" not in inspect(engine).get_table_names()
+    init_db(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"resident_settings", "button_state"} <= tables
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO resident_settings (user_hash, street, lang, updated_at) "
+                "VALUES ('h', '凉城新村街道', 'en', :now)"
+            ),
+            {"now": ASKED},
+        )
+        assert conn.execute(text("SELECT question FROM query_log")).scalar() == "问"
+    with migrate.migration_connection(engine) as conn:
+        command.downgrade(migrate.alembic_config(conn), "0003")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"resident_settings", "button_state"} & tables
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT question FROM query_log")).scalar() == "问"
+    init_db(engine)
+    assert {"resident_settings", "button_state"} <= set(inspect(engine).get_table_names())

@@ -22,6 +22,12 @@ Behaviour mirrors the real API where it matters to a bot:
   400 ``Bad Request: can't parse entities: ...``; text > 4096 and caption > 1024 characters,
   oversized ``callback_data`` and "message is not modified" edits are rejected too.
   Pass ``validate_formatting=False`` to switch the parse-mode checks off.
+* Inline mode: ``push_inline_query`` / ``push_chosen_inline_result``; ``answerInlineQuery``
+  checks what Telegram checks (the query is open, at most 50 results with unique ids of
+  1-64 bytes, titles, message content within 4096 characters, ``button``'s start parameter).
+* ``push_edited_message`` edits a message the user sent (an ``edited_message`` update);
+  ``push_message(..., deleted=True)`` sends one the user deletes at once, so a reply to it
+  is refused with "message to be replied not found" unless ``allow_sending_without_reply``.
 * One request per connection (HTTP/1.0) by default; ``keep_alive=True`` serves persistent
   HTTP/1.1 connections as Telegram does (the load benchmark uses it).
 * ``backlog`` is the listening socket's queue of connections not yet accepted: socketserver's
@@ -670,6 +676,8 @@ class FakeBotAPI:
         self._file_counter = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._open_callbacks: set[str] = set()
+        self._inline_ids = itertools.count(1)
+        self._open_inline: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._allowed_updates: list[str] = []
@@ -998,6 +1006,7 @@ class FakeBotAPI:
         sender: Sender,
         reply_to_message: JSONDict | None,
         extra: JSONDict | None,
+        deleted: bool = False,
     ) -> JSONDict:
         with self._cond:
             user = self._user(
@@ -1015,7 +1024,8 @@ class FakeBotAPI:
                 message["reply_to_message"] = copy.deepcopy(reply_to_message)
             if extra:
                 message.update(copy.deepcopy(extra))
-            self._messages[(chat["id"], message["message_id"])] = message
+            if not deleted:
+                self._messages[(chat["id"], message["message_id"])] = message
             self.push_update({"message": message})
             return copy.deepcopy(message)
 
@@ -1026,6 +1036,7 @@ class FakeBotAPI:
         entities: list[JSONDict] | None = None,
         reply_to_message: JSONDict | None = None,
         extra: JSONDict | None = None,
+        deleted: bool = False,
         **sender: Any,
     ) -> JSONDict:
         """Queue a text message from a user; returns the Message dict.
@@ -1033,6 +1044,7 @@ class FakeBotAPI:
         ``entities=None`` detects ``bot_command``/``mention``/``url`` entities like Telegram;
         pass ``[]`` for none. ``chat_id`` defaults to ``user_id`` in private chats and to
         :data:`DEFAULT_CHAT_IDS` otherwise. ``extra`` is merged into the Message object.
+        ``deleted``: the user deletes the message before the bot can reply to it.
         """
         content: JSONDict = {"text": text}
         found = detect_entities(text) if entities is None else entities
@@ -1043,7 +1055,67 @@ class FakeBotAPI:
             sender=Sender(**sender),
             reply_to_message=reply_to_message,
             extra=extra,
+            deleted=deleted,
         )
+
+    def push_edited_message(
+        self, message: JSONDict, text: str, *, entities: list[JSONDict] | None = None
+    ) -> JSONDict:
+        """Queue an ``edited_message``: ``message`` (one pushed before) now reads ``text``."""
+        with self._cond:
+            key = (message["chat"]["id"], message["message_id"])
+            edited = copy.deepcopy(self._messages.get(key, message))
+            edited["text"] = text
+            edited["edit_date"] = int(time.time())
+            found = detect_entities(text) if entities is None else entities
+            if found:
+                edited["entities"] = copy.deepcopy(found)
+            else:
+                edited.pop("entities", None)
+            self._messages[key] = edited
+            self.push_update({"edited_message": edited})
+            return copy.deepcopy(edited)
+
+    def push_inline_query(
+        self,
+        query: str,
+        *,
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = DEFAULT_FIRST_NAME,
+        language_code: str | None = "zh-hans",
+        username: str | None = None,
+        chat_type: str = "private",
+    ) -> JSONDict:
+        """Queue an ``inline_query`` (the user typed ``@bot query`` in some chat)."""
+        with self._cond:
+            query_id = str(7_000_000 + next(self._inline_ids))
+            self._open_inline.add(query_id)
+            inline = {
+                "id": query_id,
+                "from": self._user(user_id, first_name, language_code, username),
+                "query": query,
+                "offset": "",
+                "chat_type": chat_type,
+            }
+            self.push_update({"inline_query": inline})
+            return copy.deepcopy(inline)
+
+    def push_chosen_inline_result(
+        self,
+        result_id: str,
+        query: str,
+        *,
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = DEFAULT_FIRST_NAME,
+        language_code: str | None = "zh-hans",
+    ) -> JSONDict:
+        """Queue a ``chosen_inline_result`` (sent only with inline feedback on)."""
+        chosen = {
+            "result_id": result_id,
+            "from": self._user(user_id, first_name, language_code, None),
+            "query": query,
+        }
+        return self.push_update({"chosen_inline_result": chosen})
 
     def _store_file(
         self, content: bytes, folder: str, extension: str, file_size: int | None
@@ -1675,6 +1747,47 @@ class FakeBotAPI:
             key = (chat_id, int(params.get("message_id") or 0))
             if self._messages.pop(key, None) is None:
                 raise _bad_request("message to delete not found")
+        return True
+
+    def _api_answerInlineQuery(self, params: JSONDict, files: dict) -> bool:
+        query_id = str(params.get("inline_query_id") or "")
+        results = params.get("results")
+        if isinstance(results, str):
+            results = json.loads(results)
+        if not isinstance(results, list):
+            raise _bad_request("can't parse inline query results JSON object")
+        if len(results) > 50:
+            raise _bad_request("RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if any(not 1 <= len(i.encode("utf-8")) <= 64 for i in ids):
+            raise _bad_request("RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise _bad_request("RESULT_ID_DUPLICATE")
+        for result in results:
+            if result.get("type") == "article" and not result.get("title"):
+                raise _bad_request("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            text = content.get("message_text")
+            if result.get("type") == "article" and not text:
+                raise _bad_request("MESSAGE_EMPTY")
+            if text is not None:
+                rendered = self._render(str(text), content.get("parse_mode"))
+                if _utf16_len(rendered) > MAX_TEXT_LENGTH:
+                    raise _bad_request("MESSAGE_TOO_LONG")
+            self._check_markup(result.get("reply_markup"))
+        button = params.get("button")
+        if isinstance(button, str):
+            button = json.loads(button)
+        if button is not None:
+            start = str(button.get("start_parameter") or "")
+            if not button.get("text") or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start):
+                raise _bad_request("START_PARAM_INVALID")
+        with self._cond:
+            if query_id not in self._open_inline:
+                raise _bad_request(
+                    "query is too old and response timeout expired or query ID is invalid"
+                )
+            self._open_inline.discard(query_id)
         return True
 
     def _api_answerCallbackQuery(self, params: JSONDict, files: dict) -> bool:
