@@ -78,6 +78,7 @@ __all__ = [
     "PAGE_SIZE",
     "REPORT_TZ",
     "SESSION_VALID",
+    "SYNONYM_MAX",
     "Answer",
     "ArticlePassages",
     "ArticleView",
@@ -368,7 +369,16 @@ class QueryLog:
 
 
 class SynonymError(ValueError):
-    """A synonym pair staff typed that Linli cannot use; the message says why."""
+    """A synonym pair staff typed that Linli cannot use; the message says why.
+
+    ``reason`` ("empty", "long", "characters", "same") and ``side`` ("everyday",
+    "official", or "" for both) let an interface say it in its own language.
+    """
+
+    def __init__(self, message: str, *, reason: str, side: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.side = side
 
 
 # A synonym is a word or short phrase, not a sentence.
@@ -401,11 +411,12 @@ class Synonyms:
             SynonymError: empty, too long, the same word twice, or not words.
             StoreError: the database refused the write.
         """
-        everyday, official = _synonym_word(everyday, "everyday word"), _synonym_word(
-            official, "official term"
-        )
+        everyday = _synonym_word(everyday, "everyday")
+        official = _synonym_word(official, "official")
         if everyday == official:
-            raise SynonymError("the everyday word and the official term are the same")
+            raise SynonymError(
+                "the everyday word and the official term are the same", reason="same"
+            )
         try:
             with transaction(self._store.factory) as session:
                 added = synonym_queries.add_synonym(
@@ -430,14 +441,21 @@ class Synonyms:
         return removed
 
 
-def _synonym_word(text: str, what: str) -> str:
+def _synonym_word(text: str, side: str) -> str:
+    what = {"everyday": "everyday word", "official": "official term"}[side]
     word = " ".join((text or "").split())
     if not word:
-        raise SynonymError(f"the {what} is empty")
+        raise SynonymError(f"the {what} is empty", reason="empty", side=side)
     if len(word) > SYNONYM_MAX:
-        raise SynonymError(f"the {what} is longer than {SYNONYM_MAX} characters")
+        raise SynonymError(
+            f"the {what} is longer than {SYNONYM_MAX} characters", reason="long", side=side
+        )
     if any(not (ch.isalnum() or ch in " -·") for ch in word):
-        raise SynonymError(f"the {what} may hold only letters, digits and spaces")
+        raise SynonymError(
+            f"the {what} may hold only letters, digits and spaces",
+            reason="characters",
+            side=side,
+        )
     return word
 
 
