@@ -25,8 +25,6 @@ ROLES: web.AppKey[dict[str, Role]] = web.AppKey("roles", dict)
 #: Anything else a page keeps between requests (drafts, pending previews, limiters).
 STATE: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
 
-#: request keys
-VIEWER = "linli_viewer"
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,10 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+#: The signed-in person, set on the request by the auth middleware.
+VIEWER: web.RequestKey[Viewer] = web.RequestKey("linli_viewer", "Viewer")
 
 
 def viewer(request: web.Request) -> Viewer:

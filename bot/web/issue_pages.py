@@ -96,6 +96,9 @@ async def _read_upload(request: web.Request) -> tuple[str, bytes, dict[str, str]
     try:
         reader = await request.multipart()
         if not await check_csrf_part(request, await reader.next()):
+            # Read the rest first (within the limit): a browser still sending its file
+            # when the answer comes shows a broken connection instead of the answer.
+            await _discard(request, limit)
             return refuse(request, 403, "表单已失效（缺少安全令牌）。请回到页面重新提交。")
         name, data, fields = "", None, {}
         while (part := await reader.next()) is not None:
@@ -116,6 +119,14 @@ async def _read_upload(request: web.Request) -> tuple[str, bytes, dict[str, str]
     if not data:
         return refuse(request, 400, "没有选择文件，或文件是空的。")
     return name, data, fields
+
+
+async def _discard(request: web.Request, limit: int) -> None:
+    seen = 0
+    async for chunk in request.content.iter_chunked(CHUNK):
+        seen += len(chunk)
+        if seen > limit:
+            break
 
 
 def _too_big(request: web.Request) -> web.Response:
