@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 from markupsafe import Markup
@@ -66,7 +67,8 @@ def safe_name(raw: str | None) -> str:
 
     Never used as a path: nothing is written under it.
     """
-    name = re.split(r"[\\/]", raw or "")[-1]
+    # Some clients percent-encode the name (%2F for /): decoded first, then cut.
+    name = re.split(r"[\\/]", unquote(raw or ""))[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     if len(name) > NAME_CHARS:
         stem, dot, ext = name.rpartition(".")
