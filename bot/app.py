@@ -102,14 +102,14 @@ async def post_init(application: Application) -> None:
     if not application.bot_data["settings"].webhook_url:
         watch_polling(application)  # run_polling starts polling after post_init
     await asyncio.to_thread(corpus.answers.load)
-    # The English dictionary takes seconds to load: do it now, not on a resident's question.
-    application.create_task(load_dictionary(corpus))
     settings: Settings = application.bot_data["settings"]
     if settings.web_port is not None:
         # The console in the bot's own event loop: one process, one corpus, one index.
         from bot.web import server
 
         application.bot_data[WEB_RUNNER] = await server.start(settings, corpus)
+    # The English dictionary takes seconds to load: do it now, not on a resident's question.
+    application.create_task(load_dictionary(corpus))
 
 
 def watch_polling(application: Application) -> None:

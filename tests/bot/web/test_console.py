@@ -9,6 +9,10 @@ import io
 import logging
 import os
 import re
+import socket
+import subprocess
+import sys
+import urllib.request
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,13 +23,16 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import serve
 from bot.staff import web_link
 from bot.web.auth import SIGN_IN_PER_MINUTE
 from bot.web.server import build_app
 from corpus import api
 from corpus.api import Corpus
 from corpus.settings import Settings
+from tests.bot.helpers import bot_settings
 from tests.data.staff.samples import docx_bytes, pdf_bytes
+from tests.support.fake_bot_api import FakeBotAPI
 
 ADMIN, STAFF = 987654321, 123456789
 TOKEN = "123456789:AAE-not-a-real-token-but-shaped-like-one"
@@ -388,9 +395,9 @@ async def test_replace_edit_remove_and_a_preview_bound_to_its_uploader(
         outcome = await upload_and_confirm(client, csrf, MARKET, "liangcheng_2026-11.txt")
     [issue_id] = [int(n) for n in re.findall(r"已添加 #(\d+)", outcome)]
     # Replace: the corrected text under the same issue.
-    corrected = (SAMPLES.parent / "sample_issue_corrected.txt").read_bytes() if False else MARKET.replace("86个".encode(), "90个".encode())
+    corrected = MARKET.replace("86个".encode(), "90个".encode())
     page = await (await client.post(f"/issues/{issue_id}/replace", data=upload_form(csrf, corrected, "v2.txt"))).text()
-    assert "更正" in page or "correction" in page.lower() or "替换" in page
+    assert "更正预览" in page and f"已收录的 #{issue_id}" in page
     key = re.search(r'action="/issues/pending/([^"]+)/confirm"', page).group(1)  # type: ignore[union-attr]
     # Another staff member's session cannot confirm it.
     other = await client_for(replace(settings, staff_ids=frozenset({STAFF, 555})), corpus)
@@ -430,3 +437,94 @@ async def test_replace_edit_remove_and_a_preview_bound_to_its_uploader(
     assert any(who in line and "uploaded" in line for line in lines)
     assert any(who in line and f"removed issue #{issue_id}" in line for line in lines)
     assert not any(str(STAFF) in line for line in lines)
+
+
+# --- starting it ------------------------------------------------------------------------------
+
+
+def test_a_missing_browser_is_a_skip_with_its_reason_or_a_failure_where_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.bot.web import console
+
+    monkeypatch.setattr(console, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("LINLI_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"Chromium not found.*/nonexistent/chromium"):
+        console.browser_or_skip()
+    monkeypatch.setenv("LINLI_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="LINLI_REQUIRE_BROWSER=1"):
+        console.browser_or_skip()
+
+
+def test_linli_web_open_prints_a_link_that_signs_this_machines_admin_in(tmp_path: Path) -> None:
+    from tests.bot.web.console import free_port
+
+    port = free_port()
+    env = dict(os.environ, LINLI_DATA_DIR=str(tmp_path / "data"), WEB_PORT=str(port))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "web", "--open"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline(), process.stdout.readline()]
+        assert f"http://127.0.0.1:{port}" in lines[0]
+        link = lines[1].rsplit(" ", 1)[1].strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/login/")
+        with urllib.request.urlopen(link, timeout=10) as page:
+            assert "登录" in page.read().decode("utf-8")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/login",
+            data=f"token={token_of(link)}".encode(),
+            method="POST",
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(request, timeout=10) as signed:
+            assert signed.status == 303 and "linli_session=" in signed.headers["Set-Cookie"]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand back the 303 itself (its Set-Cookie is what the test reads)."""
+
+    def http_error_303(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        return fp
+
+
+def test_a_taken_port_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        os.environ["WEB_PORT"] = str(port)
+        try:
+            assert main(["web"]) == 1
+        finally:
+            del os.environ["WEB_PORT"]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("linli web: the web console cannot listen on") and "WEB_PORT" in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_linli_serve_with_a_taken_web_port_is_one_clear_line(
+    fake_api: FakeBotAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`linli serve` starts the console in the bot's loop; a taken port stops it cleanly."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = bot_settings(fake_api, tmp_path, web_port=taken.getsockname()[1])
+        assert serve(settings) == 1
+    err = capsys.readouterr().err
+    assert "the web console cannot listen on" in err and "Traceback" not in err
+    assert fake_api.token not in err
