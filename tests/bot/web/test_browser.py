@@ -318,10 +318,12 @@ def test_the_refusals(console: ConsoleThread, browser: Any, folders: dict[str, P
 # --- from /web in Telegram to the console ---------------------------------------------------
 
 
-async def test_web_in_telegram_signs_staff_in_to_the_console_served_by_the_bot(
+async def test_from_web_in_telegram_to_a_confirmed_upload_and_a_residents_answer(
     fake_api: FakeBotAPI, service: Corpus, tmp_path: Path, browser: Any
 ) -> None:
-    """`linli serve` with WEB_PORT: the bot's own event loop serves the console."""
+    """`linli serve` with WEB_PORT: the bot's own event loop serves the console; staff
+    sign in from /web, upload and confirm an issue, and a resident asking the bot is
+    answered from it (the issue's "done when" walk-through)."""
     settings = bot_settings(
         fake_api,
         tmp_path,
@@ -345,6 +347,20 @@ async def test_web_in_telegram_signs_staff_in_to_the_console_served_by_the_bot(
         page = await asyncio.to_thread(walk)
         assert "期刊" in page and "工作人员" in page
         assert str(STAFF) not in await asyncio.to_thread(lambda: browser.page_source)
+
+        def upload_and_confirm() -> str:
+            by_css(browser, "#file").send_keys(str(MARKET_FILE))
+            fill(browser, "#date", "2026-11")
+            click(browser, "#upload")
+            click(browser, "#confirm")
+            return by_css(browser, "#outcome").text
+
+        assert "已添加" in await asyncio.to_thread(upload_and_confirm)
+        # A resident asks the bot at once, and is answered from the new issue.
+        since = fake_api.mark()
+        fake_api.push_message(MARKET_QUESTION, user_id=4242)
+        [answer] = await fake_api.wait_for("sendMessage", since=since, timeout=10)
+        assert MARKET_SOURCE in answer.params["text"]
         # A resident asking for a link is refused.
         since = fake_api.mark()
         fake_api.push_message("/web", user_id=4242)
