@@ -528,3 +528,39 @@ def test_linli_serve_with_a_taken_web_port_is_one_clear_line(
     err = capsys.readouterr().err
     assert "the web console cannot listen on" in err and "Traceback" not in err
     assert fake_api.token not in err
+
+
+async def test_web_without_a_console_says_so_and_residents_get_no_link(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
+) -> None:
+    from bot.app import build_application
+    from tests.bot.helpers import started
+
+    settings = bot_settings(fake_api, tmp_path, staff_ids=frozenset({STAFF}))
+    async with started(build_application(settings, service)):
+        for user, expected in ((STAFF, "WEB_PORT"), (4242, "工作人员")):
+            since = fake_api.mark()
+            fake_api.push_message("/web", user_id=user)
+            [reply] = await fake_api.wait_for("sendMessage", since=since, timeout=10)
+            assert expected in reply.params["text"] and "/login/" not in reply.params["text"]
+        # In a group, not even staff get a link in front of everyone.
+        since = fake_api.mark()
+        fake_api.push_message("/web", user_id=STAFF, chat_id=-100123, chat_type="supergroup")
+        [reply] = await fake_api.wait_for("sendMessage", since=since, timeout=10)
+        assert "/login/" not in reply.params["text"]
+
+
+async def test_the_questions_page_pages_through_the_log(
+    settings: Settings, corpus: Corpus, client: TestClient
+) -> None:
+    answer = corpus.answers.answer("楼道堆物")
+    for i in range(53):
+        corpus.log.record_soon(answer, channel="private", user_id=i, ref=f"r{i:03d}")
+    await sign_in(client, corpus, settings, ADMIN)
+    first = await (await client.get("/questions")).text()
+    assert "共 53 条" in first and "第 1 / 2 页" in first and 'id="next"' in first
+    second = await (await client.get("/questions?page=2")).text()
+    assert second.count("<tr>") == 1 + 3  # the header row and the last three
+    # Unreadable paging and periods fall back to the first page of the last 7 days.
+    bogus = await client.get("/questions?page=x&period=bogus&found=maybe&rating=%3Cb%3E")
+    assert bogus.status == 200 and "第 1 / 2 页" in await bogus.text()
