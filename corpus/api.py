@@ -476,11 +476,10 @@ class WebAccess:
 
     def mint_link(self, user: WebUser, *, now: datetime | None = None) -> str:
         """A new one-time link token for ``user``, valid :data:`LINK_VALID`."""
+        now = now or datetime.now(UTC)
         with transaction(self._store.factory) as session:
-            web_queries.purge_expired(session, now=now or datetime.now(UTC))
-            return web_queries.add_link(
-                session, user=user, now=now or datetime.now(UTC), valid_for=LINK_VALID
-            )
+            web_queries.purge_expired(session, now=now)
+            return web_queries.add_link(session, user=user, now=now, valid_for=LINK_VALID)
 
     def sign_in(self, token: str, *, now: datetime | None = None) -> tuple[WebUser, str] | None:
         """Use a link (once) and start a session: (who, the session's cookie token)."""

@@ -107,15 +107,40 @@ def text(driver: Any) -> str:
 
 def click(driver: Any, target: Any) -> None:
     """Click what submits a form or follows a link, and wait for the next page to load."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    element = by_css(driver, target) if isinstance(target, str) else target
-    page = by_css(driver, "html")
-    element.click()
     wait = WebDriverWait(driver, 30)
-    wait.until(expected_conditions.staleness_of(page))
+    for attempt in range(3):
+        page = by_css(driver, "html")
+        element = by_css(driver, target) if isinstance(target, str) else target
+        try:
+            wait.until(expected_conditions.element_to_be_clickable(element)).click()
+            break
+        except WebDriverException:
+            # While the page in place is the same one, the click did not happen.
+            if attempt == 2 or not isinstance(target, str) or _gone(page):
+                raise
+            time.sleep(0.3)
+    wait.until(lambda _: _gone(page))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _gone(element: Any) -> bool:
+    """Whether ``element``'s document was replaced (the next page is there)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        # Chromium may say so in its own words while the old document is torn down.
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def sign_in(driver: Any, link: str) -> None:
