@@ -47,6 +47,7 @@ from bot.redact import RedactToken, WithholdDetails, format_exception, redact
 from bot.state import RateLimiter, SavedButtons, Topics
 from bot.texts import ADMIN_COMMANDS, COMMANDS, STAFF_COMMANDS
 from bot.transport import AiohttpRequest
+from bot.web.errors import ConsoleError
 from corpus import api
 from corpus.api import Corpus, StoreError
 from corpus.settings import Settings
@@ -73,6 +74,7 @@ TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # bot_data key: the error that ended polling, for serve() to report after the loop stops.
 FATAL = "fatal_polling_error"
 WATCHER = "polling_watcher"
+WEB_RUNNER = "web_console"
 # PTB names the task of Updater.start_polling so (telegram/ext/_updater.py, PTB 22).
 POLLING_TASK = "Updater:start_polling:polling_task"
 
@@ -124,6 +126,12 @@ async def post_init(application: Application) -> None:
         await asyncio.to_thread(corpus.follows.poll)
     except Exception:  # the notification job tries again; answering must not wait for it
         log.exception("matching new issues against the follows failed")
+    settings: Settings = application.bot_data["settings"]
+    if settings.web_port is not None:
+        # The console in the bot's own event loop: one process, one corpus, one index.
+        from bot.web import server
+
+        application.bot_data[WEB_RUNNER] = await server.start(settings, corpus)
     # The English dictionary takes seconds to load: do it now, not on a resident's question.
     application.create_task(load_dictionary(corpus))
 
@@ -198,6 +206,11 @@ def settle_heap() -> None:
 
 
 async def post_shutdown(application: Application) -> None:
+    runner = application.bot_data.pop(WEB_RUNNER, None)
+    if runner is not None:
+        from bot.web import server
+
+        await server.stop(runner)
     application.bot_data["answer_pool"].shutdown(wait=False, cancel_futures=True)
     await flush_log(application)
 
@@ -299,6 +312,7 @@ def register_handlers(application: Application) -> None:
     add(upload.conversation())
     add(CommandHandler("remove", staff.remove_command))
     add(CommandHandler("issues", staff.issues_command))
+    add(CommandHandler("web", staff.web_command))
     add(CommandHandler("cancel", upload.on_idle_cancel))
     add(CallbackQueryHandler(staff.on_button, pattern=callbacks.STAFF_PATTERN))
     # Catch-alls for residents: questions, unknown commands, other message kinds, and
@@ -438,6 +452,9 @@ def _run(settings: Settings, corpus: Corpus, token: str) -> int:
     except InvalidToken:
         say("Telegram refused the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.", token)
         return 2
+    except ConsoleError as exc:
+        say(f"linli serve: {exc}", token)
+        return 1
     except NetworkError as exc:
         say(
             f"Cannot reach the Telegram Bot API ({exc.message}). Check the network, or "

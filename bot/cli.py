@@ -35,7 +35,7 @@ from corpus.api import (
     format_evaluation,
     load_all,
 )
-from corpus.settings import Settings, SettingsError
+from corpus.settings import DEFAULT_WEB_PORT, Settings, SettingsError
 
 
 def _open(settings: Settings, *, demo: bool | None = None) -> Corpus:
@@ -292,6 +292,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return serve(settings)
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`linli web [--open]`: the web console alone (the bot may run elsewhere)."""
+    from bot.web import server
+
+    settings = dataclasses.replace(settings, web_port=settings.web_port or DEFAULT_WEB_PORT)
+    corpus = _open(settings)
+    try:
+        announce = f"Linli web console on {settings.console_url} (Ctrl-C stops it)"
+        if args.open:
+            # This machine's own admin: whoever can run linli here can read its database.
+            link = server.open_link(settings, corpus, cli_user())
+            announce += f"\nSign in (once, within 10 minutes): {link}"
+        return server.run(settings, corpus, announce=announce, out=out)
+    finally:
+        corpus.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linli",
@@ -371,6 +388,12 @@ def _answer_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = sub.add_parser("serve", help="run the Telegram bot")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("web", help="serve the web console for staff and admins alone")
+    p.add_argument(
+        "--open", action="store_true", help="print a one-time sign-in link for this machine's admin"
+    )
+    p.set_defaults(func=cmd_web)
+
     p = sub.add_parser("run", help="the bot if a token is configured, else the terminal chat")
     p.set_defaults(func=cmd_run)
 
@@ -386,7 +409,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         settings = Settings.from_env()
         token = settings.telegram_bot_token or token
         level = getattr(logging, settings.log_level, logging.INFO)
-        serving = args.command == "serve" or (args.command == "run" and settings.has_token)
+        serving = args.command in ("serve", "web") or (args.command == "run" and settings.has_token)
         if not serving and "LOG_LEVEL" not in os.environ:
             level = max(level, logging.WARNING)  # one-shot commands print only what matters
         logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     ContextTypes,
@@ -37,7 +37,7 @@ from bot.render.staff import (
 from bot.residents import corpus_of, lang_of
 from bot.state import KeyedStore
 from bot.texts import t
-from corpus.api import IssueInfo, Preview, StoreError
+from corpus.api import Corpus, IssueInfo, Preview, StoreError
 from corpus.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,35 @@ async def issues_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     issues = await asyncio.to_thread(corpus_of(context).issues.list)
     await message.reply_text(render_issues(issues, lang))
+
+
+async def web_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/web``: a one-time sign-in link for the web console (staff and admins)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if not await allowed(update, context, "/web") or not await private(update):
+        return
+    lang = lang_of(update)
+    settings: Settings = context.bot_data["settings"]
+    if settings.web_port is None and settings.web_base_url is None:
+        await message.reply_text(_e(t(lang, "web_off")))
+        return
+    link = await asyncio.to_thread(web_link, corpus_of(context), settings, user.id)
+    log.info("staff user %s: web sign-in link sent", corpus_of(context).log.pseudonym(user.id)[:8])
+    # No preview: Telegram's previewer would fetch the link (it only shows a page, but
+    # a link is for the person it was sent to).
+    await message.reply_text(
+        t(lang, "web_link", link=f'<a href="{_e(link)}">{_e(link)}</a>'),
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+def web_link(corpus: Corpus, settings: Settings, user_id: int) -> str:
+    """The one-time sign-in link ``/web`` sends (the bot's own function; tests mint with it)."""
+    token = corpus.web.mint_link(corpus.web.user(user_id))
+    return f"{settings.console_url}/login/{token}"
 
 
 # --- the preview's buttons ----------------------------------------------------------------

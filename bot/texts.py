@@ -45,12 +45,14 @@ STAFF_COMMANDS: dict[Lang, list[tuple[str, str]]] = {
     "zh": [
         ("add", "添加一期（也可以直接发文件）"),
         ("issues", "已收录的各期"),
+        ("web", "网页管理台的登录链接"),
         ("remove", "删除一期：/remove 编号"),
         ("cancel", "取消正在进行的添加"),
     ],
     "en": [
         ("add", "Add an issue (or just send the file)"),
         ("issues", "Stored issues"),
+        ("web", "A sign-in link for the web console"),
         ("remove", "Remove an issue: /remove ID"),
         ("cancel", "Cancel the upload in progress"),
     ],
@@ -204,6 +206,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "inline_read": "阅读全文",
         "inline_slow": "问得太快了，请稍等一分钟",
         "staff_only": "抱歉，这个功能只对街道工作人员开放。",
+        # /web (bot/staff.py): the link is inserted as an <a> (escaped there).
+        "web_link": "网页管理台的登录链接（10 分钟内有效，只能用一次，请勿转发）：\n{link}",
+        "web_off": "网页管理台没有开启：请管理员设置 WEB_PORT（见 README）。",
         # Staff: adding, correcting and removing issues (bot/staff.py). Values are escaped.
         "staff_upload_refused": "抱歉，只有街道工作人员可以上传社区报，文件没有保存。想问社区报里的事，请直接用文字提问。",
         "staff_private_only": "请在和我的私聊里使用这个命令。",
@@ -428,6 +433,8 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "inline_read": "Read the article",
         "inline_slow": "Too fast; please wait a minute",
         "staff_only": "Sorry, only street office staff can do that.",
+        "web_link": "Your sign-in link for the web console (valid 10 minutes, works once; do not forward it):\n{link}",
+        "web_off": "The web console is not enabled: ask the admin to set WEB_PORT (see README).",
         "staff_upload_refused": "Sorry, only street office staff can add newspaper issues; your file was not stored. To ask about the paper, just type your question.",
         "staff_private_only": "Please use this command in a private chat with me.",
         "file_too_big": (

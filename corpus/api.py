@@ -34,6 +34,7 @@ from corpus.answer.baseline import BaselineUnavailable, NaiveBaseline, fit_basel
 from corpus.answer.browse import ArticleView, article_view
 from corpus.answer.evaluate import Report as EvalReport
 from corpus.answer.evaluate import evaluate, evaluate_splits
+from corpus.answer.explain import ConceptMatch, Explanation, QuoteWhy
 from corpus.answer.followup import WINDOW as FOLLOWUP_WINDOW
 from corpus.answer.followup import answer_in_context
 from corpus.answer.gold import load_all, load_gold
@@ -57,29 +58,35 @@ from corpus.ingest import upload
 from corpus.ingest.prepare import IngestError, IssueMeta, prepare_paths
 from corpus.ingest.seed import seed_demo
 from corpus.ingest.upload import CaptionError, Draft, Field, Preview
-from corpus.ingest.write import IngestResult, remove_issue, store_issues
+from corpus.ingest.write import IngestResult, edit_issue, remove_issue, store_issues
 from corpus.querylog import export, questions, write
 from corpus.querylog.charts import questions_per_day_png
 from corpus.querylog.export import LogRow, write_csv
 from corpus.querylog.periods import REPORT_TZ, Period, PeriodError, parse_period, parse_range
 from corpus.querylog.questions import QuestionGroup, TopQuestion
+from corpus.querylog.search import LogFilter, search_rows
 from corpus.querylog.stats import LogStats, format_report, log_stats
 from corpus.querylog.write import Delivery, LogBuffer, LogRecord, new_ref
 from corpus.settings import Settings
 from corpus.store import issues as store_issues_queries
 from corpus.store import migrate
 from corpus.store import residents as residents_queries
+from corpus.store import synonyms as synonym_queries
+from corpus.store import web as web_queries
 from corpus.store.engine import (
     Store,
     StoreError,
     init_db,
     make_engine,
     schema_revision,
+    transaction,
     write_failure,
 )
 from corpus.store.follows import FollowInfo, Inactive, Outgoing, Removed
 from corpus.store.migrate import SchemaUpgrade
-from corpus.store.records import IssueInfo, PassageRecord
+from corpus.store.records import ArticlePassages, IssueInfo, PassageRecord
+from corpus.store.synonyms import SynonymRow
+from corpus.store.web import SessionInfo, WebUser
 from retrieval.sentences import split_clauses, split_sentences
 
 log = logging.getLogger(__name__)
@@ -88,19 +95,25 @@ __all__ = [
     "BELOW",
     "EXAMPLES",
     "FOLLOWUP_WINDOW",
+    "LINK_VALID",
     "MAX_FOLLOWS",
     "MAX_TOPIC_CHARS",
     "PAGE_SIZE",
     "REPORT_TZ",
     "RETENTION_GRACE_DAYS",
+    "SESSION_VALID",
+    "SYNONYM_MAX",
     "Answer",
+    "ArticlePassages",
     "ArticleView",
     "BaselineUnavailable",
     "CaptionError",
+    "ConceptMatch",
     "Corpus",
     "Delivery",
     "Draft",
     "EvalReport",
+    "Explanation",
     "Field",
     "FollowInfo",
     "Followed",
@@ -114,6 +127,7 @@ __all__ = [
     "Lang",
     "Line",
     "LinliService",
+    "LogFilter",
     "LogRow",
     "LogStats",
     "NaiveBaseline",
@@ -125,14 +139,19 @@ __all__ = [
     "Preview",
     "QuestionGroup",
     "Quote",
+    "QuoteWhy",
     "Removed",
     "ResidentPrefs",
     "Residents",
     "SchemaUpgrade",
+    "SessionInfo",
     "Source",
     "StoreError",
+    "SynonymError",
+    "SynonymRow",
     "TopQuestion",
     "TopicError",
+    "WebUser",
     "answer_from_json",
     "answer_lines",
     "answer_to_json",
@@ -243,6 +262,35 @@ class Issues:
             raise write_failure("could not store the issues", exc) from exc
         self._answers.refresh(force=True, if_loaded=True)
         return results
+
+    def edit(
+        self, issue_id: int, *, publication: str, street: str, date: str, title: str
+    ) -> IssueInfo | None:
+        """Correct an issue's metadata (no re-upload); None if there is no such issue.
+
+        Raises:
+            IngestError: a field Linli cannot use, or another issue's identity.
+            StoreError: the database refused the write (nothing changed).
+        """
+        try:
+            info = edit_issue(
+                self._store.factory,
+                issue_id,
+                publication=publication,
+                street=street,
+                date=date,
+                title=title,
+            )
+        except SQLAlchemyError as exc:
+            raise write_failure(f"could not change issue #{issue_id}", exc) from exc
+        if info is not None:
+            self._answers.refresh(force=True, if_loaded=True)
+        return info
+
+    def passages_of(self, issue_id: int) -> list[ArticlePassages]:
+        """An issue's articles in print order, each with its passages (the console)."""
+        with self._store.factory() as session:
+            return store_issues_queries.issue_passages(session, issue_id=issue_id)
 
     def remove(self, issue_id: int) -> IssueInfo | None:
         """Remove an issue and everything in it; None if there was none."""
@@ -420,6 +468,157 @@ class QueryLog:
     def purge(self, *, days: int, now: datetime | None = None) -> int:
         """Delete entries older than ``days``; returns how many went."""
         return write.purge_older_than(self._store.factory, days=days, now=now)
+
+    def search(
+        self, period: Period, wanted: LogFilter, *, offset: int = 0, limit: int | None = 50
+    ) -> tuple[list[LogRow], int]:
+        """Entries matching ``wanted``, newest first, a page at a time, and how many match."""
+        self.flush()
+        with self._store.factory() as session:
+            return search_rows(session, period=period, wanted=wanted, offset=offset, limit=limit)
+
+    def search_csv(self, period: Period, wanted: LogFilter) -> tuple[bytes, int]:
+        """The entries matching ``wanted`` as CSV (UTF-8 with BOM), oldest first."""
+        rows, total = self.search(period, wanted, limit=None)
+        return export.csv_bytes(reversed(rows)), total
+
+    def pseudonym(self, user_id: int | str | None) -> str:
+        """The pseudonym the log knows ``user_id`` by (never the id itself)."""
+        return write.pseudonym(self._secret, user_id)
+
+
+class SynonymError(ValueError):
+    """A synonym pair staff typed that Linli cannot use; the message says why.
+
+    ``reason`` ("empty", "long", "characters", "same") and ``side`` ("everyday",
+    "official", or "" for both) let an interface say it in its own language.
+    """
+
+    def __init__(self, message: str, *, reason: str, side: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.side = side
+
+
+# A synonym is a word or short phrase, not a sentence.
+SYNONYM_MAX = 20
+
+
+class Synonyms:
+    """Staff's everyday → official synonyms, in the store over the shipped table."""
+
+    def __init__(self, store: Store, answers: LinliService) -> None:
+        self._store = store
+        self._answers = answers
+
+    def list(self) -> list[SynonymRow]:
+        """Staff's pairs, newest first (the shipped table is not listed here)."""
+        with self._store.factory() as session:
+            return synonym_queries.list_synonyms(session)
+
+    def shipped(self, everyday: str) -> tuple[str, ...]:
+        """What the shipped (or configured) table already maps ``everyday`` to."""
+        return self._answers.base_synonyms.get(everyday)
+
+    def add(self, everyday: str, official: str, *, by: str) -> bool:
+        """Add a pair (one transaction), answered with at once here, elsewhere within seconds.
+
+        Returns:
+            False if the pair was there already.
+
+        Raises:
+            SynonymError: empty, too long, the same word twice, or not words.
+            StoreError: the database refused the write.
+        """
+        everyday = _synonym_word(everyday, "everyday")
+        official = _synonym_word(official, "official")
+        if everyday == official:
+            raise SynonymError(
+                "the everyday word and the official term are the same", reason="same"
+            )
+        try:
+            with transaction(self._store.factory) as session:
+                added = synonym_queries.add_synonym(
+                    session,
+                    everyday=everyday,
+                    official=official,
+                    added_by=by,
+                    now=datetime.now(UTC),
+                )
+        except SQLAlchemyError as exc:
+            raise write_failure("could not add the synonym", exc) from exc
+        self._answers.reload_synonyms()
+        return added
+
+    def remove(self, synonym_id: int) -> SynonymRow | None:
+        try:
+            with transaction(self._store.factory) as session:
+                removed = synonym_queries.remove_synonym(session, synonym_id=synonym_id)
+        except SQLAlchemyError as exc:
+            raise write_failure("could not remove the synonym", exc) from exc
+        self._answers.reload_synonyms()
+        return removed
+
+
+def _synonym_word(text: str, side: str) -> str:
+    what = {"everyday": "everyday word", "official": "official term"}[side]
+    word = " ".join((text or "").split())
+    if not word:
+        raise SynonymError(f"the {what} is empty", reason="empty", side=side)
+    if len(word) > SYNONYM_MAX:
+        raise SynonymError(
+            f"the {what} is longer than {SYNONYM_MAX} characters", reason="long", side=side
+        )
+    if any(not (ch.isalnum() or ch in " -·") for ch in word):
+        raise SynonymError(
+            f"the {what} may hold only letters, digits and spaces",
+            reason="characters",
+            side=side,
+        )
+    return word
+
+
+# A sign-in link works this long, and once; a session this long after sign-in.
+LINK_VALID = timedelta(minutes=10)
+SESSION_VALID = timedelta(hours=12)
+
+
+class WebAccess:
+    """Sign-in to the web console: one-time links, server-side sessions (hashes only stored)."""
+
+    def __init__(self, store: Store, log: QueryLog) -> None:
+        self._store = store
+        self._log = log
+
+    def user(self, user_id: int | str, *, local: bool = False) -> WebUser:
+        return WebUser(user_hash=self._log.pseudonym(user_id), local=local)
+
+    def mint_link(self, user: WebUser, *, now: datetime | None = None) -> str:
+        """A new one-time link token for ``user``, valid :data:`LINK_VALID`."""
+        now = now or datetime.now(UTC)
+        with transaction(self._store.factory) as session:
+            web_queries.purge_expired(session, now=now)
+            return web_queries.add_link(session, user=user, now=now, valid_for=LINK_VALID)
+
+    def sign_in(self, token: str, *, now: datetime | None = None) -> tuple[WebUser, str] | None:
+        """Use a link (once) and start a session: (who, the session's cookie token)."""
+        now = now or datetime.now(UTC)
+        with transaction(self._store.factory) as session:
+            user = web_queries.use_link(session, token=token, now=now)
+            if user is None:
+                return None
+            cookie, _ = web_queries.add_session(
+                session, user=user, now=now, valid_for=SESSION_VALID
+            )
+            return user, cookie
+
+    def session(self, token: str, *, now: datetime | None = None) -> SessionInfo | None:
+        with self._store.factory() as session:
+            return web_queries.find_session(session, token=token, now=now or datetime.now(UTC))
+
+    def sign_out(self, token: str) -> bool:
+        with transaction(self._store.factory) as session:
+            return web_queries.end_session(session, token=token)
 
 
 @dataclass(frozen=True)
@@ -652,6 +851,8 @@ class Corpus:
         self.log = QueryLog(store, secret)
         self.follows = Follows(store, answers)
         self.residents = Residents(store, secret)
+        self.synonyms = Synonyms(store, answers)
+        self.web = WebAccess(store, self.log)
 
     def ask(
         self, question: str, *, previous_topic: str | None = None, street: str | None = None

@@ -20,6 +20,9 @@ POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
 RETENTION_DAYS = (1, 36500)
 RATE_LIMIT = (0, 10000)  # 0: no limit (bot.state.RateLimiter)
 PORT = (1, 65535)
+UPLOAD_MB = (1, 2048)
+# The web console's port for `linli web` when WEB_PORT is unset.
+DEFAULT_WEB_PORT = 8080
 
 
 class SettingsError(ValueError):
@@ -74,6 +77,16 @@ def _ranged(name: str, raw: str | None, default: int, bounds: tuple[int, int]) -
         shown = str(value) if len(str(value)) <= 20 else str(value)[:19] + "…"
         raise SettingsError(f"{name}: must be at least {low} and at most {high} (got {shown})")
     return value
+
+
+def _base_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.lower().startswith(("http://", "https://")) or len(raw) > 300:
+        raise SettingsError(
+            "WEB_BASE_URL must be the console's address, e.g. https://linli.example.org"
+        )
+    return raw.rstrip("/")
 
 
 def _postgres_driver_installed() -> bool:
@@ -152,6 +165,21 @@ class Settings:
     # None: the demo corpus fills a new SQLite store (a newcomer's first run), never a
     # server database; True/False (LINLI_DEMO_CORPUS=1/0) decide for every database.
     demo_corpus: bool | None = None
+    # The web console (bot/web): served by `linli serve` when web_port is set, or alone by
+    # `linli web`; web_base_url is the address sign-in links name (behind a proxy, its
+    # public https:// one: cookies are then Secure).
+    web_port: int | None = None
+    web_listen: str = "127.0.0.1"
+    web_base_url: str | None = None
+    web_max_upload_mb: int = 100
+
+    @property
+    def console_url(self) -> str:
+        """Where the console is reached: WEB_BASE_URL, else the local address it listens on."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = self.web_listen if self.web_listen not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{host}:{self.web_port or DEFAULT_WEB_PORT}"
 
     @property
     def seeds_demo(self) -> bool:
@@ -233,4 +261,10 @@ class Settings:
             thesaurus=thesaurus,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             demo_corpus=_flag("LINLI_DEMO_CORPUS", get("LINLI_DEMO_CORPUS")),
+            web_port=_ranged("WEB_PORT", p, DEFAULT_WEB_PORT, PORT) if (p := get("WEB_PORT")) else None,
+            web_listen=get("WEB_LISTEN") or "127.0.0.1",
+            web_base_url=_base_url(get("WEB_BASE_URL")),
+            web_max_upload_mb=_ranged(
+                "WEB_MAX_UPLOAD_MB", get("WEB_MAX_UPLOAD_MB"), 100, UPLOAD_MB
+            ),
         )

@@ -4,6 +4,9 @@
   door, ``corpus.api``, plus ``corpus.settings``; it never imports ``retrieval`` or SQL.
 - ``corpus`` never imports ``telegram`` or ``bot``.
 - ``retrieval`` is pure: no project package, no Telegram, no SQL.
+- ``bot.web`` (the web console) is a user interface beside the Telegram one: it shares the
+  pure renderers (``bot.render``) and ``bot.state``, never Telegram itself or the bot's
+  handlers; only the composition root (``bot.app``) and the CLI start it.
 """
 
 from __future__ import annotations
@@ -69,3 +72,23 @@ def test_the_layers_test_catches_a_violation(tmp_path: Path) -> None:
     assert isinstance(node, ast.ImportFrom) and node.module == "corpus.store.engine"
     with pytest.raises(AssertionError):
         test_bot_enters_corpus_only_through_its_door("m.py", node.module)
+
+
+# What the console may use of the rest of bot/: pure rendering and in-memory state.
+WEB_MAY_USE = ("bot.web", "bot.render", "bot.state")
+WEB_STARTERS = ("bot/app.py", "bot/cli.py")
+
+
+@pytest.mark.parametrize(("file", "module"), [m for m in imports("bot") if m[0].startswith("bot/web/")])
+def test_the_web_console_uses_no_telegram_and_no_handlers(file: str, module: str) -> None:
+    assert top(module) != "telegram", f"{file} imports {module}"
+    if top(module) == "bot":
+        assert module.startswith(WEB_MAY_USE), f"{file} imports {module}"
+
+
+@pytest.mark.parametrize(
+    ("file", "module"), [m for m in imports("bot") if not m[0].startswith("bot/web/")]
+)
+def test_only_the_composition_root_and_the_cli_start_the_console(file: str, module: str) -> None:
+    if module.startswith("bot.web"):
+        assert file in WEB_STARTERS, f"{file} imports {module}"

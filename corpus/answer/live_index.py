@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from corpus.answer.index_cache import IndexCache, IndexedCorpus, NotLoaded
 from corpus.store import issues as queries
@@ -148,6 +149,9 @@ class LiveIndex:
         # Called (in the rebuilding thread) once a new index answers questions; the bot
         # uses it to keep the garbage collector off the index.
         self.after_rebuild: list[Callable[[], None]] = []
+        # Called (with the session) on every version check, rebuild or not: what else
+        # follows the store on the same schedule (the service's synonyms).
+        self.on_check: list[Callable[[Session], None]] = []
 
     def _read_records(self) -> tuple[PassageRecord, ...]:
         with self.store.factory() as session:
@@ -253,6 +257,11 @@ class LiveIndex:
         """
         with self.store.factory() as session:
             version = queries.corpus_version(session)
+            for check in self.on_check:
+                try:
+                    check(session)
+                except Exception:
+                    log.exception("version check %r failed", check)
         self._checked_at = time.monotonic()
         if not force and self._state is not None and self._state.version == version:
             return False

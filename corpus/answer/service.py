@@ -8,6 +8,7 @@ quotes (:mod:`~corpus.answer.quotes`) and the direct answer (:mod:`~corpus.answe
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -15,8 +16,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
+from corpus.answer.explain import Explanation, explain
 from corpus.answer.followup import names_a_thing, topic_text
 from corpus.answer.live_index import IndexState, LiveIndex
 from corpus.answer.quotes import group_passages, make_quotes
@@ -24,6 +28,7 @@ from corpus.answer.scope import Scope, read_scope
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Lang, Status
 from corpus.settings import Settings
+from corpus.store import synonyms as synonym_queries
 from corpus.store.engine import Store
 from corpus.store.records import PassageRecord
 from retrieval import DEFAULT_USERDICT, Hit, Tokenizer, scoring_tokenizer
@@ -119,6 +124,11 @@ class LinliService:
         )
         if not isinstance(synonyms, SynonymTable):
             synonyms = load_synonyms(synonyms)
+        # The shipped (or configured) table seeds the expansion; staff's rows in the
+        # database are read on top, whenever their version moves (see reload_synonyms).
+        self.base_synonyms = synonyms
+        self._synonyms_version: int | None = None
+        self._synonyms_lock = threading.Lock()
         self.expansion = expansion
         # The dictionary loads on the first English question (about three seconds), the
         # thesaurus on the first Chinese one (a fifth of a second); or load_dictionary().
@@ -129,6 +139,31 @@ class LinliService:
             cedict=load_cedict,
             thesaurus=load_thesaurus if thesaurus else None,
         )
+        self.index.on_check.append(self._check_synonyms)
+
+    def _check_synonyms(self, session: Session) -> None:
+        if synonym_queries.synonyms_version(session) != self._synonyms_version:
+            self.reload_synonyms(session)
+
+    def reload_synonyms(self, session: Session | None = None) -> int:
+        """Read staff's synonyms from the store over the base table; returns how many.
+
+        Runs on every version check of the index (so every process follows within
+        seconds) and at once in the process that changed them.
+        """
+        if session is None:
+            with self.store.factory() as own:
+                return self.reload_synonyms(own)
+        with self._synonyms_lock:
+            version = synonym_queries.synonyms_version(session)
+            rows = synonym_queries.list_synonyms(session)
+            table = SynonymTable(dict(self.base_synonyms.items()))
+            for row in reversed(rows):  # oldest first, as a file would list them
+                table.add(row.everyday, [row.official])
+            # One assignment: a question being expanded keeps the table it started with.
+            self.expander.synonyms = table
+            self._synonyms_version = version
+            return len(rows)
 
     def load_dictionary(self) -> None:
         """Load the dictionaries now (seconds), not on a resident's first question needing one."""
@@ -288,6 +323,14 @@ class LinliService:
             if evidence(state, self.segmenters, expansion, [record], topics).answers:
                 relevant.append((record, float(hit.score)))
         return relevant
+
+    def explain(self, answer: Answer) -> Explanation:
+        """Why each of ``answer``'s quotes was chosen (the console's *Try it*)."""
+        state = self.state
+        query = answer.query
+        scope = read_scope(query, state.issues, today=self.today()) if query else None
+        expansion = self.expand(state, _without(query, scope.phrases) if scope else query)
+        return explain(state, self.segmenters, expansion, answer)
 
     @staticmethod
     def today() -> date:

@@ -240,6 +240,17 @@ class Draft:
             value = reply
         return replace(self, meta=replace(self.meta, **{field: value}))
 
+    def replacing(self, issue: IssueInfo) -> Draft:
+        """The draft filed under ``issue``'s identity, so storing it replaces that issue."""
+        meta = replace(
+            self.meta,
+            publication=issue.publication,
+            street=issue.street,
+            date=issue.date,
+            date_estimated=issue.date_estimated,
+        )
+        return replace(self, meta=meta)
+
     def prepare(self) -> PreparedIssue:
         """Parse the issue with the settled metadata (the parser `linli ingest` uses).
 

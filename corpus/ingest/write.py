@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from corpus.ingest.prepare import Check, IssueMeta, PreparedIssue, Status, prepare_issue
+from corpus.ingest.prepare import (
+    Check,
+    IngestError,
+    IssueMeta,
+    PreparedIssue,
+    Status,
+    _check_length,
+    _limit,
+    normalise_date,
+    prepare_issue,
+)
 from corpus.store import issues as queries
 from corpus.store import records
 from corpus.store.engine import transaction
@@ -213,3 +223,52 @@ def remove_issue(factory: sessionmaker[Session], issue_id: int) -> records.Issue
         queries.delete_issue(session, issue_id=issue_id)
         queries.bump_corpus_version(session)
         return info
+
+
+def edit_issue(
+    factory: sessionmaker[Session],
+    issue_id: int,
+    *,
+    publication: str,
+    street: str,
+    date: str,
+    title: str,
+) -> records.IssueInfo | None:
+    """Correct an issue's metadata without re-uploading it, in ONE transaction.
+
+    The passages stay; the corpus version moves, so every index re-reads the citations.
+
+    Returns:
+        The issue as it now is, or None if there was no such issue.
+
+    Raises:
+        IngestError: an empty or over-long field, a date that is not a date, or the
+            identity (publication, street, date) of another stored issue.
+    """
+    publication, street, title = publication.strip(), street.strip(), title.strip()
+    for value, what in ((publication, "publication"), (street, "street office"), (title, "title")):
+        if not value:
+            raise IngestError(f"the {what} is empty")
+    fields = {
+        "publication": _check_length(publication, _limit(Issue, "publication"), "publication", "publication"),
+        "street": _check_length(street, _limit(Issue, "street"), "street office", "street"),
+        "date": normalise_date(date.strip()),
+        "title": _check_length(title, _limit(Issue, "title"), "title", "title"),
+    }
+    with transaction(factory) as session:
+        issue = queries.get_issue(session, issue_id=issue_id)
+        if issue is None:
+            return None
+        other = queries.find_issue(
+            session, publication=fields["publication"], street=fields["street"], date=fields["date"]
+        )
+        if other is not None and other.id != issue_id:
+            raise IngestError(
+                f"issue #{other.id} is already {fields['publication']} · {fields['street']} · "
+                f"{fields['date']}; remove or change that one first"
+            )
+        for name, value in fields.items():
+            setattr(issue, name, value)
+        queries.bump_corpus_version(session)
+        session.flush()
+        return queries.issue_info(session, issue_id=issue_id)

@@ -89,21 +89,23 @@ def log_rows(
         query = query.limit(limit)
     entries = list(session.scalars(query))
     entries.reverse()
-    return [
-        LogRow(
-            time=aware(e.created_at),
-            channel=e.channel,
-            user=e.user_hash,
-            lang=e.lang,
-            question=e.question,
-            found=bool(e.found),
-            direct_answer=e.direct_answer,
-            results=_results(e.results),
-            latency_ms=float(e.latency_ms or 0.0),
-            feedback=e.feedback,
-        )
-        for e in entries
-    ]
+    return [log_row(e) for e in entries]
+
+
+def log_row(e: QueryLogEntry) -> LogRow:
+    """One entry as plain data."""
+    return LogRow(
+        time=aware(e.created_at),
+        channel=e.channel,
+        user=e.user_hash,
+        lang=e.lang,
+        question=e.question,
+        found=bool(e.found),
+        direct_answer=e.direct_answer,
+        results=_results(e.results),
+        latency_ms=float(e.latency_ms or 0.0),
+        feedback=e.feedback,
+    )
 
 
 def _cell(text: str | None) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from corpus.store.models import Article, Issue, Meta, Passage
-from corpus.store.records import IssueInfo, IssueRef, PassageRecord
+from corpus.store.records import ArticlePassages, IssueInfo, IssueRef, PassageRecord
 
 CORPUS_VERSION_KEY = "corpus_version"
 
@@ -253,3 +253,22 @@ def bump_corpus_version(session: Session) -> int:
         return 1
     row.value = str(int(row.value) + 1)
     return int(row.value)
+
+
+def issue_passages(session: Session, *, issue_id: int) -> list[ArticlePassages]:
+    """An issue's articles in print order, each with its passages in order."""
+    articles = session.scalars(
+        select(Article).where(Article.issue_id == issue_id).order_by(Article.position)
+    ).all()
+    rows = session.execute(
+        select(Passage.article_id, Passage.id, Passage.kind, Passage.text)
+        .where(Passage.issue_id == issue_id)
+        .order_by(Passage.article_id, Passage.position)
+    ).all()
+    by_article: dict[int, list[tuple[int, str, str]]] = {}
+    for article_id, passage_id, kind, text_ in rows:
+        by_article.setdefault(article_id, []).append((passage_id, kind, text_))
+    return [
+        ArticlePassages(a.id, a.position, a.title, tuple(by_article.get(a.id, ())))
+        for a in articles
+    ]

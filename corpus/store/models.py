@@ -267,3 +267,53 @@ class ButtonState(Base):
     user_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)  # JSON
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+class Synonym(Base):
+    """An everyday word → official term staff added (the console's content gaps page).
+
+    Read on top of the shipped table (``retrieval/data/synonyms.tsv``, or
+    ``LINLI_SYNONYMS``), which seeds the expansion; every process reloads these rows when
+    ``meta.synonyms_version`` moves.
+    """
+
+    __tablename__ = "synonyms"
+    __table_args__ = (UniqueConstraint("everyday", "official", name="uq_synonym_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    everyday: Mapped[str] = mapped_column(String(40))
+    official: Mapped[str] = mapped_column(String(40))
+    # The pseudonym of the staff member who added it (never a Telegram id).
+    added_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WebLink(Base):
+    """A one-time sign-in link for the web console (``/web`` in Telegram, ``linli web --open``).
+
+    Only a hash of the link's token is stored: a copy of the database signs nobody in.
+    """
+
+    __tablename__ = "web_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Whom it signs in, as the query log's pseudonym; the role is read from the settings
+    # on every request, so removing someone from STAFF_IDS ends their access at once.
+    user_hash: Mapped[str] = mapped_column(String(64))
+    # Minted on this machine by `linli web --open`: its admin, whatever the id lists say.
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds the token, the table its hash."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_hash: Mapped[str] = mapped_column(String(64), index=True)
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every form of this session carries it (compared in constant time).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

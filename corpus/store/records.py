@@ -58,6 +58,16 @@ class IssueInfo(IssueRef):
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class ArticlePassages:
+    """One article of an issue with its passages, as staff open it (id, kind, text)."""
+
+    article_id: int
+    position: int
+    title: str
+    passages: tuple[tuple[int, str, str], ...]
+
+
 class PassageRecord(NamedTuple):
     """A passage with everything needed to cite it.
 

@@ -30,6 +30,10 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
         ("LINLI_USERDICT", "/nonexistent/userdict.txt"),
         ("LINLI_SYNONYMS", "/nonexistent/synonyms.tsv"),
         ("LINLI_THESAURUS", "maybe"),
+        ("WEB_PORT", "99999"),
+        ("WEB_PORT", "web"),
+        ("WEB_BASE_URL", "linli.example.org"),
+        ("WEB_MAX_UPLOAD_MB", "0"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
@@ -139,3 +143,15 @@ def test_a_store_that_holds_issues_is_never_seeded(tmp_path: Path, data_dir: Pat
         assert len(corpus.issues.list()) == 1
     finally:
         corpus.close()
+
+
+def test_the_console_is_reached_where_the_settings_say() -> None:
+    plain = Settings.from_env({}, env_file=None)
+    assert plain.web_port is None and plain.console_url == "http://127.0.0.1:8080"
+    local = Settings.from_env({"WEB_PORT": "9090", "WEB_LISTEN": "0.0.0.0"}, env_file=None)
+    assert (local.web_port, local.console_url) == (9090, "http://127.0.0.1:9090")
+    proxied = Settings.from_env(
+        {"WEB_PORT": "9090", "WEB_BASE_URL": "https://linli.example.org/"}, env_file=None
+    )
+    assert proxied.console_url == "https://linli.example.org"
+    assert Settings.from_env({"WEB_MAX_UPLOAD_MB": "300"}, env_file=None).web_max_upload_mb == 300
