@@ -173,3 +173,30 @@ async def test_a_street_whose_issues_were_removed_is_refused(
     ack, _ = await press(fake_api, f"g:1001:s:{handle}", menu)
     assert "不在库里" in ack.params["text"]
     assert settings_rows(service) == []
+
+
+async def test_settings_switches_the_notifications_of_a_chat_that_follows(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    menu = await ask(fake_api, "/settings")
+    # Following nothing, there is nothing to switch: no button.
+    assert not any(
+        b.get("callback_data", "").startswith("g:1001:n:") for row in keyboard(menu) for b in row
+    )
+    await ask(fake_api, "/follow 加装电梯")
+    assert service.follows.notifications(DEFAULT_USER_ID) is True
+    menu = await ask(fake_api, "/settings")
+    ack, shown = await press(fake_api, button(menu, "g:1001:n:off"), menu)
+    assert "通知已关闭" in ack.params["text"]
+    assert service.follows.notifications(DEFAULT_USER_ID) is False
+    assert shown is not None and button(shown, "g:1001:n:on")
+    # Someone else's settings message switches nothing.
+    ack, _ = await press(fake_api, "g:1001:n:on", menu, user_id=MALLORY)
+    assert ack.params.get("show_alert")
+    assert service.follows.notifications(DEFAULT_USER_ID) is False
+    ack, _ = await press(fake_api, "g:1001:n:on", menu)
+    assert "通知已打开" in ack.params["text"]
+    assert service.follows.notifications(DEFAULT_USER_ID) is True
+    # Forged values are refused as expired buttons.
+    ack, _ = await press(fake_api, "g:1001:n:maybe", menu)
+    assert ack.params.get("show_alert")
