@@ -199,7 +199,9 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return await _collect_album(update, context, message, data, name)
     issues = corpus_of(context).issues
     try:
-        draft = await run_ocr(context, message, lang, issues.open_upload, data, name, message.caption)
+        draft = await run_ocr(
+            context, message, lang, issues.open_upload, data, name, message.caption
+        )
     except CaptionError as exc:
         await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
         return ConversationHandler.END
@@ -423,7 +425,6 @@ async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(ADD_CAPTION, None)
-
 
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]

@@ -453,7 +453,7 @@ async def test_oversized_file_is_refused_before_downloading(
         (b"", "empty.txt", "empty"),
         (b"\x00\x01\x02\xff\xfe\x00junk" * 200, "junk.txt", "junk.txt"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "photo.txt", "photo.txt"),
-        (scanned_pdf_bytes(), "scan.pdf", "no text layer"),
+        (scanned_pdf_bytes(), "scan.pdf", "scan.pdf"),  # blank: no text, or no OCR here
         (b"%PDF-1.4 broken", "broken.pdf", "broken.pdf"),
         (b"PK\x03\x04 not really a zip", "issue.docx", "issue.docx"),
         (b"a,b,c\n1,2,3\n", "sheet.xlsx", ".xlsx"),

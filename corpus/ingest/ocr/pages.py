@@ -68,7 +68,12 @@ def _open(data: bytes, name: str) -> Any:
         raise DecodeError(f"{name} is empty")
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise DecodeError(
+            f"{name} declares an image of far more than {MAX_PIXELS // 1_000_000} "
+            "megapixels; it is not read (send a smaller photo or scan)"
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise _damaged(name, "an image", exc) from exc
     width, height = image.size
     if width * height > MAX_PIXELS:
