@@ -189,7 +189,8 @@ def issue_items(text: str) -> tuple[list[str], list[Item]]:
     parsed = parse_issue(text)
     masthead = [parsed.publication or "社区报"]
     if parsed.street:
-        masthead.append(f"{parsed.street}办事处 主办")
+        # A publisher line the cleaning stage knows as furniture (联合出版).
+        masthead.append(f"{parsed.street}党工委、办事处 联合出版")
     items: list[Item] = []
     for article in parsed.articles:
         items.append(Item("headline", article.title))

@@ -104,7 +104,15 @@ def _lines(boxes: Sequence[Box]) -> list[Line]:
         xs = [x * cos - y * sin for x, y in box.points]
         ys = [x * sin + y * cos for x, y in box.points]
         lines.append(
-            Line(box.text.strip(), min(xs), min(ys), max(xs), max(ys), box.score, parts=[box])
+            Line(
+                _fix_line(box.text.strip()),
+                min(xs),
+                min(ys),
+                max(xs),
+                max(ys),
+                box.score,
+                parts=[box],
+            )
         )
     return lines
 
@@ -213,6 +221,12 @@ def reading_order(boxes: Sequence[Box]) -> tuple[list[Line], float]:
 
 def _fix_byline(text: str) -> str:
     return _BYLINE_BULLET.sub("□", text, count=1)
+
+
+def _fix_line(text: str) -> str:
+    # The recogniser reads a printed bar (联洋二 | 感受红色文化) as the ideograph 丨, a
+    # radical no sentence uses: the cleaning stage knows such items by the bar.
+    return text.replace("丨", "|")
 
 
 def _join(a: str, b: str) -> str:
