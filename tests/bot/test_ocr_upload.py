@@ -19,12 +19,15 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.render.staff import render_preview
 from corpus.api import Corpus
 from corpus.ingest.ocr import engine
+from corpus.ingest.prepare import IssueMeta, prepare_issue
+from corpus.ingest.upload import Preview
 from tests.bot.helpers import bot_settings, button, keyboard, started
 from tests.bot.test_staff import RESIDENT, STAFF, ask_resident, issues, press
 from tests.support.fake_bot_api import Call, FakeBotAPI
-from tests.support.ocr import PAGE_PHOTO, requires_ocr, scan_pdf
+from tests.support.ocr import PAGE_PHOTO, PAGE_TEXT, requires_ocr, scan_pdf
 
 PHOTO = PAGE_PHOTO.read_bytes()
 CAPTION = "社区晨报 凉城 2026-11"
@@ -182,3 +185,15 @@ async def test_a_residents_photo_still_gets_the_please_ask_in_words_reply(
     assert "文字" in reply.params["text"]
     assert not fake_api.calls("getFile", since=since)
     await asyncio.sleep(0)
+
+
+def test_the_preview_lists_the_lines_ocr_was_unsure_of_escaped_and_capped() -> None:
+    prepared = prepare_issue(
+        PAGE_TEXT.read_text(encoding="utf-8"), IssueMeta(date="2026-11", source_name="p.jpg")
+    )
+    unsure = tuple((1 + n // 6, f"<第{n}行>模糊&", 0.5 + n / 100) for n in range(11))
+    text = render_preview(Preview(prepared, "new", None, {}, unsure=unsure, ocr_pages=2), "zh")
+    assert "由文字识别（OCR）读出 2 页" in text and "以下 11 行识别得不太确定" in text
+    assert "• p1 (50%) <code>&lt;第0行&gt;模糊&amp;</code>" in text
+    assert "……还有 3 行" in text and "/add" in text  # how to send the corrected text
+    assert "第8行" not in text and len(text) < 4096
