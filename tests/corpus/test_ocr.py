@@ -235,3 +235,24 @@ def test_a_60_page_pdf_is_refused_before_any_page_is_read() -> None:
     sheets[0].save(out, "PDF", save_all=True, append_images=sheets[1:])
     with pytest.raises(DecodeError, match=r"book.pdf has 60 pages; at most 12"):
         extract_text(out.getvalue(), "book.pdf")
+
+
+def test_a_headline_across_both_columns_heads_the_article_below_it() -> None:
+    boxes = [
+        box(300, 40, 600, 70, "社区晨报"),
+        box(200, 140, 800, 44, "凉城新村街道举办社区运动会"),
+    ]
+    left = ["本报讯凉城新村街道第十届社区运动会日前", "在凉城公园开幕，来自二十个居民区的五百"]
+    right = ["多名居民参加了拔河、跳绳和健步走比赛。", "运动会将持续到本月底结束。"]
+    for n, text in enumerate(left):
+        x = 130 if n == 0 else 80
+        boxes.append(box(x, 220 + 36 * n, 560 - x, 26, text))
+    for n, text in enumerate(right):
+        boxes.append(box(620, 220 + 36 * n, 480 if n == 0 else 320, 26, text))
+    flow = PageFlow()
+    flow.add_page(boxes)
+    text = blocks_text(flow.finish())
+    assert text.startswith("## 社区晨报\n\n## 凉城新村街道举办社区运动会\n\n本报讯")
+    assert "来自二十个居民区的五百多名居民参加了拔河" in text
+    [article] = parse_issue(text).articles
+    assert article.title == "凉城新村街道举办社区运动会"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from corpus.ingest.ocr.engine import Box
 
-HEADLINE_RATIO = 1.3  # this much taller than body text is a headline
+HEADLINE_RATIO = 1.25  # this much taller than body text is a headline
 CAPTION_RATIO = 0.85  # this much smaller is a caption
 SAME_SIZE = 0.25  # lines of one headline differ in height by less than this share
 NARROW = 0.6  # a box narrower than this share of the text block may sit in a column
@@ -302,8 +302,10 @@ class PageFlow:
                 if height <= CAPTION_RATIO * body
                 else "body"
             )
-            # The band above the first column line: masthead furniture, one block a line.
-            if n < first_column_line:
+            # The band above the first column line: the masthead, one block a line (its
+            # large name a heading, which the cleaning stage knows as a masthead), or a
+            # headline across the columns.
+            if n < first_column_line and kind != "heading":
                 self._start("furniture", line, rights[line.column])
                 continue
             current = self._open
