@@ -14,12 +14,18 @@ degree of tilt, blur, 1280 px wide, JPEG quality 70) and read through Linli's ow
 - seconds per page (OCR and layout, the machine as it is);
 - the gold set's hit@3 over the OCR'd corpus next to the bundled text corpus.
 
-Run: .venv/bin/python -m benchmarks.ocr [--issues N] [--keep DIR]
+Run: .venv/bin/python -m benchmarks.ocr [--issues N] [--keep DIR] [--boxes DIR]
+
+``--boxes DIR`` keeps the recogniser's boxes per page image (keyed by its pixels): a later
+run with the same pages measures the layout stage again without recognising anything
+(the seconds per page are then only printed for the pages recognised anew).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import sys
 import tempfile
@@ -38,7 +44,7 @@ from corpus.answer.evaluate import evaluate
 from corpus.answer.gold import load_all
 from corpus.answer.service import LinliService
 from corpus.ingest.articles import parse_issue
-from corpus.ingest.ocr import read_images
+from corpus.ingest.ocr import engine, read_images
 from corpus.ingest.prepare import IssueMeta, PreparedIssue, prepare_issue
 from corpus.ingest.seed import BUNDLED_DIR, read_manifest, seed_demo
 from corpus.ingest.write import store_issues
@@ -146,6 +152,35 @@ def order_errors(printed: list[list[str]], read: list[list[str]]) -> OrderErrors
     return errors
 
 
+class BoxCache:
+    """Recognition results on disk, by the page image's pixels."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.hits = 0
+        self.misses = 0
+        self._real = engine.Recogniser.__call__
+
+    def install(self) -> None:
+        cache = self
+
+        def call(recogniser: engine.Recogniser, image: object) -> list[engine.Box]:
+            key = hashlib.sha1(image.tobytes()).hexdigest()  # type: ignore[attr-defined]
+            path = cache.folder / f"{key}.json"
+            if path.is_file():
+                cache.hits += 1
+                rows = json.loads(path.read_text(encoding="utf-8"))
+                return [engine.Box(tuple(map(tuple, p)), t, s) for p, t, s in rows]
+            cache.misses += 1
+            boxes = cache._real(recogniser, image)
+            rows = [[list(map(list, b.points)), b.text, b.score] for b in boxes]
+            path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+            return boxes
+
+        engine.Recogniser.__call__ = call  # type: ignore[method-assign]
+
+
 def hit3(service: LinliService) -> tuple[float, int]:
     questions = [q for q in load_all() if q.answers and q.issue]
     _, outcomes = evaluate(service, questions)
@@ -157,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=5, help="how many bundled issues")
     parser.add_argument("--keep", type=Path, help="save the page photos and OCR text here")
+    parser.add_argument("--boxes", type=Path, help="keep and reuse recognition results here")
     args = parser.parse_args(argv)
+    cache = BoxCache(args.boxes) if args.boxes else None
+    if cache is not None:
+        cache.install()
     font = find_font()
     if font is None:
         print(f"no CJK font installed for printing the pages: {FONT_HINT}", file=sys.stderr)
@@ -165,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     manifest = read_manifest(BUNDLED_DIR / "manifest.json")
     files = sorted(manifest)[: args.issues]
     prepared: list[PreparedIssue] = []
-    total_pages = 0
+    total_pages = 0  # recognised in this run (not from --boxes)
+    all_pages = 0
     total_seconds = 0.0
     total_edits = 0
     total_chars = 0
@@ -182,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             for n, page in enumerate(rendered.pages)
         ]
         started = time.perf_counter()
+        misses = cache.misses if cache else 0
         result = read_images(photos)
         seconds = time.perf_counter() - started
+        recognised = (cache.misses - misses) if cache else len(photos)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for data, photo_name in photos:
@@ -212,19 +254,22 @@ def main(argv: list[str] | None = None) -> int:
         titles_printed = {chars(a.title) for a in source_articles}
         titles_found = sum(1 for a in issue.articles if chars(a.title) in titles_printed)
         pages = len(photos)
-        total_pages += pages
-        total_seconds += seconds
+        all_pages += pages
+        total_pages += recognised
+        total_seconds += seconds if recognised else 0.0
         total_edits += edits
         total_chars += len(printed)
         for key in ("split", "lost", "merged", "sentences"):
             setattr(total, key, getattr(total, key) + getattr(errors, key))
+        per_page = f"{seconds / recognised:>6.1f}" if recognised == pages else f"{'cached':>6}"
         print(
-            f"{name:<40} {pages:>5} {seconds / pages:>6.1f} {edits / len(printed):>6.2%} "
+            f"{name:<40} {pages:>5} {per_page} {edits / len(printed):>6.2%} "
             f"{len(issue.articles):>4}/{len(source_articles):<4} {titles_found:>6} "
             f"{errors.split:>5} {errors.lost:>4} {errors.merged:>6}"
         )
+    per_page = f"{total_seconds / total_pages:>6.1f}" if total_pages else f"{'cached':>6}"
     print(
-        f"{'all':<40} {total_pages:>5} {total_seconds / total_pages:>6.1f} "
+        f"{'all':<40} {all_pages:>5} {per_page} "
         f"{total_edits / total_chars:>6.2%} {'':>9} {'':>6} {total.split:>5} {total.lost:>4} "
         f"{total.merged:>6}   ({total.sentences} printed sentences)"
     )

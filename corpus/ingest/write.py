@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,7 +72,7 @@ def judge_issue(
     """:func:`check_issue` with the text similarity it was judged on (None: not by text).
 
     The same bytes are a duplicate; the same publication, street and date a correction.
-    Otherwise the stored issues of the same street, paper or month are compared by text
+    Otherwise the stored issues of the same month are compared by text
     (:mod:`corpus.ingest.similarity`), whatever the sources: nearly the same text is a
     duplicate, much of it shared a correction of that issue, never a second issue.
     """
@@ -89,15 +89,11 @@ def judge_issue(
     if same_identity is not None:
         return "correction", same_identity, jaccard(mine, shingles(same_identity.raw_text))
     best: tuple[float, Issue] | None = None
-    candidates = session.scalars(
-        select(Issue).where(
-            or_(
-                Issue.street == prepared.street,
-                Issue.publication == prepared.publication,
-                Issue.date.startswith(prepared.date[:7]),
-            )
-        )
-    )
+    # The same month only: a copy is dated as the issue is (2026-11 or 2026-11-20), while
+    # a paper reprinting most of an issue a month later is, for residents, a new issue
+    # (the preview still names the passages it repeats). The street and the paper's name
+    # are not required to match: OCR may have read them from the masthead differently.
+    candidates = session.scalars(select(Issue).where(Issue.date.startswith(prepared.date[:7])))
     for issue in candidates:
         score = jaccard(mine, shingles(issue.raw_text))
         if best is None or score > best[0]:

@@ -50,7 +50,7 @@ def test_half_the_page_rewritten_is_a_correction_and_another_paper_is_new(
             "社区长者食堂因设备检修，本周暂停营业，下周一恢复供应。",
         ]
     )
-    check, issue_id, _ = judged(empty_store, rewritten, "2026-12")
+    check, issue_id, _ = judged(empty_store, rewritten, "2026-11-05")
     assert (check, issue_id) == ("correction", stored.issue_id)
     other = "# 社区晨报\n\n## 长风公园银杏大道迎来最佳观赏期\n\n长风公园的银杏大道本周进入最佳观赏期，公园新增了十二张座椅供游客休息。"
     assert judged(empty_store, other, "2026-11", street="长风新村街道")[0] == "new"

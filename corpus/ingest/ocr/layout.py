@@ -44,7 +44,9 @@ CAPTION_GAP = "\n\n\n\n"  # three blank lines: how the cleaning stage knows a ca
 # word follows, so the cleaning stage knows the byline.
 _BYLINE_BULLET = re.compile(
     r"^[口□囗]\s*(?=(?:本报)?(?:特约)?(?:记者|通讯员|文|图|摄影|撰稿|作者|来源|供稿)"
-    r"|[\u4e00-\u9fff]{2,4}$)"
+    r"|[\u4e00-\u9fff]{2,4}$"
+    # or an office's name (口花木安全家园, 口联洋社区管理中心): not 口罩发放点
+    r"|[\u4e00-\u9fff]{1,12}(?:中心|办公室|办|家园|委员会|居委会|党委|党总支|支部|站|队|所|部|协会|社)$)"
 )
 _LATIN = re.compile(r"[A-Za-z0-9]$")
 _LATIN_START = re.compile(r"^[A-Za-z0-9]")
@@ -62,11 +64,15 @@ class Line:
     score: float
     column: int = -1  # -1 for a line that spans columns
     page: int = 0
+    # The box's own height (its edges' length, whatever its tilt), and its type size:
+    # the smaller of that and its width per character (a short box whose tilt the
+    # detector got wrong is taller than its type, never wider).
+    size: float = 0.0
     parts: list[Box] = field(default_factory=list, repr=False)
 
     @property
     def height(self) -> float:
-        return self.y1 - self.y0
+        return self.size or (self.y1 - self.y0)
 
     @property
     def middle(self) -> float:
@@ -94,6 +100,18 @@ def _skew(boxes: Sequence[Box]) -> float:
     return statistics.median(angles) if angles else 0.0
 
 
+def _type_size(box: Box, text: str) -> float:
+    p = box.points
+    edge = (math.dist(p[0], p[3]) + math.dist(p[1], p[2])) / 2
+    width = (math.dist(p[0], p[1]) + math.dist(p[3], p[2])) / 2
+    # Latin letters and digits are about half as wide as an ideograph.
+    chars = sum(0.5 if ord(c) < 0x2000 else 1.0 for c in text if not c.isspace())
+    if chars < 2:
+        return edge
+    # The detector pads a box by a fraction of its height: a pitch ~15% under it.
+    return min(edge, 1.15 * width / chars)
+
+
 def _lines(boxes: Sequence[Box]) -> list[Line]:
     angle = _skew(boxes)
     cos, sin = math.cos(-angle), math.sin(-angle)
@@ -103,15 +121,17 @@ def _lines(boxes: Sequence[Box]) -> list[Line]:
             continue
         xs = [x * cos - y * sin for x, y in box.points]
         ys = [x * sin + y * cos for x, y in box.points]
+        text = _fix_line(box.text.strip())
         lines.append(
             Line(
-                _fix_line(box.text.strip()),
+                text,
                 min(xs),
                 min(ys),
                 max(xs),
                 max(ys),
                 box.score,
                 parts=[box],
+                size=_type_size(box, text),
             )
         )
     return lines
@@ -184,6 +204,7 @@ def _merge_same_line(lines: list[Line], body: float) -> list[Line]:
                 last.column,
                 last.page,
                 last.parts + line.parts,
+                max(last.height, line.height),
             )
         else:
             merged.append(line)
@@ -232,6 +253,27 @@ def _fix_line(text: str) -> str:
 def _join(a: str, b: str) -> str:
     space = " " if _LATIN.search(a) and _LATIN_START.match(b) else ""
     return a + space + b
+
+
+def _column_edges(lines: Sequence[Line]) -> tuple[dict[int, float], dict[int, float]]:
+    """Each column's left and right edge, from where most of its lines start and end.
+
+    Not the extremes: punctuation hanging past the measure (the compositor's rule that
+    。 never starts a line) or a stray box would make every line look short or indented.
+    """
+    starts: dict[int, list[float]] = {}
+    ends: dict[int, list[float]] = {}
+    for line in lines:
+        starts.setdefault(line.column, []).append(line.x0)
+        ends.setdefault(line.column, []).append(line.x1)
+
+    def quantile(values: list[float], q: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    lefts = {c: quantile(v, 0.25) for c, v in starts.items()}
+    rights = {c: quantile(v, 0.75) for c, v in ends.items()}
+    return lefts, rights
 
 
 @dataclass
@@ -286,12 +328,7 @@ class PageFlow:
             line.page = self.pages
         if not lines:
             return
-        # Each column's edges, from its own lines (a short last line does not move them).
-        lefts: dict[int, float] = {}
-        rights: dict[int, float] = {}
-        for line in lines:
-            lefts[line.column] = min(lefts.get(line.column, math.inf), line.x0)
-            rights[line.column] = max(rights.get(line.column, -math.inf), line.x1)
+        lefts, rights = _column_edges(lines)
         first_column_line = next((n for n, line in enumerate(lines) if line.column >= 0), 0)
         for n, line in enumerate(lines):
             height = line.height
