@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from corpus.ingest.ocr.engine import Box
 
 HEADLINE_RATIO = 1.25  # this much taller than body text is a headline
-CAPTION_RATIO = 0.85  # this much smaller is a caption
+CAPTION_RATIO = 0.9  # this much smaller is a caption (box padding narrows the ratio)
 SAME_SIZE = 0.25  # lines of one headline differ in height by less than this share
 NARROW = 0.6  # a box narrower than this share of the text block may sit in a column
 GUTTER_SHARE = 0.15  # a gutter is crossed by at most this share of a column's lines
@@ -360,6 +360,17 @@ class PageFlow:
                 else:
                     self._start("heading", line, rights[line.column])
                 continue
+            if kind == "caption" and current is not None and current.kind == "body":
+                # Small type right under a paragraph that ran to its column's edge is the
+                # paragraph's last line (a short line measures small), not a caption.
+                previous = current.lines[-1]
+                if (
+                    previous.column == line.column
+                    and 0 <= line.y0 - previous.y1 < 0.6 * body
+                    and previous.x1 > current.column_right - SHORT * body
+                    and line.x0 - lefts[line.column] < INDENT * body
+                ):
+                    kind = "body"
             if kind == "caption":
                 if current is not None and current.kind == "caption":
                     self._add(line, rights[line.column])
