@@ -139,7 +139,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "bad_answer": "看不懂：{reason}。请再发一次，或发 /cancel 取消。",
         "add_usage": (
             "请把这一期的文字发给我（直接粘贴）。第一行可以写说明，例如：社区晨报 凉城 2026-11。\n"
-            "也可以直接发送文件（.txt、.docx、.pdf）。发 /cancel 取消。"
+            "也可以直接发送文件（.txt、.docx、.pdf）或报纸的照片。发 /cancel 取消。"
         ),
         "cancelled": "已取消，什么都没有改动。",
         "nothing_to_cancel": "现在没有进行中的操作。",
@@ -284,7 +284,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "bad_answer": "I can't use that: {reason}. Please send it again, or /cancel.",
         "add_usage": (
             "Send me the issue's text (paste it). The first line may describe it, e.g.: 社区晨报 凉城 2026-11.\n"
-            "You can also send the file (.txt, .docx, .pdf). /cancel to stop."
+            "You can also send the file (.txt, .docx, .pdf) or a photo of the page. /cancel to stop."
         ),
         "cancelled": "Cancelled; nothing was changed.",
         "nothing_to_cancel": "There is nothing to cancel.",
