@@ -256,3 +256,24 @@ def test_a_headline_across_both_columns_heads_the_article_below_it() -> None:
     assert "来自二十个居民区的五百多名居民参加了拔河" in text
     [article] = parse_issue(text).articles
     assert article.title == "凉城新村街道举办社区运动会"
+
+
+def test_two_boxes_on_one_printed_line_are_one_line() -> None:
+    # The recogniser splits a line at a wide space (口记者  林晓; a number set apart).
+    boxes = [
+        box(80, 100, 480, 40, "居民区召开加装电梯协调会"),
+        box(80, 160, 70, 26, "口记者", 0.95),
+        box(170, 161, 60, 26, "林晓", 0.8),
+        box(130, 200, 430, 26, "凉二小区十二号楼的居民昨天在居委会召开了"),
+        box(80, 236, 360, 26, "加装电梯协调会，共有"),
+        box(450, 236, 40, 26, "24"),
+        box(500, 236, 60, 26, "户到场"),
+        box(80, 272, 200, 26, "参加了会议。"),
+    ]
+    flow = PageFlow()
+    flow.add_page(boxes)
+    blocks = flow.finish()
+    text = blocks_text(blocks)
+    assert "\n□记者林晓\n" in text and "共有24户到场参加了会议。" in text
+    [byline] = [b for b in blocks if b.text.startswith("□")]
+    assert byline.lines == ((1, "口记者林晓", 0.8),)

@@ -201,10 +201,10 @@ def _merge_same_line(lines: list[Line], body: float) -> list[Line]:
                 max(last.x1, line.x1),
                 max(last.y1, line.y1),
                 min(last.score, line.score),
-                last.column,
-                last.page,
-                last.parts + line.parts,
-                max(last.height, line.height),
+                column=last.column,
+                page=last.page,
+                parts=last.parts + line.parts,
+                size=max(last.height, line.height),
             )
         else:
             merged.append(line)

@@ -130,7 +130,11 @@ def pdf_pages(data: bytes, name: str) -> Iterator[Any]:
     document = pdfium.PdfDocument(data)
     try:
         for index in range(len(document)):
-            page = document[index]
+            # A damaged page fails in pdfium in any of these steps, with its own errors.
+            try:
+                page = document[index]
+            except Exception as exc:
+                raise _damaged(name, "a PDF", exc) from exc
             try:
                 width, height = page.get_size()
                 scale = PDF_WIDTH / max(width, 1.0)
