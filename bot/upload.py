@@ -53,7 +53,7 @@ ALBUMS = "staff_albums"
 OCR_EXECUTOR = "ocr_executor"
 #: Photos sent together arrive as separate updates; the album is read once no more of it
 #: has come for this long.
-ALBUM_WAIT = 1.5
+ALBUM_WAIT = 2.5
 
 _ASK_KEYS: dict[Field, str] = {
     "street": "ask_street",
@@ -236,6 +236,11 @@ async def _collect_album(
     key = str(message.media_group_id)
     user = update.effective_user
     album = albums.get(key)
+    if album is not None and album.reading:
+        # A photo of the album arriving after it was read (a very slow network): its own
+        # draft then, never silently left out.
+        key = f"{key}:{message.message_id}"
+        album = None
     if album is None:
         album = albums[key] = _Album(
             message=message, user_id=user.id if user else 0, lang=lang_of(update)
