@@ -87,7 +87,9 @@ def judge_issue(
         date=prepared.date,
     )
     if same_identity is not None:
-        return "correction", same_identity, jaccard(mine, shingles(same_identity.raw_text))
+        # A correction by identity; its similarity is shown only when it says "same issue".
+        shared = jaccard(mine, shingles(same_identity.raw_text))
+        return "correction", same_identity, shared if shared >= SAME_ISSUE else None
     best: tuple[float, Issue] | None = None
     # The same month only: a copy is dated as the issue is (2026-11 or 2026-11-20), while
     # a paper reprinting most of an issue a month later is, for residents, a new issue

@@ -277,3 +277,28 @@ def test_two_boxes_on_one_printed_line_are_one_line() -> None:
     assert "\n□记者林晓\n" in text and "共有24户到场参加了会议。" in text
     [byline] = [b for b in blocks if b.text.startswith("□")]
     assert byline.lines == ((1, "口记者林晓", 0.8),)
+
+
+@requires_ocr
+def test_loading_the_models_opens_no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing may be downloaded at run time: the models are files inside the wheel.
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"OCR tried to connect to {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    engine.reset()
+    try:
+        with engine.job("a test") as recognise:
+            assert recognise is not None
+        import rapidocr_onnxruntime
+
+        models = Path(rapidocr_onnxruntime.__file__).parent / "models"
+        assert {p.name for p in models.glob("*.onnx")} >= {
+            "ch_PP-OCRv4_det_infer.onnx",
+            "ch_PP-OCRv4_rec_infer.onnx",
+        }
+    finally:
+        engine.reset()

@@ -54,3 +54,14 @@ def test_half_the_page_rewritten_is_a_correction_and_another_paper_is_new(
     assert (check, issue_id) == ("correction", stored.issue_id)
     other = "# 社区晨报\n\n## 长风公园银杏大道迎来最佳观赏期\n\n长风公园的银杏大道本周进入最佳观赏期，公园新增了十二张座椅供游客休息。"
     assert judged(empty_store, other, "2026-11", street="长风新村街道")[0] == "new"
+
+
+def test_a_correction_by_paper_street_and_date_shows_a_similarity_only_when_alike(
+    empty_store: Store,
+) -> None:
+    store_issues(empty_store.factory, [prepare_issue(PAGE, IssueMeta(date="2026-11"))])
+    assert judged(empty_store, OCR_COPY, "2026-11")[0:1] == ("correction",)
+    assert (judged(empty_store, OCR_COPY, "2026-11")[2] or 0) > 0.8
+    other = "# 社区晨报\n\n凉城新村街道、社区晨报编辑部 联合出版\n\n## 社区运动会开幕\n\n第十届社区运动会在凉城公园开幕，五百多名居民参加。"
+    check, _, similarity = judged(empty_store, other, "2026-11")
+    assert check == "correction" and similarity is None
