@@ -197,3 +197,15 @@ def test_the_preview_lists_the_lines_ocr_was_unsure_of_escaped_and_capped() -> N
     assert "• p1 (50%) <code>&lt;第0行&gt;模糊&amp;</code>" in text
     assert "……还有 3 行" in text and "/add" in text  # how to send the corrected text
     assert "第8行" not in text and len(text) < 4096
+
+
+@requires_ocr
+async def test_an_image_sent_as_a_file_is_read_like_a_photo(
+    app: Application, fake_api: FakeBotAPI
+) -> None:
+    since = fake_api.mark()
+    fake_api.push_document(PHOTO, "第88期.jpg", caption=CAPTION, user_id=STAFF)
+    preview = await preview_after(fake_api, since)
+    text = preview.params["text"]
+    assert "文件：第88期.jpg" in text and "1. 凉二小区加装电梯进入施工阶段" in text
+    assert keyboard(preview)
