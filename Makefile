@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Extras for `make run`: none for the default SQLite store; EXTRAS=postgres when DATABASE_URL
-# is a PostgreSQL URL (installs the psycopg driver).
-EXTRAS ?=
-RUN_STAMP := $(VENV)/.installed-run-$(or $(EXTRAS),base)
+# Extras for `make run`: ocr (photos and scans) by default; add postgres when DATABASE_URL
+# is a PostgreSQL URL (EXTRAS=ocr,postgres installs the psycopg driver too); EXTRAS= for a
+# slim install without OCR.
+EXTRAS ?= ocr
+comma := ,
+RUN_STAMP := $(VENV)/.installed-run-$(or $(subst $(comma),-,$(EXTRAS)),base)
 
 .PHONY: run test install install-run lint bench bench-scale bench-load clean
 
@@ -14,10 +16,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Everything the tests, lint and benchmarks need, PostgreSQL driver included (.ci/run runs
-# the storage tests on PostgreSQL too).
+# Everything the tests, lint and benchmarks need, PostgreSQL driver and OCR included (.ci/run
+# runs the storage tests on PostgreSQL too).
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[dev,bench,postgres]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,postgres,ocr]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -212,6 +212,7 @@ async def post_shutdown(application: Application) -> None:
 
         await server.stop(runner)
     application.bot_data["answer_pool"].shutdown(wait=False, cancel_futures=True)
+    application.bot_data[upload.OCR_EXECUTOR].shutdown(wait=False, cancel_futures=True)
     await flush_log(application)
 
 
@@ -373,6 +374,9 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     application.bot_data["answer_pool"] = ThreadPoolExecutor(
         ANSWER_THREADS, thread_name_prefix="linli-answer"
     )
+    # OCR (seconds a page) in a thread of its own: one job at a time, never in the pools
+    # that answer residents or serve the other staff commands.
+    application.bot_data[upload.OCR_EXECUTOR] = upload.ocr_executor()
     register_handlers(application)
     admin.schedule_purge(application)
     notify.schedule(application)

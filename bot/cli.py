@@ -52,11 +52,23 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         title=args.title,
     )
     corpus = _open(settings)
+    shown = False
+
+    def progress(name: str, page: int, pages: int) -> None:
+        # One line rewritten in place on a terminal; a line a page when piped to a log.
+        nonlocal shown
+        end = "" if sys.stderr.isatty() else "\n"
+        bar = "#" * page + "." * (pages - page)
+        print(f"\r{name}: OCR page {page}/{pages} [{bar}]", end=end, file=sys.stderr, flush=True)
+        shown = True
+
     try:
-        results = corpus.issues.add_files(args.paths, meta)
+        results = corpus.issues.add_files(args.paths, meta, progress=progress)
     except IngestError as exc:
         raise CliError(f"nothing ingested: {exc}") from exc
     finally:
+        if shown and sys.stderr.isatty():
+            print(file=sys.stderr)
         corpus.close()
     for result in results:
         print(result.describe(), file=out)
@@ -317,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "ingest", help="add newspaper issues from .txt/.md/.docx/.pdf files or folders"
+        "ingest",
+        help="add newspaper issues from .txt/.md/.docx/.pdf files, photos or scans, or folders",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--publication", help="e.g. 社区晨报 (default: the masthead)")

@@ -217,9 +217,18 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "请另存为 .txt 或 .docx（通常小得多）再发，或在服务器上用 <code>linli ingest 文件名</code> 导入。"
         ),
         "upload_failed": (
-            "没能读取 {name}：{reason}\n什么都没有改动。请发送 .txt、.md、.docx 或带文字层的 .pdf"
-            "（UTF-8 或 GBK 编码）；扫描版 PDF 请先做文字识别，也可以在服务器上用 <code>linli ingest</code> 导入。"
+            "没能读取 {name}：{reason}\n什么都没有改动。请发送 .txt、.md、.docx、.pdf"
+            "（UTF-8 或 GBK 编码），或整版报纸的清晰照片（.jpg、.png）；也可以在服务器上用 <code>linli ingest</code> 导入。"
         ),
+        "ocr_progress": "正在识别第 {page}/{pages} 页…",
+        "ocr_done": "已识别 {pages} 页。",
+        "ocr_album_wait": "还在识别您刚发的照片，请稍候，识别完会发预览给您。",
+        "preview_ocr": "由文字识别（OCR）读出 {pages} 页，请核对。",
+        "preview_unsure": "以下 {n} 行识别得不太确定：",
+        "preview_unsure_more": "……还有 {n} 行",
+        "preview_unsure_hint": "如有错字，请把改好的全文用 /add 发给我（说明写同样的报名、街道和日期），会替换这一期。",
+        "preview_similar_note": "文字和已收录的 #{id}（{label}）有 {percent}% 相同，应是同一期：点“确认”会用这份替换它（编号不变）。",
+        "preview_similar_duplicate": "文字和已收录的 #{id}（{label}）有 {percent}% 相同，是同一期，不再重复收录。",
         "caption_failed": "说明文字有误：{reason}。什么都没有改动。请重新发送文件，说明写成例如：社区晨报 凉城 2026-11",
         "ask_street": "这一期是哪个街道的？例如：凉城新村街道\n（发 /cancel 取消）",
         "ask_publication": "这份报纸叫什么名字？发“跳过”就用「{default}」。\n（发 /cancel 取消）",
@@ -228,7 +237,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "bad_answer": "看不懂：{reason}。请再发一次，或发 /cancel 取消。",
         "add_usage": (
             "请把这一期的文字发给我（直接粘贴）。第一行可以写说明，例如：社区晨报 凉城 2026-11。\n"
-            "也可以直接发送文件（.txt、.docx、.pdf）。发 /cancel 取消。"
+            "也可以直接发送文件（.txt、.docx、.pdf）或报纸的照片。发 /cancel 取消。"
         ),
         "cancelled": "已取消，什么都没有改动。",
         "nothing_to_cancel": "现在没有进行中的操作。",
@@ -443,10 +452,19 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "server with <code>linli ingest FILE</code>."
         ),
         "upload_failed": (
-            "Could not read {name}: {reason}\nNothing was changed. Send .txt, .md, .docx or a .pdf "
-            "with a text layer (UTF-8 or GBK); run OCR on scanned PDFs first, or add the file on the "
+            "Could not read {name}: {reason}\nNothing was changed. Send .txt, .md, .docx, .pdf "
+            "(UTF-8 or GBK) or a sharp photo of the whole page (.jpg, .png), or add the file on the "
             "server with <code>linli ingest</code>."
         ),
+        "ocr_progress": "Reading page {page}/{pages}…",
+        "ocr_done": "Read {pages} pages.",
+        "ocr_album_wait": "Still reading the photos you just sent; the preview follows when done.",
+        "preview_ocr": "Read from {pages} pages by OCR: please check it.",
+        "preview_unsure": "{n} lines OCR was unsure of:",
+        "preview_unsure_more": "… and {n} more",
+        "preview_unsure_hint": "To fix a mistake, send the corrected text with /add (same paper, street and date in the caption): it replaces this issue.",
+        "preview_similar_note": "Its text is {percent}% that of #{id} ({label}), so it is the same issue: Confirm replaces it (same issue number).",
+        "preview_similar_duplicate": "Its text is {percent}% that of #{id} ({label}): the same issue, not stored twice.",
         "caption_failed": "The caption is not right: {reason}. Nothing was changed. Send the file again with a caption like: 社区晨报 凉城 2026-11",
         "ask_street": "Which street office publishes this issue? E.g. 凉城新村街道\n(/cancel to stop)",
         "ask_publication": "What is the paper called? Send “skip” to use “{default}”.\n(/cancel to stop)",
@@ -455,7 +473,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "bad_answer": "I can't use that: {reason}. Please send it again, or /cancel.",
         "add_usage": (
             "Send me the issue's text (paste it). The first line may describe it, e.g.: 社区晨报 凉城 2026-11.\n"
-            "You can also send the file (.txt, .docx, .pdf). /cancel to stop."
+            "You can also send the file (.txt, .docx, .pdf) or a photo of the page. /cancel to stop."
         ),
         "cancelled": "Cancelled; nothing was changed.",
         "nothing_to_cancel": "There is nothing to cancel.",

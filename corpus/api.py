@@ -55,7 +55,8 @@ from corpus.follow import outbox, topics
 from corpus.follow.outbox import RETENTION_GRACE_DAYS, PollResult
 from corpus.follow.topics import MAX_FOLLOWS, MAX_TOPIC_CHARS, Followed, TopicError
 from corpus.ingest import upload
-from corpus.ingest.prepare import IngestError, IssueMeta, prepare_paths
+from corpus.ingest.extract import OcrProgress
+from corpus.ingest.prepare import FileProgress, IngestError, IssueMeta, prepare_paths
 from corpus.ingest.seed import seed_demo
 from corpus.ingest.upload import CaptionError, Draft, Field, Preview
 from corpus.ingest.write import IngestResult, edit_issue, remove_issue, store_issues
@@ -221,9 +222,33 @@ class Issues:
         with self._store.factory() as session:
             return article_view(session, article_id=article_id)
 
-    def open_upload(self, data: bytes, filename: str, caption: str | None) -> Draft:
-        """An uploaded file read into a draft (raises IngestError with a clear message)."""
-        return upload.open_upload(self._store.factory, data, filename, caption)
+    def open_upload(
+        self,
+        data: bytes,
+        filename: str,
+        caption: str | None,
+        progress: OcrProgress | None = None,
+    ) -> Draft:
+        """An uploaded file read into a draft (raises IngestError with a clear message).
+
+        Photos, image files and scanned PDFs are read through OCR, one job at a time;
+        ``progress(page, pages)`` is called before each page (from the calling thread).
+        """
+        return upload.open_upload(self._store.factory, data, filename, caption, progress)
+
+    def open_photos(
+        self,
+        files: list[tuple[bytes, str]],
+        caption: str | None,
+        progress: OcrProgress | None = None,
+    ) -> Draft:
+        """Photos sent together (an album), in order, as the pages of one issue."""
+        return upload.open_photos(self._store.factory, files, caption, progress)
+
+    @staticmethod
+    def needs_ocr(filename: str) -> bool:
+        """Whether this file may be read through OCR (slow: seconds a page)."""
+        return upload.needs_ocr(filename)
 
     def open_text(self, text: str, source_name: str, caption: str | None) -> Draft:
         """Pasted text read into a draft (raises IngestError with a clear message)."""
@@ -248,14 +273,21 @@ class Issues:
             self._answers.refresh(force=True, if_loaded=True)
         return results
 
-    def add_files(self, paths: Iterable[str | Path], meta: IssueMeta) -> list[IngestResult]:
+    def add_files(
+        self,
+        paths: Iterable[str | Path],
+        meta: IssueMeta,
+        progress: FileProgress | None = None,
+    ) -> list[IngestResult]:
         """``linli ingest``: read files or folders and store them, all or nothing.
+
+        ``progress(file name, page, pages)`` is called before OCR reads each page.
 
         Raises:
             IngestError: a file that cannot be ingested (nothing was stored).
             StoreError: the database refused the write (nothing was stored).
         """
-        prepared = prepare_paths(paths, meta)
+        prepared = prepare_paths(paths, meta, progress=progress)
         try:
             results = store_issues(self._store.factory, prepared)
         except SQLAlchemyError as exc:

@@ -23,6 +23,21 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
+def _ocr_results_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real recognition, computed once per page image for the whole run (seconds a page).
+    from tests.support.ocr import cache_recognition
+
+    cache_recognition(monkeypatch)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support.ocr import MISSING, available
+
+    if not available():
+        terminalreporter.write_line(f"OCR tests were skipped: {MISSING}", yellow=True)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing a test runs may read the developer's .env or write to their data directory.
     monkeypatch.chdir(tmp_path)

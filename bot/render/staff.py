@@ -12,6 +12,7 @@ from bot.texts import t
 from corpus.api import IssueInfo, Lang, Preview, format_issue_date
 
 PREVIEW_TITLES = 12
+UNSURE_SHOWN = 8
 SAMPLE_CHARS = 160
 ISSUES_SHOWN = 20
 
@@ -56,9 +57,21 @@ def render_preview(preview: Preview, lang: Lang) -> str:
     sample = p.articles[0].passages[0][1] if p.articles and p.articles[0].passages else ""
     lines += ["", _e(t(lang, "preview_passages", n=p.passage_count))]
     lines.append(f"<i>“{_e(_clip(sample, SAMPLE_CHARS))}”</i>")
+    lines += _ocr_lines(preview, lang)
     existing = preview.existing
     notes: list[str] = []
-    if preview.check == "duplicate" and existing is not None:
+    if preview.similarity is not None and existing is not None and preview.check != "new":
+        key = "preview_similar_duplicate" if preview.check == "duplicate" else "preview_similar_note"
+        notes.append(
+            t(
+                lang,
+                key,
+                id=existing.id,
+                label=info_label(existing, lang),
+                percent=round(100 * preview.similarity),
+            )
+        )
+    elif preview.check == "duplicate" and existing is not None:
         notes.append(
             t(lang, "preview_duplicate_note", id=existing.id, label=info_label(existing, lang))
         )
@@ -72,6 +85,21 @@ def render_preview(preview: Preview, lang: Lang) -> str:
         notes.append(t(lang, "preview_hint"))
     lines += [""] + [_e(note) for note in notes]
     return "\n".join(lines)
+
+
+def _ocr_lines(preview: Preview, lang: Lang) -> list[str]:
+    """For OCR'd pages: how many, and the lines the recogniser was unsure of."""
+    if not preview.ocr_pages:
+        return []
+    lines = ["", _e(t(lang, "preview_ocr", pages=preview.ocr_pages))]
+    if preview.unsure:
+        lines.append(_e(t(lang, "preview_unsure", n=len(preview.unsure))))
+        for page, text, score in preview.unsure[:UNSURE_SHOWN]:
+            lines.append(f"• p{page} ({score:.0%}) <code>{_e(_clip(text, 60))}</code>")
+        if len(preview.unsure) > UNSURE_SHOWN:
+            lines.append(_e(t(lang, "preview_unsure_more", n=len(preview.unsure) - UNSURE_SHOWN)))
+        lines.append(_e(t(lang, "preview_unsure_hint")))
+    return lines
 
 
 def render_remove(info: IssueInfo, lang: Lang) -> str:

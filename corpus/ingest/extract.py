@@ -1,17 +1,29 @@
-"""Text out of the files staff have: plain text, Markdown, Word (.docx) and PDF with a text layer."""
+"""Text out of the files staff have: plain text, Markdown, Word (.docx), PDF, and through OCR
+(:mod:`corpus.ingest.ocr`) photos, image files and PDFs without a text layer."""
 
 from __future__ import annotations
 
 import io
 import logging
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from corpus.ingest import decoding, layout_pdf, word
 from corpus.ingest.decoding import TEXT_SUFFIXES, DecodeError, decode_text
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
+#: Called with (page, pages) before OCR reads each page.
+OcrProgress = Callable[[int, int], None]
+
+# The OCR package's own imports (onnxruntime, OpenCV) wait until a page is read.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf", *IMAGE_SUFFIXES)
+
+
+class NoTextLayer(DecodeError):
+    """A PDF whose pages carry no text (a scan): its pages go to OCR instead."""
 
 
 def _suffix(filename: str) -> str:
@@ -117,27 +129,67 @@ def _pdf_text(data: bytes, name: str) -> str:
         raise _unreadable(name, "PDF", exc) from exc
     text = "\n\n".join(pages)
     if len("".join(text.split())) < 20:
-        raise DecodeError(
-            f"{name} has no text layer (a scanned PDF?); run OCR on it first or send the text"
-        )
+        raise NoTextLayer(f"{name} has no text layer (a scanned PDF?)")
     return text
 
 
-def extract_text(data: bytes, filename: str) -> str:
-    """Return the text of an uploaded file, chosen by its extension.
+@dataclass(frozen=True)
+class Extracted:
+    """A file's text, and for OCR'd pages the lines the recogniser was unsure of."""
+
+    text: str
+    # (page, line, confidence) for each line OCR read with low confidence.
+    unsure: tuple[tuple[int, str, float], ...] = ()
+    pages: int = 0  # pages read through OCR (0: the file had text)
+
+
+def _ocr(result: object) -> Extracted:
+    from corpus.ingest.ocr import OcrText
+
+    assert isinstance(result, OcrText)
+    return Extracted(
+        result.text, tuple((u.page, u.text, u.score) for u in result.unsure), result.pages
+    )
+
+
+def extract(data: bytes, filename: str, *, progress: OcrProgress | None = None) -> Extracted:
+    """The text of an uploaded file, chosen by its extension; images and scans through OCR.
+
+    Args:
+        progress: called with (page, pages) before each page OCR reads.
+
+    Raises:
+        DecodeError: unsupported type, or a file that yields no usable text
+            (OcrUnavailable, a DecodeError, when OCR is needed and not installed).
+    """
+    suffix = _suffix(filename)
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return Extracted(decode_text(data, name=filename))
+    if not data:
+        raise DecodeError(f"{filename} is empty")
+    if suffix == ".docx":
+        return Extracted(_docx_text(data, filename))
+    if suffix == ".pdf":
+        try:
+            return Extracted(_pdf_text(data, filename))
+        except NoTextLayer:
+            from corpus.ingest.ocr import read_pdf_scan
+
+            return _ocr(read_pdf_scan(data, filename, progress))
+    if suffix in IMAGE_SUFFIXES:
+        from corpus.ingest.ocr import read_images
+
+        return _ocr(read_images([(data, filename)], progress))
+    raise DecodeError(
+        f"{filename}: {suffix} files are not supported; send .txt, .md, .docx, .pdf "
+        "or a photo (.jpg, .png, .webp, .tif)"
+    )
+
+
+def extract_text(data: bytes, filename: str, *, progress: OcrProgress | None = None) -> str:
+    """Return the text of an uploaded file (see :func:`extract`).
 
     Raises:
         DecodeError: unsupported type, or a file that yields no usable text.
     """
-    suffix = _suffix(filename)
-    if suffix in TEXT_SUFFIXES or suffix == "":
-        return decode_text(data, name=filename)
-    if not data:
-        raise DecodeError(f"{filename} is empty")
-    if suffix == ".docx":
-        return _docx_text(data, filename)
-    if suffix == ".pdf":
-        return _pdf_text(data, filename)
-    raise DecodeError(
-        f"{filename}: {suffix} files are not supported; send .txt, .md, .docx or .pdf"
-    )
+    return extract(data, filename, progress=progress).text

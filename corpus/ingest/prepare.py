@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
@@ -246,7 +246,16 @@ def _prepared_articles(parsed: ParsedIssue) -> list[PreparedArticle]:
 Check = Literal["new", "duplicate", "correction"]
 
 
-def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
+#: ``linli ingest``'s progress: (file name, page, pages) before OCR reads each page.
+FileProgress = Callable[[str, int, int], None]
+
+
+def prepare_bytes(
+    data: bytes,
+    filename: str,
+    meta: IssueMeta,
+    progress: Callable[[int, int], None] | None = None,
+) -> PreparedIssue:
     """Extract text from an uploaded file's bytes and prepare it.
 
     Raises:
@@ -254,16 +263,21 @@ def prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
             the file.
     """
     try:
-        return _prepare_bytes(data, filename, meta)
+        return _prepare_bytes(data, filename, meta, progress)
     except IngestError as exc:
         if filename in str(exc):
             raise
         raise IngestError(f"{filename}: {exc}") from exc
 
 
-def _prepare_bytes(data: bytes, filename: str, meta: IssueMeta) -> PreparedIssue:
+def _prepare_bytes(
+    data: bytes,
+    filename: str,
+    meta: IssueMeta,
+    progress: Callable[[int, int], None] | None,
+) -> PreparedIssue:
     try:
-        text = extract_text(data, filename)
+        text = extract_text(data, filename, progress=progress)
     except DecodeError as exc:
         raise IngestError(str(exc)) from exc
     meta = meta if meta.source_name else replace(meta, source_name=filename)
@@ -311,7 +325,9 @@ def collect_files(paths: Iterable[str | Path]) -> list[tuple[Path, IssueMeta | N
     return found
 
 
-def prepare_paths(paths: Iterable[str | Path], meta: IssueMeta) -> list[PreparedIssue]:
+def prepare_paths(
+    paths: Iterable[str | Path], meta: IssueMeta, *, progress: FileProgress | None = None
+) -> list[PreparedIssue]:
     """Read and prepare every file; any bad file raises before anything is stored.
 
     Metadata given on the command line wins over a folder manifest's.
@@ -332,9 +348,14 @@ def prepare_paths(paths: Iterable[str | Path], meta: IssueMeta) -> list[Prepared
             source_name=meta.source_name or base.source_name or path.name,
         )
         try:
-            prepared.append(_prepare_bytes(path.read_bytes(), path.name, merged))
+            pages = None if progress is None else _for_file(progress, path.name)
+            prepared.append(_prepare_bytes(path.read_bytes(), path.name, merged, pages))
         except IngestError as exc:
             raise IngestError(f"{path}: {exc}") from exc
         except OSError as exc:
             raise IngestError(f"{path}: cannot read it ({exc.strerror})") from exc
     return prepared
+
+
+def _for_file(progress: FileProgress, name: str) -> Callable[[int, int], None]:
+    return lambda page, pages: progress(name, page, pages)

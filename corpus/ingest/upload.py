@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from corpus.ingest import places
 from corpus.ingest.articles import ParsedIssue, parse_issue
 from corpus.ingest.decoding import DecodeError
-from corpus.ingest.extract import extract_text
+from corpus.ingest.extract import IMAGE_SUFFIXES, Extracted, OcrProgress, extract
 from corpus.ingest.prepare import (
     Check,
     IngestError,
@@ -31,7 +31,7 @@ from corpus.ingest.prepare import (
     normalise_date,
     prepare_issue,
 )
-from corpus.ingest.write import check_issue
+from corpus.ingest.write import judge_issue
 from corpus.store import issues as queries
 from corpus.store.models import Issue, Passage
 from corpus.store.records import IssueInfo
@@ -169,16 +169,41 @@ def text_defaults(parsed: ParsedIssue, text: str, filename: str = "") -> TextDef
     )
 
 
-def read_upload(data: bytes, filename: str) -> str:
-    """The text of an uploaded file (.txt/.md/.docx/.pdf, UTF-8/BOM/GB18030).
+def read_upload(data: bytes, filename: str, progress: OcrProgress | None = None) -> Extracted:
+    """The text of an uploaded file (.txt/.md/.docx/.pdf, UTF-8/BOM/GB18030; images and
+    scans through OCR).
 
     Raises:
         IngestError: unsupported, binary, empty or undecodable, with what to do instead.
     """
     try:
-        return extract_text(data, filename)
+        return extract(data, filename, progress=progress)
     except DecodeError as exc:
         raise IngestError(str(exc)) from exc
+
+
+def read_photos(
+    files: list[tuple[bytes, str]], progress: OcrProgress | None = None
+) -> Extracted:
+    """Several photos or image files as the pages of one issue, in order (an album).
+
+    Raises:
+        IngestError: a damaged or unreadable image, too many pages, no text, no OCR.
+    """
+    from corpus.ingest.ocr import read_images
+
+    try:
+        result = read_images(files, progress)
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from exc
+    return Extracted(
+        result.text, tuple((u.page, u.text, u.score) for u in result.unsure), result.pages
+    )
+
+
+def needs_ocr(filename: str) -> bool:
+    """Whether a file of this name is read through OCR (an image; a PDF may be too)."""
+    return PurePath(filename).suffix.lower() in (*IMAGE_SUFFIXES, ".pdf")
 
 
 @dataclass(frozen=True)
@@ -192,6 +217,9 @@ class Draft:
     streets: tuple[str, ...] = ()
     # The text as parsed once at upload: storing it does not parse it again.
     parsed: ParsedIssue | None = field(default=None, compare=False, repr=False)
+    # OCR'd pages: (page, line, confidence) of the lines the recogniser was unsure of.
+    unsure: tuple[tuple[int, str, float], ...] = ()
+    ocr_pages: int = 0
 
     @property
     def missing(self) -> list[Field]:
@@ -267,15 +295,39 @@ def known_streets(session: Session) -> list[str]:
 
 
 def open_upload(
-    factory: sessionmaker[Session], data: bytes, filename: str, caption: str | None
+    factory: sessionmaker[Session],
+    data: bytes,
+    filename: str,
+    caption: str | None,
+    progress: OcrProgress | None = None,
 ) -> Draft:
     """Read an uploaded file and its caption into a draft (nothing is stored).
+
+    Args:
+        progress: called with (page, pages) before each page OCR reads (photos, scans).
 
     Raises:
         IngestError: the file has no usable text; CaptionError: the caption has a bad date.
     """
-    text = read_upload(data, filename)
-    return open_text(factory, text, filename, caption)
+    extracted = read_upload(data, filename, progress)
+    draft = open_text(factory, extracted.text, filename, caption)
+    return replace(draft, unsure=extracted.unsure, ocr_pages=extracted.pages)
+
+
+def open_photos(
+    factory: sessionmaker[Session],
+    files: list[tuple[bytes, str]],
+    caption: str | None,
+    progress: OcrProgress | None = None,
+) -> Draft:
+    """Photos sent together (an album) as one issue's pages, into a draft.
+
+    Raises:
+        IngestError: an image that cannot be read, or no text; CaptionError: a bad date.
+    """
+    extracted = read_photos(files, progress)
+    draft = open_text(factory, extracted.text, files[0][1], caption)
+    return replace(draft, unsure=extracted.unsure, ocr_pages=extracted.pages)
 
 
 def open_text(
@@ -315,6 +367,11 @@ class Preview:
     # Other stored issues that already hold some of these passages word for word:
     # issue id -> how many (a reprinted article, or the same issue under another date).
     repeated: dict[int, int]
+    # How much of the text the stored issue shares (0-1), when it was found by its text.
+    similarity: float | None = None
+    # OCR'd pages: the lines the recogniser was unsure of (page, line, confidence).
+    unsure: tuple[tuple[int, str, float], ...] = ()
+    ocr_pages: int = 0
 
 
 def preview_draft(factory: sessionmaker[Session], draft: Draft) -> Preview:
@@ -326,7 +383,7 @@ def preview_draft(factory: sessionmaker[Session], draft: Draft) -> Preview:
     prepared = draft.prepare()
     texts = list({text for article in prepared.articles for _, text in article.passages})
     with factory() as session:
-        check, existing = check_issue(session, prepared)
+        check, existing, similarity = judge_issue(session, prepared)
         info = queries.issue_info(session, issue_id=existing.id) if existing is not None else None
         repeated: dict[int, int] = {}
         if check != "duplicate":
@@ -336,4 +393,12 @@ def preview_draft(factory: sessionmaker[Session], draft: Draft) -> Preview:
             for issue_id, _ in set(rows):
                 if info is None or issue_id != info.id:
                     repeated[issue_id] = repeated.get(issue_id, 0) + 1
-    return Preview(prepared=prepared, check=check, existing=info, repeated=repeated)
+    return Preview(
+        prepared=prepared,
+        check=check,
+        existing=info,
+        repeated=repeated,
+        similarity=similarity,
+        unsure=draft.unsure,
+        ocr_pages=draft.ocr_pages,
+    )

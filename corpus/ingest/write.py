@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +28,7 @@ from corpus.ingest.prepare import (
     normalise_date,
     prepare_issue,
 )
+from corpus.ingest.similarity import jaccard, shingles
 from corpus.store import issues as queries
 from corpus.store import records
 from corpus.store.engine import transaction
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 
 # How often a store that lost a race to another process is tried again, from scratch.
 RACE_ATTEMPTS = 5
+# Texts sharing this much (shingle Jaccard) are one issue from two sources (a photo and a
+# scan, the text file and a photo): the new one corrects the stored one.
+SAME_ISSUE = 0.5
+# ... and this much, under other metadata: the same issue already stored (OCR of one page
+# twice differs by a few characters), nothing to store.
+SAME_TEXT = 0.9
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,24 @@ class IngestResult:
 
 def check_issue(session: Session, prepared: PreparedIssue) -> tuple[Check, Issue | None]:
     """What storing ``prepared`` would do: add it, skip a duplicate, or replace a stored issue."""
+    check, issue, _ = judge_issue(session, prepared)
+    return check, issue
+
+
+def judge_issue(
+    session: Session, prepared: PreparedIssue
+) -> tuple[Check, Issue | None, float | None]:
+    """:func:`check_issue` with the text similarity it was judged on (None: not by text).
+
+    The same bytes are a duplicate; the same publication, street and date a correction.
+    Otherwise the stored issues of the same month are compared by text
+    (:mod:`corpus.ingest.similarity`), whatever the sources: nearly the same text is a
+    duplicate, much of it shared a correction of that issue, never a second issue.
+    """
     same_text = queries.find_issue_by_hash(session, content_hash=prepared.content_hash)
     if same_text is not None:
-        return "duplicate", same_text
+        return "duplicate", same_text, None
+    mine = shingles(prepared.raw_text)
     same_identity = queries.find_issue(
         session,
         publication=prepared.publication,
@@ -74,8 +97,24 @@ def check_issue(session: Session, prepared: PreparedIssue) -> tuple[Check, Issue
         date=prepared.date,
     )
     if same_identity is not None:
-        return "correction", same_identity
-    return "new", None
+        # A correction by identity; its similarity is shown only when it says "same issue".
+        shared = jaccard(mine, shingles(same_identity.raw_text))
+        return "correction", same_identity, shared if shared >= SAME_ISSUE else None
+    best: tuple[float, Issue] | None = None
+    # The same month only: a copy is dated as the issue is (2026-11 or 2026-11-20), while
+    # a paper reprinting most of an issue a month later is, for residents, a new issue
+    # (the preview still names the passages it repeats). The street and the paper's name
+    # are not required to match: OCR may have read them from the masthead differently.
+    candidates = session.scalars(select(Issue).where(Issue.date.startswith(prepared.date[:7])))
+    for issue in candidates:
+        score = jaccard(mine, shingles(issue.raw_text))
+        if best is None or score > best[0]:
+            best = (score, issue)
+    if best is not None and best[0] >= SAME_TEXT:
+        return "duplicate", best[1], best[0]
+    if best is not None and best[0] >= SAME_ISSUE:
+        return "correction", best[1], best[0]
+    return "new", None, None
 
 
 def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> None:

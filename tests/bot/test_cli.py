@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.support.ocr import PAGE_PHOTO, requires_ocr, scan_pdf
 
 QUESTION = "世纪同乐小区什么时候清理楼道堆物？"
 
@@ -349,3 +350,33 @@ def test_a_malformed_manifest_is_one_line(
     (folder / "manifest.json").write_text(manifest, encoding="utf-8")
     err = _one_line_error(capsys, "ingest", str(folder))
     assert "nothing ingested" in err and "manifest.json" in err and message in err
+
+
+@requires_ocr
+def test_ingest_a_photo_and_its_scan_with_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo = tmp_path / "page.jpg"
+    photo.write_bytes(PAGE_PHOTO.read_bytes())
+    code, out = run("ingest", str(photo), "--date", "2026-11")
+    assert code == 0 and out.startswith("added: #6 社区晨报 · 凉城新村街道 · 2026-11")
+    assert "page.jpg: OCR page 1/1" in capsys.readouterr().err
+    code, text = run("ask", "社区食堂的老年助餐套餐多少钱")
+    assert "十五元" in text and "社区食堂推出老年助餐套餐" in text
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf(PAGE_PHOTO.read_bytes()))
+    code, out = run("ingest", str(scan), "--date", "2026-11-20")
+    assert code == 0 and out.startswith(("already stored: #6", "replaced: #6"))
+
+
+def test_ingest_a_damaged_photo_names_it_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo = tmp_path / "page.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 broken")
+    code, _ = run("ingest", str(photo), "--date", "2026-11")
+    err = capsys.readouterr().err
+    assert code != 0 and "page.jpg" in err and "damaged or not an image" in err
+    assert "Traceback" not in err
+    code, text = run("issues")
+    assert "#6" not in text

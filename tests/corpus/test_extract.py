@@ -8,6 +8,7 @@ from corpus.ingest.articles import parse_issue
 from corpus.ingest.decoding import DecodeError
 from corpus.ingest.extract import extract_text
 from tests.data.staff.samples import docx_bytes, pdf_bytes, scanned_pdf_bytes
+from tests.support.ocr import requires_ocr
 
 
 def test_pdf_paragraph_gaps_become_blank_lines() -> None:
@@ -36,7 +37,8 @@ def test_docx_paragraphs_are_separated() -> None:
             "broken.docx",
             r"could not read broken.docx: the file is damaged or not a Word \(.docx\) file",
         ),
-        (b"\x00\x01", "photo.jpg", "not supported"),
+        (b"\x00\x01", "photo.jpg", "could not read photo.jpg: the file is damaged or not an image"),
+        (b"\x00\x01", "drawing.bmp", r"\.bmp files are not supported"),
     ],
 )
 def test_bad_files_are_refused(data: bytes, name: str, message: str) -> None:
@@ -44,6 +46,8 @@ def test_bad_files_are_refused(data: bytes, name: str, message: str) -> None:
         extract_text(data, name)
 
 
-def test_scanned_pdf_without_text_layer_is_explained() -> None:
-    with pytest.raises(DecodeError, match="no text layer"):
+@requires_ocr
+def test_scanned_pdf_without_text_layer_goes_to_ocr() -> None:
+    # The sample scan is a blank page: OCR finds nothing, and says so.
+    with pytest.raises(DecodeError, match=r"scan\.pdf: little or no Chinese text"):
         extract_text(scanned_pdf_bytes(), "scan.pdf")
