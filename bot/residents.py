@@ -22,13 +22,14 @@ from bot import callbacks
 from bot.render.answer import answer_keyboard
 from bot.render.html import escape, to_messages, to_plain_messages
 from bot.state import Conversation, KeyedStore, RateLimiter
-from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
+from bot.texts import EXAMPLE_QUESTIONS, store_error_text, t, user_lang
 from corpus.api import (
     Corpus,
     Delivery,
     Lang,
     Line,
     Piece,
+    StoreError,
     answer_lines,
     format_issue_date,
     new_ref,
@@ -285,15 +286,26 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure and apologise; PTB keeps running the other handlers."""
+    """Log the failure and apologise; PTB keeps running the other handlers.
+
+    A database failure says whether trying again can help (StoreError.permanent): staff
+    told to "try again later" about data the database refuses would retry forever.
+    """
     log.error("a handler failed", exc_info=context.error)
     if not isinstance(update, Update):
         return
+    lang = lang_of(update)
+    error = context.error
+    text = store_error_text(error, lang) if isinstance(error, StoreError) else t(lang, "error")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(lang_of(update), "error"), show_alert=True)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, t(lang_of(update), "error"))
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                pass  # already answered before the failure: say it in the chat instead
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, escape(text))
     except TelegramError:
         log.warning("could not send the apology either", exc_info=True)
 

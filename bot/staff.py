@@ -175,7 +175,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif item.kind == "add":
         outcome = await _confirm_add(update, context, item, key)
     else:
-        outcome = await _confirm_remove(update, context, item)
+        outcome = await _confirm_remove(update, context, item, key)
     if outcome is None:
         return
     await query.edit_message_text(f"{item.html}\n\n<b>{_e(outcome)}</b>", reply_markup=None)
@@ -189,8 +189,11 @@ async def _confirm_add(
     try:
         # Answerable at once when this returns; other processes follow within seconds.
         [result] = await asyncio.to_thread(corpus_of(context).issues.store, [item.preview])
-    except StoreError:
+    except StoreError as error:
         log.exception("storing an uploaded issue failed")
+        if error.permanent:
+            # The same data fails the same way: the buttons go, the preview says why.
+            return t(lang, "store_refused")
         pending(context).restore(key, item)
         if update.effective_message is not None:
             await update.effective_message.reply_text(_e(t(lang, "store_failed")))
@@ -209,10 +212,21 @@ async def _confirm_add(
     )
 
 
-async def _confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Pending) -> str:
+async def _confirm_remove(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, item: Pending, key: str
+) -> str | None:
     assert item.issue is not None
     lang = lang_of(update)
-    removed = await asyncio.to_thread(corpus_of(context).issues.remove, item.issue.id)
+    try:
+        removed = await asyncio.to_thread(corpus_of(context).issues.remove, item.issue.id)
+    except StoreError as error:
+        log.exception("removing issue #%d failed", item.issue.id)
+        if error.permanent:
+            return t(lang, "remove_refused")
+        pending(context).restore(key, item)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(_e(t(lang, "remove_failed")))
+        return None
     if removed is None:
         return t(lang, "remove_gone", id=item.issue.id)
     log.info("staff user %s: issue #%d removed", item.user_id, removed.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.api import Lang
+from corpus.api import Lang, StoreError
 
 EXAMPLE_QUESTIONS: dict[Lang, tuple[str, ...]] = {
     "zh": (
@@ -107,6 +107,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "feedback_thanks_up": "谢谢您的评价！👍",
         "feedback_thanks_down": "谢谢反馈，我们会改进。",
         "error": "抱歉，处理您的消息时出了点问题。请稍后再试。",
+        # A StoreError: transient (the database is down or busy) or permanent (it refused the data).
+        "db_transient": "抱歉，数据库暂时连不上，什么都没有改动。请稍后再试。",
+        "db_permanent": "抱歉，数据库拒绝了这个操作，什么都没有改动。再试也不会成功，请联系管理员（服务器日志里有详情）。",
         "more": "更多结果 ▶",
         "prev": "◀ 上一页",
         "full": "全文{n}",
@@ -158,6 +161,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "remove_preview": "确定删除这一期吗？\n#{id} {label}\n{articles} 篇文章，{passages} 段。删除后居民就问不到了。",
         "pending_expired": "这个预览已经处理过或已过期，请重新发送文件或命令。",
         "store_failed": "保存时出错，什么都没有改动。请稍后再点一次。",
+        "store_refused": "数据库拒绝保存这一期，什么都没有改动。再点一次也不会成功：请检查文件（例如过长的标题或街道名）后重新发送，或告诉管理员（服务器日志里有详情）。",
+        "remove_failed": "删除时出错，什么都没有改动。请稍后再点一次。",
+        "remove_refused": "数据库拒绝删除这一期，什么都没有改动。再点一次也不会成功，请告诉管理员（服务器日志里有详情）。",
         "issues_head": "已收录的社区报（共 {total} 期，最近的在前）",
         "issues_line": "#{id} {label}（{articles} 篇/{passages} 段）",
         "issues_more": "……还有 {n} 期，完整列表用 <code>linli issues</code>",
@@ -242,6 +248,8 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "feedback_thanks_up": "Thanks for the feedback! 👍",
         "feedback_thanks_down": "Thanks, we'll use that to improve.",
         "error": "Sorry, something went wrong with your message. Please try again later.",
+        "db_transient": "Sorry, the database cannot be reached just now; nothing was changed. Please try again later.",
+        "db_permanent": "Sorry, the database refused this; nothing was changed. Trying again will not help: please tell an administrator (the server log has the details).",
         "more": "More results ▶",
         "prev": "◀ Back",
         "full": "Full article {n}",
@@ -294,6 +302,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "remove_preview": "Remove this issue?\n#{id} {label}\n{articles} articles, {passages} passages. Residents will no longer get answers from it.",
         "pending_expired": "This preview was already handled or has expired; please send the file or command again.",
         "store_failed": "Saving failed; nothing was changed. Please press the button again in a moment.",
+        "store_refused": "The database refused to store this issue; nothing was changed. Pressing again will not help: check the file (an over-long title or street name, say) and send it again, or tell an administrator (the server log has the details).",
+        "remove_failed": "Removing failed; nothing was changed. Please press the button again in a moment.",
+        "remove_refused": "The database refused to remove this issue; nothing was changed. Pressing again will not help: please tell an administrator (the server log has the details).",
         "issues_head": "Stored issues ({total} in all, newest first)",
         "issues_line": "#{id} {label} ({articles} articles/{passages} passages)",
         "issues_more": "… and {n} more; <code>linli issues</code> lists them all",
@@ -343,3 +354,8 @@ def user_lang(language_code: str | None) -> Lang:
 
 def t(lang: Lang, key: str, **values: object) -> str:
     return TEXTS[lang][key].format(**values)
+
+
+def store_error_text(error: StoreError, lang: Lang) -> str:
+    """What to tell someone whose action the database failed: wait, or trying again won't help."""
+    return t(lang, "db_permanent" if error.permanent else "db_transient")

@@ -15,7 +15,8 @@ so an adapter needs nothing but this module, ``corpus.settings`` and the answer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,8 +126,25 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _store_errors(what: str) -> Iterator[None]:
+    """The database's own errors as a :class:`StoreError` whose ``permanent`` is set.
+
+    Adapters reply to staff and admins from that flag ("try again later" only when trying
+    again can help), so no SQLAlchemy error may reach them unclassified, from a read
+    either (a database that went away fails a listing as it fails a write).
+    """
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise write_failure(what, exc) from exc
+
+
 class Issues:
-    """What staff do with issues; every change is one transaction, then re-indexed."""
+    """What staff do with issues; every change is one transaction, then re-indexed.
+
+    Every method raises :class:`StoreError` (never a driver's error) when the database fails.
+    """
 
     def __init__(self, store: Store, answers: LinliService) -> None:
         self._store = store
@@ -134,39 +152,42 @@ class Issues:
 
     def list(self) -> list[IssueInfo]:
         """Every stored issue, newest first, with article and passage counts."""
-        with self._store.factory() as session:
+        with _store_errors("could not list the issues"), self._store.factory() as session:
             return store_issues_queries.list_issues(session)
 
     def find(self, issue_id: int) -> IssueInfo | None:
-        with self._store.factory() as session:
+        with _store_errors(f"could not read issue #{issue_id}"), self._store.factory() as session:
             return store_issues_queries.issue_info(session, issue_id=issue_id)
 
     def passages(self) -> list[PassageRecord]:
         """Every passage with its citation (``linli export``)."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the passages"), self._store.factory() as session:
             return store_issues_queries.all_passages(session)
 
     def latest(self, limit: int = 3) -> list[tuple[IssueInfo, list[str]]]:
         """The newest issues with their article titles (a resident's /latest)."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the latest issues"), self._store.factory() as session:
             return store_issues_queries.latest_issues(session, limit=limit)
 
     def article(self, article_id: int) -> ArticleView | None:
         """One whole article, as a resident opens it from a quote."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the article"), self._store.factory() as session:
             return article_view(session, article_id=article_id)
 
     def open_upload(self, data: bytes, filename: str, caption: str | None) -> Draft:
         """An uploaded file read into a draft (raises IngestError with a clear message)."""
-        return upload.open_upload(self._store.factory, data, filename, caption)
+        with _store_errors("could not read the stored streets"):
+            return upload.open_upload(self._store.factory, data, filename, caption)
 
     def open_text(self, text: str, source_name: str, caption: str | None) -> Draft:
         """Pasted text read into a draft (raises IngestError with a clear message)."""
-        return upload.open_text(self._store.factory, text, source_name, caption)
+        with _store_errors("could not read the stored streets"):
+            return upload.open_text(self._store.factory, text, source_name, caption)
 
     def preview(self, draft: Draft) -> Preview:
         """What storing ``draft`` would do: new, duplicate or correction, with counts."""
-        return upload.preview_draft(self._store.factory, draft)
+        with _store_errors("could not compare the issue with the stored ones"):
+            return upload.preview_draft(self._store.factory, draft)
 
     def store(self, previews: Sequence[Preview]) -> list[IngestResult]:
         """Store previewed issues in one transaction; answerable when this returns.
@@ -210,7 +231,11 @@ class Issues:
 
 
 class QueryLog:
-    """The query log: residents only as keyed pseudonyms; entries written in batches."""
+    """The query log: residents only as keyed pseudonyms; entries written in batches.
+
+    Readings raise :class:`StoreError` when the database fails; writing an entry never
+    raises (answering must not suffer from the log).
+    """
 
     def __init__(self, store: Store, secret: bytes) -> None:
         self._store = store
@@ -269,38 +294,40 @@ class QueryLog:
     def feedback(self, ref: str, value: int) -> bool:
         """A resident's 👍 (1) or 👎 (-1) on the answer logged as ``ref``."""
         self.flush()  # the entry rated may still be queued
-        return write.set_feedback(self._store.factory, ref=ref, value=value)
+        with _store_errors("could not save the feedback"):
+            return write.set_feedback(self._store.factory, ref=ref, value=value)
 
     def stats(self, period: Period) -> LogStats:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return log_stats(session, period=period)
 
     def unanswered(self, period: Period, *, limit: int = 10) -> list[QuestionGroup]:
         """Questions that found nothing, grouped by similarity: the content gaps."""
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return questions.unanswered_groups(session, period=period, limit=limit)
 
     def top(self, period: Period, *, limit: int = 10) -> list[TopQuestion]:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return questions.top_questions(session, period=period, limit=limit)
 
     def rows(self, period: Period, *, unanswered: bool = False) -> list[LogRow]:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.log_rows(session, period=period, unanswered=unanswered)
 
     def export_csv(self, period: Period) -> tuple[bytes, int]:
         """The entries of ``period`` as CSV (UTF-8 with BOM) and how many there are."""
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.export_csv(session, period=period)
 
     def purge(self, *, days: int, now: datetime | None = None) -> int:
         """Delete entries older than ``days``; returns how many went."""
-        return write.purge_older_than(self._store.factory, days=days, now=now)
+        with _store_errors("could not purge the query log"):
+            return write.purge_older_than(self._store.factory, days=days, now=now)
 
 
 class Corpus:
