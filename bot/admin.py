@@ -160,17 +160,23 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _bad_input(update, " ".join(args), "usage_export")
         return
     lang = lang_of(update)
-    data, count = await asyncio.to_thread(corpus_of(context).log.export_csv, period)
+    exported = await asyncio.to_thread(corpus_of(context).log.export_csv, period)
     label = period_text(period, lang)
-    if not count:
+    if not exported.count:
         await _reply_lines(update, [(Piece(t(lang, "export_empty", period=label)),)])
         return
     message = update.effective_message
     if message is not None:
         await message.reply_document(
-            data,
+            exported.data,
             filename=f"linli-log-{period.label.replace('..', '_')}.csv",
-            caption=t(lang, "export_caption", count=count, period=label),
+            caption=t(
+                lang,
+                "export_caption",
+                count=exported.count,
+                period=label,
+                undelivered=exported.undelivered,
+            ),
             parse_mode=None,
         )
 

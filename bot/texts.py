@@ -187,6 +187,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "提问 {questions} 次，提问人 {users} 位\n"
             "找到答案 {found} 次（{rate}），没找到 {not_found} 次\n"
             "回答用时：中位数 {median} 毫秒，95% 在 {p95} 毫秒以内\n"
+            "没能送达的回答 {undelivered} 次（Telegram 没有收下回复）\n"
             "评价：👍 {up}　👎 {down}\n"
             "最忙的时段：{hours}"
         ),
@@ -200,7 +201,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "top_line": "{n}. {count}次 · {question}",
         "top_not_found": "（没找到）",
         "top_empty": "{period}：还没有人提问。",
-        "export_caption": "查询日志 {count} 条（{period}），用户只以化名编号出现。",
+        "export_caption": "查询日志 {count} 条（{period}），其中 {undelivered} 条回答没能送达（delivery 列为 failed）；用户只以化名编号出现。",
         "export_empty": "{period}：没有可导出的记录。",
     },
     "en": {
@@ -328,6 +329,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "{questions} questions from {users} users\n"
             "Found: {found} ({rate}); nothing found: {not_found}\n"
             "Time to answer: median {median} ms, 95% within {p95} ms\n"
+            "Answers not delivered: {undelivered} (Telegram did not take the reply)\n"
             "Feedback: 👍 {up}  👎 {down}\n"
             "Busiest hours: {hours}"
         ),
@@ -341,7 +343,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "top_line": "{n}. {count}× · {question}",
         "top_not_found": " (nothing found)",
         "top_empty": "{period}: no questions yet.",
-        "export_caption": "{count} query log entries ({period}); users appear only as pseudonyms.",
+        "export_caption": "{count} query log entries ({period}), {undelivered} of them answers not delivered (delivery column: failed); users appear only as pseudonyms.",
         "export_empty": "{period}: nothing to export.",
     },
 }

@@ -45,7 +45,7 @@ from corpus.ingest.upload import CaptionError, Draft, Field, Preview
 from corpus.ingest.write import IngestResult, remove_issue, store_issues
 from corpus.querylog import export, questions, write
 from corpus.querylog.charts import questions_per_day_png
-from corpus.querylog.export import LogRow, write_csv
+from corpus.querylog.export import CsvExport, LogRow, write_csv
 from corpus.querylog.periods import REPORT_TZ, Period, PeriodError, parse_period, parse_range
 from corpus.querylog.questions import QuestionGroup, TopQuestion
 from corpus.querylog.stats import LogStats, format_report, log_stats
@@ -75,6 +75,7 @@ __all__ = [
     "BaselineUnavailable",
     "CaptionError",
     "Corpus",
+    "CsvExport",
     "Delivery",
     "Draft",
     "EvalReport",
@@ -318,8 +319,8 @@ class QueryLog:
         with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.log_rows(session, period=period, unanswered=unanswered)
 
-    def export_csv(self, period: Period) -> tuple[bytes, int]:
-        """The entries of ``period`` as CSV (UTF-8 with BOM) and how many there are."""
+    def export_csv(self, period: Period) -> CsvExport:
+        """The entries of ``period`` as CSV (UTF-8 with BOM), how many, how many undelivered."""
         self.flush()
         with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.export_csv(session, period=period)

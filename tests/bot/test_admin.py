@@ -279,6 +279,25 @@ async def test_export_sends_the_log_as_csv_with_bom_and_pseudonyms(
     assert len(list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))) == 6
 
 
+async def test_stats_and_export_count_the_answers_that_never_reached_residents(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    now = datetime.now(UTC)
+    add(service.store, at=now - timedelta(hours=1), user="a")
+    add(service.store, at=now - timedelta(hours=2), user="b", delivery="failed")
+    add(service.store, at=now - timedelta(hours=3), user="c", delivery="failed")
+    stats = await send(fake_api, "/stats")
+    assert "提问 3 次" in stats.params["text"]
+    assert "没能送达的回答 2 次" in stats.params["text"]
+    english = await send(fake_api, "/stats", language_code="en")
+    assert "Answers not delivered: 2" in english.params["text"]
+    call = await send(fake_api, "/export", method="sendDocument")
+    assert "其中 2 条回答没能送达" in call.params["caption"]
+    _, data = call.files["document"]
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted(r["delivery"] for r in rows) == ["failed", "failed", "sent"]
+
+
 async def test_export_of_an_empty_range_says_so(app: Application, fake_api: FakeBotAPI) -> None:
     reply = await send(fake_api, "/export 2024-01-01 2024-01-31")
     assert reply.params["text"] == "2024-01-01 至 2024-01-31：没有可导出的记录。"

@@ -43,6 +43,7 @@ def add(
     feedback: int | None = None,
     channel: str = "private",
     direct: str | None = None,
+    delivery: str = "sent",
 ) -> str:
     ref = new_ref()
     with transaction(store.factory) as session:
@@ -59,6 +60,7 @@ def add(
                 results=json.dumps([{"passage_id": 3, "score": 1.5}] if found else []),
                 latency_ms=latency,
                 feedback=feedback,
+                delivery=delivery,
             )
         )
     return ref
@@ -346,11 +348,19 @@ def test_grouping_is_by_jaccard_over_words_and_bigrams() -> None:
 
 def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store: Store) -> None:
     add(empty_store, at=NOW - timedelta(hours=1), direct="2019年11月22日", feedback=1, user="abc")
-    add(empty_store, at=NOW - timedelta(hours=2), question='=HYPERLINK("x")', found=False)
-    add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题")
+    add(
+        empty_store,
+        at=NOW - timedelta(hours=2),
+        question='=HYPERLINK("x")',
+        found=False,
+        delivery="failed",
+    )
+    add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题", delivery="failed")
     period = periods.parse_range("7d", None, now=NOW)
-    data, count = read(empty_store, export.export_csv, period=period)
+    exported = read(empty_store, export.export_csv, period=period)
+    data, count = exported.data, exported.count
     assert count == 2 and data.startswith(b"\xef\xbb\xbf")
+    assert exported.undelivered == 1  # the one of the period, not last month's
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == export.CSV_COLUMNS
     assert len(rows) == 3
@@ -363,6 +373,7 @@ def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store:
     assert chinese["latency_ms"] == "10.0" and chinese["lang"] == "zh"
     # A question that looks like a formula stays text in a spreadsheet.
     assert formula["question"] == '\'=HYPERLINK("x")' and formula["found"] == "false"
+    assert (chinese["delivery"], formula["delivery"]) == ("sent", "failed")
 
 
 def test_log_rows_limit_keeps_the_newest(empty_store: Store) -> None:
