@@ -141,6 +141,24 @@ def _store_errors(what: str) -> Iterator[None]:
         raise write_failure(what, exc) from exc
 
 
+@contextmanager
+def _naming(name: str) -> Iterator[None]:
+    """An IngestError about a file's content names the file, whichever stage raised it.
+
+    The readers name it ("x.docx is empty"), the parser does not ("no article text was
+    found"); staff and logs must see which file it was. A caption's errors are about
+    the caption and stay as they are.
+    """
+    try:
+        yield
+    except CaptionError:
+        raise
+    except IngestError as exc:
+        if name and name not in str(exc):
+            raise IngestError(f"{name}: {exc}") from exc
+        raise
+
+
 class Issues:
     """What staff do with issues; every change is one transaction, then re-indexed.
 
@@ -176,8 +194,8 @@ class Issues:
             return article_view(session, article_id=article_id)
 
     def open_upload(self, data: bytes, filename: str, caption: str | None) -> Draft:
-        """An uploaded file read into a draft (raises IngestError with a clear message)."""
-        with _store_errors("could not read the stored streets"):
+        """An uploaded file read into a draft (raises IngestError naming the file)."""
+        with _store_errors("could not read the stored streets"), _naming(filename):
             return upload.open_upload(self._store.factory, data, filename, caption)
 
     def open_text(self, text: str, source_name: str, caption: str | None) -> Draft:
@@ -187,7 +205,9 @@ class Issues:
 
     def preview(self, draft: Draft) -> Preview:
         """What storing ``draft`` would do: new, duplicate or correction, with counts."""
-        with _store_errors("could not compare the issue with the stored ones"):
+        with _store_errors("could not compare the issue with the stored ones"), _naming(
+            draft.source_name
+        ):
             return upload.preview_draft(self._store.factory, draft)
 
     def store(self, previews: Sequence[Preview]) -> list[IngestResult]:
