@@ -199,8 +199,7 @@ async def _feedback(
     if value not in (1, -1):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    stored = await asyncio.to_thread(corpus_of(context).log.feedback, conversation.ref, value)
-    if not stored:
-        log.warning("feedback for %s had no log entry to attach to", conversation.ref)
+    # Queued with the log entries and written by the next flush, within a second.
+    corpus_of(context).log.feedback_soon(conversation.ref, value)
     conversation.feedback = value
     await query.answer(t(lang, "feedback_thanks_up" if value > 0 else "feedback_thanks_down"))

@@ -312,6 +312,14 @@ class QueryLog:
         """Write the queued entries (one transaction); returns how many were written."""
         return self._buffer.flush()
 
+    def feedback_soon(self, ref: str, value: int) -> None:
+        """Queue a resident's 👍 (1) or 👎 (-1) for the next :meth:`flush` (no waiting).
+
+        The bot's way: a press must not wait for the database, which a long ingest
+        can hold for seconds, while it holds one of the bot's update slots.
+        """
+        self._buffer.add_feedback(ref, value)
+
     def feedback(self, ref: str, value: int) -> bool:
         """A resident's 👍 (1) or 👎 (-1) on the answer logged as ``ref``."""
         self.flush()  # the entry rated may still be queued

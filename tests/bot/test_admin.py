@@ -351,6 +351,13 @@ async def eventually(probe: Callable[[], Any], timeout: float = 5.0) -> Any:
     return result
 
 
+def rated(store: Store) -> int:
+    with store.factory() as session:
+        return session.scalar(
+            select(func.count()).select_from(QueryLogEntry).where(QueryLogEntry.feedback.is_not(None))
+        ) or 0
+
+
 async def test_residents_questions_and_feedback_are_logged_without_their_id(
     fake_api: FakeBotAPI, seeded_store: Store, tmp_path: Path
 ) -> None:
@@ -377,6 +384,8 @@ async def test_residents_questions_and_feedback_are_logged_without_their_id(
         since = fake_api.mark()
         fake_api.push_callback(thumbs, message=first.result, user_id=RESIDENT_ID)
         await fake_api.wait_for("answerCallbackQuery", since=since)
+        # Queued with the log and written by the next flush, within a second.
+        await eventually(lambda: rated(seeded_store) == 1)
     with seeded_store.factory() as session:
         logged = list(session.scalars(select(QueryLogEntry).order_by(QueryLogEntry.id)))
     assert [(e.question, e.channel, e.found, e.feedback) for e in logged] == [

@@ -131,3 +131,45 @@ async def test_rapid_presses_are_rate_limited_like_questions(
     limited = [a for a in acks if "稍等" in (a.params.get("text") or "")]
     assert len(limited) == 26
     assert len(sent) == 4 * buttons.ARTICLE_PARTS  # four presses got through, each capped
+
+
+async def test_ratings_while_the_database_is_locked_hold_up_no_question(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    # A long write (a large issue being stored) holds SQLite's write lock. A 👍 used to
+    # wait for it in its handler, holding one of the bot's few update slots: a handful
+    # of ratings and every resident's question waited for the ingest.
+    import sqlite3
+
+    from sqlalchemy import func, select
+
+    from corpus.store.models import QueryLogEntry
+
+    answers = [await ask(fake_api, QUESTION, user_id=3000 + n) for n in range(9)]
+    await eventually(lambda: len(log_entries(service)) == 9 or [])
+    locker = sqlite3.connect(service.store.engine.url.database, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the write lock, as an ingest holds it
+    try:
+        since = fake_api.mark()
+        for n, answer in enumerate(answers):
+            fake_api.push_callback(button(answer, "f:"), message=answer.result, user_id=3000 + n)
+        acks = await fake_api.wait_for("answerCallbackQuery", since=since, count=9, timeout=5)
+        assert all("谢谢" in a.params["text"] for a in acks)
+        started = asyncio.get_running_loop().time()
+        reply = await ask(fake_api, "看电影的优惠票多少钱", user_id=4000)
+        assert "9.9元" in reply.params["text"]
+        assert asyncio.get_running_loop().time() - started < 3
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+    def rated() -> list[int]:
+        with service.store.factory() as session:
+            n = session.scalar(
+                select(func.count())
+                .select_from(QueryLogEntry)
+                .where(QueryLogEntry.feedback == 1)
+            )
+        return [n] if n == 9 else []
+
+    assert await eventually(rated, timeout=10)  # written once the lock was released

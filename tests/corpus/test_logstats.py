@@ -445,3 +445,45 @@ def test_an_undelivered_answer_is_logged_and_still_counts_as_a_question(
     assert stats.as_dict()["undelivered"] == 1
     assert "questions        2" in format_report(stats)
     assert "undelivered      1" in format_report(stats)
+
+
+def test_a_database_that_is_down_loses_no_entry_and_no_rating(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from corpus.querylog import write
+
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    service.log.record_soon(answer, channel="private", user_id=1, ref="one")
+    service.log.record_soon(answer, channel="private", user_id=2, ref="two")
+    service.log.feedback_soon("one", -1)  # rating an entry still queued
+    real = write.transaction
+    outage = {"left": 2}
+
+    def flaky(factory):  # type: ignore[no-untyped-def]
+        if outage["left"]:
+            outage["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(factory)
+
+    monkeypatch.setattr(write, "transaction", flaky)
+    assert service.log.flush() == 0 and service.log.pending == 3  # kept, not dropped
+    assert service.log.flush() == 0 and service.log.pending == 3
+    assert entries(seeded_store) == []
+    assert service.log.flush() == 2 and service.log.pending == 0
+    assert sorted((e.ref, e.feedback) for e in entries(seeded_store)) == [("one", -1), ("two", None)]
+
+
+def test_the_queue_of_a_log_that_cannot_be_written_is_bounded(seeded_store: Store) -> None:
+    from corpus.querylog.write import LogBuffer, LogRecord
+
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    buffer = LogBuffer(seeded_store.factory, capacity=10)
+    for n in range(25):
+        buffer.add(LogRecord(ref=f"r{n}", channel="private", user_hash="u", answer=answer))
+    assert len(buffer) == 10 and buffer.dropped == 15
+    assert buffer.flush() == 10
+    assert sorted(e.ref for e in entries(seeded_store)) == sorted(f"r{n}" for n in range(15, 25))
