@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-# Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
+# Handler patterns: which handler a press goes to (the grammar is checked by parse_*,
+# whole: ``$`` alone would let a trailing newline through, "x:zh:1\n" pressed as x:zh:1).
 RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
 
@@ -75,10 +76,10 @@ def parse_resident(data: str | None) -> Press | None:
     For ``x`` presses the key is the language of the example list.
     """
     text = data or ""
-    match = _EXAMPLE.match(text)
+    match = _EXAMPLE.fullmatch(text)
     if match:
         return Press("x", match["lang"], int(match["arg"]))
-    match = _RESIDENT.match(text)
+    match = _RESIDENT.fullmatch(text)
     if match is None:
         return None
     kind: Kind = match["kind"]  # type: ignore[assignment]
@@ -92,7 +93,7 @@ def parse_resident(data: str | None) -> Press | None:
 
 def parse_staff(data: str | None) -> tuple[Literal["ok", "no"], str] | None:
     """A staff preview press: ("ok" or "no", the preview's key), or None."""
-    match = _STAFF.match(data or "")
+    match = _STAFF.fullmatch(data or "")
     if match is None:
         return None
     return match["action"], match["key"]  # type: ignore[return-value]
