@@ -173,6 +173,8 @@ class Call:
     token: str = ""
     status: int = 200
     response: JSONDict = field(default_factory=dict)
+    # Seconds the answer was held back by an injected slow response.
+    delayed: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -1376,6 +1378,7 @@ class FakeBotAPI:
         entry = self._methods.get(method.lower())
         name = entry[0] if entry else method
         status, response = 200, {}
+        fault: _Fault | None = None
         try:
             if error is not None:
                 raise error
@@ -1396,7 +1399,16 @@ class FakeBotAPI:
         recorded_files = {key: (fname, data) for key, (fname, data, _) in files.items()}
         with self._cond:
             self._calls.append(
-                Call(name, params, recorded_files, time.time(), token, status, response)
+                Call(
+                    name,
+                    params,
+                    recorded_files,
+                    time.time(),
+                    token,
+                    status,
+                    response,
+                    fault.delay if fault is not None else 0.0,
+                )
             )
             self._cond.notify_all()
         return self._json(response, status)
