@@ -151,6 +151,7 @@ class World:
         self.undelivered_injected = 0
         self._press_ids: set[str] = set()
         self.big_window: tuple[float, float] | None = None
+        self.uploading = False
 
     def endpoints(self) -> tuple[str, str, str]:
         return self.api.token, self.api.base_url, self.api.base_file_url
@@ -320,6 +321,16 @@ class World:
         record: dict[str, Any] = {"label": label, "caption": caption, "status": "sent"}
         self.uploads.append(record)
         self.staff.sent += 1
+        self.uploading = True
+        try:
+            self._upload_steps(text, label, record, timeout)
+        finally:
+            self.uploading = False
+
+    def _upload_steps(
+        self, text: str, label: str, record: dict[str, Any], timeout: float
+    ) -> None:
+        caption = record["caption"]
         started = time.time()
         mark = self.api.mark()
         self.api.push_document(
@@ -409,8 +420,17 @@ class World:
         self._ends = 0.0
 
     def outstanding(self) -> int:
+        """Questions still waiting for an answer, plus one for a staff upload under way.
+
+        A question unanswered for a minute is given up on (its answer was undelivered,
+        which the query log must say).
+        """
+        recent = time.time() - 60
         with self._lock:
-            return sum(1 for q in self.questions.values() if q.answered is None)
+            waiting = sum(
+                1 for q in self.questions.values() if q.answered is None and q.pushed > recent
+            )
+        return waiting + (1 if self.uploading else 0)
 
     def progress(self) -> dict[str, Any]:
         with self._lock:
@@ -831,7 +851,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--p5xx", type=float, default=0.01)
     parser.add_argument("--pslow", type=float, default=0.01)
     parser.add_argument("--slow-seconds", type=float, default=2.0)
-    parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait at the end")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=300.0,
+        help="seconds to wait at the end for the last answers and a staff upload under way",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument(
