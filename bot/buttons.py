@@ -11,6 +11,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.error import BadRequest
@@ -44,6 +45,12 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = lang_of(update)
     press = callbacks.parse_resident(query.data)
+    if press is not None and press.kind != "f" and not _accessible(query):
+        # A press on a message Telegram calls inaccessible (date 0: deleted, or too old
+        # for the bot), or on none at all (an inline one): nothing can be edited or
+        # replied to, and trying only ended in the handler's apology. 👍/👎 still works.
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
     if press is not None and press.kind == "x":
         await _example(query, update, context, press.key, press.number)  # limited as a question
         return
@@ -74,6 +81,10 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _full_article(query, context, conversation, press.number)
     else:
         await _feedback(query, context, conversation, press.number)
+
+
+def _accessible(query: CallbackQuery) -> bool:
+    return isinstance(query.message, Message) and query.message.is_accessible
 
 
 async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -143,3 +143,24 @@ async def test_every_kind_of_button_pressed_by_someone_else_is_refused(
     assert "已收录" in edit.params["text"]
     await eventually(lambda: log_entries(service))
     assert all(e.feedback is None for e in log_entries(service))
+
+
+async def test_buttons_on_a_message_telegram_calls_inaccessible_are_expired_not_a_crash(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    # Presses on messages older than 48 hours come with the message "inaccessible"
+    # (date 0): it can be neither edited nor replied to.
+    answer = await ask(fake_api, QUESTION, user_id=ALICE)
+    old = {"message_id": 999_999, "chat": {"id": ALICE, "type": "private"}, "date": 0}
+    key = button(answer, "f:").split(":")[1]
+    for data in (button(answer, "a:"), f"p:{key}:1", "x:zh:0", f"r:{key}:1"):
+        since = fake_api.mark()
+        fake_api.push_callback(data, message=old, user_id=ALICE)
+        [ack] = await fake_api.wait_for("answerCallbackQuery", since=since, timeout=10)
+        assert EXPIRED in ack.params["text"], data
+        assert not fake_api.calls("sendMessage", since=since), data
+    # Rating needs no message: it still counts.
+    since = fake_api.mark()
+    fake_api.push_callback(button(answer, "f:"), message=old, user_id=ALICE)
+    [ack] = await fake_api.wait_for("answerCallbackQuery", since=since, timeout=10)
+    assert "谢谢" in ack.params["text"]
