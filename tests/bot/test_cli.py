@@ -349,3 +349,13 @@ def test_a_malformed_manifest_is_one_line(
     (folder / "manifest.json").write_text(manifest, encoding="utf-8")
     err = _one_line_error(capsys, "ingest", str(folder))
     assert "nothing ingested" in err and "manifest.json" in err and message in err
+
+
+def test_output_that_cannot_be_written_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    assert main(["export"], out=Full()) == 1
+    err = capsys.readouterr().err
+    assert err == "linli export: No space left on device\n", err
