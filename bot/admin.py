@@ -19,7 +19,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.render.admin import period_text, stats_lines, top_lines, unanswered_lines
 from bot.render.html import to_messages, to_plain_messages
-from bot.residents import corpus_of, lang_of, send_html
+from bot.residents import corpus_of, lang_of, send_html, within_limit
 from bot.texts import t
 from corpus.api import (
     Corpus,
@@ -58,7 +58,8 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, command: 
         user = update.effective_user
         # The numeric id only, and only in the server log: nothing is stored about them.
         log.warning("refused /%s to non-admin user %s", command, user.id if user else "unknown")
-        await message.reply_text(t(lang, "admin_only"))
+        if await within_limit(update, context):  # refusals in a loop cost replies too
+            await message.reply_text(t(lang, "admin_only"))
         return False
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:

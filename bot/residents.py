@@ -112,6 +112,24 @@ async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay:
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
+async def within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Count a reply against the user's per-minute limit; False (after one warning) past it.
+
+    Every resident input the bot replies to is counted, not only questions: /start,
+    /latest, stickers or unknown commands sent in a loop cost replies too, and every
+    reply spends the ~30 messages a second Telegram allows the bot in all.
+    """
+    user = update.effective_user
+    if user is None:
+        return True
+    limiter: RateLimiter = context.bot_data["limiter"]
+    if limiter.allow(user.id):
+        return True
+    if limiter.should_warn(user.id) and update.effective_message is not None:
+        await update.effective_message.reply_text(t(lang_of(update), "rate_limited"))
+    return False
+
+
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
@@ -121,10 +139,7 @@ async def answer_question(
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    limiter: RateLimiter = context.bot_data["limiter"]
-    if not limiter.allow(user.id):
-        if limiter.should_warn(user.id):
-            await message.reply_text(t(lang_of(update), "rate_limited"))
+    if not await within_limit(update, context):
         return
     corpus = corpus_of(context)
     # "typing…" only when the answer is slow to come: most take milliseconds, and every
@@ -165,6 +180,8 @@ async def answer_question(
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     lang = lang_of(update)
     user = update.effective_user
     name = user.first_name if user and user.first_name else ("there" if lang == "en" else "邻居")
@@ -178,12 +195,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     await update.effective_message.reply_text(
         t(lang_of(update), "help", bot=escape(context.bot.username or "linli_bot"))
     )
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     lang = lang_of(update)
     issues = await asyncio.to_thread(corpus_of(context).issues.latest, 3)
     if not issues:
@@ -200,6 +221,8 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     days = context.bot_data["settings"].log_retention_days
     await update.effective_message.reply_text(t(lang_of(update), "privacy", days=days))
 
@@ -214,6 +237,8 @@ async def _answer_or_explain(
 ) -> None:
     """Answer ``question``, or say how to ask when the resident gave none (/ask, @bot)."""
     if not question:
+        if not await within_limit(update, context):
+            return
         lang = lang_of(update)
         await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
         return
@@ -231,6 +256,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         username = (context.bot.username or "").lower()
         if not command.lower().endswith(f"@{username}"):
             return
+    if not await within_limit(update, context):
+        return
     await message.reply_text(t(lang_of(update), "unknown_command"))
 
 
@@ -278,6 +305,8 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = message.reply_to_message
         if not (reply and reply.from_user and reply.from_user.id == context.bot.id):
             return
+    if not await within_limit(update, context):
+        return
     lang = lang_of(update)
     await message.reply_text(t(lang, "non_text", example=escape(EXAMPLE_QUESTIONS[lang][0])))
 

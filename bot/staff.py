@@ -34,7 +34,7 @@ from bot.render.staff import (
     render_issues,
     render_remove,
 )
-from bot.residents import corpus_of, lang_of
+from bot.residents import corpus_of, lang_of, within_limit
 from bot.state import KeyedStore
 from bot.texts import t
 from corpus.api import IssueInfo, Preview, StoreError
@@ -87,7 +87,9 @@ async def allowed(
     lang = lang_of(update)
     if update.callback_query is not None:
         await update.callback_query.answer(t(lang, "staff_only"), show_alert=True)
-    elif update.effective_message is not None:
+    elif update.effective_message is not None and await within_limit(update, context):
+        # Refusals count against the user's limit like any reply: /add sent in a loop
+        # must not make the bot send refusals in a loop.
         await update.effective_message.reply_text(_e(t(lang, refusal)))
     return False
 

@@ -173,3 +173,38 @@ async def test_ratings_while_the_database_is_locked_hold_up_no_question(
         return [n] if n == 9 else []
 
     assert await eventually(rated, timeout=10)  # written once the lock was released
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda fake: fake.push_message("/start"),
+        lambda fake: fake.push_message("/latest"),
+        lambda fake: fake.push_message("/help"),
+        lambda fake: fake.push_message("/privacy"),
+        lambda fake: fake.push_message("/ask"),
+        lambda fake: fake.push_message("/nosuchcommand"),
+        lambda fake: fake.push_sticker(),
+        lambda fake: fake.push_message("/add 社区晨报 凉城 2026-11"),  # not staff: refused
+        lambda fake: fake.push_message("/stats"),  # not an admin: refused
+    ],
+    ids=["start", "latest", "help", "privacy", "ask-usage", "unknown", "sticker", "add", "stats"],
+)
+async def test_every_reply_a_resident_can_provoke_counts_against_the_limit(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path, send: object
+) -> None:
+    # Questions and presses were limited, but /start, /latest, stickers, unknown commands
+    # and the refusals of staff and admin commands were answered every time: sent in a
+    # loop, each one spent the bot's ~30 messages a second on one resident.
+    application = build_application(
+        bot_settings(fake_api, tmp_path, rate_limit_per_minute=3), service
+    )
+    async with started(application):
+        since = fake_api.mark()
+        for _ in range(12):
+            send(fake_api)  # type: ignore[operator]
+        await fake_api.wait_for("sendMessage", since=since, count=4, timeout=15)
+        await asyncio.sleep(1.0)
+        replies = [c for c in fake_api.calls("sendMessage", since=since) if c.ok]
+    assert len([r for r in replies if "稍等" in r.params["text"]]) == 1
+    assert len(replies) == 4  # three within the limit, then one warning
