@@ -506,6 +506,7 @@ class Sample:
     limiter_users: int
     answers_kept: int
     articles_kept: int
+    ptb_users: int  # PTB's user_data entries (made when a handler touches context.user_data)
     gc_objects: int
     traced: float | None
 
@@ -514,7 +515,7 @@ class Sample:
         return (
             f"  {self.minute:5.1f} min  RSS {self.rss:7.1f} MiB  limiter {self.limiter_users:6d}"
             f" users  answers kept {self.answers_kept:5d}  articles kept {self.articles_kept:4d}"
-            f"  gc objects {self.gc_objects:8d}{traced}"
+            f"  PTB user_data {self.ptb_users:4d}  gc objects {self.gc_objects:8d}{traced}"
         )
 
 
@@ -527,6 +528,7 @@ def sample(application: Any, started: float) -> Sample:
         limiter_users=len(application.bot_data["limiter"]),
         answers_kept=len(application.bot_data["cache"]),
         articles_kept=len(application.bot_data[buttons.ARTICLES]),
+        ptb_users=len(application.user_data),
         gc_objects=len(gc.get_objects()),
         traced=tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None,
     )
