@@ -173,6 +173,12 @@ async def test_stats_in_english_and_for_an_empty_log(
         ("/export notadate", "notadate"),
         ("/export 2024-05-31 2024-05-01", "2024-05-31 2024-05-01"),
         ("/export 1d 2d 3d", "1d 2d 3d"),
+        ("/stats 😀", "😀"),
+        ("/top 2024-02-30", "2024-02-30"),
+        ("/stats 99999999999d", "99999999999d"),
+        ("/export '; DROP TABLE query_log; --", "'; DROP TABLE query_log; --"),
+        ("/unanswered <b>7d</b>", "&lt;b&gt;7d&lt;/b&gt;"),
+        ("/stats " + "9" * 600, "9" * 600),
     ],
 )
 async def test_bad_input_is_explained_without_a_traceback(

@@ -375,6 +375,12 @@ async def test_remove_cancelled_keeps_the_issue(
         ("/remove -3", "用法"),
         ("/remove 9999", "没有编号为 #9999"),
         ("/issues everything", "用法"),
+        ("/remove 1;DROP TABLE issues", "用法"),
+        ("/remove <b>1</b>", "用法"),
+        ("/remove 😀", "用法"),
+        ("/remove 99999999999999", "用法"),
+        ("/remove #0", "没有编号为 #0"),
+        ("/issues '; --", "用法"),
     ],
 )
 async def test_bad_command_arguments_get_usage(
