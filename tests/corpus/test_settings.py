@@ -19,6 +19,15 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     assert settings.log_retention_days == 7
 
 
+def test_a_dotenv_saved_in_gbk_is_one_clear_error(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes("# 街道工作人员\nSTAFF_IDS=1\n".encode("gbk"))
+    with pytest.raises(SettingsError, match=r"\.env: not UTF-8 text .*save it as UTF-8"):
+        Settings.from_env({}, env_file=env_file)
+    env_file.write_bytes("\ufeff# 街道工作人员\nSTAFF_IDS=1\n".encode())  # UTF-8 with BOM
+    assert Settings.from_env({}, env_file=env_file).staff_ids == {1}
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
