@@ -141,3 +141,25 @@ def test_a_store_that_holds_issues_is_never_seeded(tmp_path: Path, data_dir: Pat
         assert len(corpus.issues.list()) == 1
     finally:
         corpus.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("LINLI_SYNONYMS", "堆东西\t堆物\n".encode("gbk"), "is not UTF-8 text"),
+        ("LINLI_SYNONYMS", "堆东西 堆物\n".encode(), "expected 'everyday<TAB>official"),
+        ("LINLI_USERDICT", "凉二小区 10 n\n".encode("gbk"), "is not UTF-8 text"),
+    ],
+)
+def test_a_synonym_table_or_user_dictionary_that_cannot_be_read_is_one_clear_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    from corpus.answer.service import service_from_settings
+
+    path = tmp_path / "staff-file.txt"
+    path.write_bytes(content)
+    settings = Settings.from_env(
+        {name: str(path), "LINLI_DATA_DIR": str(tmp_path / "data")}, env_file=None
+    )
+    with pytest.raises(SettingsError, match=rf"^{name}: .*{message}"):
+        service_from_settings(settings)
