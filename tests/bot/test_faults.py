@@ -155,3 +155,20 @@ async def test_a_confirm_whose_report_fails_stores_the_issue_once(
     again = await upload(fake_api, LIANGCHENG, "a.txt", caption="社区晨报 凉城 2026-11")
     assert "已经收录过" in again.params["text"]
     assert len(service.issues.list()) == before + 1
+
+
+async def test_a_reply_slower_than_the_read_timeout_is_not_sent_twice(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    # The bot gives up waiting (TimedOut) while Telegram may still deliver the message:
+    # sending it again could show the resident the answer twice, so it is not resent, and
+    # the log says "failed" (the bot cannot know it arrived).
+    fake_api.slow_next("sendMessage", 7.0, when=lambda p: bool(p.get("reply_parameters")))
+    since = fake_api.mark()
+    fake_api.push_message(QUESTION)
+    entries = await eventually(lambda: log_entries(service), timeout=20)
+    assert [(e.question, e.delivery) for e in entries] == [(QUESTION, "failed")]
+    await fake_api.wait_for("sendMessage", lambda c: c.delayed > 0, since=since, timeout=10)
+    await asyncio.sleep(1.0)
+    assert len(answers_to(fake_api, 1001, since)) == 1  # the slow one, never a second
+    assert "9.9元" in (await ask(fake_api, OTHER_QUESTION, user_id=2002)).params["text"]
