@@ -10,7 +10,7 @@ EXTRAS ?= ocr
 comma := ,
 RUN_STAMP := $(VENV)/.installed-run-$(or $(subst $(comma),-,$(EXTRAS)),base)
 
-.PHONY: run test install install-run lint bench bench-scale bench-load clean
+.PHONY: run test install install-run lint bench bench-scale bench-load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench-scale: install
 # 200 questions from 50 users at once through the real bot, and a cold start with a 100k index.
 bench-load: install
 	$(BIN)/python -m benchmarks.load --cold-start
+
+# The real bot for MINUTES of mixed traffic (residents, staff uploads with one ~44k-passage
+# issue, admin readings) against the fake Bot API injecting 429s, 5xx and slow responses.
+MINUTES ?= 30
+soak: install
+	$(BIN)/python -m benchmarks.soak --minutes $(MINUTES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -19,7 +19,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.render.admin import period_text, stats_lines, top_lines, unanswered_lines
 from bot.render.html import to_messages, to_plain_messages
-from bot.residents import corpus_of, lang_of, send_html
+from bot.residents import corpus_of, lang_of, send_html, within_limit
 from bot.texts import t
 from corpus.api import (
     Corpus,
@@ -58,7 +58,8 @@ async def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE, command: 
         user = update.effective_user
         # The numeric id only, and only in the server log: nothing is stored about them.
         log.warning("refused /%s to non-admin user %s", command, user.id if user else "unknown")
-        await message.reply_text(t(lang, "admin_only"))
+        if await within_limit(update, context):  # refusals in a loop cost replies too
+            await message.reply_text(t(lang, "admin_only"))
         return False
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -160,17 +161,23 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _bad_input(update, " ".join(args), "usage_export")
         return
     lang = lang_of(update)
-    data, count = await asyncio.to_thread(corpus_of(context).log.export_csv, period)
+    exported = await asyncio.to_thread(corpus_of(context).log.export_csv, period)
     label = period_text(period, lang)
-    if not count:
+    if not exported.count:
         await _reply_lines(update, [(Piece(t(lang, "export_empty", period=label)),)])
         return
     message = update.effective_message
     if message is not None:
         await message.reply_document(
-            data,
+            exported.data,
             filename=f"linli-log-{period.label.replace('..', '_')}.csv",
-            caption=t(lang, "export_caption", count=count, period=label),
+            caption=t(
+                lang,
+                "export_caption",
+                count=exported.count,
+                period=label,
+                undelivered=exported.undelivered,
+            ),
             parse_mode=None,
         )
 

@@ -75,6 +75,8 @@ TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 FATAL = "fatal_polling_error"
 WATCHER = "polling_watcher"
 WEB_RUNNER = "web_console"
+# bot_data key: the bot's HTTP clients, closed by serve() if start-up fails.
+REQUESTS = "requests"
 # PTB names the task of Updater.start_polling so (telegram/ext/_updater.py, PTB 22).
 POLLING_TASK = "Updater:start_polling:polling_task"
 
@@ -95,12 +97,33 @@ NON_TEXT = (
 )
 
 
+class StartupFailure(logging.Filter):
+    """Leaves a failed start-up to serve()'s one line, except at DEBUG.
+
+    When the Bot API cannot be reached or refuses the token at start (a mistyped
+    TELEGRAM_API_BASE_URL, no network), PTB logs the failure with its whole traceback
+    at ERROR, just before serve() says in one line what is wrong and what to check.
+    LOG_LEVEL=DEBUG keeps PTB's record, traceback and all, for whoever digs deeper.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("telegram.ext") or record.levelno < logging.ERROR:
+            return True
+        if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        return "(Bootstrap " not in message
+
+
 def quiet_logs(token: str | None) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # Withheld first: the token filter then formats what is left (see RedactToken).
-    filters_ = [WithholdDetails()] + ([RedactToken(token)] if token else [])
+    filters_ = [WithholdDetails(), StartupFailure()] + ([RedactToken(token)] if token else [])
     for handler in logging.getLogger().handlers:
         for log_filter in filters_:
             handler.addFilter(log_filter)
@@ -329,6 +352,7 @@ def register_handlers(application: Application) -> None:
 
 def build_application(settings: Settings, corpus: Corpus) -> Application:
     """Build the bot: one Application, the corpus in bot_data, HTML by default."""
+    requests = (AiohttpRequest(REQUEST_POOL_SIZE), AiohttpRequest(1))
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or "")
@@ -336,8 +360,8 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         # aiohttp, not PTB's default httpx: about a third less CPU and a 30% lower p95 under a
         # burst of questions, measured A/B (bot.transport, benchmarks/README.md).
-        .request(AiohttpRequest(REQUEST_POOL_SIZE))
-        .get_updates_request(AiohttpRequest(1))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         # Waits out Telegram's RetryAfter and keeps within its flood limits.
         .rate_limiter(AIORateLimiter(max_retries=3))
         # One slow question must not hold up everyone else's; but more updates in
@@ -356,6 +380,7 @@ def build_application(settings: Settings, corpus: Corpus) -> Application:
     application = builder.build()
     application.bot_data["corpus"] = corpus
     application.bot_data["settings"] = settings
+    application.bot_data[REQUESTS] = requests
     if settle_heap not in corpus.answers.after_rebuild:
         corpus.answers.after_rebuild.append(settle_heap)
     # What answers' buttons refer to, in the store: they work after a restart too.
@@ -427,9 +452,23 @@ def serve(settings: Settings) -> int:
 
 def _run(settings: Settings, corpus: Corpus, token: str) -> int:
     application = build_application(settings, corpus)
-    # run_polling/run_webhook drive (and finally close) the current event loop: give them
-    # a fresh one, so serve() also works after an earlier run in the same process.
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    # run_polling/run_webhook drive the current event loop: give them a fresh one, so
+    # serve() also works after an earlier run in the same process; closed here.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return _run_application(settings, application, token)
+    finally:
+        try:
+            # PTB shuts down only a bot that started: after a failed start-up the HTTP
+            # clients are still open, and asyncio would complain of them at exit.
+            for request in application.bot_data.get(REQUESTS, ()):
+                loop.run_until_complete(request.shutdown())
+        finally:
+            loop.close()
+
+
+def _run_application(settings: Settings, application: Application, token: str) -> int:
     try:
         if settings.webhook_url:
             if not settings.webhook_secret:
@@ -449,6 +488,7 @@ def _run(settings: Settings, corpus: Corpus, token: str) -> int:
                 secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
                 drop_pending_updates=False,
+                close_loop=False,
             )
         else:
             log.info("long polling for updates")
@@ -480,8 +520,6 @@ def _poll(application: Application, token: str) -> int:
         # run_polling's clean-up re-raised the polling error (Updater.stop awaits the
         # failed task) before stopping the application: finish it, flushing the query log.
         loop.run_until_complete(_wind_down(application))
-    finally:
-        loop.close()
     fatal = application.bot_data.get(FATAL)
     if isinstance(fatal, InvalidToken):
         say(

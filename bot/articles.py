@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.render.html import escape, to_messages, to_plain_messages
 from bot.render.links import article_lines, issue_keyboard, issue_label, latest_keyboard
-from bot.residents import BUTTONS, corpus_of, lang_for, prefs_of, send_html
+from bot.residents import BUTTONS, corpus_of, lang_for, prefs_of, send_html, within_limit
 from bot.state import RateLimiter, SavedButtons
 from bot.texts import EXAMPLE_QUESTIONS, t
 from corpus.api import Lang, Line, Piece, format_issue_date
@@ -76,6 +76,8 @@ async def send_article(
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The greeting with example questions, or what a deep link opens (``/start a123``)."""
+    if not await within_limit(update, context):
+        return
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -103,6 +105,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The newest issues (the resident's street first), each a button to its articles."""
+    if not await within_limit(update, context):
+        return
     message = update.effective_message
     if message is None:
         return

@@ -11,7 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import (
+    CallbackQuery,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -33,6 +37,12 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = await lang_for(update, context)
     press = callbacks.parse_resident(query.data)
+    if press is not None and press.kind != "f" and not _accessible(query):
+        # A press on a message Telegram calls inaccessible (date 0: deleted, or too old
+        # for the bot), or on none at all (an inline one): nothing can be edited or
+        # replied to, and trying only ended in the handler's apology. 👍/👎 still works.
+        await query.answer(t(lang, "expired"), show_alert=True)
+        return
     if press is not None and press.kind == "x":
         await _example(query, update, context, press.key, press.number)  # limited as a question
         return
@@ -64,6 +74,10 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _full_article(query, context, conversation, press.number)
     else:
         await _feedback(query, context, saved, conversation, press.key, press.number)
+
+
+def _accessible(query: CallbackQuery) -> bool:
+    return isinstance(query.message, Message) and query.message.is_accessible
 
 
 async def expired_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,9 +201,8 @@ async def _feedback(
     if value not in (1, -1):
         await query.answer(t(lang, "expired"), show_alert=True)
         return
-    stored = await asyncio.to_thread(corpus_of(context).log.feedback, conversation.ref, value)
-    if not stored:
-        log.warning("feedback for %s had no log entry to attach to", conversation.ref)
+    # Queued with the log entries and written by the next flush, within a second.
+    corpus_of(context).log.feedback_soon(conversation.ref, value)
     conversation.feedback = value
     await _keep(saved, key, conversation)
     await query.answer(t(lang, "feedback_thanks_up" if value > 0 else "feedback_thanks_down"))

@@ -33,7 +33,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-# Handler patterns: which handler a press goes to (the grammar is checked by parse_*).
+# Handler patterns: which handler a press goes to (the grammar is checked by parse_*,
+# whole: ``$`` alone would let a trailing newline through, "x:zh:1\n" pressed as x:zh:1).
 RESIDENT_PATTERN = r"^[xpafr]:"
 STAFF_PATTERN = r"^s:"
 FOLLOW_PATTERN = r"^[wuUk]:"
@@ -101,10 +102,10 @@ def parse_resident(data: str | None) -> Press | None:
     For ``x`` presses the key is the language of the example list.
     """
     text = data or ""
-    match = _EXAMPLE.match(text)
+    match = _EXAMPLE.fullmatch(text)
     if match:
         return Press("x", match["lang"], int(match["arg"]))
-    match = _RESIDENT.match(text)
+    match = _RESIDENT.fullmatch(text)
     if match is None:
         return None
     kind: Kind = match["kind"]  # type: ignore[assignment]
@@ -118,7 +119,7 @@ def parse_resident(data: str | None) -> Press | None:
 
 def parse_staff(data: str | None) -> tuple[Literal["ok", "no"], str] | None:
     """A staff preview press: ("ok" or "no", the preview's key), or None."""
-    match = _STAFF.match(data or "")
+    match = _STAFF.fullmatch(data or "")
     if match is None:
         return None
     return match["action"], match["key"]  # type: ignore[return-value]
@@ -159,7 +160,7 @@ class FollowPress:
 
 
 def parse_follow(data: str | None) -> FollowPress | None:
-    match = _FOLLOW.match(data or "")
+    match = _FOLLOW.fullmatch(data or "")
     if match is None:
         return None
     if match["key"]:
@@ -173,7 +174,7 @@ def parse_follow(data: str | None) -> FollowPress | None:
 
 def parse_open(data: str | None) -> tuple[Literal["i", "o"], int] | None:
     """An issue's list ("i", issue id) or an article ("o", article id), or None."""
-    match = _OPEN.match(data or "")
+    match = _OPEN.fullmatch(data or "")
     if match is None:
         return None
     return match["kind"], int(match["id"])  # type: ignore[return-value]
@@ -199,7 +200,7 @@ def settings(user_id: int, what: str) -> str:
 
 
 def parse_settings(data: str | None) -> SettingsPress | None:
-    match = _SETTINGS.match(data or "")
+    match = _SETTINGS.fullmatch(data or "")
     if match is None:
         return None
     what = match["what"][0]
@@ -219,5 +220,5 @@ def start_article(article_id: int) -> str:
 
 def parse_start(payload: str | None) -> int | None:
     """The article a deep link's payload opens, or None."""
-    match = _START_ARTICLE.match(payload or "")
+    match = _START_ARTICLE.fullmatch(payload or "")
     return int(match["id"]) if match else None

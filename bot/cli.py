@@ -440,9 +440,26 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except BrokenPipeError:
         # The reader left early (`linli logs | head`): stop quietly, as other Unix tools do;
         # stdout goes to /dev/null so the interpreter's final flush cannot fail again.
+        _silence_stdout()
+        return 141
+    except OSError as exc:
+        # Writing the output failed (`linli export > file` on a full disk): one line, not
+        # a traceback. Files the commands read report their own errors (CliError).
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            redact(f"linli {args.command}: {exc.strerror or exc}{where}", token),
+            file=sys.stderr,
+        )
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    except (OSError, ValueError):  # stdout without a file descriptor (tests, embedding)
+        pass
 
 
 if __name__ == "__main__":

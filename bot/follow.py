@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.render.follow import following_keyboard, following_lines, unfollow_all_keyboard
 from bot.render.html import escape, to_messages, to_plain_messages
-from bot.residents import BUTTONS, corpus_of, lang_of, send_html
+from bot.residents import BUTTONS, corpus_of, lang_of, send_html, within_limit
 from bot.state import RateLimiter, SavedButtons
 from bot.texts import t
 from corpus.api import MAX_TOPIC_CHARS, Followed, Lang, Piece, TopicError
@@ -66,6 +66,8 @@ async def _follow(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat
 
 
 async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
@@ -80,6 +82,8 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def following_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
@@ -109,6 +113,8 @@ async def _show_following(
 
 
 async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
@@ -141,6 +147,8 @@ async def _after_removal(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang:
 
 async def notifications_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/notifications on|off``; the merger may fold this into /settings (same library calls)."""
+    if not await within_limit(update, context):
+        return
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.render.links import lang_choices, settings_menu, settings_text, street_choices
-from bot.residents import corpus_of, lang_of, prefs_of
+from bot.residents import corpus_of, lang_of, prefs_of, within_limit
 from bot.texts import t, user_lang
 from corpus.api import Lang, ResidentPrefs, StoreError
 
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:

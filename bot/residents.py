@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 from bot.render.answer import answer_keyboard
 from bot.render.html import escape, to_messages, to_plain_messages
 from bot.state import RateLimiter, SavedButtons, Topics
-from bot.texts import EXAMPLE_QUESTIONS, t, user_lang
+from bot.texts import EXAMPLE_QUESTIONS, store_error_text, t, user_lang
 from corpus.api import (
     Corpus,
     Delivery,
@@ -130,6 +130,24 @@ async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay:
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
+async def within_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Count a reply against the user's per-minute limit; False (after one warning) past it.
+
+    Every resident input the bot replies to is counted, not only questions: /start,
+    /latest, stickers or unknown commands sent in a loop cost replies too, and every
+    reply spends the ~30 messages a second Telegram allows the bot in all.
+    """
+    user = update.effective_user
+    if user is None:
+        return True
+    limiter: RateLimiter = context.bot_data["limiter"]
+    if limiter.allow(user.id):
+        return True
+    if limiter.should_warn(user.id) and update.effective_message is not None:
+        await update.effective_message.reply_text(t(lang_of(update), "rate_limited"))
+    return False
+
+
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
@@ -139,11 +157,8 @@ async def answer_question(
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    limiter: RateLimiter = context.bot_data["limiter"]
     prefs = await prefs_of(update, context)
-    if not limiter.allow(user.id):
-        if limiter.should_warn(user.id):
-            await message.reply_text(t(prefs.lang or lang_of(update), "rate_limited"))
+    if not await within_limit(update, context):
         return
     corpus = corpus_of(context)
     topics: Topics = context.bot_data[TOPICS]
@@ -198,12 +213,16 @@ async def answer_question(
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     await update.effective_message.reply_text(
         t(await lang_for(update, context), "help", bot=escape(context.bot.username or "linli_bot"))
     )
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_limit(update, context):
+        return
     settings = context.bot_data["settings"]
     await update.effective_message.reply_text(
         t(
@@ -225,6 +244,8 @@ async def _answer_or_explain(
 ) -> None:
     """Answer ``question``, or say how to ask when the resident gave none (/ask, @bot)."""
     if not question:
+        if not await within_limit(update, context):
+            return
         lang = await lang_for(update, context)
         await message.reply_text(t(lang, "ask_usage", example=escape(EXAMPLE_QUESTIONS[lang][0])))
         return
@@ -242,6 +263,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         username = (context.bot.username or "").lower()
         if not command.lower().endswith(f"@{username}"):
             return
+    if not await within_limit(update, context):
+        return
     await message.reply_text(t(await lang_for(update, context), "unknown_command"))
 
 
@@ -289,6 +312,8 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = message.reply_to_message
         if not (reply and reply.from_user and reply.from_user.id == context.bot.id):
             return
+    if not await within_limit(update, context):
+        return
     lang = await lang_for(update, context)
     await message.reply_text(t(lang, "non_text", example=escape(EXAMPLE_QUESTIONS[lang][0])))
 
@@ -297,15 +322,26 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure and apologise; PTB keeps running the other handlers."""
+    """Log the failure and apologise; PTB keeps running the other handlers.
+
+    A database failure says whether trying again can help (StoreError.permanent): staff
+    told to "try again later" about data the database refuses would retry forever.
+    """
     log.error("a handler failed", exc_info=context.error)
     if not isinstance(update, Update):
         return
+    lang = lang_of(update)
+    error = context.error
+    text = store_error_text(error, lang) if isinstance(error, StoreError) else t(lang, "error")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(lang_of(update), "error"), show_alert=True)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, t(lang_of(update), "error"))
+            try:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            except BadRequest:
+                pass  # already answered before the failure: say it in the chat instead
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, escape(text))
     except TelegramError:
         log.warning("could not send the apology either", exc_info=True)
 

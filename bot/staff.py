@@ -34,7 +34,7 @@ from bot.render.staff import (
     render_issues,
     render_remove,
 )
-from bot.residents import corpus_of, lang_of
+from bot.residents import corpus_of, lang_of, within_limit
 from bot.state import KeyedStore
 from bot.texts import t
 from corpus.api import Corpus, IssueInfo, Preview, StoreError
@@ -87,7 +87,9 @@ async def allowed(
     lang = lang_of(update)
     if update.callback_query is not None:
         await update.callback_query.answer(t(lang, "staff_only"), show_alert=True)
-    elif update.effective_message is not None:
+    elif update.effective_message is not None and await within_limit(update, context):
+        # Refusals count against the user's limit like any reply: /add sent in a loop
+        # must not make the bot send refusals in a loop.
         await update.effective_message.reply_text(_e(t(lang, refusal)))
     return False
 
@@ -204,7 +206,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif item.kind == "add":
         outcome = await _confirm_add(update, context, item, key)
     else:
-        outcome = await _confirm_remove(update, context, item)
+        outcome = await _confirm_remove(update, context, item, key)
     if outcome is None:
         return
     await query.edit_message_text(f"{item.html}\n\n<b>{_e(outcome)}</b>", reply_markup=None)
@@ -218,8 +220,11 @@ async def _confirm_add(
     try:
         # Answerable at once when this returns; other processes follow within seconds.
         [result] = await asyncio.to_thread(corpus_of(context).issues.store, [item.preview])
-    except StoreError:
+    except StoreError as error:
         log.exception("storing an uploaded issue failed")
+        if error.permanent:
+            # The same data fails the same way: the buttons go, the preview says why.
+            return t(lang, "store_refused")
         pending(context).restore(key, item)
         if update.effective_message is not None:
             await update.effective_message.reply_text(_e(t(lang, "store_failed")))
@@ -238,10 +243,21 @@ async def _confirm_add(
     )
 
 
-async def _confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE, item: Pending) -> str:
+async def _confirm_remove(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, item: Pending, key: str
+) -> str | None:
     assert item.issue is not None
     lang = lang_of(update)
-    removed = await asyncio.to_thread(corpus_of(context).issues.remove, item.issue.id)
+    try:
+        removed = await asyncio.to_thread(corpus_of(context).issues.remove, item.issue.id)
+    except StoreError as error:
+        log.exception("removing issue #%d failed", item.issue.id)
+        if error.permanent:
+            return t(lang, "remove_refused")
+        pending(context).restore(key, item)
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(_e(t(lang, "remove_failed")))
+        return None
     if removed is None:
         return t(lang, "remove_gone", id=item.issue.id)
     log.info("staff user %s: issue #%d removed", item.user_id, removed.id)

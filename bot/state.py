@@ -235,24 +235,44 @@ class KeyedStore(Generic[T]):
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per user (sliding window)."""
+    """At most ``limit`` events per ``window`` seconds per user (sliding window).
 
-    def __init__(self, limit: int, window: float = 60.0) -> None:
+    Its memory is bounded by the users active in the last window (and ``max_users`` at
+    most): a bot that meets thousands of residents a day must not keep a record of
+    every one it ever met. Users are kept in order of their last event, so the ones
+    whose window has passed are at the front and are dropped as others arrive, a few
+    at a time. Used from the event loop only.
+    """
+
+    MAX_USERS = 100_000
+
+    def __init__(self, limit: int, window: float = 60.0, *, max_users: int = MAX_USERS) -> None:
         self.limit = limit
         self.window = window
-        self._events: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
+        self.max_users = max_users
+        self._events: OrderedDict[int, deque[float]] = OrderedDict()
+        self._warned: OrderedDict[int, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        """Users whose events are remembered (the limiter's state; bounded)."""
+        return len(self._events)
 
     def allow(self, user_id: int, now: float | None = None) -> bool:
         if self.limit <= 0:
             return True
         now = time.monotonic() if now is None else now
-        events = self._events.setdefault(user_id, deque())
+        self._forget_idle(now)
+        events = self._events.get(user_id)
+        if events is None:
+            events = self._events[user_id] = deque()
+            while len(self._events) > self.max_users:
+                self._events.popitem(last=False)
         while events and now - events[0] >= self.window:
             events.popleft()
         if len(events) >= self.limit:
             return False
         events.append(now)
+        self._events.move_to_end(user_id)
         self._warned.pop(user_id, None)
         return True
 
@@ -263,4 +283,31 @@ class RateLimiter:
         if last is not None and now - last < self.window:
             return False
         self._warned[user_id] = now
+        self._warned.move_to_end(user_id)
+        while len(self._warned) > self.max_users:
+            self._warned.popitem(last=False)
         return True
+
+    def _forget_idle(self, now: float, most: int = 8) -> None:
+        """Drop up to ``most`` users (from the front) whose last event left the window.
+
+        A few per call keeps every call cheap and still outpaces arrivals: each new
+        user can make room for several idle ones.
+        """
+        for table, newest in ((self._events, _newest_event), (self._warned, _itself)):
+            for _ in range(most):
+                if not table:
+                    break
+                user_id, value = next(iter(table.items()))
+                latest = newest(value)
+                if latest is not None and now - latest < self.window:
+                    break
+                del table[user_id]
+
+
+def _newest_event(events: deque[float]) -> float | None:
+    return events[-1] if events else None
+
+
+def _itself(at: float) -> float:
+    return at

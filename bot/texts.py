@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.api import Lang
+from corpus.api import Lang, StoreError
 
 EXAMPLE_QUESTIONS: dict[Lang, tuple[str, ...]] = {
     "zh": (
@@ -166,6 +166,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         ),
         "keep_button": "保留关注",
         "kept": "好的，关注都保留着。",
+        # A StoreError: transient (the database is down or busy) or permanent (it refused the data).
+        "db_transient": "抱歉，数据库暂时连不上，什么都没有改动。请稍后再试。",
+        "db_permanent": "抱歉，数据库拒绝了这个操作，什么都没有改动。再试也不会成功，请联系管理员（服务器日志里有详情）。",
         "more": "更多结果 ▶",
         "prev": "◀ 上一页",
         "full": "全文{n}",
@@ -265,6 +268,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "remove_preview": "确定删除这一期吗？\n#{id} {label}\n{articles} 篇文章，{passages} 段。删除后居民就问不到了。",
         "pending_expired": "这个预览已经处理过或已过期，请重新发送文件或命令。",
         "store_failed": "保存时出错，什么都没有改动。请稍后再点一次。",
+        "store_refused": "数据库拒绝保存这一期，什么都没有改动。再点一次也不会成功：请检查文件（例如过长的标题或街道名）后重新发送，或告诉管理员（服务器日志里有详情）。",
+        "remove_failed": "删除时出错，什么都没有改动。请稍后再点一次。",
+        "remove_refused": "数据库拒绝删除这一期，什么都没有改动。再点一次也不会成功，请告诉管理员（服务器日志里有详情）。",
         "issues_head": "已收录的社区报（共 {total} 期，最近的在前）",
         "issues_line": "#{id} {label}（{articles} 篇/{passages} 段）",
         "issues_more": "……还有 {n} 期，完整列表用 <code>linli issues</code>",
@@ -288,6 +294,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "提问 {questions} 次，提问人 {users} 位\n"
             "找到答案 {found} 次（{rate}），没找到 {not_found} 次\n"
             "回答用时：中位数 {median} 毫秒，95% 在 {p95} 毫秒以内\n"
+            "没能送达的回答 {undelivered} 次（Telegram 没有收下回复）\n"
             "评价：👍 {up}　👎 {down}\n"
             "最忙的时段：{hours}"
         ),
@@ -301,7 +308,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "top_line": "{n}. {count}次 · {question}",
         "top_not_found": "（没找到）",
         "top_empty": "{period}：还没有人提问。",
-        "export_caption": "查询日志 {count} 条（{period}），用户只以化名编号出现。",
+        "export_caption": "查询日志 {count} 条（{period}），其中 {undelivered} 条回答没能送达（delivery 列为 failed）；用户只以化名编号出现。",
         "export_empty": "{period}：没有可导出的记录。",
     },
     "en": {
@@ -403,6 +410,8 @@ TEXTS: dict[Lang, dict[str, str]] = {
         ),
         "keep_button": "Keep",
         "kept": "OK, your follows stay.",
+        "db_transient": "Sorry, the database cannot be reached just now; nothing was changed. Please try again later.",
+        "db_permanent": "Sorry, the database refused this; nothing was changed. Trying again will not help: please tell an administrator (the server log has the details).",
         "more": "More results ▶",
         "prev": "◀ Back",
         "full": "Full article {n}",
@@ -501,6 +510,9 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "remove_preview": "Remove this issue?\n#{id} {label}\n{articles} articles, {passages} passages. Residents will no longer get answers from it.",
         "pending_expired": "This preview was already handled or has expired; please send the file or command again.",
         "store_failed": "Saving failed; nothing was changed. Please press the button again in a moment.",
+        "store_refused": "The database refused to store this issue; nothing was changed. Pressing again will not help: check the file (an over-long title or street name, say) and send it again, or tell an administrator (the server log has the details).",
+        "remove_failed": "Removing failed; nothing was changed. Please press the button again in a moment.",
+        "remove_refused": "The database refused to remove this issue; nothing was changed. Pressing again will not help: please tell an administrator (the server log has the details).",
         "issues_head": "Stored issues ({total} in all, newest first)",
         "issues_line": "#{id} {label} ({articles} articles/{passages} passages)",
         "issues_more": "… and {n} more; <code>linli issues</code> lists them all",
@@ -524,6 +536,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
             "{questions} questions from {users} users\n"
             "Found: {found} ({rate}); nothing found: {not_found}\n"
             "Time to answer: median {median} ms, 95% within {p95} ms\n"
+            "Answers not delivered: {undelivered} (Telegram did not take the reply)\n"
             "Feedback: 👍 {up}  👎 {down}\n"
             "Busiest hours: {hours}"
         ),
@@ -537,7 +550,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "top_line": "{n}. {count}× · {question}",
         "top_not_found": " (nothing found)",
         "top_empty": "{period}: no questions yet.",
-        "export_caption": "{count} query log entries ({period}); users appear only as pseudonyms.",
+        "export_caption": "{count} query log entries ({period}), {undelivered} of them answers not delivered (delivery column: failed); users appear only as pseudonyms.",
         "export_empty": "{period}: nothing to export.",
     },
 }
@@ -550,3 +563,8 @@ def user_lang(language_code: str | None) -> Lang:
 
 def t(lang: Lang, key: str, **values: object) -> str:
     return TEXTS[lang][key].format(**values)
+
+
+def store_error_text(error: StoreError, lang: Lang) -> str:
+    """What to tell someone whose action the database failed: wait, or trying again won't help."""
+    return t(lang, "db_permanent" if error.permanent else "db_transient")

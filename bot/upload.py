@@ -206,7 +206,9 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await message.reply_text(_e(t(lang, "caption_failed", reason=exc)))
         return ConversationHandler.END
     except IngestError as exc:
-        await message.reply_text(t(lang, "upload_failed", name=_e(name), reason=_e(exc)))
+        await message.reply_text(
+            t(lang, "upload_failed", name=_e(name), reason=_e(_reason(exc, name)))
+        )
         return ConversationHandler.END
     return await _next_step(update, context, draft)
 
@@ -286,6 +288,12 @@ async def _album_ready(context: ContextTypes.DEFAULT_TYPE) -> None:
     finally:
         albums.pop(str(context.job.data), None)
     await _show_draft(context, message, album.user_id, lang, draft)
+
+
+def _reason(error: IngestError, name: str) -> str:
+    """The refusal without the file's name in front: the reply names the file already."""
+    text = str(error)
+    return text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
 
 
 async def _too_big(message: Message, size: int, lang: Lang) -> None:
@@ -384,7 +392,12 @@ async def _show_draft(
         preview = await asyncio.to_thread(corpus_of(context).issues.preview, draft)
     except IngestError as exc:
         await message.reply_text(
-            t(lang, "upload_failed", name=_e(draft.source_name), reason=_e(exc))
+            t(
+                lang,
+                "upload_failed",
+                name=_e(draft.source_name),
+                reason=_e(_reason(exc, draft.source_name)),
+            )
         )
         return ConversationHandler.END
     text = render_preview(preview, lang)

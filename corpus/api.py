@@ -23,7 +23,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,7 +63,7 @@ from corpus.ingest.upload import CaptionError, Draft, Field, Preview
 from corpus.ingest.write import IngestResult, edit_issue, remove_issue, store_issues
 from corpus.querylog import export, questions, write
 from corpus.querylog.charts import questions_per_day_png
-from corpus.querylog.export import LogRow, write_csv
+from corpus.querylog.export import CsvExport, LogRow, write_csv
 from corpus.querylog.periods import REPORT_TZ, Period, PeriodError, parse_period, parse_range
 from corpus.querylog.questions import QuestionGroup, TopQuestion
 from corpus.querylog.search import LogFilter, search_rows
@@ -111,6 +112,7 @@ __all__ = [
     "CaptionError",
     "ConceptMatch",
     "Corpus",
+    "CsvExport",
     "Delivery",
     "Draft",
     "EvalReport",
@@ -183,8 +185,43 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _store_errors(what: str) -> Iterator[None]:
+    """The database's own errors as a :class:`StoreError` whose ``permanent`` is set.
+
+    Adapters reply to staff and admins from that flag ("try again later" only when trying
+    again can help), so no SQLAlchemy error may reach them unclassified, from a read
+    either (a database that went away fails a listing as it fails a write).
+    """
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise write_failure(what, exc) from exc
+
+
+@contextmanager
+def _naming(name: str) -> Iterator[None]:
+    """An IngestError about a file's content names the file, whichever stage raised it.
+
+    The readers name it ("x.docx is empty"), the parser does not ("no article text was
+    found"); staff and logs must see which file it was. A caption's errors are about
+    the caption and stay as they are.
+    """
+    try:
+        yield
+    except CaptionError:
+        raise
+    except IngestError as exc:
+        if name and name not in str(exc):
+            raise IngestError(f"{name}: {exc}") from exc
+        raise
+
+
 class Issues:
-    """What staff do with issues; every change is one transaction, then re-indexed."""
+    """What staff do with issues; every change is one transaction, then re-indexed.
+
+    Every method raises :class:`StoreError` (never a driver's error) when the database fails.
+    """
 
     def __init__(self, store: Store, answers: LinliService) -> None:
         self._store = store
@@ -192,16 +229,16 @@ class Issues:
 
     def list(self) -> list[IssueInfo]:
         """Every stored issue, newest first, with article and passage counts."""
-        with self._store.factory() as session:
+        with _store_errors("could not list the issues"), self._store.factory() as session:
             return store_issues_queries.list_issues(session)
 
     def find(self, issue_id: int) -> IssueInfo | None:
-        with self._store.factory() as session:
+        with _store_errors(f"could not read issue #{issue_id}"), self._store.factory() as session:
             return store_issues_queries.issue_info(session, issue_id=issue_id)
 
     def passages(self) -> list[PassageRecord]:
         """Every passage with its citation (``linli export``)."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the passages"), self._store.factory() as session:
             return store_issues_queries.all_passages(session)
 
     def latest(
@@ -209,17 +246,17 @@ class Issues:
     ) -> list[tuple[IssueInfo, list[str]]]:
         """The newest issues with their article titles (a resident's /latest); the newest
         issue of the resident's ``street`` first."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the latest issues"), self._store.factory() as session:
             return store_issues_queries.latest_issues(session, limit=limit, street=street)
 
     def articles(self, issue_id: int) -> tuple[IssueInfo, list[tuple[int, str]]] | None:
         """An issue and its articles (id, title) in print order; None if there is none."""
-        with self._store.factory() as session:
+        with _store_errors("could not read an issue's articles"), self._store.factory() as session:
             return store_issues_queries.issue_articles(session, issue_id=issue_id)
 
     def article(self, article_id: int) -> ArticleView | None:
         """One whole article, as a resident opens it from a quote."""
-        with self._store.factory() as session:
+        with _store_errors("could not read the article"), self._store.factory() as session:
             return article_view(session, article_id=article_id)
 
     def open_upload(
@@ -229,12 +266,13 @@ class Issues:
         caption: str | None,
         progress: OcrProgress | None = None,
     ) -> Draft:
-        """An uploaded file read into a draft (raises IngestError with a clear message).
+        """An uploaded file read into a draft (raises IngestError naming the file).
 
         Photos, image files and scanned PDFs are read through OCR, one job at a time;
         ``progress(page, pages)`` is called before each page (from the calling thread).
         """
-        return upload.open_upload(self._store.factory, data, filename, caption, progress)
+        with _store_errors("could not read the stored streets"), _naming(filename):
+            return upload.open_upload(self._store.factory, data, filename, caption, progress)
 
     def open_photos(
         self,
@@ -243,7 +281,8 @@ class Issues:
         progress: OcrProgress | None = None,
     ) -> Draft:
         """Photos sent together (an album), in order, as the pages of one issue."""
-        return upload.open_photos(self._store.factory, files, caption, progress)
+        with _store_errors("could not read the stored streets"):
+            return upload.open_photos(self._store.factory, files, caption, progress)
 
     @staticmethod
     def needs_ocr(filename: str) -> bool:
@@ -252,11 +291,15 @@ class Issues:
 
     def open_text(self, text: str, source_name: str, caption: str | None) -> Draft:
         """Pasted text read into a draft (raises IngestError with a clear message)."""
-        return upload.open_text(self._store.factory, text, source_name, caption)
+        with _store_errors("could not read the stored streets"):
+            return upload.open_text(self._store.factory, text, source_name, caption)
 
     def preview(self, draft: Draft) -> Preview:
         """What storing ``draft`` would do: new, duplicate or correction, with counts."""
-        return upload.preview_draft(self._store.factory, draft)
+        with _store_errors("could not compare the issue with the stored ones"), _naming(
+            draft.source_name
+        ):
+            return upload.preview_draft(self._store.factory, draft)
 
     def store(self, previews: Sequence[Preview]) -> list[IngestResult]:
         """Store previewed issues in one transaction; answerable when this returns.
@@ -409,7 +452,11 @@ class Follows:
 
 
 class QueryLog:
-    """The query log: residents only as keyed pseudonyms; entries written in batches."""
+    """The query log: residents only as keyed pseudonyms; entries written in batches.
+
+    Readings raise :class:`StoreError` when the database fails; writing an entry never
+    raises (answering must not suffer from the log).
+    """
 
     def __init__(self, store: Store, secret: bytes) -> None:
         self._store = store
@@ -465,41 +512,51 @@ class QueryLog:
         """Write the queued entries (one transaction); returns how many were written."""
         return self._buffer.flush()
 
+    def feedback_soon(self, ref: str, value: int) -> None:
+        """Queue a resident's 👍 (1) or 👎 (-1) for the next :meth:`flush` (no waiting).
+
+        The bot's way: a press must not wait for the database, which a long ingest
+        can hold for seconds, while it holds one of the bot's update slots.
+        """
+        self._buffer.add_feedback(ref, value)
+
     def feedback(self, ref: str, value: int) -> bool:
         """A resident's 👍 (1) or 👎 (-1) on the answer logged as ``ref``."""
         self.flush()  # the entry rated may still be queued
-        return write.set_feedback(self._store.factory, ref=ref, value=value)
+        with _store_errors("could not save the feedback"):
+            return write.set_feedback(self._store.factory, ref=ref, value=value)
 
     def stats(self, period: Period) -> LogStats:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return log_stats(session, period=period)
 
     def unanswered(self, period: Period, *, limit: int = 10) -> list[QuestionGroup]:
         """Questions that found nothing, grouped by similarity: the content gaps."""
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return questions.unanswered_groups(session, period=period, limit=limit)
 
     def top(self, period: Period, *, limit: int = 10) -> list[TopQuestion]:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return questions.top_questions(session, period=period, limit=limit)
 
     def rows(self, period: Period, *, unanswered: bool = False) -> list[LogRow]:
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.log_rows(session, period=period, unanswered=unanswered)
 
-    def export_csv(self, period: Period) -> tuple[bytes, int]:
-        """The entries of ``period`` as CSV (UTF-8 with BOM) and how many there are."""
+    def export_csv(self, period: Period) -> CsvExport:
+        """The entries of ``period`` as CSV (UTF-8 with BOM), how many, how many undelivered."""
         self.flush()
-        with self._store.factory() as session:
+        with _store_errors("could not read the query log"), self._store.factory() as session:
             return export.export_csv(session, period=period)
 
     def purge(self, *, days: int, now: datetime | None = None) -> int:
         """Delete entries older than ``days``; returns how many went."""
-        return write.purge_older_than(self._store.factory, days=days, now=now)
+        with _store_errors("could not purge the query log"):
+            return write.purge_older_than(self._store.factory, days=days, now=now)
 
     def search(
         self, period: Period, wanted: LogFilter, *, offset: int = 0, limit: int | None = 50
@@ -807,11 +864,26 @@ class Residents:
             if row is not None:
                 self._pending[key] = dataclasses.replace(row, payload=payload)
                 return True
+        # A stored row's change is queued too, for the next flush: a press (a page, a 👍)
+        # must not wait for the write lock a long ingest holds. Reading it does not wait.
         try:
-            with self._store.factory.begin() as session:
-                return residents_queries.set_button_payload(session, key=key, payload=payload)
+            with self._store.factory() as session:
+                stored = residents_queries.button(session, key=key)
         except SQLAlchemyError as exc:
-            raise write_failure("could not update the button's state", exc) from exc
+            raise write_failure("could not read the button's state", exc) from exc
+        if stored is None:
+            return False
+        row = _PendingButton(
+            stored.kind,
+            stored.chat_hash,
+            stored.user_hash,
+            payload,
+            stored.created_at,
+            stored=True,
+        )
+        with self._lock:
+            self._pending.setdefault(key, row)
+        return True
 
     @property
     def pending(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -209,7 +210,7 @@ class Settings:
         """
         values: dict[str, str] = {}
         if env_file is not None and Path(env_file).is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+            values.update(_env_file_values(Path(env_file)))
         values.update(os.environ if environ is None else environ)
 
         def get(name: str) -> str | None:
@@ -268,3 +269,20 @@ class Settings:
                 "WEB_MAX_UPLOAD_MB", get("WEB_MAX_UPLOAD_MB"), 100, UPLOAD_MB
             ),
         )
+
+
+def _env_file_values(path: Path) -> dict[str, str]:
+    """The settings in a .env file; one clear SettingsError if it cannot be read.
+
+    A .env saved by an editor in GBK (a Chinese comment, say) made python-dotenv raise
+    UnicodeDecodeError, a traceback at start.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{path}: not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}

@@ -59,6 +59,7 @@ def stats_lines(stats: LogStats, period: Period, lang: Lang) -> list[Line]:
         not_found=stats.not_found,
         median=_ms(stats.latency_median_ms),
         p95=_ms(stats.latency_p95_ms),
+        undelivered=stats.undelivered,
         up=stats.thumbs_up,
         down=stats.thumbs_down,
         hours=hours.join(t(lang, "stats_hour", hour=h, count=c) for h, c in stats.busiest_hours()),

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from corpus.answer.quotes import group_passages, make_quotes
 from corpus.answer.scope import Scope, read_scope
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Lang, Status
-from corpus.settings import Settings
+from corpus.settings import Settings, SettingsError
 from corpus.store import synonyms as synonym_queries
 from corpus.store.engine import Store
 from corpus.store.records import PassageRecord
@@ -41,6 +41,7 @@ from retrieval.expansion import (
     load_synonyms,
     load_thesaurus,
 )
+from retrieval.tokenization import read_word_list
 
 MAX_QUERY_CHARS = 200
 # Passages the search returns for grouping, coverage and quoting.
@@ -359,18 +360,45 @@ def _without(question: str, phrases: tuple[str, ...]) -> str:
     return clean_question(question)[0]
 
 
+T = TypeVar("T")
+
+
+def _read_setting_file(name: str, path: Path | None, read: Callable[[Path], T]) -> T:
+    """``read(path)`` (the bundled file for None), or one SettingsError naming the setting.
+
+    A staff member's synonym table or user dictionary saved in GBK, or with a line
+    missing its tab, stopped every entry point with a traceback.
+    """
+    try:
+        return read(path)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{name}: {path} is not UTF-8 text (byte {exc.start} cannot be read); "
+            "save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot read {path} ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from exc
+
+
 def service_from_settings(settings: Settings, *, store: Store | None = None) -> LinliService:
     """The service as every entry point builds it: one place that reads the settings.
 
     Raises:
         corpus.store.engine.StoreError: the database cannot be opened.
+        corpus.settings.SettingsError: LINLI_SYNONYMS or LINLI_USERDICT cannot be read.
     """
+    synonyms = _read_setting_file("LINLI_SYNONYMS", settings.synonyms_path, load_synonyms)
+    if settings.userdict_path is not None:
+        # Read by the segmenter only when the first index is built: checked now.
+        _read_setting_file("LINLI_USERDICT", settings.userdict_path, read_word_list)
     store = store or Store.open(settings.db_url)
     userdict = settings.userdict_path or DEFAULT_USERDICT
     return LinliService(
         store,
         tokenizer=scoring_tokenizer(userdict=userdict),
-        synonyms=settings.synonyms_path,
+        synonyms=synonyms,
         thesaurus=settings.thesaurus,
         index_dir=settings.data_dir / "index",
     )

@@ -35,6 +35,33 @@ class _Passage:
     opens_paragraph: bool  # starts at a paragraph boundary, so it joins with a newline
 
 
+# How much longer than a passage a "sentence" may be before it is cut: a real sentence of
+# a few hundred characters stays whole; text without sentence punctuation (an OCR dump)
+# would otherwise be one passage of megabytes, tokenised again for every answer quoting it.
+LONG_SENTENCE = 2
+_CLAUSE_ENDS = "，、,；; "
+
+
+def _cut(sentence: str, max_chars: int) -> list[str]:
+    """``sentence``, or its pieces of at most ``max_chars`` if it runs past LONG_SENTENCE times that.
+
+    Cut after the last clause mark (，、；) of each piece where there is one, else hard.
+    """
+    if len(sentence) <= LONG_SENTENCE * max_chars:
+        return [sentence]
+    pieces: list[str] = []
+    rest = sentence
+    while len(rest) > max_chars:
+        window = rest[:max_chars]
+        cut = max(window.rfind(mark) for mark in _CLAUSE_ENDS)
+        cut = cut + 1 if cut >= max_chars // 2 else max_chars
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest.strip():
+        pieces.append(rest)
+    return [p for p in pieces if p.strip()]
+
+
 def split_passages(
     paragraphs: Sequence[str], *, min_chars: int = 60, max_chars: int = 300
 ) -> list[str]:
@@ -58,7 +85,9 @@ def split_passages(
         parts, size = [], 0
 
     for paragraph in paragraphs:
-        sentences = split_sentences(paragraph)
+        sentences = [
+            piece for sentence in split_sentences(paragraph) for piece in _cut(sentence, max_chars)
+        ]
         if not sentences:
             continue
         if parts and size >= min_chars:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,38 +118,61 @@ def judge_issue(
 
 
 def _add_articles(session: Session, issue: Issue, prepared: PreparedIssue) -> None:
-    for position, art in enumerate(prepared.articles):
-        article = Article(
-            issue_id=issue.id,
-            position=position,
-            title=art.title,
-            subtitle=art.subtitle,
-            section=art.section,
-            byline=art.byline,
-            captions="\n".join(art.captions),
-            body=art.body,
+    """Insert the issue's articles and passages, many rows per statement.
+
+    One ORM object and one flush per article took ~40 s for a 44k-passage issue, and on
+    SQLite the write lock is held all that time: the query log, feedback and every
+    other writer waited (past the driver's 30 s timeout). Bulk inserts (the article ids
+    come back in order, RETURNING) take a fraction of that.
+    """
+    if not prepared.articles:
+        return
+    article_ids = list(
+        session.scalars(
+            insert(Article).returning(Article.id, sort_by_parameter_order=True),
+            [
+                {
+                    "issue_id": issue.id,
+                    "position": position,
+                    "title": art.title,
+                    "subtitle": art.subtitle,
+                    "section": art.section,
+                    "byline": art.byline,
+                    "captions": "\n".join(art.captions),
+                    "body": art.body,
+                }
+                for position, art in enumerate(prepared.articles)
+            ],
         )
-        session.add(article)
-        session.flush()
-        session.add_all(
-            Passage(
-                article_id=article.id, issue_id=issue.id, position=i, heading=heading, text=text
-            )
+    )
+    rows: list[dict[str, object]] = []
+    for article_id, art in zip(article_ids, prepared.articles, strict=True):
+        rows.extend(
+            {
+                "article_id": article_id,
+                "issue_id": issue.id,
+                "position": i,
+                "heading": heading,
+                "text": text,
+                "kind": "text",
+            }
             for i, (heading, text) in enumerate(art.passages)
         )
         # Each photo caption is a passage of its own, after the text: a fact printed only
         # under a photo can be found and quoted (labelled as a caption).
-        session.add_all(
-            Passage(
-                article_id=article.id,
-                issue_id=issue.id,
-                position=len(art.passages) + i,
-                heading="",
-                text=caption,
-                kind="caption",
-            )
+        rows.extend(
+            {
+                "article_id": article_id,
+                "issue_id": issue.id,
+                "position": len(art.passages) + i,
+                "heading": "",
+                "text": caption,
+                "kind": "caption",
+            }
             for i, caption in enumerate(art.captions)
         )
+    if rows:
+        session.execute(insert(Passage), rows)
 
 
 def store_issue(session: Session, prepared: PreparedIssue) -> IngestResult:

@@ -33,6 +33,8 @@ CSV_COLUMNS = (
     "results",
     "latency_ms",
     "feedback",
+    # "sent", or "failed": answered, but Telegram never took the reply (counted apart).
+    "delivery",
 )
 
 
@@ -53,6 +55,7 @@ class LogRow:
     results: list[dict[str, Any]]
     latency_ms: float
     feedback: int | None
+    delivery: str = "sent"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class LogRow:
             "results": self.results,
             "latency_ms": self.latency_ms,
             "feedback": self.feedback,
+            "delivery": self.delivery,
         }
 
 
@@ -105,6 +109,7 @@ def log_row(e: QueryLogEntry) -> LogRow:
         results=_results(e.results),
         latency_ms=float(e.latency_ms or 0.0),
         feedback=e.feedback,
+        delivery=e.delivery or "sent",
     )
 
 
@@ -133,6 +138,7 @@ def write_csv(rows: Iterable[LogRow], stream: io.TextIOBase | Any) -> int:
                 json.dumps(row.results, ensure_ascii=False),
                 f"{row.latency_ms:.1f}",
                 "" if row.feedback is None else str(row.feedback),
+                row.delivery,
             ]
         )
         n += 1
@@ -146,7 +152,17 @@ def csv_bytes(rows: Iterable[LogRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def export_csv(session: Session, *, period: Period) -> tuple[bytes, int]:
-    """The log of ``period`` as a CSV document, and how many entries it holds."""
+@dataclass(frozen=True)
+class CsvExport:
+    """A CSV document of the log, with what an admin is told about it."""
+
+    data: bytes
+    count: int
+    undelivered: int  # answers whose reply never reached the resident
+
+
+def export_csv(session: Session, *, period: Period) -> CsvExport:
+    """The log of ``period`` as a CSV document, how many entries it holds and how many failed."""
     rows = log_rows(session, period=period)
-    return csv_bytes(rows), len(rows)
+    undelivered = sum(1 for row in rows if row.delivery != "sent")
+    return CsvExport(csv_bytes(rows), len(rows), undelivered)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corpus.answer.types import Answer
@@ -125,40 +126,118 @@ class LogBuffer:
     Under load, a transaction (and on SQLite an fsync) per question cost more than
     answering it. The bot adds an entry once its reply was sent (or failed to be) and
     flushes every second;
-    anything that reads the log (feedback, admin commands) flushes first. Thread-safe.
+    anything that reads the log (admin commands) flushes first. 👍/👎 are queued too
+    (:meth:`add_feedback`) and applied after the entries they rate. Thread-safe.
+
+    A database that is down or busy (SQLite's write lock held past the driver's timeout
+    by a long ingest) loses nothing: the batch goes back in the queue for the next
+    flush, up to ``capacity`` entries (the oldest go beyond that, logged). Only an entry
+    the database refuses for itself is dropped, after the others were written.
     """
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    CAPACITY = 100_000
+
+    def __init__(self, factory: sessionmaker[Session], *, capacity: int = CAPACITY) -> None:
         self.factory = factory
+        self.capacity = capacity
         self._pending: list[LogRecord] = []
+        self._feedback: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one writer at a time keeps entries in order
+        self.dropped = 0
 
     def add(self, record: LogRecord) -> None:
         with self._lock:
             self._pending.append(record)
+            self._trim()
+
+    def add_feedback(self, ref: str, value: int) -> None:
+        """Queue 👍 (+1) or 👎 (-1) for the entry ``ref`` (it may still be queued itself)."""
+        if value not in (1, -1):
+            raise ValueError("feedback is +1 or -1")
+        with self._lock:
+            self._feedback.append((ref, value))
+            del self._feedback[: max(0, len(self._feedback) - self.capacity)]
 
     def __len__(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._feedback)
+
+    def _trim(self) -> None:
+        over = len(self._pending) - self.capacity
+        if over > 0:
+            del self._pending[:over]
+            self.dropped += over
+            log.error("the query log queue is full: %d oldest entries dropped", over)
+
+    def _requeue(self, batch: list[LogRecord], feedback: list[tuple[str, int]]) -> None:
+        with self._lock:
+            self._pending[:0] = batch
+            self._feedback[:0] = feedback
+            self._trim()
 
     def flush(self) -> int:
         """Write what is pending; returns how many entries were written.
 
-        A failed batch is retried entry by entry, so one bad entry costs only itself;
-        failures are logged and swallowed like :func:`record_query`'s.
+        Failures are logged, never raised (the reply never suffers): a transient one
+        keeps the batch queued; a batch the database refuses is written entry by entry,
+        so one bad entry costs only itself.
         """
         with self._flushing:
             with self._lock:
                 batch, self._pending = self._pending, []
-            if not batch:
+                feedback, self._feedback = self._feedback, []
+            if not batch and not feedback:
                 return 0
             try:
                 with transaction(self.factory) as session:
                     session.add_all([_entry(record) for record in batch])
-                return len(batch)
-            except Exception:
+                    session.flush()
+                    missing = [ref for ref, value in feedback if not _rate(session, ref, value)]
+            except SQLAlchemyError as exc:
+                if not isinstance(exc, DataError | IntegrityError):
+                    log.warning(
+                        "writing %d query log entries failed (%s); kept for the next try",
+                        len(batch),
+                        exc.__class__.__name__,
+                    )
+                    self._requeue(batch, feedback)
+                    return 0
                 log.warning("writing %d query log entries at once failed; one by one", len(batch))
-            return sum(record_query(self.factory, record) for record in batch)
+                return self._one_by_one(batch, feedback)
+            for ref in missing:
+                log.warning("feedback for %s had no log entry to attach to", ref)
+            return len(batch)
+
+    def _one_by_one(self, batch: list[LogRecord], feedback: list[tuple[str, int]]) -> int:
+        written = 0
+        for n, record in enumerate(batch):
+            try:
+                with transaction(self.factory) as session:
+                    session.add(_entry(record))
+                written += 1
+            except (DataError, IntegrityError):
+                log.exception("could not write the query log entry %s (refused)", record.ref)
+            except SQLAlchemyError:
+                log.warning("writing the query log failed; %d entries kept", len(batch) - n)
+                self._requeue(batch[n:], feedback)
+                return written
+        try:
+            with transaction(self.factory) as session:
+                for ref, value in feedback:
+                    _rate(session, ref, value)
+        except SQLAlchemyError:
+            log.warning("writing %d ratings failed; kept for the next try", len(feedback))
+            self._requeue([], feedback)
+        return written
+
+
+def _rate(session: Session, ref: str, value: int) -> bool:
+    result = session.execute(
+        update(QueryLogEntry)
+        .where(QueryLogEntry.ref == ref)
+        .values(feedback=value, feedback_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
 
 
 def set_feedback(factory: sessionmaker[Session], *, ref: str, value: int) -> bool:

@@ -87,6 +87,11 @@ def get_button(
     )
 
 
+def button(session: Session, *, key: str) -> ButtonState | None:
+    """The state under ``key``, whatever its kind and age."""
+    return session.get(ButtonState, key)
+
+
 def set_button_payload(session: Session, *, key: str, payload: str) -> bool:
     row = session.get(ButtonState, key)
     if row is None:

@@ -173,6 +173,12 @@ async def test_stats_in_english_and_for_an_empty_log(
         ("/export notadate", "notadate"),
         ("/export 2024-05-31 2024-05-01", "2024-05-31 2024-05-01"),
         ("/export 1d 2d 3d", "1d 2d 3d"),
+        ("/stats 😀", "😀"),
+        ("/top 2024-02-30", "2024-02-30"),
+        ("/stats 99999999999d", "99999999999d"),
+        ("/export '; DROP TABLE query_log; --", "'; DROP TABLE query_log; --"),
+        ("/unanswered <b>7d</b>", "&lt;b&gt;7d&lt;/b&gt;"),
+        ("/stats " + "9" * 600, "9" * 600),
     ],
 )
 async def test_bad_input_is_explained_without_a_traceback(
@@ -279,6 +285,25 @@ async def test_export_sends_the_log_as_csv_with_bom_and_pseudonyms(
     assert len(list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))) == 6
 
 
+async def test_stats_and_export_count_the_answers_that_never_reached_residents(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    now = datetime.now(UTC)
+    add(service.store, at=now - timedelta(hours=1), user="a")
+    add(service.store, at=now - timedelta(hours=2), user="b", delivery="failed")
+    add(service.store, at=now - timedelta(hours=3), user="c", delivery="failed")
+    stats = await send(fake_api, "/stats")
+    assert "提问 3 次" in stats.params["text"]
+    assert "没能送达的回答 2 次" in stats.params["text"]
+    english = await send(fake_api, "/stats", language_code="en")
+    assert "Answers not delivered: 2" in english.params["text"]
+    call = await send(fake_api, "/export", method="sendDocument")
+    assert "其中 2 条回答没能送达" in call.params["caption"]
+    _, data = call.files["document"]
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted(r["delivery"] for r in rows) == ["failed", "failed", "sent"]
+
+
 async def test_export_of_an_empty_range_says_so(app: Application, fake_api: FakeBotAPI) -> None:
     reply = await send(fake_api, "/export 2024-01-01 2024-01-31")
     assert reply.params["text"] == "2024-01-01 至 2024-01-31：没有可导出的记录。"
@@ -332,6 +357,13 @@ async def eventually(probe: Callable[[], Any], timeout: float = 5.0) -> Any:
     return result
 
 
+def rated(store: Store) -> int:
+    with store.factory() as session:
+        return session.scalar(
+            select(func.count()).select_from(QueryLogEntry).where(QueryLogEntry.feedback.is_not(None))
+        ) or 0
+
+
 async def test_residents_questions_and_feedback_are_logged_without_their_id(
     fake_api: FakeBotAPI, seeded_store: Store, tmp_path: Path
 ) -> None:
@@ -358,6 +390,8 @@ async def test_residents_questions_and_feedback_are_logged_without_their_id(
         since = fake_api.mark()
         fake_api.push_callback(thumbs, message=first.result, user_id=RESIDENT_ID)
         await fake_api.wait_for("answerCallbackQuery", since=since)
+        # Queued with the log and written by the next flush, within a second.
+        await eventually(lambda: rated(seeded_store) == 1)
     with seeded_store.factory() as session:
         logged = list(session.scalars(select(QueryLogEntry).order_by(QueryLogEntry.id)))
     assert [(e.question, e.channel, e.found, e.feedback) for e in logged] == [

@@ -131,3 +131,80 @@ async def test_rapid_presses_are_rate_limited_like_questions(
     limited = [a for a in acks if "稍等" in (a.params.get("text") or "")]
     assert len(limited) == 26
     assert len(sent) == 4 * articles.ARTICLE_PARTS  # four presses got through, each capped
+
+
+async def test_ratings_while_the_database_is_locked_hold_up_no_question(
+    app: Application, fake_api: FakeBotAPI, service: Corpus
+) -> None:
+    # A long write (a large issue being stored) holds SQLite's write lock. A 👍 used to
+    # wait for it in its handler, holding one of the bot's few update slots: a handful
+    # of ratings and every resident's question waited for the ingest.
+    import sqlite3
+
+    from sqlalchemy import func, select
+
+    from corpus.store.models import QueryLogEntry
+
+    answers = [await ask(fake_api, QUESTION, user_id=3000 + n) for n in range(9)]
+    await eventually(lambda: len(log_entries(service)) == 9 or [])
+    locker = sqlite3.connect(service.store.engine.url.database, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the write lock, as an ingest holds it
+    try:
+        since = fake_api.mark()
+        for n, answer in enumerate(answers):
+            fake_api.push_callback(button(answer, "f:"), message=answer.result, user_id=3000 + n)
+        acks = await fake_api.wait_for("answerCallbackQuery", since=since, count=9, timeout=5)
+        assert all("谢谢" in a.params["text"] for a in acks)
+        started = asyncio.get_running_loop().time()
+        reply = await ask(fake_api, "看电影的优惠票多少钱", user_id=4000)
+        assert "9.9元" in reply.params["text"]
+        assert asyncio.get_running_loop().time() - started < 3
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+    def rated() -> list[int]:
+        with service.store.factory() as session:
+            n = session.scalar(
+                select(func.count())
+                .select_from(QueryLogEntry)
+                .where(QueryLogEntry.feedback == 1)
+            )
+        return [n] if n == 9 else []
+
+    assert await eventually(rated, timeout=10)  # written once the lock was released
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda fake: fake.push_message("/start"),
+        lambda fake: fake.push_message("/latest"),
+        lambda fake: fake.push_message("/help"),
+        lambda fake: fake.push_message("/privacy"),
+        lambda fake: fake.push_message("/ask"),
+        lambda fake: fake.push_message("/nosuchcommand"),
+        lambda fake: fake.push_sticker(),
+        lambda fake: fake.push_message("/add 社区晨报 凉城 2026-11"),  # not staff: refused
+        lambda fake: fake.push_message("/stats"),  # not an admin: refused
+    ],
+    ids=["start", "latest", "help", "privacy", "ask-usage", "unknown", "sticker", "add", "stats"],
+)
+async def test_every_reply_a_resident_can_provoke_counts_against_the_limit(
+    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path, send: object
+) -> None:
+    # Questions and presses were limited, but /start, /latest, stickers, unknown commands
+    # and the refusals of staff and admin commands were answered every time: sent in a
+    # loop, each one spent the bot's ~30 messages a second on one resident.
+    application = build_application(
+        bot_settings(fake_api, tmp_path, rate_limit_per_minute=3), service
+    )
+    async with started(application):
+        since = fake_api.mark()
+        for _ in range(12):
+            send(fake_api)  # type: ignore[operator]
+        await fake_api.wait_for("sendMessage", since=since, count=4, timeout=15)
+        await asyncio.sleep(1.0)
+        replies = [c for c in fake_api.calls("sendMessage", since=since) if c.ok]
+    assert len([r for r in replies if "稍等" in r.params["text"]]) == 1
+    assert len(replies) == 4  # three within the limit, then one warning

@@ -380,3 +380,13 @@ def test_ingest_a_damaged_photo_names_it_and_stores_nothing(
     assert "Traceback" not in err
     code, text = run("issues")
     assert "#6" not in text
+
+
+def test_output_that_cannot_be_written_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    assert main(["export"], out=Full()) == 1
+    err = capsys.readouterr().err
+    assert err == "linli export: No space left on device\n", err

@@ -6,6 +6,7 @@ import asyncio
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -440,3 +441,55 @@ def test_backlog_is_the_listen_queue(
         with urllib.request.urlopen(url, timeout=5) as response:
             assert json.load(response)["ok"] is True
     assert queues == [expected]
+
+
+def _call(fake: FakeBotAPI, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    """One Bot API call over HTTP, as a bot makes it; (status, decoded body)."""
+    request = urllib.request.Request(
+        f"{fake.base_url}{fake.token}/{method}",
+        data=json.dumps(params).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_slow_next_delays_the_answer_and_then_handles_the_call(fake_api: FakeBotAPI) -> None:
+    fake_api.push_message("hi")  # the chat exists
+    fake_api.slow_next("sendMessage", 0.5)
+    started = time.monotonic()
+    status, body = _call(fake_api, "sendMessage", chat_id=DEFAULT_USER_ID, text="slow")
+    assert time.monotonic() - started >= 0.5
+    assert status == 200 and body["ok"] and fake_api.sent_texts() == ["slow"]
+    started = time.monotonic()
+    _call(fake_api, "sendMessage", chat_id=DEFAULT_USER_ID, text="fast")
+    assert time.monotonic() - started < 0.5
+    fake_api.slow_next("sendMessage", 0.2, error_code=504, description="Gateway Timeout")
+    status, body = _call(fake_api, "sendMessage", chat_id=DEFAULT_USER_ID, text="lost")
+    assert (status, body["description"]) == (504, "Gateway Timeout")
+    assert fake_api.sent_texts() == ["slow", "fast"]
+
+
+def test_random_faults_are_reproducible_counted_and_cleared(fake_api: FakeBotAPI) -> None:
+    fake_api.push_message("hi")
+
+    def run() -> list[int]:
+        fake_api.random_faults(
+            "sendMessage", seed=3, retry_after=0.2, server_error=0.2, slow=0.1, slow_seconds=0.01
+        )
+        return [
+            _call(fake_api, "sendMessage", chat_id=DEFAULT_USER_ID, text=str(n))[0]
+            for n in range(60)
+        ]
+
+    statuses = run()
+    met = fake_api.faults_met("sendMessage")
+    assert statuses.count(429) == met["429"] > 0 and statuses.count(502) == met["502"] > 0
+    assert met["slow"] > 0 and statuses.count(200) == 60 - met["429"] - met["502"]
+    assert run() == statuses  # the same seed, the same faults
+    fake_api.clear_faults()
+    assert _call(fake_api, "sendMessage", chat_id=DEFAULT_USER_ID, text="ok")[0] == 200
+    assert fake_api.faults_met("sendMessage") == {}

@@ -162,6 +162,8 @@ async def test_more_results_still_pages_after_a_restart(
             fake_api.push_callback(button(answer, "f:"), message=answer.result)
             [ack] = await fake_api.wait_for("answerCallbackQuery", since=since)
             assert "谢谢" in ack.params["text"]
+            # Ratings are queued with the log entries and written within a second.
+            await eventually(lambda: [e for e in log_entries(restarted) if e.feedback])
             since = fake_api.mark()
             fake_api.push_callback(button(answer, "a:"), message=answer.result)
             [article] = await fake_api.wait_for("sendMessage", since=since)
@@ -171,6 +173,7 @@ async def test_more_results_still_pages_after_a_restart(
             fake_api.push_callback(button(answer, "p:"), message=mallorys.result, user_id=MALLORY)
             [refused] = await fake_api.wait_for("answerCallbackQuery", since=since)
             assert "另一位邻居" in refused.params["text"]
+        # Ratings are queued with the log entries and written within a second.
         assert [e.feedback for e in log_entries(restarted)][:1] == [1]
     finally:
         store.close()

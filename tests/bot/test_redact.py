@@ -19,14 +19,14 @@ from tests.support.fake_bot_api import DEFAULT_TOKEN, FakeBotAPI
 TOKEN = DEFAULT_TOKEN
 
 
-def run_serve(tmp_path: Path, base_url: str) -> str:
-    """`linli serve` as a process at DEBUG; its stdout and stderr together."""
+def run_serve(tmp_path: Path, base_url: str, level: str = "DEBUG") -> str:
+    """`linli serve` as a process at ``level``; its stdout and stderr together."""
     environ = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": base_url,
         "LINLI_DATA_DIR": str(tmp_path / "data"),
-        "LOG_LEVEL": "DEBUG",
+        "LOG_LEVEL": level,
     }
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve"],
@@ -51,6 +51,15 @@ def test_a_mistyped_base_url_never_prints_the_token(tmp_path: Path, base_url: st
     assert "Traceback" in output  # PTB's log of the failure is still there, with its traceback
     assert TOKEN not in output
     assert TOKEN.split(":", 1)[1] not in output
+
+
+def test_an_unreachable_bot_api_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    # PTB logs its failed start-up with the whole traceback, and the HTTP clients it never
+    # shut down made asyncio print "Unclosed client session" twice at exit.
+    output = run_serve(tmp_path, "http://127.0.0.1:9/bot", level="INFO")
+    assert "Cannot reach the Telegram Bot API" in output
+    assert "Traceback" not in output and "Unclosed" not in output, output
+    assert [line for line in output.splitlines() if "ERROR" in line] == [], output
 
 
 def _logger_with_filter() -> tuple[logging.Logger, io.StringIO]:

@@ -375,6 +375,12 @@ async def test_remove_cancelled_keeps_the_issue(
         ("/remove -3", "用法"),
         ("/remove 9999", "没有编号为 #9999"),
         ("/issues everything", "用法"),
+        ("/remove 1;DROP TABLE issues", "用法"),
+        ("/remove <b>1</b>", "用法"),
+        ("/remove 😀", "用法"),
+        ("/remove 99999999999999", "用法"),
+        ("/remove #0", "没有编号为 #0"),
+        ("/issues '; --", "用法"),
     ],
 )
 async def test_bad_command_arguments_get_usage(
@@ -539,3 +545,42 @@ async def test_another_staff_member_cannot_confirm_someone_elses_preview(
     assert issues(service) == before
     edit = await press(fake_api, confirm, button(confirm, "s:no:"))
     assert "已取消" in edit.params["text"]
+
+
+def _mangled(original: bytes, seed: int) -> bytes:
+    """``original`` with some bytes overwritten and maybe cut short (reproducibly)."""
+    import random
+
+    rng = random.Random(seed)
+    data = bytearray(original)
+    for _ in range(rng.randint(1, 12)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    if rng.random() < 0.3:
+        data = data[: rng.randrange(1, len(data))]
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("original", "name"),
+    [(LIANGCHENG, "本期.txt"), (CHANGFENG_GBK, "gbk.txt"), (docx_bytes(), "期刊.docx"),
+     (pdf_bytes(), "期刊.pdf")],
+    ids=["txt", "gbk", "docx", "pdf"],
+)
+async def test_damaged_uploads_through_the_bot_get_a_preview_or_a_refusal_naming_them(
+    app: Application, fake_api: FakeBotAPI, service: Corpus, original: bytes, name: str
+) -> None:
+    # The upload path fuzzed in tests/corpus/test_fuzz_ingest.py, here as staff meet it.
+    before = issues(service)
+    for seed in range(6):
+        since = fake_api.mark()
+        fake_api.push_document(
+            _mangled(original, seed), name, caption="社区晨报 凉城 2026-11", user_id=STAFF
+        )
+        # A PDF that lost its text layer goes to OCR, which shows its progress first.
+        [reply] = await fake_api.wait_for(
+            "sendMessage", lambda c: "正在识别" not in c.params["text"], since=since, timeout=60
+        )
+        text = reply.params["text"]
+        assert "出了点问题" not in text, (seed, text)
+        assert "预览" in text or "收录过" in text or f"没能读取 {name}" in text, (seed, text)
+        assert issues(service) == before  # nothing stored before 确认

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.state import KeyedStore, SavedButtons, Topics
+from bot.state import KeyedStore, RateLimiter, SavedButtons, Topics
 from corpus.answer.service import LinliService
 from corpus.api import Corpus
 from corpus.store.engine import Store
@@ -65,3 +65,30 @@ def test_topics_expire_and_are_bounded() -> None:
     assert len(topics) == 2 and topics.get(4, 1, now=21) == "t4"
     topics.put(4, 1, None, now=22)
     assert topics.get(4, 1, now=22) is None
+
+
+def test_the_rate_limiter_limits_each_user_within_the_window() -> None:
+    limiter = RateLimiter(limit=3, window=60)
+    assert [limiter.allow(1, now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert limiter.allow(2, now=3)  # another user is not affected
+    assert limiter.should_warn(1, now=3) and not limiter.should_warn(1, now=30)
+    assert limiter.allow(1, now=60.5)  # the first event left the window
+
+
+def test_the_rate_limiter_forgets_users_whose_window_has_passed() -> None:
+    # A day of residents, each asking once: the state holds the last window's, not all.
+    limiter = RateLimiter(limit=5, window=60)
+    for n in range(100_000):
+        assert limiter.allow(n, now=n * 0.5)  # one new user every half second
+        if n % 7 == 0:
+            limiter.should_warn(n, now=n * 0.5)
+    assert len(limiter) <= 130  # ~120 users asked within the last 60 s
+    assert len(limiter._warned) <= 20
+
+
+def test_the_rate_limiter_never_holds_more_than_max_users() -> None:
+    limiter = RateLimiter(limit=5, window=60, max_users=1000)
+    for n in range(5000):  # all within one window: none is idle yet
+        limiter.allow(n, now=1.0)
+    assert len(limiter) == 1000
+    assert limiter.allow(4999, now=1.0)  # the recent ones keep their history

@@ -43,6 +43,7 @@ def add(
     feedback: int | None = None,
     channel: str = "private",
     direct: str | None = None,
+    delivery: str = "sent",
 ) -> str:
     ref = new_ref()
     with transaction(store.factory) as session:
@@ -59,6 +60,7 @@ def add(
                 results=json.dumps([{"passage_id": 3, "score": 1.5}] if found else []),
                 latency_ms=latency,
                 feedback=feedback,
+                delivery=delivery,
             )
         )
     return ref
@@ -346,11 +348,19 @@ def test_grouping_is_by_jaccard_over_words_and_bigrams() -> None:
 
 def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store: Store) -> None:
     add(empty_store, at=NOW - timedelta(hours=1), direct="2019年11月22日", feedback=1, user="abc")
-    add(empty_store, at=NOW - timedelta(hours=2), question='=HYPERLINK("x")', found=False)
-    add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题")
+    add(
+        empty_store,
+        at=NOW - timedelta(hours=2),
+        question='=HYPERLINK("x")',
+        found=False,
+        delivery="failed",
+    )
+    add(empty_store, at=NOW - timedelta(days=10), question="上个月的问题", delivery="failed")
     period = periods.parse_range("7d", None, now=NOW)
-    data, count = read(empty_store, export.export_csv, period=period)
+    exported = read(empty_store, export.export_csv, period=period)
+    data, count = exported.data, exported.count
     assert count == 2 and data.startswith(b"\xef\xbb\xbf")
+    assert exported.undelivered == 1  # the one of the period, not last month's
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == export.CSV_COLUMNS
     assert len(rows) == 3
@@ -363,6 +373,7 @@ def test_csv_export_opens_with_the_right_columns_and_intact_chinese(empty_store:
     assert chinese["latency_ms"] == "10.0" and chinese["lang"] == "zh"
     # A question that looks like a formula stays text in a spreadsheet.
     assert formula["question"] == '\'=HYPERLINK("x")' and formula["found"] == "false"
+    assert (chinese["delivery"], formula["delivery"]) == ("sent", "failed")
 
 
 def test_log_rows_limit_keeps_the_newest(empty_store: Store) -> None:
@@ -434,3 +445,45 @@ def test_an_undelivered_answer_is_logged_and_still_counts_as_a_question(
     assert stats.as_dict()["undelivered"] == 1
     assert "questions        2" in format_report(stats)
     assert "undelivered      1" in format_report(stats)
+
+
+def test_a_database_that_is_down_loses_no_entry_and_no_rating(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from corpus.querylog import write
+
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    service.log.record_soon(answer, channel="private", user_id=1, ref="one")
+    service.log.record_soon(answer, channel="private", user_id=2, ref="two")
+    service.log.feedback_soon("one", -1)  # rating an entry still queued
+    real = write.transaction
+    outage = {"left": 2}
+
+    def flaky(factory):  # type: ignore[no-untyped-def]
+        if outage["left"]:
+            outage["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(factory)
+
+    monkeypatch.setattr(write, "transaction", flaky)
+    assert service.log.flush() == 0 and service.log.pending == 3  # kept, not dropped
+    assert service.log.flush() == 0 and service.log.pending == 3
+    assert entries(seeded_store) == []
+    assert service.log.flush() == 2 and service.log.pending == 0
+    assert sorted((e.ref, e.feedback) for e in entries(seeded_store)) == [("one", -1), ("two", None)]
+
+
+def test_the_queue_of_a_log_that_cannot_be_written_is_bounded(seeded_store: Store) -> None:
+    from corpus.querylog.write import LogBuffer, LogRecord
+
+    service = Corpus(seeded_store, LinliService(seeded_store), b"test-secret")
+    answer = service.answers.answer("世纪同乐小区什么时候清理楼道堆物？")
+    buffer = LogBuffer(seeded_store.factory, capacity=10)
+    for n in range(25):
+        buffer.add(LogRecord(ref=f"r{n}", channel="private", user_hash="u", answer=answer))
+    assert len(buffer) == 10 and buffer.dropped == 15
+    assert buffer.flush() == 10
+    assert sorted(e.ref for e in entries(seeded_store)) == sorted(f"r{n}" for n in range(15, 25))

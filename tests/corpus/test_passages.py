@@ -162,3 +162,14 @@ def test_no_passage_holds_caption_text(issue) -> None:
         key = compact(caption)
         in_body = source.count(key) - lines.count(key)
         assert sum(p.count(key) for p in passages) == in_body, caption
+
+
+def test_text_without_sentence_punctuation_is_cut_into_passages_of_bounded_size() -> None:
+    # An OCR dump with no full stops was one passage of megabytes (quoted, and tokenised
+    # again, for every answer that found it).
+    dump = "加装电梯进展顺利居民满意，" * 2000 + "楼道堆物清理完毕" * 500
+    passages = split_passages([dump])
+    assert len(passages) > 50
+    assert max(len(p) for p in passages) <= 300
+    assert "".join(passages) == dump  # nothing lost, nothing added
+    assert passages[0].endswith("，")  # cut after a clause where there is one

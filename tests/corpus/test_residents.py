@@ -138,7 +138,10 @@ def test_button_state_is_kept_by_kind_updated_and_aged_out(corpus: Corpus) -> No
     assert residents.flush() == 2 and residents.pending == 0
     assert stored_keys(corpus) == {key, other}
     assert residents.recall(key, "answer").payload == '{"a": 2}'  # type: ignore[union-attr]
+    # A stored row's change waits for the next flush too (a press never waits for a lock).
     assert residents.update(key, '{"a": 3}')
+    assert residents.recall(key, "answer").payload == '{"a": 3}'  # type: ignore[union-attr]
+    assert residents.flush() == 1 and residents.pending == 0
     assert Corpus(corpus.store, corpus.answers, b"secret").residents.recall(key, "answer").payload == '{"a": 3}'  # type: ignore[union-attr]
     # Past the age limit: as good as gone, then purged.
     later = datetime.now(UTC) + timedelta(days=residents.BUTTONS_KEPT_DAYS, seconds=1)

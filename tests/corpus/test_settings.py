@@ -19,6 +19,15 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     assert settings.log_retention_days == 7
 
 
+def test_a_dotenv_saved_in_gbk_is_one_clear_error(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes("# 街道工作人员\nSTAFF_IDS=1\n".encode("gbk"))
+    with pytest.raises(SettingsError, match=r"\.env: not UTF-8 text .*save it as UTF-8"):
+        Settings.from_env({}, env_file=env_file)
+    env_file.write_bytes("\ufeff# 街道工作人员\nSTAFF_IDS=1\n".encode())  # UTF-8 with BOM
+    assert Settings.from_env({}, env_file=env_file).staff_ids == {1}
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -155,3 +164,25 @@ def test_the_console_is_reached_where_the_settings_say() -> None:
     )
     assert proxied.console_url == "https://linli.example.org"
     assert Settings.from_env({"WEB_MAX_UPLOAD_MB": "300"}, env_file=None).web_max_upload_mb == 300
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("LINLI_SYNONYMS", "堆东西\t堆物\n".encode("gbk"), "is not UTF-8 text"),
+        ("LINLI_SYNONYMS", "堆东西 堆物\n".encode(), "expected 'everyday<TAB>official"),
+        ("LINLI_USERDICT", "凉二小区 10 n\n".encode("gbk"), "is not UTF-8 text"),
+    ],
+)
+def test_a_synonym_table_or_user_dictionary_that_cannot_be_read_is_one_clear_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    from corpus.answer.service import service_from_settings
+
+    path = tmp_path / "staff-file.txt"
+    path.write_bytes(content)
+    settings = Settings.from_env(
+        {name: str(path), "LINLI_DATA_DIR": str(tmp_path / "data")}, env_file=None
+    )
+    with pytest.raises(SettingsError, match=rf"^{name}: .*{message}"):
+        service_from_settings(settings)

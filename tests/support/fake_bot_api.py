@@ -28,6 +28,10 @@ Behaviour mirrors the real API where it matters to a bot:
 * ``push_edited_message`` edits a message the user sent (an ``edited_message`` update);
   ``push_message(..., deleted=True)`` sends one the user deletes at once, so a reply to it
   is refused with "message to be replied not found" unless ``allow_sending_without_reply``.
+* Faults, for the tests and the soak benchmark: ``fail_next`` (any error code: 5xx, 401 …),
+  ``retry_after_next`` (429 with ``retry_after``), ``slow_next`` (a response that comes late,
+  or fails late), and ``random_faults`` (each call meets a 429, a 502 or a delay at random,
+  reproducibly by seed; ``faults_met`` counts them).
 * One request per connection (HTTP/1.0) by default; ``keep_alive=True`` serves persistent
   HTTP/1.1 connections as Telegram does (the load benchmark uses it).
 * ``backlog`` is the listening socket's queue of connections not yet accepted: socketserver's
@@ -46,6 +50,7 @@ import copy
 import datetime as dt
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -174,6 +179,8 @@ class Call:
     token: str = ""
     status: int = 200
     response: JSONDict = field(default_factory=dict)
+    # Seconds the answer was held back by an injected slow response.
+    delayed: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -206,9 +213,37 @@ class Sender:
 
 @dataclass
 class _Fault:
-    error: ApiError
+    error: ApiError | None  # None: a slow response, handled normally after ``delay``
     remaining: int
     when: Callable[[JSONDict], bool] | None = None
+    delay: float = 0.0
+
+
+def _throttled(seconds: float) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+
+@dataclass
+class _RandomFaults:
+    """Faults drawn at random for every call of a method (FakeBotAPI.random_faults)."""
+
+    rng: random.Random
+    chances: tuple[tuple[float, _Fault], ...]
+    when: Callable[[JSONDict], bool] | None = None
+    drawn: dict[str, int] = field(default_factory=dict)
+
+    def draw(self, params: JSONDict) -> _Fault | None:
+        """The fault this call meets, or None; called under the fake's lock."""
+        if self.when is not None and not self.when(params):
+            return None
+        roll = self.rng.random()
+        for chance, fault in self.chances:
+            if roll < chance:
+                kind = str(fault.error.error_code) if fault.error is not None else "slow"
+                self.drawn[kind] = self.drawn.get(kind, 0) + 1
+                return fault
+            roll -= chance
+        return None
 
 
 @dataclass
@@ -679,6 +714,7 @@ class FakeBotAPI:
         self._inline_ids = itertools.count(1)
         self._open_inline: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
+        self._random: dict[str, _RandomFaults] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
@@ -930,24 +966,91 @@ class FakeBotAPI:
         when: Callable[[JSONDict], bool] | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and ``retry_after``."""
-        error = ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
-        self._add_fault(method, _Fault(error, times, when))
+        self._add_fault(method, _Fault(_throttled(seconds), times, when))
+
+    def slow_next(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        times: int = 1,
+        when: Callable[[JSONDict], bool] | None = None,
+        error_code: int | None = None,
+        description: str = "Bad Gateway",
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` only after ``seconds``.
+
+        The call is handled (and recorded) after the wait, as an overloaded server would;
+        with ``error_code`` it fails after the wait instead (a gateway timing out).
+        """
+        error = ApiError(error_code, description) if error_code is not None else None
+        self._add_fault(method, _Fault(error, times, when, delay=seconds))
+
+    def random_faults(
+        self,
+        method: str,
+        *,
+        seed: int = 0,
+        retry_after: float = 0.0,
+        retry_seconds: int = 1,
+        server_error: float = 0.0,
+        slow: float = 0.0,
+        slow_seconds: float = 1.0,
+        when: Callable[[JSONDict], bool] | None = None,
+    ) -> None:
+        """From now on, fail each call of ``method`` at random, for soak runs.
+
+        Each call (that satisfies ``when``) meets a 429 with ``retry_seconds`` with
+        probability ``retry_after``, a 502 with probability ``server_error``, or a
+        response delayed ``slow_seconds`` with probability ``slow``; reproducible by
+        ``seed``. Faults queued with the ``*_next`` methods before this come first.
+        """
+        self._add_random(
+            method,
+            _RandomFaults(
+                random.Random(seed),
+                (
+                    (retry_after, _Fault(_throttled(retry_seconds), 1)),
+                    (server_error, _Fault(ApiError(502, "Bad Gateway"), 1)),
+                    (slow, _Fault(None, 1, delay=slow_seconds)),
+                ),
+                when,
+            ),
+        )
+
+    def _add_random(self, method: str, faults: _RandomFaults) -> None:
+        with self._cond:
+            self._random[method.lower()] = faults
+
+    def faults_met(self, method: str) -> dict[str, int]:
+        """How many random faults ``method``'s calls met so far, by kind ("429", "502", "slow")."""
+        with self._cond:
+            chance = self._random.get(method.lower())
+            return dict(chance.drawn) if chance is not None else {}
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget the faults queued for ``method``, random ones too (every method's if None)."""
+        with self._cond:
+            if method is None:
+                self._faults.clear()
+                self._random.clear()
+            else:
+                self._faults.pop(method.lower(), None)
+                self._random.pop(method.lower(), None)
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         with self._cond:
             self._faults.setdefault(method.lower(), deque()).append(fault)
 
-    def _take_fault(self, method: str, params: JSONDict) -> ApiError | None:
-        queue = self._faults.get(method.lower())
-        if not queue:
-            return None
-        for fault in list(queue):
+    def _take_fault(self, method: str, params: JSONDict) -> _Fault | None:
+        for fault in list(self._faults.get(method.lower()) or ()):
             if fault.when is None or fault.when(params):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
-                    queue.remove(fault)
-                return fault.error
-        return None
+                    self._faults[method.lower()].remove(fault)
+                return fault
+        chance = self._random.get(method.lower())
+        return chance.draw(params) if chance is not None else None
 
     # ---------------------------------------------------------------- update injection
 
@@ -1347,6 +1450,7 @@ class FakeBotAPI:
         entry = self._methods.get(method.lower())
         name = entry[0] if entry else method
         status, response = 200, {}
+        fault: _Fault | None = None
         try:
             if error is not None:
                 raise error
@@ -1356,8 +1460,10 @@ class FakeBotAPI:
                 raise ApiError(404, "Not Found")
             with self._cond:
                 fault = self._take_fault(name, params)
-            if fault is not None:
-                raise fault
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
+            if fault is not None and fault.error is not None:
+                raise fault.error
             result = entry[1](params, files)
             response = {"ok": True, "result": result}
         except ApiError as exc:
@@ -1365,7 +1471,16 @@ class FakeBotAPI:
         recorded_files = {key: (fname, data) for key, (fname, data, _) in files.items()}
         with self._cond:
             self._calls.append(
-                Call(name, params, recorded_files, time.time(), token, status, response)
+                Call(
+                    name,
+                    params,
+                    recorded_files,
+                    time.time(),
+                    token,
+                    status,
+                    response,
+                    fault.delay if fault is not None else 0.0,
+                )
             )
             self._cond.notify_all()
         return self._json(response, status)
