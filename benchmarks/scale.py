@@ -460,6 +460,23 @@ def format_rows(rows: Sequence[Row], size: int) -> str:
     return "\n".join(lines)
 
 
+README_START = "<!-- benchmarks.scale: start -->"
+README_END = "<!-- benchmarks.scale: end -->"
+
+
+def write_readme(path: Path, lines: list[str]) -> None:
+    """Replace what ``path`` holds between the two marker lines with this run's output."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        head, rest = text.split(README_START + "\n", 1)
+        _, tail = rest.split(README_END + "\n", 1)
+    except ValueError:
+        raise SystemExit(f"{path}: no {README_START!r} ... {README_END!r} lines") from None
+    body = "\n".join(lines).strip("\n")
+    path.write_text(f"{head}{README_START}\n\n{body}\n\n{README_END}\n{tail}", encoding="utf-8")
+    print(f"wrote the figures into {path}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
@@ -481,35 +498,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="index words + character bigrams only (the Retriever's defaults) instead of "
         "the service's tokens, which add character unigrams",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="write the figures of this run into this README, between its "
+        f"{README_START!r} and {README_END!r} lines",
+    )
     args = parser.parse_args(argv)
     if args.no_unigrams:
         OPTIONS["char_unigrams"] = False  # read by the forked children too
 
-    print(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
-    print(
-        f"load average {os.getloadavg()[0]:.1f}; "
+    out: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        out.append(line)
+
+    emit(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
+    emit(
+        f"load average {os.getloadavg()[0]:.1f} at the start; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, numpy {np.__version__}"
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     for line in tokenizing_speed():
-        print(line)
+        emit(line)
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         started = time.perf_counter()
         rows, facts = run_size(size, args)
-        print(format_rows(rows, size))
+        emit(format_rows(rows, size))
         if "terms" in facts:
-            print(
+            emit(
                 f"vocabulary {facts['terms']:,.0f} terms, "
                 f"{facts['postings_per_passage']:.0f} postings a passage; "
                 f"saving the index {facts['save_s']:.2f} s"
             )
         if "add_issue_s" in facts:
-            print(
+            emit(
                 f"adding one issue ({PASSAGES_PER_ISSUE} passages, tokenising included): "
                 f"{facts['add_issue_s'] * 1000:.0f} ms"
             )
-        print(f"({time.perf_counter() - started:.0f} s for this size)", flush=True)
+        emit(f"({time.perf_counter() - started:.0f} s for this size)")
+    if args.readme is not None:
+        write_readme(args.readme, out)
     return 0
 
 
