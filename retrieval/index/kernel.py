@@ -277,7 +277,7 @@ def _top_k(
                 True,
             )
             read += hi - lo
-        candidates = touched[:n_touched].copy()
+        candidates = np.sort(touched[:n_touched])  # ascending: ties go to the lower id
         exact = np.empty(n_touched, np.float64)
         for i in range(n_touched):
             exact[i] = acc[candidates[i]]

@@ -310,3 +310,13 @@ def test_a_term_repeated_more_than_255_times_is_counted_exactly() -> None:
         index.get_scores(["a", "b"]), BM25Okapi(corpus).get_scores(["a", "b"]), rtol=0, atol=1e-9
     )
     assert index.export().tf.dtype == np.uint16
+
+
+def test_ties_go_to_the_lower_passage_when_pruning_is_off() -> None:
+    # okapi: "b" is in half the passages, so its idf is 0 and the kernel does not prune;
+    # passages 2 and 4 tie, and 4 is met first (through "b"), yet 2 must win.
+    corpus = [[], ["b"], ["a"] * 5, ["b"], ["a"] * 5 + ["b"]]
+    index = BM25Index.from_tokens(corpus, k1=1.2, b=0.0, idf="okapi")
+    assert index.idf("b") == 0.0
+    assert index.top_k(["b", "a"], 1)[0].tolist() == [2]
+    assert _kernel_top(index, ["b", "a"], 1)[0] == [2]
