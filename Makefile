@@ -10,7 +10,7 @@ EXTRAS ?= ocr
 comma := ,
 RUN_STAMP := $(VENV)/.installed-run-$(or $(subst $(comma),-,$(EXTRAS)),base)
 
-.PHONY: run test install install-run lint bench bench-scale bench-load soak clean
+.PHONY: run test install install-run lint bench bench-cmrc bench-scale bench-load soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,12 +41,18 @@ test: install
 lint: install
 	$(BIN)/ruff check bot retrieval corpus tests benchmarks
 
+# Search against rank_bm25, bm25s (numpy and numba) and tantivy on the same tokens, one run,
+# its output written into the README's performance section (SIZES=...,1000000 for a million).
+# Tokens are cached under ~/.cache/linli/bench.
+SIZES ?= 10000,100000
 bench: install
+	$(BIN)/python -m benchmarks.scale --sizes $(SIZES) --readme README.md
+
+# CMRC 2018 passage retrieval (data from ../shared/data/cmrc2018).
+bench-cmrc: install
 	$(BIN)/python -m benchmarks.cmrc
 
-# Index build, memory, disk, load and query latency against rank_bm25 and bm25s (10k and
-# 100k passages; SIZES=1000000 for a million). Tokens are cached under ~/.cache/linli/bench.
-SIZES ?= 10000,100000
+# The same without touching the README.
 bench-scale: install
 	$(BIN)/python -m benchmarks.scale --sizes $(SIZES)
 

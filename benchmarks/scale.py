@@ -70,6 +70,7 @@ class Row:
     tops: list[list[int]] = field(default_factory=list)
     agree: str = ""
     note: str = ""
+    load: float = float("nan")  # 1-minute load average when its questions were timed
     extra: dict[str, float] = field(default_factory=dict)
 
     def p(self, q: float, cpu: bool = False) -> float:
@@ -122,7 +123,7 @@ def _in_child(job: Callable[[], Any]) -> Any:
 
 
 def _timed(search: Callable[[int], list[int]], n_queries: int, warmup: int = 5) -> Row:
-    row = Row(system="")
+    row = Row(system="", load=os.getloadavg()[0])
     for i in range(min(warmup, n_queries)):
         search(i)
     for i in range(n_queries):
@@ -181,8 +182,23 @@ def run_linli(
         load_s = time.perf_counter() - started
     del loaded
 
+    fallback: Row | None = None
     if idf == "lucene":
+        from retrieval.index import kernel
+
         row = _timed(lambda i: [h.index for h in retriever.search(texts[i], K)], len(texts))
+        if kernel.AVAILABLE:
+            # The same search without numba: every posting scored with numpy.
+            kernel.AVAILABLE = False
+            try:
+                fallback = _timed(
+                    lambda i: [h.index for h in retriever.search(texts[i], K)], len(texts)
+                )
+            finally:
+                kernel.AVAILABLE = True
+            fallback.system = "Linli, numpy fallback (no numba)"
+            fallback.agree = _agreement(fallback.tops, row.tops) + " vs Linli"
+            row.extra["fallback"] = fallback  # type: ignore[assignment]
     else:
         # Parity mode: on the same question tokens as rank_bm25.
         row = _timed(
@@ -190,9 +206,10 @@ def run_linli(
             len(query_tokens),
         )
     row.system = f"Linli Retriever.search ({idf})" if idf == "lucene" else "Linli (okapi parity)"
-    row.build_s, row.peak_mib, row.load_s = build, peak / MIB, load_s
-    row.bytes_per_passage = index.memory_bytes() / len(tokens)
-    row.disk_mib = size / MIB
+    for r in (row, fallback) if fallback is not None else (row,):
+        r.build_s, r.peak_mib, r.load_s = build, peak / MIB, load_s
+        r.bytes_per_passage = index.memory_bytes() / len(tokens)
+        r.disk_mib = size / MIB
     row.extra["save_s"] = save_s
     row.extra["terms"] = index.n_terms
     row.extra["postings_per_passage"] = index.n_postings / len(tokens)
@@ -233,11 +250,15 @@ def run_rank_bm25(tokens: list[list[str]], query_tokens: list[list[str]]) -> Row
     return row
 
 
-def run_bm25s(tokens: list[list[str]], query_tokens: list[list[str]]) -> list[Row]:
+def run_bm25s(tokens: list[list[str]], texts: list[str]) -> list[Row]:
+    """bm25s, indexed once; its numpy and its numba retrieval, each from the question string."""
     import logging
 
     import bm25s
 
+    from retrieval import Tokenizer
+
+    tokenizer = Tokenizer(**OPTIONS).load()  # type: ignore[arg-type]
     logging.getLogger("bm25s").setLevel(logging.ERROR)
     gc.collect()
     base, peak_ok = _status("VmRSS"), _reset_peak()
@@ -254,32 +275,75 @@ def run_bm25s(tokens: list[list[str]], query_tokens: list[list[str]]) -> list[Ro
         started = time.perf_counter()
         bm25s.BM25.load(tmp)
         load_s = time.perf_counter() - started
-
-    # bm25s fails on a question with no indexed term (its empty-token fallback
-    # points past its score matrix); such a question has no hits anyway.
-    known = [[t for t in q if t and t in model.vocab_dict] for q in query_tokens]
+    vocab = model.vocab_dict
 
     def retrieve(i: int) -> list[int]:
-        if not known[i]:
+        # bm25s fails on a question with no indexed term (its empty-token fallback
+        # points past its score matrix); such a question has no hits anyway.
+        known = [t for t in tokenizer.tokenize(texts[i]) if t in vocab]
+        if not known:
             return []
-        docs, scores = model.retrieve([known[i]], k=K, show_progress=False, n_threads=0)
+        docs, scores = model.retrieve([known], k=K, show_progress=False, n_threads=0)
         return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     rows = []
-    for name, search in (
-        ("bm25s retrieve (lucene)", retrieve),
-        (
-            "bm25s get_scores + top-10 (lucene)",
-            lambda i: _reference_top(model.get_scores(known[i])) if known[i] else [],
-        ),
-    ):
-        row = _timed(search, len(query_tokens))
-        row.system = name
+    for backend in ("numpy", "numba"):
+        model.backend = backend
+        row = _timed(retrieve, len(texts), warmup=5)
+        row.system = f"bm25s retrieve, {backend} backend"
         row.build_s, row.peak_mib, row.load_s = build, peak / MIB, load_s
         row.bytes_per_passage = retained / len(tokens)
         row.disk_mib = size / MIB
         rows.append(row)
     return rows
+
+
+def run_tantivy(tokens: list[list[str]], texts: list[str]) -> Row:
+    """tantivy (Rust, Lucene's design) over the same tokens, in RAM, one thread.
+
+    Its BM25 is fixed at k1 = 1.2, b = 0.75, so its rankings differ from the others.
+    """
+    import tantivy
+
+    from retrieval import Tokenizer
+
+    tokenizer = Tokenizer(**OPTIONS).load()  # type: ignore[arg-type]
+    gc.collect()
+    base, peak_ok = _status("VmRSS"), _reset_peak()
+    started = time.perf_counter()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    builder.add_unsigned_field("pid", stored=True)
+    schema = builder.build()
+    index = tantivy.Index(schema)
+    writer = index.writer(heap_size=256 * MIB, num_threads=1)
+    for i, doc in enumerate(tokens):
+        writer.add_document(tantivy.Document(body=" ".join(doc), pid=i))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    build = time.perf_counter() - started
+    peak = _status("VmHWM") - base if peak_ok else float("nan")
+    gc.collect()
+    retained = _status("VmRSS") - base
+    searcher = index.searcher()
+    should = tantivy.Occur.Should
+
+    def search(i: int) -> list[int]:
+        terms = tokenizer.tokenize(texts[i])
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(should, tantivy.Query.term_query(schema, "body", t)) for t in terms]
+        )
+        return [address.doc for _, address in searcher.search(query, K).hits]
+
+    row = _timed(search, len(texts))
+    row.system = "tantivy 0.27 (k1=1.2, b=0.75)"
+    row.build_s, row.peak_mib = build, peak / MIB
+    row.bytes_per_passage = retained / len(tokens)
+    row.note = f"{searcher.num_segments} segment(s)"
+    return row
 
 
 # -- one size --------------------------------------------------------------------------
@@ -306,7 +370,11 @@ def run_size(size: int, args: Any) -> tuple[list[Row], dict[str, float]]:
     systems = set(args.systems.split(","))
 
     if "linli" in systems:
-        rows.append(_in_child(lambda: run_linli(tokens, texts, query_tokens, "lucene", extra)))
+        linli = _in_child(lambda: run_linli(tokens, texts, query_tokens, "lucene", extra))
+        fallback = linli.extra.pop("fallback", None)
+        rows.append(linli)
+        if fallback is not None:
+            rows.append(fallback)  # type: ignore[arg-type]
         rows.append(_in_child(lambda: run_linli(tokens, texts, query_tokens, "okapi", [])))
     reference: Row | None = None
     if "rank_bm25" in systems:
@@ -321,7 +389,9 @@ def run_size(size: int, args: Any) -> tuple[list[Row], dict[str, float]]:
         if reference is not None:
             rows.append(reference)
     if "bm25s" in systems:
-        rows.extend(_in_child(lambda: run_bm25s(tokens, query_tokens)))
+        rows.extend(_in_child(lambda: run_bm25s(tokens, texts)))
+    if "tantivy" in systems:
+        rows.append(_in_child(lambda: run_tantivy(tokens, texts)))
 
     by_name = {r.system: r for r in rows}
     okapi = by_name.get("Linli (okapi parity)")
@@ -333,7 +403,7 @@ def run_size(size: int, args: Any) -> tuple[list[Row], dict[str, float]]:
             row.agree = _agreement(row.tops, reference.tops)
         elif row.system.startswith("Linli Retriever") and okapi is not None:
             row.agree = _agreement(row.tops, okapi.tops) + " vs okapi"
-        elif row.system.startswith("bm25s") and lucene is not None:
+        elif row.system.startswith(("bm25s", "tantivy")) and lucene is not None:
             row.agree = _agreement(row.tops, lucene.tops) + " vs Linli lucene"
     facts: dict[str, float] = {"size": size}
     if lucene is not None:
@@ -361,11 +431,13 @@ def tokenizing_speed(n: int = 1000, seed: int = 0) -> list[str]:
 
 def format_rows(rows: Sequence[Row], size: int) -> str:
     reference = next((r for r in rows if r.system.startswith("rank_bm25")), None)
+    numba = next((r for r in rows if r.system == "bm25s retrieve, numba backend"), None)
     lines = [
         f"\n{size:,} passages",
         "| system | build s | peak MiB | index B/passage | disk MiB | load s | p50 ms | p95 ms "
-        "| p50 CPU ms | p50 speed-up vs rank_bm25 | top-10 = rank_bm25 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| p50 CPU ms | p50 / p95 ÷ bm25s-numba | p50 speed-up vs rank_bm25 | top-10 agreement "
+        "| load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         speedup = (
@@ -373,13 +445,36 @@ def format_rows(rows: Sequence[Row], size: int) -> str:
             if reference is not None and r is not reference and r.latencies
             else ""
         )
+        versus = (
+            f"{r.p(50) / numba.p(50):.2f} / {r.p(95) / numba.p(95):.2f}"
+            if numba is not None and r.latencies
+            else ""
+        )
         note = f" ({r.note})" if r.note else ""
         lines.append(
             f"| {r.system}{note} | {r.build_s:.1f} | {r.peak_mib:,.0f} | "
             f"{r.bytes_per_passage:,.0f} | {r.disk_mib:,.0f} | {r.load_s:.2f} | "
-            f"{r.p(50):.2f} | {r.p(95):.2f} | {r.p(50, cpu=True):.2f} | {speedup} | {r.agree} |"
+            f"{r.p(50):.2f} | {r.p(95):.2f} | {r.p(50, cpu=True):.2f} | {versus} | {speedup} "
+            f"| {r.agree} | {r.load:.1f} |"
         )
     return "\n".join(lines)
+
+
+README_START = "<!-- benchmarks.scale: start -->"
+README_END = "<!-- benchmarks.scale: end -->"
+
+
+def write_readme(path: Path, lines: list[str]) -> None:
+    """Replace what ``path`` holds between the two marker lines with this run's output."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        head, rest = text.split(README_START + "\n", 1)
+        _, tail = rest.split(README_END + "\n", 1)
+    except ValueError:
+        raise SystemExit(f"{path}: no {README_START!r} ... {README_END!r} lines") from None
+    body = "\n".join(lines).strip("\n")
+    path.write_text(f"{head}{README_START}\n\n{body}\n\n{README_END}\n{tail}", encoding="utf-8")
+    print(f"wrote the figures into {path}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -388,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated passage counts")
     parser.add_argument("--queries", type=int, default=1000, help="at most this many questions")
-    parser.add_argument("--systems", default="linli,rank_bm25,bm25s")
+    parser.add_argument("--systems", default="linli,rank_bm25,bm25s,tantivy")
     parser.add_argument(
         "--rank-bm25-max",
         type=int,
@@ -403,35 +498,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="index words + character bigrams only (the Retriever's defaults) instead of "
         "the service's tokens, which add character unigrams",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="write the figures of this run into this README, between its "
+        f"{README_START!r} and {README_END!r} lines",
+    )
     args = parser.parse_args(argv)
     if args.no_unigrams:
         OPTIONS["char_unigrams"] = False  # read by the forked children too
 
-    print(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
-    print(
-        f"load average {os.getloadavg()[0]:.1f}; "
+    out: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        out.append(line)
+
+    emit(f"python -m benchmarks.scale {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
+    emit(
+        f"load average {os.getloadavg()[0]:.1f} at the start; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, numpy {np.__version__}"
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     for line in tokenizing_speed():
-        print(line)
+        emit(line)
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         started = time.perf_counter()
         rows, facts = run_size(size, args)
-        print(format_rows(rows, size))
+        emit(format_rows(rows, size))
         if "terms" in facts:
-            print(
+            emit(
                 f"vocabulary {facts['terms']:,.0f} terms, "
                 f"{facts['postings_per_passage']:.0f} postings a passage; "
                 f"saving the index {facts['save_s']:.2f} s"
             )
         if "add_issue_s" in facts:
-            print(
+            emit(
                 f"adding one issue ({PASSAGES_PER_ISSUE} passages, tokenising included): "
                 f"{facts['add_issue_s'] * 1000:.0f} ms"
             )
-        print(f"({time.perf_counter() - started:.0f} s for this size)", flush=True)
+        emit(f"({time.perf_counter() - started:.0f} s for this size)")
+    if args.readme is not None:
+        write_readme(args.readme, out)
     return 0
 
 

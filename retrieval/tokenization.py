@@ -273,6 +273,8 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Terms of ``text`` in reading order (duplicates kept: they are term frequency)."""
+        if self.words == "precise":
+            return self._terms(normalize(text))
         return [token.term for token in self._analyze(normalize(text))]
 
     def query_terms(self, text: str) -> dict[str, float]:
@@ -338,6 +340,55 @@ class Tokenizer:
             tokens.extend(self._char_ngrams(text, blocked, tokens, stop))
             tokens.sort(key=_SPAN)
         return tokens
+
+    def _terms(self, text: str) -> list[str]:
+        """The terms :meth:`_analyze` gives for normalised ``text`` in precise mode, made
+        without Token objects, a set of spans or a sort (indexing runs this for every
+        passage; tests/retrieval/test_tokenization.py holds the two equal).
+
+        Reading order is (start, end): at each position of a word, its unigram, then
+        its bigram, and the word itself at its start, in the slot of the gram it
+        coincides with (one or two characters) or after both.
+        """
+        if not text:
+            return []
+        stop = _stopwords() if self.stopwords else frozenset()
+        unigrams, bigrams = self.char_unigrams, self.char_bigrams
+        # usable[i]: text[i] may start or end an n-gram (CJK, in no dropped word).
+        usable = bytearray(len(text) + 1)
+        if unigrams or bigrams:
+            for run in _CJK_RUN.finditer(text):
+                start, end = run.span()
+                usable[start:end] = b"\x01" * (end - start)
+        kept = []
+        for word, start, end in self._words(self._segmenter(), text, stop):
+            if word in stop or not _is_content(word):
+                usable[start:end] = bytes(end - start)
+            else:
+                kept.append((word, start, end))
+        if not (unigrams or bigrams):
+            return [word for word, _, _ in kept]
+        terms: list[str] = []
+        add = terms.append
+        for word, start, end in kept:
+            size = end - start
+            for i in range(start, end):
+                if usable[i]:
+                    if i == start and size == 1:
+                        add(word)
+                    elif unigrams and text[i] not in stop:
+                        add(text[i])
+                    if i == start and size == 2:
+                        add(word)
+                    elif bigrams and usable[i + 1]:
+                        gram = text[i : i + 2]
+                        if gram not in stop:
+                            add(gram)
+                elif i == start and size <= 2:
+                    add(word)
+                if i == start and size > 2:
+                    add(word)
+        return terms
 
     @staticmethod
     def _words(

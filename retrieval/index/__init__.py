@@ -4,7 +4,8 @@
 * :mod:`.arrays`: the postings layout, the immutable :class:`Snapshot` searches
   read, idf and length norms;
 * :mod:`.build`: turning token lists into postings, appending, taking a subset;
-* :mod:`.search`: scoring a query, top k with MaxScore pruning;
+* :mod:`.search`: scoring a query, and top k (the numpy path scores every posting);
+* :mod:`.kernel`: top k by MaxScore, compiled with numba (cached on disk);
 * :mod:`.bm25`: :class:`BM25Index`, which ties them together;
 * :mod:`.persist`: saving a retriever's index to one file and loading it (not
   imported here: it sits on top of :class:`~retrieval.Retriever`).

@@ -227,12 +227,8 @@ class BM25Index:
     def top_k(self, query: QueryTerms, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best positive-scoring passages: score desc, then id asc.
 
-        Same result as ranking :meth:`score`'s output, usually without visiting
-        the long postings of common terms (see :mod:`.search`).
+        Same passages and scores as ranking :meth:`score`'s output, usually
+        without visiting the long postings of common terms (see :mod:`.kernel`).
         """
         snap = self._snap
         return QueryScorer(snap, self.k1, self._terms(snap, query)).top(k)
-
-    def _candidates(self, snap: Snapshot, terms: Terms, k: int) -> np.ndarray | None:
-        """What MaxScore keeps for the top ``k`` (None where it does not prune), for tests."""
-        return QueryScorer(snap, self.k1, terms).candidates(k)

@@ -4,30 +4,26 @@ A query's terms add their BM25 contributions (:mod:`.arrays` has the formula)
 in query order, with the same operations as ``rank_bm25.BM25Okapi.get_scores``,
 so scores are bit-identical to it.
 
-Top k without scoring everything (MaxScore): terms are visited from the highest
-possible contribution down (rare words first); once the k-th best partial score
-exceeds what all remaining terms could add together, no unseen passage can enter
-the top k, so the remaining (common, long) postings are only looked up for the
-surviving candidates. The survivors' final scores are then recomputed exactly,
-adding the terms in query order, so :meth:`QueryScorer.top` returns the same
-passages and bit-identical scores as scoring everything would.
+Top k (:meth:`QueryScorer.top`) is the compiled MaxScore loop of :mod:`.kernel`,
+which skips most of the long posting lists of common terms; without numba, every
+posting is scored here with numpy and ranked by :func:`top_k`. Both give the same
+passages with bit-identical scores (tests/retrieval/test_scoring.py).
 
 Selection (:func:`top_k`): only passages that matched a query term are
 candidates, and only those with a positive score are hits: a zero (or, with
 okapi idf, negative) score means the passage shares nothing useful with the
 question. Working on the candidates instead of a corpus-sized score vector keeps
-selection proportional to the matches (np.argpartition over a mostly-zero 100k
-vector is slow with this numpy).
+selection proportional to the matches.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from . import kernel
 from .arrays import Snapshot
 from .termids import TermIds
 
@@ -38,18 +34,6 @@ Terms = list[tuple[int, float]]
 # Below this ratio of query postings to passages, sorting the postings beats
 # filling a dense score vector the size of the corpus.
 _SPARSE_RATIO = 8
-
-# Below this many postings in all of a query's terms, scoring them all is as
-# cheap as pruning (which visits the rare terms twice).
-_PRUNE_MIN_POSTINGS = 100_000
-
-# Partial scores used only as bounds are summed in another order than the
-# final ones; this margin keeps the bounds safe against rounding.
-_BOUND_SLACK = 1e-9
-
-# A binary search per candidate beats reading a whole posting list through a
-# passage mask when the list is this many times longer than the candidates.
-_FIND_RATIO = 64
 
 
 def no_hits() -> tuple[np.ndarray, np.ndarray]:
@@ -114,22 +98,6 @@ def top_k(doc_ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, 
     return doc_ids[order], scores[order]
 
 
-_buffers = threading.local()
-
-
-def _scratch(n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-thread, all-zero work arrays of one value per passage, reused across queries.
-
-    Allocating them per query costs page faults in proportion to the corpus;
-    callers must leave them zeroed (they reset only what they touched).
-    """
-    arrays = getattr(_buffers, "arrays", None)
-    if arrays is None or len(arrays[0]) != n_docs:
-        arrays = (np.zeros(n_docs, np.float64), np.zeros(n_docs, bool), np.zeros(n_docs, bool))
-        _buffers.arrays = arrays
-    return arrays
-
-
 class QueryScorer:
     """One query's terms scored against one snapshot.
 
@@ -172,10 +140,22 @@ class QueryScorer:
         """The ``k`` best positive-scoring passages: score desc, then id asc (as :func:`top_k`)."""
         if k <= 0 or not self.terms:
             return no_hits()
-        candidates = self.candidates(k)
-        if candidates is None:
-            return top_k(*self.score(), k)
-        return top_k(candidates, self.rescore(candidates), k)
+        if kernel.AVAILABLE:
+            snap = self.snap
+            docs, scores, _ = kernel.top_k(
+                snap.indptr,
+                snap.doc_ids,
+                snap.tf,
+                snap.saturation_1,
+                snap.length_norm,
+                self.k1,
+                self.tids,
+                snap.idf[self.tids],
+                self.weights,
+                min(k, snap.n_docs),
+            )
+            return docs.astype(np.int64), scores
+        return top_k(*self.score(), k)
 
     def _saturation(self, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """BM25's ``tf * (k1 + 1) / (tf + length_norm)`` for postings (passage, tf).
@@ -220,140 +200,3 @@ class QueryScorer:
         at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
         at += np.repeat(starts - (ends - sizes), sizes)
         return at, np.repeat(np.arange(len(tids)), sizes)
-
-    # -- MaxScore -------------------------------------------------------------------
-
-    def candidates(self, k: int) -> np.ndarray | None:
-        """Sorted passages that can be in the top k, or None if pruning does not pay."""
-        snap, tids = self.snap, self.tids
-        sizes = snap.indptr[tids + 1] - snap.indptr[tids]
-        if len(tids) < 2 or int(sizes.sum()) < _PRUNE_MIN_POSTINGS:
-            return None
-        idf = snap.idf[tids]
-        if (idf < 0).any():
-            return None  # okapi's negative idfs: contributions are not bounded below
-        # tf * (k1 + 1) / (tf + norm) < k1 + 1: a term's contribution never exceeds this.
-        bounds = self.weights * idf
-        bounds *= self.k1 + 1
-        order = np.argsort(-bounds, kind="stable")
-        # rest[i]: the most the terms order[i:] can add to any passage.
-        rest = np.append(np.cumsum(bounds[order][::-1])[::-1], 0.0)
-
-        partial, seen, alive = _scratch(snap.n_docs)
-        touched: list[np.ndarray] = []
-        try:
-            return self._maxscore(k, sizes, order, rest, partial, seen, alive, touched)
-        finally:
-            # Leave the per-thread buffers all zero for the next query.
-            for docs in touched:
-                partial[docs] = 0.0
-                seen[docs] = False
-                alive[docs] = False
-
-    def _maxscore(
-        self,
-        k: int,
-        sizes: np.ndarray,
-        order: np.ndarray,
-        rest: np.ndarray,
-        partial: np.ndarray,
-        seen: np.ndarray,
-        alive: np.ndarray,
-        touched: list[np.ndarray],
-    ) -> np.ndarray | None:
-        """MaxScore's first phase: whole posting lists, rarest term first, until pruning pays."""
-        snap, terms = self.snap, self.terms
-        n_touched = 0
-        for i, j in enumerate(order):
-            if n_touched >= k and sizes[j] * 4 >= n_touched:
-                # Before a long posting list: can the terms left still lift an
-                # unseen passage into the top k?
-                candidates = np.concatenate(touched)
-                scores = partial[candidates]
-                threshold = np.partition(scores, n_touched - k)[n_touched - k]
-                if threshold > rest[i] * (1 + _BOUND_SLACK):
-                    return self._narrow(order[i:], rest[i:], candidates, partial, alive, k)
-            tid, weight = terms[j]
-            lo, hi = snap.indptr[tid], snap.indptr[tid + 1]
-            docs = snap.doc_ids[lo:hi]
-            partial[docs] += self._contributions(tid, weight, docs, snap.tf[lo:hi])
-            new = docs[~seen[docs]]
-            seen[new] = True
-            touched.append(new)
-            n_touched += len(new)
-        return None  # every term had to be read in full: score them the usual way
-
-    def _narrow(
-        self,
-        remaining: np.ndarray,
-        rest: np.ndarray,
-        candidates: np.ndarray,
-        partial: np.ndarray,
-        alive: np.ndarray,
-        k: int,
-    ) -> np.ndarray:
-        """MaxScore's second phase: the remaining terms, only for passages still in the race.
-
-        ``partial`` is the dense partial score of every passage (updated in place),
-        ``alive`` an all-false passage mask to use.
-        Before each term, passages whose partial score plus all the remaining
-        terms could add stays below the k-th best partial score are dropped;
-        the k-th best only rises, the remainder only falls, so the field
-        narrows quickly. A long posting list is then filtered by a passage mask
-        (one byte read per posting) or, once few candidates are left, binary
-        searched for them.
-        """
-        snap, terms = self.snap, self.terms
-        alive[candidates] = True
-        for n, j in enumerate(remaining.tolist()):
-            scores = partial[candidates]
-            threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
-            keep = scores + rest[n] >= threshold * (1 - _BOUND_SLACK)
-            if not keep.all():
-                alive[candidates[~keep]] = False
-                candidates = candidates[keep]
-            if len(candidates) <= k:
-                break
-            tid, weight = terms[j]
-            lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
-            if len(candidates) * _FIND_RATIO < hi - lo:
-                at = self._find(tid, candidates)[1]
-            else:
-                at = alive[snap.doc_ids[lo:hi]].nonzero()[0] + lo
-            docs = snap.doc_ids[at]
-            partial[docs] += self._contributions(tid, weight, docs, snap.tf[at])
-        else:
-            # Every term added: partial scores are final but for rounding, so only
-            # passages within rounding of the k-th best need an exact rescore.
-            scores = partial[candidates]
-            if len(scores) > k:
-                threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
-                candidates = candidates[scores >= threshold * (1 - _BOUND_SLACK)]
-        return np.sort(candidates).astype(np.int64)
-
-    def _find(self, tid: int, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which of ``candidates`` (any order) term ``tid`` has, and their postings.
-
-        Returns ``(found, at)``: a boolean mask over ``candidates`` and, for the
-        found ones in the same order, their positions in the postings arrays.
-        """
-        snap = self.snap
-        lo, hi = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
-        docs = snap.doc_ids[lo:hi]
-        # Same dtype as the postings, or numpy converts the whole posting list.
-        at = docs.searchsorted(candidates.astype(docs.dtype, copy=False))
-        found = at < len(docs)
-        found[found] = docs[at[found]] == candidates[found]
-        return found, at[found] + lo
-
-    def rescore(self, candidates: np.ndarray) -> np.ndarray:
-        """Exact scores of ``candidates``, adding terms in query order (as :meth:`score` does)."""
-        positions, owners, which = [], [], []
-        for i, (tid, _) in enumerate(self.terms):
-            found, at = self._find(tid, candidates)
-            positions.append(at)
-            owners.append(found.nonzero()[0])
-            which.append(np.full(len(at), i))
-        _, contributions = self._gather(np.concatenate(positions), np.concatenate(which))
-        # Term after term for each candidate, as score() adds them.
-        return np.bincount(np.concatenate(owners), weights=contributions, minlength=len(candidates))

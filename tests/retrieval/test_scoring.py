@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index, IndexArrays, search, top_k
+from retrieval.index import BM25Index, IndexArrays, kernel, search, top_k
 
 VOCAB = ["a", "b", "c", "d", "e", "f"]
 ABSENT = "zz"
@@ -196,33 +196,61 @@ def test_top_k_breaks_ties_at_the_cut_by_index() -> None:
     k=st.integers(1, 8),
     idf=st.sampled_from(["lucene", "okapi"]),
 )
-def test_pruned_top_k_equals_ranking_every_score(
+def test_compiled_top_k_equals_ranking_every_score_with_numpy(
     corpus: list[list[str]], query: list[str] | dict[str, float], k: int, idf: str
 ) -> None:
     index = BM25Index.from_tokens(corpus, k1=1.2, b=0.75, idf=idf)
     docs, scores = index.score(query)
     expected_ids, expected_scores = top_k(docs, scores, k)
-    # Prune from the first posting on, so small corpora exercise MaxScore too.
-    with mock.patch.object(search, "_PRUNE_MIN_POSTINGS", 0):
-        ids, got = index.top_k(query, k)
-    assert ids.tolist() == expected_ids.tolist()
-    assert got.tolist() == expected_scores.tolist()  # bit-identical, not just close
+    with mock.patch.object(kernel, "AVAILABLE", False):  # the numpy fallback
+        fallback_ids, fallback_scores = index.top_k(query, k)
+    ids, got = index.top_k(query, k)
+    assert ids.tolist() == expected_ids.tolist() == fallback_ids.tolist()
+    # bit-identical, not just close
+    assert got.tolist() == expected_scores.tolist() == fallback_scores.tolist()
+
+
+def _kernel_top(index: BM25Index, query: list[str], k: int) -> tuple[list[int], int]:
+    snap = index._snap
+    scorer = search.QueryScorer(snap, index.k1, index._terms(snap, query))
+    ids, _, read = kernel.top_k(
+        snap.indptr,
+        snap.doc_ids,
+        snap.tf,
+        snap.saturation_1,
+        snap.length_norm,
+        index.k1,
+        scorer.tids,
+        snap.idf[scorer.tids],
+        scorer.weights,
+        k,
+    )
+    return ids.tolist(), read
 
 
 def test_pruning_skips_common_terms_and_keeps_the_answer() -> None:
-    # "common" is everywhere, "rare" in three passages: after "rare", the common
-    # term can no longer lift any other passage into the top 2.
+    # "common" is everywhere, "rare" in three passages: once two passages with
+    # "rare" are in, "common" alone can no longer lift a passage into the top 2,
+    # so its postings are looked up only for the passages that have "rare".
     corpus = [["common", f"w{i}"] for i in range(3000)]
     for i in (5, 1200, 2999):
         corpus[i].append("rare")
     index = BM25Index.from_tokens(corpus)
-    with mock.patch.object(search, "_PRUNE_MIN_POSTINGS", 0):
-        candidates = index._candidates(
-            index._snap, index._terms(index._snap, ["common", "rare"]), 2
-        )
-    assert candidates is not None and candidates.tolist() == [5, 1200, 2999]
-    ids, _ = index.top_k(["common", "rare"], 2)
-    assert ids.tolist() == [5, 1200]
+    ids, read = _kernel_top(index, ["common", "rare"], 2)
+    assert ids == [5, 1200]
+    assert read < 3000 // 2  # far from all 3003 postings
+    assert index.top_k(["common", "rare"], 2)[0].tolist() == [5, 1200]
+
+
+def test_negative_bounds_turn_pruning_off() -> None:
+    # okapi: a term in most passages has a negative raw idf, floored to a share of
+    # the mean idf, which is negative here; no bound holds, so everything is scored.
+    corpus = [["x", "y"]] * 9 + [["x"]]
+    index = BM25Index.from_tokens(corpus, idf="okapi")
+    assert index.idf("x") < 0
+    ids, read = _kernel_top(index, ["x", "y"], 3)
+    assert read == 19
+    assert ids == top_k(*index.score(["x", "y"]), 3)[0].tolist()
 
 
 def test_export_from_arrays_and_take() -> None:
@@ -282,3 +310,13 @@ def test_a_term_repeated_more_than_255_times_is_counted_exactly() -> None:
         index.get_scores(["a", "b"]), BM25Okapi(corpus).get_scores(["a", "b"]), rtol=0, atol=1e-9
     )
     assert index.export().tf.dtype == np.uint16
+
+
+def test_ties_go_to_the_lower_passage_when_pruning_is_off() -> None:
+    # okapi: "b" is in half the passages, so its idf is 0 and the kernel does not prune;
+    # passages 2 and 4 tie, and 4 is met first (through "b"), yet 2 must win.
+    corpus = [[], ["b"], ["a"] * 5, ["b"], ["a"] * 5 + ["b"]]
+    index = BM25Index.from_tokens(corpus, k1=1.2, b=0.0, idf="okapi")
+    assert index.idf("b") == 0.0
+    assert index.top_k(["b", "a"], 1)[0].tolist() == [2]
+    assert _kernel_top(index, ["b", "a"], 1)[0] == [2]

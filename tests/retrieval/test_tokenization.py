@@ -2,6 +2,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.memo import MemoTokenizer, positions_of
 from retrieval.snippets import best_snippet
@@ -154,3 +156,41 @@ def test_memo_tokenizer_gives_the_tokenizers_results_and_keeps_them() -> None:
     assert memo.tokenize(text) is not kept and memo.tokenize(text) == kept
     question = ["电梯", "签约"]
     assert best_snippet(text, question, memo) == best_snippet(text, question, tokenizer)
+
+
+# Text as residents and OCR write it: CJK (stopwords and traditional forms among them),
+# Latin, digits, full-width forms, punctuation, spaces, emoji, combining marks.
+_MIXED = st.lists(
+    st.sampled_from(
+        list("加装电梯的了吗什么时候哪里凉城小区楼道堆物清理居委会電梯樓")
+        + list("abcXY09２０２６，。、！？ .-_#")
+        + ["😀", "e\u0301", "\u3000", "\n"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=_MIXED,
+    unigrams=st.booleans(),
+    bigrams=st.booleans(),
+    stopwords=st.booleans(),
+)
+def test_terms_without_spans_are_the_terms_of_the_spans(
+    text: str, unigrams: bool, bigrams: bool, stopwords: bool
+) -> None:
+    # tokenize() builds its terms on a path of its own (no Token objects, no sort).
+    tokenizer = Tokenizer(char_unigrams=unigrams, char_bigrams=bigrams, stopwords=stopwords)
+    tokens = tokenizer._analyze(tokenizer.normalize(text))
+    assert tokenizer.tokenize(text) == [token.term for token in tokens]
+
+
+def test_terms_without_spans_on_every_bundled_paragraph() -> None:
+    from corpus.ingest.seed import BUNDLED_DIR
+
+    tokenizer = Tokenizer(char_unigrams=True)
+    for path in sorted(BUNDLED_DIR.glob("*.txt")):
+        for paragraph in path.read_text(encoding="utf-8").splitlines():
+            spans = tokenizer.tokenize_with_spans(paragraph)
+            assert tokenizer.tokenize(paragraph) == [token.term for token in spans]

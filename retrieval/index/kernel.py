@@ -1,0 +1,518 @@
+"""Top k by MaxScore, compiled with numba: the loop a question spends its search time in.
+
+Over the snapshot's arrays as they are (:mod:`.arrays`: int32 passage ids and uint8
+tf per posting, saturation computed on the fly). A query position's contribution
+never exceeds ``weight * idf * (k1 + 1)``, its bound. Two phases:
+
+1. Term at a time, highest bound first, into a per-passage accumulator. Before a
+   long list, if the k-th best partial score already exceeds what all the
+   positions left could add (no unseen passage can enter the top k) and the
+   passages still in the race are few enough that searching for each of them is
+   cheaper than reading the lists left, phase 1 stops.
+2. Those passages, the k best partial scores first (they set a high threshold at
+   once), then the rest in ascending order, each finished by a galloping search
+   in the lists left until it can no longer reach the k-th best finished score.
+
+The survivors within rounding of the k-th best are then scored exactly: their
+contributions added in query order from 0.0, with the same operations as
+:meth:`.search.QueryScorer.score` (and ``np.bincount``), so the scores are
+bit-identical to the numpy path's; ties go to the lower passage id. Bounds are
+compared with a relative slack, so partial sums taken in another order never
+prune a passage that belongs. A bound of 0 or below (okapi's idf of a term in
+half the passages or more) turns pruning off: every posting is added in query order.
+
+The functions are compiled on first use and cached on disk (numba's ``cache=True``,
+in ``__pycache__`` or ``NUMBA_CACHE_DIR``), so only the first process after an
+install pays the compilation. Without numba (``LINLI_NUMBA=0``, or not installed)
+:data:`AVAILABLE` is false and :mod:`.search` scores every posting with numpy,
+which gives the same passages and scores.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+try:
+    if os.environ.get("LINLI_NUMBA", "1") == "0":
+        raise ImportError("LINLI_NUMBA=0")
+    from numba import njit
+except ImportError:  # the numpy path in .search serves instead
+    AVAILABLE = False
+else:
+    AVAILABLE = True
+
+# Bounds summed in another order than the final scores: this margin keeps them safe.
+_SLACK = 1e-9
+# What a galloping search for one passage costs, in postings read in a row (cache misses).
+_SEEK_COST = 4
+
+
+def _contribution(
+    doc: int,
+    f: int,
+    idf: float,
+    weight: float,
+    k1p1: float,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+) -> float:
+    # As QueryScorer._saturation and _contributions: one lookup at tf = 1, else the
+    # whole formula; idf first, then the query weight (x * 1.0 == x).
+    if f == 1:
+        saturation = saturation_1[doc]
+    else:
+        tf = float(f)
+        saturation = tf * k1p1 / (tf + length_norm[doc])
+    return idf * saturation * weight
+
+
+def _seek(doc_ids: np.ndarray, at: int, end: int, doc: int) -> int:
+    """The first position in ``[at, end)`` whose passage is ``>= doc`` (galloping search)."""
+    if at >= end or doc_ids[at] >= doc:
+        return at
+    step = 1
+    lo = at
+    hi = at + 1
+    while hi < end and doc_ids[hi] < doc:
+        lo = hi
+        step *= 2
+        hi = at + step
+    if hi > end:
+        hi = end
+    # doc_ids[lo] < doc <= doc_ids[hi] (or hi == end)
+    lo += 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if doc_ids[mid] < doc:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _kth_largest(acc: np.ndarray, docs: np.ndarray, n: int, k: int, heap: np.ndarray) -> float:
+    """The ``k``-th largest of ``acc[docs[:n]]`` (``n >= k``), with a k-item min-heap."""
+    for i in range(k):
+        heap[i] = acc[docs[i]]
+        child = i
+        while child > 0:
+            parent = (child - 1) // 2
+            if heap[child] < heap[parent]:
+                heap[child], heap[parent] = heap[parent], heap[child]
+                child = parent
+            else:
+                break
+    for i in range(k, n):
+        value = acc[docs[i]]
+        if value > heap[0]:
+            heap[0] = value
+            at = 0
+            while True:
+                left = 2 * at + 1
+                if left >= k:
+                    break
+                small = left
+                if left + 1 < k and heap[left + 1] < heap[left]:
+                    small = left + 1
+                if heap[small] < heap[at]:
+                    heap[small], heap[at] = heap[at], heap[small]
+                    at = small
+                else:
+                    break
+    return heap[0]
+
+
+def _add_term(
+    lo: int,
+    hi: int,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    idf: float,
+    weight: float,
+    k1p1: float,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    acc: np.ndarray,
+    seen: np.ndarray,
+    touched: np.ndarray,
+    n_touched: int,
+    check_seen: bool,
+) -> int:
+    """Add one term's contributions to ``acc``; passages new to it join ``touched``."""
+    for p in range(lo, hi):
+        doc = doc_ids[p]
+        touched[n_touched] = doc  # written always, kept only if new: no branch
+        if check_seen:
+            n_touched += not seen[doc]
+            seen[doc] = True
+        else:  # contributions are positive: a passage not yet seen still holds 0.0
+            n_touched += acc[doc] == 0.0
+        acc[doc] += _contribution(doc, tf[p], idf, weight, k1p1, saturation_1, length_norm)
+    return n_touched
+
+
+def _push(heap: np.ndarray, size: int, k: int, value: float) -> int:
+    """Keep the ``k`` largest values in the min-heap ``heap[:size]``; returns its new size."""
+    if size < k:
+        heap[size] = value
+        child = size
+        while child > 0:
+            parent = (child - 1) // 2
+            if heap[child] < heap[parent]:
+                heap[child], heap[parent] = heap[parent], heap[child]
+                child = parent
+            else:
+                break
+        return size + 1
+    if value > heap[0]:
+        heap[0] = value
+        at = 0
+        while True:
+            left = 2 * at + 1
+            if left >= k:
+                break
+            small = left
+            if left + 1 < k and heap[left + 1] < heap[left]:
+                small = left + 1
+            if heap[small] < heap[at]:
+                heap[small], heap[at] = heap[at], heap[small]
+                at = small
+            else:
+                break
+    return size
+
+
+def _finish(
+    doc: int,
+    score: float,
+    first: int,
+    q: int,
+    threshold: float,
+    order: np.ndarray,
+    rest: np.ndarray,
+    indptr: np.ndarray,
+    tids: np.ndarray,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    idfs: np.ndarray,
+    weights: np.ndarray,
+    k1p1: float,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    starts: np.ndarray | None,
+) -> float:
+    """``score`` plus what positions ``order[first:]`` add to ``doc``, or -1.0 as soon as
+    it cannot reach ``threshold``. ``starts``: per position, where to search from (moved
+    forward as passages ascend); None: each list is searched from its start."""
+    for i in range(first, q):
+        if (score + rest[i]) * (1 + _SLACK) < threshold:
+            return -1.0
+        j = order[i]
+        hi = indptr[tids[j] + 1]
+        if starts is None:
+            p = _seek(doc_ids, indptr[tids[j]], hi, doc)
+        else:
+            p = _seek(doc_ids, starts[i], hi, doc)
+            starts[i] = p
+        if p < hi and doc_ids[p] == doc:
+            score += _contribution(doc, tf[p], idfs[j], weights[j], k1p1, saturation_1, length_norm)
+    return score
+
+
+def _top_k(
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    k1p1: float,
+    tids: np.ndarray,
+    idfs: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    acc: np.ndarray,
+    seen: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ``k`` best positive-scoring passages (unordered) and how many postings were read.
+
+    ``tids``, ``idfs`` and ``weights`` describe the query positions in query order;
+    ``acc`` (float64) and ``seen`` (bool), one value per passage, must be all zero and
+    are left so.
+    """
+    q = len(tids)
+    bounds = np.empty(q, np.float64)
+    prune = True
+    total = 0
+    for j in range(q):
+        bounds[j] = weights[j] * idfs[j] * k1p1
+        if bounds[j] <= 0:  # okapi: idf 0 or negative
+            prune = False
+        total += indptr[tids[j] + 1] - indptr[tids[j]]
+    n_docs = len(acc)
+    touched = np.empty(min(total, n_docs) + 1, np.int64)
+    buffer = np.empty(k, np.float64)
+    n_touched = 0
+    read = 0
+    if not prune:
+        # Query order into the accumulator: the sums are the exact scores.
+        for j in range(q):
+            lo, hi = indptr[tids[j]], indptr[tids[j] + 1]
+            n_touched = _add_term(
+                lo,
+                hi,
+                doc_ids,
+                tf,
+                idfs[j],
+                weights[j],
+                k1p1,
+                saturation_1,
+                length_norm,
+                acc,
+                seen,
+                touched,
+                n_touched,
+                True,
+            )
+            read += hi - lo
+        candidates = np.sort(touched[:n_touched])  # ascending: ties go to the lower id
+        exact = np.empty(n_touched, np.float64)
+        for i in range(n_touched):
+            exact[i] = acc[candidates[i]]
+    else:
+        order = np.argsort(-bounds, kind="mergesort")  # highest bound first
+        rest = np.zeros(q + 1, np.float64)  # rest[i]: the most order[i:] can add
+        for i in range(q - 1, -1, -1):
+            rest[i] = rest[i + 1] + bounds[order[i]]
+        switch = q
+        threshold = 0.0
+        for i in range(q):
+            j = order[i]
+            lo, hi = indptr[tids[j]], indptr[tids[j] + 1]
+            if n_touched >= k and (hi - lo) * 4 >= n_touched:
+                # Before a long list: can the terms left still lift an unseen passage?
+                # And are the passages still in the race few enough that searching the
+                # lists left for each is cheaper than reading them?
+                threshold = _kth_largest(acc, touched, n_touched, k, buffer)
+                if threshold > rest[i] * (1 + _SLACK):
+                    racing = 0
+                    for t in range(n_touched):
+                        racing += acc[touched[t]] + rest[i] >= threshold * (1 - _SLACK)
+                    left = 0
+                    for t in range(i, q):
+                        left += indptr[tids[order[t]] + 1] - indptr[tids[order[t]]]
+                    if racing * (q - i) * _SEEK_COST < left:
+                        switch = i
+                        break
+            n_touched = _add_term(
+                lo,
+                hi,
+                doc_ids,
+                tf,
+                idfs[j],
+                weights[j],
+                k1p1,
+                saturation_1,
+                length_norm,
+                acc,
+                seen,
+                touched,
+                n_touched,
+                False,
+            )
+            read += hi - lo
+        candidates = touched[:n_touched].copy()
+        n = n_touched
+        if n > k:
+            # Drop what even all the terms left cannot lift to the k-th best, then sort
+            # the rest for the merges below.
+            threshold = _kth_largest(acc, candidates, n, k, buffer)
+            kept = 0
+            for c in range(n):
+                if acc[candidates[c]] + rest[switch] >= threshold * (1 - _SLACK):
+                    candidates[kept] = candidates[c]
+                    kept += 1
+            n = kept
+        candidates[:n] = np.sort(candidates[:n])
+        if switch < q:
+            # The terms left, highest bound first, for each candidate until it cannot
+            # reach the k-th best score of the candidates finished so far. The k best
+            # partial scores go first: finished, they set a threshold that drops most
+            # of the others before a single search.
+            done = seen  # unused in this mode otherwise
+            first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
+            finished = 0
+            for c in range(n):
+                doc = candidates[c]
+                if acc[doc] >= first:
+                    score = _finish(
+                        doc,
+                        acc[doc],
+                        switch,
+                        q,
+                        -1.0,
+                        order,
+                        rest,
+                        indptr,
+                        tids,
+                        doc_ids,
+                        tf,
+                        idfs,
+                        weights,
+                        k1p1,
+                        saturation_1,
+                        length_norm,
+                        None,
+                    )
+                    acc[doc] = score
+                    done[doc] = True
+                    finished = _push(buffer, finished, k, score)
+            threshold = buffer[0] if finished == k else 0.0
+            at = np.empty(q, np.int64)
+            for i in range(switch, q):
+                at[i] = indptr[tids[order[i]]]
+            kept = 0
+            for c in range(n):
+                doc = candidates[c]
+                if done[doc]:
+                    done[doc] = False
+                    candidates[kept] = doc
+                    kept += 1
+                    continue
+                if (acc[doc] + rest[switch]) * (1 + _SLACK) < threshold:
+                    continue  # what _finish would find first, without the call
+                score = _finish(
+                    doc,
+                    acc[doc],
+                    switch,
+                    q,
+                    threshold,
+                    order,
+                    rest,
+                    indptr,
+                    tids,
+                    doc_ids,
+                    tf,
+                    idfs,
+                    weights,
+                    k1p1,
+                    saturation_1,
+                    length_norm,
+                    at,
+                )
+                if score < 0:
+                    continue
+                acc[doc] = score
+                candidates[kept] = doc
+                kept += 1
+                finished = _push(buffer, finished, k, score)
+                if finished == k and buffer[0] > threshold:
+                    threshold = buffer[0]
+            n = kept
+        if n > k:
+            # Scores are final but for rounding (added in another order): only those
+            # within rounding of the k-th best need their exact score.
+            threshold = _kth_largest(acc, candidates, n, k, buffer)
+            kept = 0
+            for c in range(n):
+                if acc[candidates[c]] >= threshold * (1 - _SLACK):
+                    candidates[kept] = candidates[c]
+                    kept += 1
+            n = kept
+        candidates = candidates[:n].copy()
+        # Exact scores: the contributions added in query order, from 0.0.
+        exact = np.zeros(n, np.float64)
+        for j in range(q):
+            lo, hi = indptr[tids[j]], indptr[tids[j] + 1]
+            p = lo
+            for c in range(n):
+                doc = candidates[c]
+                p = _seek(doc_ids, p, hi, doc)
+                if p >= hi:
+                    break
+                if doc_ids[p] == doc:
+                    exact[c] += _contribution(
+                        doc, tf[p], idfs[j], weights[j], k1p1, saturation_1, length_norm
+                    )
+    for i in range(n_touched):
+        acc[touched[i]] = 0.0
+    if not prune:
+        for i in range(n_touched):
+            seen[touched[i]] = False
+    # The best k positive ones (ties: lower passage id), unordered.
+    positive = 0
+    for c in range(len(candidates)):
+        if exact[c] > 0:
+            candidates[positive] = candidates[c]
+            exact[positive] = exact[c]
+            positive += 1
+    candidates, exact = candidates[:positive], exact[:positive]
+    if positive > k:
+        best = np.argsort(-exact, kind="mergesort")[:k]  # stable: ids ascending among ties
+        candidates, exact = candidates[best], exact[best]
+    return candidates, exact, read
+
+
+if AVAILABLE:
+    _options = {"cache": True, "nogil": True}
+    _contribution = njit(inline="always", **_options)(_contribution)
+    _seek = njit(**_options)(_seek)
+    _kth_largest = njit(**_options)(_kth_largest)
+    _add_term = njit(**_options)(_add_term)
+    _push = njit(**_options)(_push)
+    _finish = njit(**_options)(_finish)
+    _top_k = njit(**_options)(_top_k)
+
+
+_buffers = threading.local()
+
+
+def _scratch(n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-thread, all-zero arrays of one value per passage, reused across queries.
+
+    Allocating them per query costs page faults in proportion to the corpus; the
+    kernel leaves them zeroed.
+    """
+    arrays = getattr(_buffers, "arrays", None)
+    if arrays is None or len(arrays[0]) != n_docs:
+        arrays = (np.zeros(n_docs, np.float64), np.zeros(n_docs, np.bool_))
+        _buffers.arrays = arrays
+    return arrays
+
+
+def top_k(
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    k1: float,
+    tids: np.ndarray,
+    idfs: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Best ``k`` passages, score descending then id ascending, and the postings read.
+
+    Raises:
+        RuntimeError: numba is not available (check :data:`AVAILABLE` first).
+    """
+    if not AVAILABLE:
+        raise RuntimeError("the compiled kernel needs numba")
+    docs, scores, read = _top_k(
+        indptr,
+        doc_ids,
+        tf,
+        saturation_1,
+        length_norm,
+        k1 + 1,
+        tids,
+        idfs,
+        weights,
+        k,
+        *_scratch(len(saturation_1)),
+    )
+    order = np.lexsort((docs, -scores))
+    return docs[order], scores[order], read
