@@ -33,6 +33,22 @@ from retrieval import BM25Index, Retriever, Tokenizer, normalize
 log = logging.getLogger(__name__)
 
 
+def _return_freed_memory() -> None:
+    """Give the memory of the index just replaced back to the system (glibc only).
+
+    A rebuild runs in whatever thread stored the issue, and glibc keeps what a thread's
+    arena freed for that arena: with a large index each rebuild left its predecessor's
+    arrays held, and the process grew by the index's size per rebuilding thread.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, macOS): nothing to trim
+        return
+    libc.malloc_trim(0)
+
+
 @dataclass(frozen=True)
 class IndexState:
     """One version of the corpus as the answer path sees it."""
@@ -274,6 +290,7 @@ class LiveIndex:
         # Saved after the swap: new passages are answerable before the write ends.
         if self._indexed is not None:
             self._index_cache.save(self._indexed)
+        _return_freed_memory()
         return True
 
     @property
