@@ -510,8 +510,8 @@ class Sample:
     minute: float
     rss: float
     limiter_users: int
-    answers_kept: int
-    articles_kept: int
+    buttons_pending: int  # button state not yet written to the store (flushed each second)
+    topics_kept: int  # chats whose last topic is kept for follow-up questions
     ptb_users: int  # PTB's user_data entries (made when a handler touches context.user_data)
     gc_objects: int
     traced: float | None
@@ -520,20 +520,20 @@ class Sample:
         traced = f", tracemalloc {self.traced:.1f} MiB" if self.traced is not None else ""
         return (
             f"  {self.minute:5.1f} min  RSS {self.rss:7.1f} MiB  limiter {self.limiter_users:6d}"
-            f" users  answers kept {self.answers_kept:5d}  articles kept {self.articles_kept:4d}"
+            f" users  buttons unwritten {self.buttons_pending:5d}  topics kept {self.topics_kept:5d}"
             f"  PTB user_data {self.ptb_users:4d}  gc objects {self.gc_objects:8d}{traced}"
         )
 
 
 def sample(application: Any, started: float) -> Sample:
-    from bot import buttons
+    from bot.residents import BUTTONS, TOPICS
 
     return Sample(
         minute=(time.time() - started) / 60,
         rss=rss_mib(),
         limiter_users=len(application.bot_data["limiter"]),
-        answers_kept=len(application.bot_data["cache"]),
-        articles_kept=len(application.bot_data[buttons.ARTICLES]),
+        buttons_pending=application.bot_data[BUTTONS].residents.pending,
+        topics_kept=len(application.bot_data[TOPICS]),
         ptb_users=len(application.user_data),
         gc_objects=len(gc.get_objects()),
         traced=tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None,
