@@ -38,6 +38,16 @@ def _allowed(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
     return limiter.allow(user_id)
 
 
+
+async def _command_target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, Chat] | None:
+    """The message and chat a follow command answers, or None (rate-limited, or no chat)."""
+    if not await within_limit(update, context):
+        return None
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return None
+    return message, chat
+
 async def _follow(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, topic: str) -> str:
     """Follow ``topic`` for ``chat``; the reply to show, whatever happened."""
     lang = lang_of(update)
@@ -82,11 +92,10 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def following_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await within_limit(update, context):
+    target = await _command_target(update, context)
+    if target is None:
         return
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
+    message, chat = target
     await _show_following(update, context, message, chat)
 
 
@@ -113,11 +122,10 @@ async def _show_following(
 
 
 async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await within_limit(update, context):
+    target = await _command_target(update, context)
+    if target is None:
         return
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
+    message, chat = target
     lang = lang_of(update)
     topic = " ".join(context.args or []).strip()
     follows = corpus_of(context).follows
@@ -147,11 +155,10 @@ async def _after_removal(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang:
 
 async def notifications_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/notifications on|off``; the merger may fold this into /settings (same library calls)."""
-    if not await within_limit(update, context):
+    target = await _command_target(update, context)
+    if target is None:
         return
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
+    message, chat = target
     lang = lang_of(update)
     follows = corpus_of(context).follows
     word = " ".join(context.args or []).strip().lower()

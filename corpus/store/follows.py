@@ -30,23 +30,6 @@ class FollowInfo:
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """One claimed notification, with what sending it needs."""
-
-    id: int
-    issue_id: int
-    follower_id: int
-    chat_id: int
-    lang: str
-    notifications: bool
-    topic: str
-    article_id: int
-    snippet: str
-    spans: tuple[tuple[int, int], ...]
-    source: str
-
-
-@dataclass(frozen=True)
 class Match:
     """What one follower is told about one issue (the best quote of its topics)."""
 
@@ -56,6 +39,17 @@ class Match:
     snippet: str
     spans: tuple[tuple[int, int], ...]
     source: str
+
+
+@dataclass(frozen=True)
+class Outgoing(Match):
+    """One claimed notification: its match, and what sending it needs."""
+
+    id: int
+    issue_id: int
+    chat_id: int
+    lang: str
+    notifications: bool
 
 
 @dataclass(frozen=True)

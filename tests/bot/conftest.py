@@ -16,16 +16,18 @@ Typical test::
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from telegram.ext import ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
+from bot.app import build_application
 from corpus.answer.service import LinliService
 from corpus.api import Corpus
 from corpus.ingest.seed import seed_demo
 from corpus.store.engine import Store
+from tests.bot.helpers import bot_settings, started
 from tests.support.fake_bot_api import FakeBotAPI, application_builder
 
 
@@ -68,3 +70,10 @@ def service(seeded_template: Path, tmp_path: Path) -> Iterator[Corpus]:
     store = Store.open(f"sqlite:///{db}")
     yield Corpus(store, LinliService(store), b"test-secret")
     store.close()
+
+
+@pytest.fixture
+async def app(fake_api: FakeBotAPI, service: Corpus, tmp_path: Path) -> AsyncIterator[Application]:
+    """The production bot over ``service``, started against the fake (default settings)."""
+    async with started(build_application(bot_settings(fake_api, tmp_path), service)) as application:
+        yield application

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from tests.support.fake_bot_api import FakeBotAPI
 ALICE = 1001
 MALLORY = 2002
 
-
-@pytest.fixture
-async def app(
-    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
-) -> AsyncIterator[Application]:
-    application = build_application(bot_settings(fake_api, tmp_path), service)
-    async with started(application):
-        yield application
 
 
 async def test_another_residents_answer_buttons_are_refused_and_change_nothing(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,6 @@ from corpus.api import Corpus
 from tests.bot.helpers import bot_settings, started
 from tests.bot.test_app import QUESTION, eventually, log_entries
 from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI, render_formatted
-
-
-@pytest.fixture
-async def app(
-    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
-) -> AsyncIterator[Application]:
-    application = build_application(bot_settings(fake_api, tmp_path), service)
-    async with started(application):
-        yield application
 
 
 async def inline(fake: FakeBotAPI, query: str, **kwargs: Any) -> tuple[Call, list[dict[str, Any]]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import urllib.parse
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,6 @@ from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 MALLORY = 2002
 
-
-@pytest.fixture
-async def app(
-    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
-) -> AsyncIterator[Application]:
-    application = build_application(bot_settings(fake_api, tmp_path), service)
-    async with started(application):
-        yield application
 
 
 def share_link(call: Call) -> str:

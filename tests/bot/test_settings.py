@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.app import build_application
 from corpus.api import Corpus
 from corpus.store.models import ResidentSetting
-from tests.bot.helpers import bot_settings, button, keyboard, started
+from tests.bot.helpers import button, keyboard
 from tests.bot.test_app import ask, eventually, log_entries
 from tests.support.fake_bot_api import DEFAULT_USER_ID, Call, FakeBotAPI
 
 MALLORY = 2002
 
-
-@pytest.fixture
-async def app(
-    fake_api: FakeBotAPI, service: Corpus, tmp_path: Path
-) -> AsyncIterator[Application]:
-    application = build_application(bot_settings(fake_api, tmp_path), service)
-    async with started(application):
-        yield application
 
 
 async def press(
