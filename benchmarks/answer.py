@@ -48,6 +48,7 @@ STAGES = (
     ("expansion", "corpus.answer.service.LinliService", "expand"),
     ("topics", "corpus.answer.service", "topic_concepts"),
     ("search", "retrieval.retriever.Retriever", "search_terms"),
+    ("bound", "corpus.answer.service", "may_answer"),
     ("coverage", "corpus.answer.service", "evidence"),
     ("grouping", "corpus.answer.service", "group_passages"),
     ("quotes", "corpus.answer.service", "make_quotes"),
@@ -180,6 +181,41 @@ def stage_round(
     return out
 
 
+@contextmanager
+def memos(service: Any, *, on: bool) -> Iterator[None]:
+    """The answer path's memos and the coverage bound, on or off, starting empty.
+
+    Off: no memo keeps anything (sizes 0) and every candidate is judged exactly, as
+    before they were added; on: as shipped. The tokenizers' own memos stay as they are.
+    """
+    from corpus.answer import coverage, live_index
+    from corpus.answer import service as service_module
+
+    saved = (
+        coverage._WordWeights.SIZE,
+        live_index.CorpusVocabulary.PHRASES,
+        live_index.CorpusVocabulary.TEXTS,
+        service_module.may_answer,
+    )
+    service.state.memo.clear()
+    vocabulary = service.index.vocabulary(service.state)
+    vocabulary._found.clear()
+    vocabulary._texts.clear()
+    if not on:
+        coverage._WordWeights.SIZE = 0
+        live_index.CorpusVocabulary.PHRASES = live_index.CorpusVocabulary.TEXTS = 0
+        service_module.may_answer = lambda *args, **kwargs: True  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        (
+            coverage._WordWeights.SIZE,
+            live_index.CorpusVocabulary.PHRASES,
+            live_index.CorpusVocabulary.TEXTS,
+            service_module.may_answer,
+        ) = saved
+
+
 def dump_answers(service: Any, questions: Sequence[Question], path: Path) -> None:
     """Each question's answer as a JSON line (time taken zeroed), in question order."""
     import dataclasses
@@ -217,6 +253,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, help="write every answer as JSON lines here")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--no-stages", action="store_true", help="skip the stage breakdown")
+    parser.add_argument(
+        "--memos",
+        type=int,
+        default=0,
+        help="also N rounds each with the answer path's memos off and on, interleaved",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     print(f"python -m benchmarks.answer {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
@@ -248,6 +290,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.rounds > 1:
             print(_row(f"{names[lang]}, all rounds", pooled))
+
+    if args.memos:
+        print(
+            "\nmemos and the coverage bound off and on (each starting empty), rounds "
+            "interleaved; ms\n"
+            "| questions | answers | p50 | p95 | max | CPU p50 | CPU p95 |\n"
+            "|---|---:|---:|---:|---:|---:|---:|"
+        )
+        runs: dict[bool, list[dict[str, Timings]]] = {False: [], True: []}
+        for attempt in range(args.memos):
+            for on in (False, True) if attempt % 2 == 0 else (True, False):
+                with memos(service, on=on):
+                    runs[on].append(ask_round(service, questions, 100 + attempt))
+        for lang in langs:
+            for on in (False, True):
+                pooled = Timings(
+                    [w for r in runs[on] for w in r[lang].wall],
+                    [c for r in runs[on] for c in r[lang].cpu],
+                )
+                print(_row(f"{names[lang]}, memos {'on' if on else 'off'}", pooled))
 
     if not args.no_stages:
         stages = stage_round(service, questions, args.rounds)
