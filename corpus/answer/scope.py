@@ -8,6 +8,7 @@ the store holds no issue for is an honest "not found", never an answer from else
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ class Scope:
     strict: bool = True
 
 
+# Read for every stored issue on every question; a city's thousands of issues come
+# from a few hundred street offices.
+@functools.lru_cache(maxsize=4096)
 def street_base(street: str) -> str:
     """凉城新村街道 → 凉城, 花木街道 → 花木, 高桥镇 → 高桥."""
     return _STREET_SUFFIX.sub("", street)
