@@ -181,38 +181,51 @@ def stage_round(
     return out
 
 
-@contextmanager
-def memos(service: Any, *, on: bool) -> Iterator[None]:
-    """The answer path's memos and the coverage bound, on or off, starting empty.
+# The answer path's shortcuts, each of which --memos turns off alone and all together.
+SHORTCUTS = ("bound", "word weights", "question words", "vocabulary")
 
-    Off: no memo keeps anything (sizes 0) and every candidate is judged exactly, as
-    before they were added; on: as shipped. The tokenizers' own memos stay as they are.
+
+@contextmanager
+def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
+    """The answer path with the ``off`` shortcuts (of SHORTCUTS) turned off, memos empty.
+
+    bound: every candidate judged exactly (``coverage.may_answer`` says yes to all);
+    word weights: ``coverage._WordWeights`` keeps nothing; question words: a question's
+    words are read again for each candidate; vocabulary: ``CorpusVocabulary`` keeps no
+    phrase answers and no passage texts. The tokenizers' own memos stay as they are.
     """
     from corpus.answer import coverage, live_index
     from corpus.answer import service as service_module
 
+    vocabulary_class = live_index.CorpusVocabulary
     saved = (
         coverage._WordWeights.SIZE,
-        live_index.CorpusVocabulary.PHRASES,
-        live_index.CorpusVocabulary.TEXTS,
+        vocabulary_class.PHRASES,
+        vocabulary_class.TEXTS,
         service_module.may_answer,
+        service_module.QuestionWords,
     )
     service.state.memo.clear()
     vocabulary = service.index.vocabulary(service.state)
     vocabulary._found.clear()
     vocabulary._texts.clear()
-    if not on:
-        coverage._WordWeights.SIZE = 0
-        live_index.CorpusVocabulary.PHRASES = live_index.CorpusVocabulary.TEXTS = 0
+    if "bound" in off:
         service_module.may_answer = lambda *args, **kwargs: True  # type: ignore[assignment]
+    if "word weights" in off:
+        coverage._WordWeights.SIZE = 0
+    if "question words" in off:
+        service_module.QuestionWords = lambda words: None  # type: ignore[assignment,misc]
+    if "vocabulary" in off:
+        vocabulary_class.PHRASES = vocabulary_class.TEXTS = 0
     try:
         yield
     finally:
         (
             coverage._WordWeights.SIZE,
-            live_index.CorpusVocabulary.PHRASES,
-            live_index.CorpusVocabulary.TEXTS,
+            vocabulary_class.PHRASES,
+            vocabulary_class.TEXTS,
             service_module.may_answer,
+            service_module.QuestionWords,
         ) = saved
 
 
@@ -257,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--memos",
         type=int,
         default=0,
-        help="also N rounds each with the answer path's memos off and on, interleaved",
+        help="also N rounds of each: all shortcuts off, all on, and each off alone",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -292,24 +305,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_row(f"{names[lang]}, all rounds", pooled))
 
     if args.memos:
+        variants = [frozenset(SHORTCUTS), frozenset()] + [frozenset({x}) for x in SHORTCUTS]
         print(
-            "\nmemos and the coverage bound off and on (each starting empty), rounds "
+            "\nthe shortcuts off and on (memos starting empty each round), rounds "
             "interleaved; ms\n"
             "| questions | answers | p50 | p95 | max | CPU p50 | CPU p95 |\n"
             "|---|---:|---:|---:|---:|---:|---:|"
         )
-        runs: dict[bool, list[dict[str, Timings]]] = {False: [], True: []}
+        runs: dict[frozenset[str], list[dict[str, Timings]]] = {v: [] for v in variants}
         for attempt in range(args.memos):
-            for on in (False, True) if attempt % 2 == 0 else (True, False):
-                with memos(service, on=on):
-                    runs[on].append(ask_round(service, questions, 100 + attempt))
+            for variant in variants if attempt % 2 == 0 else variants[::-1]:
+                with memos(service, variant):
+                    runs[variant].append(ask_round(service, questions, 100 + attempt))
+
+        def label(variant: frozenset[str]) -> str:
+            if variant == frozenset(SHORTCUTS):
+                return "all off"
+            return f"all but {next(iter(variant))}" if variant else "all on"
+
         for lang in langs:
-            for on in (False, True):
+            for variant in variants:
                 pooled = Timings(
-                    [w for r in runs[on] for w in r[lang].wall],
-                    [c for r in runs[on] for c in r[lang].cpu],
+                    [w for r in runs[variant] for w in r[lang].wall],
+                    [c for r in runs[variant] for c in r[lang].cpu],
                 )
-                print(_row(f"{names[lang]}, memos {'on' if on else 'off'}", pooled))
+                print(_row(f"{names[lang]}, {label(variant)}", pooled))
 
     if not args.no_stages:
         stages = stage_round(service, questions, args.rounds)

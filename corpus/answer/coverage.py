@@ -80,12 +80,19 @@ class _Texts:
 class _Judge:
     """Weighs a question's words against one group's texts."""
 
-    def __init__(self, state: IndexState, segmenters: Segmenters, texts: _Texts) -> None:
+    def __init__(
+        self,
+        state: IndexState,
+        segmenters: Segmenters,
+        texts: _Texts,
+        question: QuestionWords | None = None,
+    ) -> None:
         self.index = state.retriever.index
         self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
         self.bigrams = segmenters.bigrams
         self.texts = texts
         self.weights = _word_weights(state, segmenters)
+        self.question = question or QuestionWords(segmenters.words)
 
     def measure(self, words: set[str]) -> tuple[float, float]:
         """The idf mass of ``words`` and how much of it the texts hold."""
@@ -103,23 +110,22 @@ class _Judge:
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
-        own = own_words(concept, words)
+        own = self.question.own(concept)
         if own is None:
             best = concept.best
-            own = set(words.tokenize(best.text)) if best else set()
+            own = self.question.of(best.text) if best else set()
         return any(self.weights.of(word)[1] is None for word in own)
-
 
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
         at its weight), and how wholly some wording of it is there (0..1, any wording)."""
-        own, share = own_words(concept, words), 0.0
+        own, share = self.question.own(concept), 0.0
         if own is not None:
             weight, hit = self.measure(own)
             share = hit / weight if weight else 0.0
         else:
             best = concept.best
-            weight = self.measure(set(words.tokenize(best.text)))[0] if best else 0.0
+            weight = self.measure(self.question.of(best.text))[0] if best else 0.0
             # No dictionary word at all: whether the paper covers it is unknown.
             weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
@@ -131,11 +137,39 @@ class _Judge:
             if self.texts.has_phrase(alt.text):
                 share, held = max(share, alt.weight), 1.0
                 continue
-            alt_weight, alt_hit = self.measure(set(words.tokenize(alt.text)))
+            alt_weight, alt_hit = self.measure(self.question.of(alt.text))
             if alt_weight:
                 share = max(share, alt.weight * alt_hit / alt_weight)
                 held = max(held, alt_hit / alt_weight)
         return weight, share, held
+
+
+class QuestionWords:
+    """One question's words as coverage reads them, worked out once for all its candidates.
+
+    The jieba words of each wording of each concept depend on the question alone, and a
+    question judges tens of candidate passages with them. One instance per question:
+    concepts are told apart by identity.
+    """
+
+    def __init__(self, words: MemoTokenizer) -> None:
+        self.words = words
+        self._own: dict[int, tuple[Concept, set[str] | None]] = {}
+        self._sets: dict[str, set[str]] = {}
+
+    def own(self, concept: Concept) -> set[str] | None:
+        """:func:`own_words` of ``concept``."""
+        found = self._own.get(id(concept))
+        if found is None or found[0] is not concept:
+            found = self._own[id(concept)] = (concept, own_words(concept, self.words))
+        return found[1]
+
+    def of(self, text: str) -> set[str]:
+        """The distinct jieba words of ``text`` (never changed by the caller)."""
+        found = self._sets.get(text)
+        if found is None:
+            found = self._sets[text] = set(self.words.tokenize(text))
+        return found
 
 
 class _WordWeights:
@@ -223,6 +257,7 @@ def evidence(
     topics: Sequence[bool],
     *,
     exact: bool = True,
+    question: QuestionWords | None = None,
 ) -> Evidence:
     """How far ``group`` (passages of one article) answers the question.
 
@@ -230,6 +265,7 @@ def evidence(
         topics: for each of ``expansion.concepts``, whether it is a topic concept
             (:func:`topic_concepts`).
         exact: False counts a word wherever its characters stand (:func:`may_answer`).
+        question: the question's words, if already read for another of its candidates.
     """
     first = group[0]
     texts = _Texts(
@@ -237,7 +273,7 @@ def evidence(
         [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
         exact=exact,
     )
-    judge = _Judge(state, segmenters, texts)
+    judge = _Judge(state, segmenters, texts, question)
     judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
     weighed = [(w, s) for w, s, _ in judged]
     total = sum(w for w, _ in weighed)
@@ -279,6 +315,7 @@ def may_answer(
     expansion: Expansion,
     group: Sequence[PassageRecord],
     topics: Sequence[bool],
+    question: QuestionWords | None = None,
 ) -> bool:
     """False only where ``evidence(...).answers`` is False too, without segmenting.
 
@@ -286,9 +323,11 @@ def may_answer(
     its normalised text, so this finds every word the tokens hold (and perhaps more),
     and every measure of :class:`Evidence` only grows with what is found. Most of a
     question's candidate passages fail even so, and need no segmenting at all
-    (tests/corpus/answer/test_coverage.py checks the bound on the gold set).
+    (tests/corpus/test_answer_memos.py checks the bound on the gold set).
     """
-    return evidence(state, segmenters, expansion, group, topics, exact=False).answers
+    return evidence(
+        state, segmenters, expansion, group, topics, exact=False, question=question
+    ).answers
 
 
 def coverage(

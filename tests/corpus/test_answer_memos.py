@@ -56,4 +56,5 @@ def test_memos_and_bound_leave_every_answer_as_it_was(
     monkeypatch.setattr(live_index.CorpusVocabulary, "PHRASES", 0)
     monkeypatch.setattr(live_index.CorpusVocabulary, "TEXTS", 0)
     monkeypatch.setattr(service_module, "may_answer", lambda *args, **kwargs: True)
+    monkeypatch.setattr(service_module, "QuestionWords", lambda words: None)
     assert _answers(plain, questions) == shipped
