@@ -182,7 +182,7 @@ def stage_round(
 
 
 # The answer path's shortcuts, each of which --memos turns off alone and all together.
-SHORTCUTS = ("bound", "word weights", "question words", "vocabulary")
+SHORTCUTS = ("bound", "word weights", "question words", "vocabulary", "papers")
 
 
 @contextmanager
@@ -192,9 +192,11 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     bound: every candidate judged exactly (``coverage.may_answer`` says yes to all);
     word weights: ``coverage._WordWeights`` keeps nothing; question words: a question's
     words are read again for each candidate; vocabulary: ``CorpusVocabulary`` keeps no
-    phrase answers and no passage texts. The tokenizers' own memos stay as they are.
+    phrase answers and no passage texts; papers: the scope reads every issue's street
+    (``scope._papers`` and ``scope.street_base`` unmemoised). The tokenizers' own memos
+    stay as they are.
     """
-    from corpus.answer import coverage, live_index
+    from corpus.answer import coverage, live_index, scope
     from corpus.answer import service as service_module
 
     vocabulary_class = live_index.CorpusVocabulary
@@ -204,6 +206,8 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         vocabulary_class.TEXTS,
         service_module.may_answer,
         service_module.QuestionWords,
+        scope._papers,
+        scope.street_base,
     )
     service.state.memo.clear()
     vocabulary = service.index.vocabulary(service.state)
@@ -217,6 +221,9 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         service_module.QuestionWords = lambda words: None  # type: ignore[assignment,misc]
     if "vocabulary" in off:
         vocabulary_class.PHRASES = vocabulary_class.TEXTS = 0
+    if "papers" in off:
+        scope._papers = lambda issues: [(i.street, i.publication) for i in issues]
+        scope.street_base = scope.street_base.__wrapped__  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -226,6 +233,8 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
             vocabulary_class.TEXTS,
             service_module.may_answer,
             service_module.QuestionWords,
+            scope._papers,
+            scope.street_base,
         ) = saved
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from corpus.answer import coverage, live_index
+from corpus.answer import coverage, live_index, scope
 from corpus.answer import service as service_module
 from corpus.answer.coverage import evidence, may_answer, topic_concepts
 from corpus.answer.gold import load_all
@@ -57,4 +57,5 @@ def test_memos_and_bound_leave_every_answer_as_it_was(
     monkeypatch.setattr(live_index.CorpusVocabulary, "TEXTS", 0)
     monkeypatch.setattr(service_module, "may_answer", lambda *args, **kwargs: True)
     monkeypatch.setattr(service_module, "QuestionWords", lambda words: None)
+    monkeypatch.setattr(scope, "_papers", lambda issues: [(i.street, i.publication) for i in issues])
     assert _answers(plain, questions) == shipped
