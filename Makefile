@@ -10,7 +10,7 @@ EXTRAS ?= ocr
 comma := ,
 RUN_STAMP := $(VENV)/.installed-run-$(or $(subst $(comma),-,$(EXTRAS)),base)
 
-.PHONY: run test install install-run lint bench bench-cmrc bench-scale bench-load soak clean
+.PHONY: run test install install-run lint bench bench-cmrc bench-scale bench-load bench-answer soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ bench-cmrc: install
 # The same without touching the README.
 bench-scale: install
 	$(BIN)/python -m benchmarks.scale --sizes $(SIZES)
+
+# The whole answer path (answer()) by stage, gold questions over the bundled corpus and
+# over PASSAGES generated passages (the store is prepared once, under ~/.cache/linli/bench).
+PASSAGES ?= 100000
+bench-answer: install
+	$(BIN)/python -m benchmarks.answer
+	$(BIN)/python -m benchmarks.answer --passages $(PASSAGES)
 
 # 200 questions from 50 users at once through the real bot, and a cold start with a 100k index.
 bench-load: install

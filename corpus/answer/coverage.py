@@ -41,71 +41,91 @@ class _Texts:
     tokens are computed once and shared by every question that quotes it.
     """
 
-    def __init__(self, segmenters: Segmenters, texts: Sequence[str]) -> None:
+    def __init__(self, segmenters: Segmenters, texts: Sequence[str], *, exact: bool = True) -> None:
         self.segmenters = segmenters
         self.texts = texts
         self.pieces = [segmenters.words.normalize(t) for t in texts]
-        self.word_sets = [segmenters.words.term_set(t) for t in texts]
+        # One string and one set to look in, not one per piece: a word never holds a
+        # line break, so it is in the joined text where it is in a piece.
+        self._joined = "\n".join(self.pieces)
+        # Not exact: a word or bigram counts wherever its characters stand, without
+        # segmenting. Every token is a slice of its normalised piece, so this never
+        # finds less than the tokens do (see may_answer).
+        self._words = (
+            frozenset().union(*(segmenters.words.term_set(t) for t in texts)) if exact else None
+        )
         # Bigrams only judge words the corpus has never seen: read them only then.
-        self._bigram_sets: list[frozenset[str]] | None = None
+        self._bigrams: frozenset[str] | None = None
 
     def has_word(self, word: str) -> bool:
-        return any(word in terms for terms in self.word_sets)
+        if self._words is None:
+            return self.has_phrase(word)
+        return word in self._words
 
     def has_bigram(self, bigram: str) -> bool:
-        if self._bigram_sets is None:
-            self._bigram_sets = [self.segmenters.bigrams.term_set(t) for t in self.texts]
-        return any(bigram in terms for terms in self._bigram_sets)
+        if self._words is None:
+            return self.has_phrase(bigram)
+        if self._bigrams is None:
+            self._bigrams = frozenset().union(
+                *(self.segmenters.bigrams.term_set(t) for t in self.texts)
+            )
+        return bigram in self._bigrams
 
     def has_phrase(self, text: str) -> bool:
-        return any(text in piece for piece in self.pieces)
+        if "\n" in text:
+            return any(text in piece for piece in self.pieces)
+        return text in self._joined
 
 
 class _Judge:
     """Weighs a question's words against one group's texts."""
 
-    def __init__(self, state: IndexState, segmenters: Segmenters, texts: _Texts) -> None:
+    def __init__(
+        self,
+        state: IndexState,
+        segmenters: Segmenters,
+        texts: _Texts,
+        question: QuestionWords | None = None,
+    ) -> None:
         self.index = state.retriever.index
         self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
         self.bigrams = segmenters.bigrams
         self.texts = texts
+        self.weights = _word_weights(state, segmenters)
+        self.question = question or QuestionWords(segmenters.words)
 
     def measure(self, words: set[str]) -> tuple[float, float]:
         """The idf mass of ``words`` and how much of it the texts hold."""
         total = matched = 0.0
         for word in words:
-            scale = 0.5 if len(word) == 1 else 1.0
-            if self.index.doc_freq(word):
-                weight = self.index.idf(word) * scale
+            weight, bigrams = self.weights.of(word)
+            if bigrams is None:
                 total += weight
                 matched += weight if self.texts.has_word(word) else 0.0
                 continue
-            bigrams = self.bigrams.tokenize(word) or [word]
-            weights = [self.index.idf(b) or self.unseen for b in bigrams]
-            weight = scale * sum(weights) / len(weights)
-            held = sum(w for b, w in zip(bigrams, weights, strict=True) if self.texts.has_bigram(b))
+            held = sum(w for b, w in bigrams if self.texts.has_bigram(b))
             total += weight
-            matched += weight * held / sum(weights)
+            matched += weight * held / sum(w for _, w in bigrams)
         return total, matched
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
-        own = own_words(concept, words)
+        own = self.question.own(concept)
         if own is None:
             best = concept.best
-            own = set(words.tokenize(best.text)) if best else set()
-        return any(self.index.doc_freq(word) for word in own)
+            own = self.question.of(best.text) if best else set()
+        return any(self.weights.of(word)[1] is None for word in own)
 
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
         at its weight), and how wholly some wording of it is there (0..1, any wording)."""
-        own, share = own_words(concept, words), 0.0
+        own, share = self.question.own(concept), 0.0
         if own is not None:
             weight, hit = self.measure(own)
             share = hit / weight if weight else 0.0
         else:
             best = concept.best
-            weight = self.measure(set(words.tokenize(best.text)))[0] if best else 0.0
+            weight = self.measure(self.question.of(best.text))[0] if best else 0.0
             # No dictionary word at all: whether the paper covers it is unknown.
             weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
@@ -117,11 +137,85 @@ class _Judge:
             if self.texts.has_phrase(alt.text):
                 share, held = max(share, alt.weight), 1.0
                 continue
-            alt_weight, alt_hit = self.measure(set(words.tokenize(alt.text)))
+            alt_weight, alt_hit = self.measure(self.question.of(alt.text))
             if alt_weight:
                 share = max(share, alt.weight * alt_hit / alt_weight)
                 held = max(held, alt_hit / alt_weight)
         return weight, share, held
+
+
+class QuestionWords:
+    """One question's words as coverage reads them, worked out once for all its candidates.
+
+    The jieba words of each wording of each concept depend on the question alone, and a
+    question judges tens of candidate passages with them. One instance per question:
+    concepts are told apart by identity.
+    """
+
+    def __init__(self, words: MemoTokenizer) -> None:
+        self.words = words
+        self._own: dict[int, tuple[Concept, set[str] | None]] = {}
+        self._sets: dict[str, set[str]] = {}
+
+    def own(self, concept: Concept) -> set[str] | None:
+        """:func:`own_words` of ``concept``."""
+        found = self._own.get(id(concept))
+        if found is None or found[0] is not concept:
+            found = self._own[id(concept)] = (concept, own_words(concept, self.words))
+        return found[1]
+
+    def of(self, text: str) -> set[str]:
+        """The distinct jieba words of ``text`` (never changed by the caller)."""
+        found = self._sets.get(text)
+        if found is None:
+            found = self._sets[text] = set(self.words.tokenize(text))
+        return found
+
+
+class _WordWeights:
+    """What a word weighs in :meth:`_Judge.measure`, read off one index once per word.
+
+    A word the corpus knows weighs its idf; one it has never seen, the mean idf of its
+    character bigrams (each bigram with its weight). The same for every passage judged
+    and every question asking with the word, so kept with the index state (as long as
+    it serves), not looked up again for each of a question's candidate passages.
+    """
+
+    # Words kept (0: none); past it the memo starts afresh (questions' words, not the
+    # corpus's). Its worth: benchmarks/answer.py --memos.
+    SIZE = 50_000
+
+    def __init__(self, state: IndexState, segmenters: Segmenters) -> None:
+        self.index = state.retriever.index
+        self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
+        self.bigrams = segmenters.bigrams
+        self._memo: dict[str, tuple[float, tuple[tuple[str, float], ...] | None]] = {}
+
+    def of(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
+        """The word's weight, and None if the corpus knows it, else its weighted bigrams."""
+        found = self._memo.get(word)
+        if found is None:
+            found = self._weigh(word)
+            if len(self._memo) >= self.SIZE:
+                self._memo = {}
+            if self.SIZE:
+                self._memo[word] = found
+        return found
+
+    def _weigh(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
+        scale = 0.5 if len(word) == 1 else 1.0
+        if self.index.doc_freq(word):
+            return self.index.idf(word) * scale, None
+        bigrams = self.bigrams.tokenize(word) or [word]
+        weights = [self.index.idf(b) or self.unseen for b in bigrams]
+        return scale * sum(weights) / len(weights), tuple(zip(bigrams, weights, strict=True))
+
+
+def _word_weights(state: IndexState, segmenters: Segmenters) -> _WordWeights:
+    found = state.memo.get("coverage.word_weights")
+    if found is None or found.bigrams is not segmenters.bigrams:
+        found = state.memo["coverage.word_weights"] = _WordWeights(state, segmenters)
+    return found
 
 
 @dataclass(frozen=True)
@@ -161,19 +255,25 @@ def evidence(
     expansion: Expansion,
     group: Sequence[PassageRecord],
     topics: Sequence[bool],
+    *,
+    exact: bool = True,
+    question: QuestionWords | None = None,
 ) -> Evidence:
     """How far ``group`` (passages of one article) answers the question.
 
     Args:
         topics: for each of ``expansion.concepts``, whether it is a topic concept
             (:func:`topic_concepts`).
+        exact: False counts a word wherever its characters stand (:func:`may_answer`).
+        question: the question's words, if already read for another of its candidates.
     """
     first = group[0]
     texts = _Texts(
         segmenters,
         [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
+        exact=exact,
     )
-    judge = _Judge(state, segmenters, texts)
+    judge = _Judge(state, segmenters, texts, question)
     judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
     weighed = [(w, s) for w, s, _ in judged]
     total = sum(w for w, _ in weighed)
@@ -207,6 +307,27 @@ def evidence(
             for (_, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
         ),
     )
+
+
+def may_answer(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+    topics: Sequence[bool],
+    question: QuestionWords | None = None,
+) -> bool:
+    """False only where ``evidence(...).answers`` is False too, without segmenting.
+
+    Judged with every word counted wherever its characters stand: a token is a slice of
+    its normalised text, so this finds every word the tokens hold (and perhaps more),
+    and every measure of :class:`Evidence` only grows with what is found. Most of a
+    question's candidate passages fail even so, and need no segmenting at all
+    (tests/corpus/test_answer_memos.py checks the bound on the gold set).
+    """
+    return evidence(
+        state, segmenters, expansion, group, topics, exact=False, question=question
+    ).answers
 
 
 def coverage(

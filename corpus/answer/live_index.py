@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ class IndexState:
     retriever: Retriever
     records: tuple[PassageRecord, ...]
     positions: dict[int, int]  # passage id -> position in records (and in the index)
+    # What the answer path derives from this index and keeps while it serves (word
+    # weights for coverage): dropped with the state when a new index replaces it.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @functools.cached_property
     def issues(self) -> tuple[IssueRef, ...]:
@@ -82,6 +85,12 @@ class CorpusVocabulary:
     ENOUGH = 64
     # Passages read one by one before falling back to one scan of the joined text.
     MAX_READS = 2_000
+    # Answers to contains() kept, and passages' normalised texts kept (0: none). The
+    # phrases are an English question's translations, asked again by question after
+    # question, and the passages read are the first of posting lists, the same ones
+    # for most phrases: see benchmarks/answer.py --memos.
+    PHRASES = 20_000
+    TEXTS = 8_192
 
     def __init__(
         self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
@@ -91,11 +100,33 @@ class CorpusVocabulary:
         self.records = records
         self._text: str | None = None
         self._lock = threading.Lock()
+        self._found: dict[str, bool] = {}
+        self._texts: dict[int, str] = {}
 
     def doc_freq(self, term: str) -> int:
         return self.index.doc_freq(term)
 
     def contains(self, text: str) -> bool:
+        found = self._found.get(text)
+        if found is None:
+            found = self._contains(text)
+            if len(self._found) >= self.PHRASES:
+                self._found = {}
+            if self.PHRASES:
+                self._found[text] = found
+        return found
+
+    def _passage_text(self, i: int) -> str:
+        text = self._texts.get(i)
+        if text is None:
+            text = normalize(indexed_text(self.records[i]))
+            if len(self._texts) >= self.TEXTS:
+                self._texts = {}
+            if self.TEXTS:
+                self._texts[i] = text
+        return text
+
+    def _contains(self, text: str) -> bool:
         if not text:
             return False
         grams = {text[i : i + n] for n in (1, 2) for i in range(len(text) - n + 1)}
@@ -111,7 +142,7 @@ class CorpusVocabulary:
         # A common phrase is usually in the first passages read; only a rare one among
         # common characters needs the whole text.
         for i in candidates[: self.MAX_READS].tolist():
-            if text in normalize(indexed_text(self.records[i])):
+            if text in self._passage_text(i):
                 return True
         return len(candidates) > self.MAX_READS and text in self._full_text()
 

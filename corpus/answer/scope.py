@@ -8,6 +8,7 @@ the store holds no issue for is an honest "not found", never an answer from else
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ class Scope:
     strict: bool = True
 
 
+# Read for every stored issue on every question; a city's thousands of issues come
+# from a few hundred street offices.
+@functools.lru_cache(maxsize=4096)
 def street_base(street: str) -> str:
     """凉城新村街道 → 凉城, 花木街道 → 花木, 高桥镇 → 高桥."""
     return _STREET_SUFFIX.sub("", street)
@@ -97,14 +101,31 @@ def read_scope(
 
 def _streets_named(question: str, issues: Iterable[IssueRef]) -> set[str]:
     named = set()
-    for issue in issues:
-        base = street_base(issue.street)
-        if (len(base) >= 2 and base in question) or issue.street in question:
-            named.add(issue.street)
-        elif len(issue.publication) >= 4 and issue.publication in question:
+    for street, publication in _papers(issues):
+        base = street_base(street)
+        if (len(base) >= 2 and base in question) or street in question:
+            named.add(street)
+        elif len(publication) >= 4 and publication in question:
             # A paper's own name (社区晨报), unless every street's paper is called that.
-            named.add(issue.street)
+            named.add(street)
     return named
+
+
+# The last issue list's distinct (street, publication) pairs: the answer path passes the
+# index state's one tuple of issues, question after question (thousands of issues, a
+# few hundred papers).
+_last_papers: tuple[object, list[tuple[str, str]]] | None = None
+
+
+def _papers(issues: Iterable[IssueRef]) -> list[tuple[str, str]]:
+    global _last_papers
+    cached = _last_papers
+    if cached is not None and cached[0] is issues:
+        return cached[1]
+    papers = list(dict.fromkeys((i.street, i.publication) for i in issues))
+    if isinstance(issues, tuple):  # immutable: safe to know again by identity
+        _last_papers = (issues, papers)
+    return papers
 
 
 def _dated(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from corpus.answer.coverage import evidence, topic_concepts
+from corpus.answer.coverage import QuestionWords, evidence, may_answer, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.explain import Explanation, explain
 from corpus.answer.followup import names_a_thing, topic_text
@@ -319,9 +319,17 @@ class LinliService:
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         relevant = []
+        question = QuestionWords(self.segmenters.words)
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]
-            if evidence(state, self.segmenters, expansion, [record], topics).answers:
+            # The cheap bound first: most candidates fail it and are never segmented.
+            group = [record]
+            if (
+                may_answer(state, self.segmenters, expansion, group, topics, question)
+                and evidence(
+                    state, self.segmenters, expansion, group, topics, question=question
+                ).answers
+            ):
                 relevant.append((record, float(hit.score)))
         return relevant
 
