@@ -80,3 +80,36 @@ def test_the_one_for_one_shortcut_maps_offsets_as_segment_by_segment(text: str) 
     else:
         expected = _nfkc_by_segment(text)
     assert _nfkc_with_offsets(text) == expected
+
+
+def test_inert_characters_are_their_own_nfkc_and_never_combine() -> None:
+    # nfkc() returns a text made only of these characters as it is.
+    import re
+
+    from retrieval.normalize import INERT
+
+    seconds = set()
+    for code in range(0x110000):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and not decomposition.startswith("<") and len(decomposition.split()) == 2:
+            seconds.add(chr(int(decomposition.split()[1], 16)))
+    inert = re.compile(f"[{INERT}]")
+    chars = [chr(c) for c in range(0x10000) if inert.fullmatch(chr(c))]
+    assert len(chars) > 27000
+    for ch in chars:
+        assert unicodedata.normalize("NFKC", ch) == ch
+        assert unicodedata.combining(ch) == 0
+        assert ch not in seconds
+        # Hangul vowel and final jamo compose algorithmically (not in decomposition()).
+        assert not ("\u1160" <= ch <= "\u11ff")
+        assert unicodedata.normalize("NFKC", "a\u0301" + ch + "e") == "á" + ch + "e"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.one_of(_TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24))
+@example("Ａ\u0301ｶﾞ，")
+@example("ᄀ\u1161\u11a8")
+def test_nfkc_is_unicodedatas(text: str) -> None:
+    from retrieval.normalize import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
