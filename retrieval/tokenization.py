@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
-from .segmenter import Segmenter, SegmenterName, new_segmenter, tag_words
+from .segmenter import RJieba, Segmenter, SegmenterName, new_segmenter, tag_words
 from .weighting import character_shares
 
 WordMode = Literal["precise", "search", "none"]
@@ -343,77 +343,113 @@ class Tokenizer:
 
     def _terms(self, text: str) -> list[str]:
         """The terms :meth:`_analyze` gives for normalised ``text`` in precise mode, made
-        without Token objects, a set of spans or a sort (indexing runs this for every
-        passage; tests/retrieval/test_tokenization.py holds the two equal).
+        from each word's own terms (:class:`_WordTerms`, a memo: words repeat) and the
+        bigram across each pair of neighbouring words, without Token objects, offsets or
+        a sort (indexing runs this for every passage; tests/retrieval/test_tokenization.py
+        and test_tokenization_reference.py hold it equal to the Token path).
+        """
+        if not text:
+            return []
+        stop = _stopwords() if self.stopwords else frozenset()
+        terms: list[str] = []
+        extend, add = terms.extend, terms.append
+        before = ""
+        for own, head, tail in map(_word_terms(self).__getitem__, self._cut(text)):
+            if before and head:
+                gram = before + head
+                if gram not in stop:
+                    add(gram)
+            extend(own)
+            before = tail
+        return terms
+
+    def _cut(self, text: str) -> list[str]:
+        """jieba's precise cut of ``text`` (HMM on), as a list of words."""
+        segmenter = self._segmenter()
+        if isinstance(segmenter, RJieba):
+            return segmenter.lcut(text)
+        return segmenter.lcut(text, HMM=True)
+
+    def _terms_of_word(self, word: str) -> tuple[tuple[str, ...], str, str]:
+        """The terms one word of jieba's cut yields in reading order, but for the bigram
+        across its end (which depends on the next word), and the characters it offers
+        such a bigram: ``(terms, first, last)``, ``""`` where it offers none.
 
         Reading order is (start, end): at each position of a word, its unigram, then
         its bigram, and the word itself at its start, in the slot of the gram it
         coincides with (one or two characters) or after both.
         """
-        if not text:
-            return []
         stop = _stopwords() if self.stopwords else frozenset()
         unigrams, bigrams = self.char_unigrams, self.char_bigrams
-        # usable[i]: text[i] may start or end an n-gram (CJK, in no dropped word).
-        usable = bytearray(len(text) + 1)
+        n = len(word)
+        # usable[i]: word[i] may start or end an n-gram (CJK, in no dropped piece).
+        usable = bytearray(n + 1)
         if unigrams or bigrams:
-            for run in _CJK_RUN.finditer(text):
-                start, end = run.span()
-                usable[start:end] = b"\x01" * (end - start)
+            for run in _CJK_RUN.finditer(word):
+                usable[run.start() : run.end()] = b"\x01" * (run.end() - run.start())
         kept = []
-        for word, start, end in self._words(self._segmenter(), text, stop):
-            if word in stop or not _is_content(word):
+        for piece, start, end in self._pieces(word, 0, n, stop):
+            if piece in stop or not _is_content(piece):
                 usable[start:end] = bytes(end - start)
             else:
-                kept.append((word, start, end))
+                kept.append((piece, start, end))
         if not (unigrams or bigrams):
-            return [word for word, _, _ in kept]
+            return tuple(piece for piece, _, _ in kept), "", ""
         terms: list[str] = []
         add = terms.append
-        for word, start, end in kept:
+        for piece, start, end in kept:
             size = end - start
             for i in range(start, end):
                 if usable[i]:
                     if i == start and size == 1:
-                        add(word)
-                    elif unigrams and text[i] not in stop:
-                        add(text[i])
+                        add(piece)
+                    elif unigrams and word[i] not in stop:
+                        add(word[i])
                     if i == start and size == 2:
-                        add(word)
+                        add(piece)
                     elif bigrams and usable[i + 1]:
-                        gram = text[i : i + 2]
+                        gram = word[i : i + 2]
                         if gram not in stop:
                             add(gram)
                 elif i == start and size <= 2:
-                    add(word)
+                    add(piece)
                 if i == start and size > 2:
-                    add(word)
-        return terms
+                    add(piece)
+        if not bigrams:
+            return tuple(terms), "", ""
+        return tuple(terms), word[0] if usable[0] else "", word[-1] if usable[n - 1] else ""
+
+    @classmethod
+    def _words(
+        cls, segmenter: Segmenter, text: str, stop: frozenset[str]
+    ) -> Iterator[tuple[str, int, int]]:
+        """jieba's precise cut, with stopwords glued to a word split off again."""
+        for word, start, end in segmenter.tokenize(text, mode="default", HMM=True):
+            yield from cls._pieces(word, start, end, stop)
 
     @staticmethod
-    def _words(
-        segmenter: Segmenter, text: str, stop: frozenset[str]
+    def _pieces(
+        word: str, start: int, end: int, stop: frozenset[str]
     ) -> Iterator[tuple[str, int, int]]:
-        """jieba's precise cut, with stopwords glued to a word split off again.
+        """``word`` (at ``[start, end)``), with a stopword glued to either end split off.
 
         jieba's dictionary holds phrases such as 哪些项目 or 多少钱; left whole
         they would never match a passage, so a leading or trailing stopword of
         two or more characters becomes a word of its own.
         """
-        for word, start, end in segmenter.tokenize(text, mode="default", HMM=True):
-            if len(word) <= 2 or word in stop or not stop:
-                yield word, start, end
-                continue
-            head = next((n for n in range(len(word) - 1, 1, -1) if word[:n] in stop), 0)
-            tail = next(
-                (n for n in range(len(word) - head - 1, 1, -1) if word[len(word) - n :] in stop),
-                0,
-            )
-            if head:
-                yield word[:head], start, start + head
-            yield word[head : len(word) - tail], start + head, end - tail
-            if tail:
-                yield word[len(word) - tail :], end - tail, end
+        if len(word) <= 2 or word in stop or not stop:
+            yield word, start, end
+            return
+        head = next((n for n in range(len(word) - 1, 1, -1) if word[:n] in stop), 0)
+        tail = next(
+            (n for n in range(len(word) - head - 1, 1, -1) if word[len(word) - n :] in stop),
+            0,
+        )
+        if head:
+            yield word[:head], start, start + head
+        yield word[head : len(word) - tail], start + head, end - tail
+        if tail:
+            yield word[len(word) - tail :], end - tail, end
 
     @staticmethod
     def _sub_words(
@@ -451,6 +487,39 @@ class Tokenizer:
                     if gram not in stop:
                         grams.append(as_token((gram, i, i + 2)))
         return grams
+
+
+# How many distinct words a tokenizer keeps the terms of: words repeat heavily (a
+# passage's words are mostly among the city's few tens of thousands), and the bound keeps
+# a corpus's long tail of names and numbers from growing it without end.
+WORD_MEMO_SIZE = 1 << 16
+
+
+class _WordTerms(dict[str, tuple[tuple[str, ...], str, str]]):
+    """Word -> :meth:`Tokenizer._terms_of_word`, filled on first use and emptied when full.
+
+    A dict with ``__missing__``: a word seen before costs one lookup in C.
+    """
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self._of = tokenizer._terms_of_word
+
+    def __missing__(self, word: str) -> tuple[tuple[str, ...], str, str]:
+        if len(self) >= WORD_MEMO_SIZE:
+            self.clear()
+        out = self[word] = self._of(word)
+        return out
+
+
+_word_terms_memo: dict[Tokenizer, _WordTerms] = {}
+
+
+def _word_terms(tokenizer: Tokenizer) -> _WordTerms:
+    memo = _word_terms_memo.get(tokenizer)
+    if memo is None:
+        memo = _word_terms_memo.setdefault(tokenizer, _WordTerms(tokenizer))
+    return memo
 
 
 class Analyzer(Protocol):
