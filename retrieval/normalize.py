@@ -14,10 +14,13 @@ that snippets can mark matches in the text the resident actually sees.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import opencc
 
@@ -76,9 +79,37 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+T2S_TRIGGERS_FILE = Path(__file__).resolve().parent / "data" / "t2s_triggers.txt"
+
+
+@cache
+def _t2s_trigger() -> re.Pattern[str] | None:
+    """A pattern for the characters OpenCC's t2s may change (None: any may).
+
+    ``data/t2s_triggers.txt`` lists them for the OpenCC version its first line names
+    (tests/retrieval/t2s_triggers.py builds it from that version's dictionaries);
+    with another version every text is converted.
+    """
+    header, *lines = T2S_TRIGGERS_FILE.read_text(encoding="utf-8").splitlines()
+    if header.split()[:3] != ["#", "OpenCC", importlib.metadata.version("OpenCC")]:
+        return None
+    # re compiles a class of BMP characters into a bitmap, but lists characters beyond
+    # it one by one (slow to build and to search): any of those is a trigger instead.
+    bmp = sorted({ch for ch in "".join(lines) if ch <= "\uffff"})
+    return re.compile("[" + "".join(bmp) + "\U00010000-\U0010ffff]")
+
+
+def simplified(text: str) -> str:
+    """OpenCC's t2s of ``text``, skipped for a text with no character it could change."""
+    trigger = _t2s_trigger()
+    if trigger is not None and trigger.search(text) is None:
+        return text
+    return _t2s().convert(text)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in NFKC, simplified Chinese and lower case."""
-    return _t2s().convert(nfkc(text)).lower()
+    return simplified(nfkc(text)).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +205,8 @@ def normalize_with_offsets(text: str) -> NormalizedText:
     norm, starts, ends = _nfkc_with_offsets(text)
 
     converter = _t2s()
-    simplified = converter.convert(norm)
-    if len(simplified) != len(norm):
+    converted = simplified(norm)
+    if len(converted) != len(norm):
         # Phrase tables may change length; character by character keeps the map.
         pieces, new_starts, new_ends = [], [], []
         for ch, s, e in zip(norm, starts, ends, strict=True):
@@ -183,13 +214,13 @@ def normalize_with_offsets(text: str) -> NormalizedText:
             pieces.append(out)
             new_starts.extend([s] * len(out))
             new_ends.extend([e] * len(out))
-        simplified, starts, ends = "".join(pieces), new_starts, new_ends
+        converted, starts, ends = "".join(pieces), new_starts, new_ends
 
-    lowered = simplified.lower()
-    if len(lowered) != len(simplified):
+    lowered = converted.lower()
+    if len(lowered) != len(converted):
         # A few letters lower-case to two characters ("İ" → "i̇").
         pieces, new_starts, new_ends = [], [], []
-        for ch, s, e in zip(simplified, starts, ends, strict=True):
+        for ch, s, e in zip(converted, starts, ends, strict=True):
             out = ch.lower()
             pieces.append(out)
             new_starts.extend([s] * len(out))
