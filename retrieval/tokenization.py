@@ -382,6 +382,30 @@ class Tokenizer:
         stop = _stopwords() if self.stopwords else frozenset()
         unigrams, bigrams = self.char_unigrams, self.char_bigrams
         n = len(word)
+        if (
+            word.isalnum()
+            and _CJK_RUN.fullmatch(word)
+            and not (
+                n > 2 and stop and any(word[:k] in stop or word[-k:] in stop for k in range(2, n))
+            )
+        ):
+            # Most words: CJK only, and no stopword to split off. The loop below, unrolled.
+            if word in stop:
+                return (), "", ""
+            ends = (word[0], word[-1]) if bigrams else ("", "")
+            if n == 1 or not (unigrams or bigrams):
+                return (word,), *ends
+            terms = []
+            for i in range(n):
+                if unigrams and word[i] not in stop:
+                    terms.append(word[i])
+                if i == 0 and n == 2:
+                    terms.append(word)
+                elif bigrams and i + 1 < n and word[i : i + 2] not in stop:
+                    terms.append(word[i : i + 2])
+                if i == 0 and n > 2:
+                    terms.append(word)
+            return tuple(terms), *ends
         # usable[i]: word[i] may start or end an n-gram (CJK, in no dropped piece).
         usable = bytearray(n + 1)
         if unigrams or bigrams:
@@ -492,7 +516,7 @@ class Tokenizer:
 # How many distinct words a tokenizer keeps the terms of: words repeat heavily (a
 # passage's words are mostly among the city's few tens of thousands), and the bound keeps
 # a corpus's long tail of names and numbers from growing it without end.
-WORD_MEMO_SIZE = 1 << 16
+WORD_MEMO_SIZE = 1 << 15
 
 
 class _WordTerms(dict[str, tuple[tuple[str, ...], str, str]]):
