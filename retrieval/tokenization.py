@@ -112,6 +112,14 @@ def _stopwords() -> frozenset[str]:
 
 
 @cache
+def _stopword_ends() -> tuple[frozenset[str], frozenset[str]]:
+    """The first and the last two characters of the stopwords of two or more: a word
+    that neither begins nor ends with one of these has no stopword to split off."""
+    long = [word for word in _stopwords() if len(word) >= 2]
+    return frozenset(word[:2] for word in long), frozenset(word[-2:] for word in long)
+
+
+@cache
 def _stopword_chars() -> frozenset[str]:
     return frozenset("".join(_stopwords()))
 
@@ -382,12 +390,11 @@ class Tokenizer:
         stop = _stopwords() if self.stopwords else frozenset()
         unigrams, bigrams = self.char_unigrams, self.char_bigrams
         n = len(word)
+        heads, tails = _stopword_ends() if stop else (frozenset(), frozenset())
         if (
             word.isalnum()
             and _CJK_RUN.fullmatch(word)
-            and not (
-                n > 2 and stop and any(word[:k] in stop or word[-k:] in stop for k in range(2, n))
-            )
+            and not (n > 2 and (word[:2] in heads or word[-2:] in tails))
         ):
             # Most words: CJK only, and no stopword to split off. The loop below, unrolled.
             if word in stop:
