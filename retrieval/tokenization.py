@@ -81,6 +81,10 @@ class Token(NamedTuple):
     end: int
 
 
+# What one word of jieba's cut yields (Tokenizer._tokens_of_word): its terms, their
+# spans in the word, and its first and last character if a bigram may use them.
+WordTokens = tuple[tuple[str, ...], tuple[tuple[int, int], ...], str, str]
+
 # Sort key: reading order (Token is (term, start, end)).
 _SPAN = itemgetter(1, 2)
 # Token((term, start, end)) without the named tuple's Python-level __new__: the
@@ -327,6 +331,8 @@ class Tokenizer:
         """Terms of an already normalised ``text`` with offsets into it."""
         if not text:
             return []
+        if self.words == "precise":
+            return self._precise_tokens(text)
         segmenter = self._segmenter()
         stop = _stopwords() if self.stopwords else frozenset()
         want_ngrams = self.char_bigrams or self.char_unigrams
@@ -371,6 +377,28 @@ class Tokenizer:
             before = tail
         return terms
 
+    def _precise_tokens(self, text: str) -> list[Token]:
+        """:meth:`_terms` with each term's span: the same words' tokens (a memo of their
+        own, :class:`_WordTokens`), moved to where each word is."""
+        stop = _stopwords() if self.stopwords else frozenset()
+        tokens: list[Token] = []
+        add = tokens.append
+        before = ""
+        at = 0
+        words = self._cut(text)
+        for word, (terms, spans, head, tail) in zip(
+            words, map(_word_tokens(self).__getitem__, words), strict=True
+        ):
+            if before and head:
+                gram = before + head
+                if gram not in stop:
+                    add(as_token((gram, at - 1, at + 1)))
+            for term, (start, end) in zip(terms, spans, strict=True):
+                add(as_token((term, at + start, at + end)))
+            before = tail
+            at += len(word)
+        return tokens
+
     def _cut(self, text: str) -> list[str]:
         """jieba's precise cut of ``text`` (HMM on), as a list of words."""
         segmenter = self._segmenter()
@@ -379,9 +407,15 @@ class Tokenizer:
         return segmenter.lcut(text, HMM=True)
 
     def _terms_of_word(self, word: str) -> tuple[tuple[str, ...], str, str]:
+        """:meth:`_tokens_of_word` without the spans (what :meth:`_terms` needs)."""
+        terms, _, first, last = self._tokens_of_word(word)
+        return terms, first, last
+
+    def _tokens_of_word(self, word: str) -> WordTokens:
         """The terms one word of jieba's cut yields in reading order, but for the bigram
-        across its end (which depends on the next word), and the characters it offers
-        such a bigram: ``(terms, first, last)``, ``""`` where it offers none.
+        across its end (which depends on the next word), their ``(start, end)`` in the
+        word, and the characters it offers such a bigram: ``(terms, spans, first, last)``,
+        ``""`` where it offers none.
 
         Reading order is (start, end): at each position of a word, its unigram, then
         its bigram, and the word itself at its start, in the slot of the gram it
@@ -390,6 +424,8 @@ class Tokenizer:
         stop = _stopwords() if self.stopwords else frozenset()
         unigrams, bigrams = self.char_unigrams, self.char_bigrams
         n = len(word)
+        terms: list[str] = []
+        spans: list[tuple[int, int]] = []
         heads, tails = _stopword_ends() if stop else (frozenset(), frozenset())
         if (
             word.isalnum()
@@ -398,21 +434,24 @@ class Tokenizer:
         ):
             # Most words: CJK only, and no stopword to split off. The loop below, unrolled.
             if word in stop:
-                return (), "", ""
+                return (), (), "", ""
             ends = (word[0], word[-1]) if bigrams else ("", "")
             if n == 1 or not (unigrams or bigrams):
-                return (word,), *ends
-            terms = []
+                return (word,), ((0, n),), *ends
             for i in range(n):
                 if unigrams and word[i] not in stop:
                     terms.append(word[i])
+                    spans.append((i, i + 1))
                 if i == 0 and n == 2:
                     terms.append(word)
+                    spans.append((0, 2))
                 elif bigrams and i + 1 < n and word[i : i + 2] not in stop:
                     terms.append(word[i : i + 2])
+                    spans.append((i, i + 2))
                 if i == 0 and n > 2:
                     terms.append(word)
-            return tuple(terms), *ends
+                    spans.append((0, n))
+            return tuple(terms), tuple(spans), *ends
         # usable[i]: word[i] may start or end an n-gram (CJK, in no dropped piece).
         usable = bytearray(n + 1)
         if unigrams or bigrams:
@@ -425,30 +464,39 @@ class Tokenizer:
             else:
                 kept.append((piece, start, end))
         if not (unigrams or bigrams):
-            return tuple(piece for piece, _, _ in kept), "", ""
-        terms: list[str] = []
-        add = terms.append
+            return (
+                tuple(piece for piece, _, _ in kept),
+                tuple((start, end) for _, start, end in kept),
+                "",
+                "",
+            )
+
+        def add(term: str, start: int, end: int) -> None:
+            terms.append(term)
+            spans.append((start, end))
+
         for piece, start, end in kept:
             size = end - start
             for i in range(start, end):
                 if usable[i]:
                     if i == start and size == 1:
-                        add(piece)
+                        add(piece, start, end)
                     elif unigrams and word[i] not in stop:
-                        add(word[i])
+                        add(word[i], i, i + 1)
                     if i == start and size == 2:
-                        add(piece)
+                        add(piece, start, end)
                     elif bigrams and usable[i + 1]:
                         gram = word[i : i + 2]
                         if gram not in stop:
-                            add(gram)
+                            add(gram, i, i + 2)
                 elif i == start and size <= 2:
-                    add(piece)
+                    add(piece, start, end)
                 if i == start and size > 2:
-                    add(piece)
+                    add(piece, start, end)
         if not bigrams:
-            return tuple(terms), "", ""
-        return tuple(terms), word[0] if usable[0] else "", word[-1] if usable[n - 1] else ""
+            return tuple(terms), tuple(spans), "", ""
+        first, last = word[0] if usable[0] else "", word[-1] if usable[n - 1] else ""
+        return tuple(terms), tuple(spans), first, last
 
     @classmethod
     def _words(
@@ -550,6 +598,31 @@ def _word_terms(tokenizer: Tokenizer) -> _WordTerms:
     memo = _word_terms_memo.get(tokenizer)
     if memo is None:
         memo = _word_terms_memo.setdefault(tokenizer, _WordTerms(tokenizer))
+    return memo
+
+
+class _WordTokens(dict[str, WordTokens]):
+    """Word -> :meth:`Tokenizer._tokens_of_word`, as :class:`_WordTerms` (spans too:
+    for :meth:`Tokenizer.tokenize_with_spans` and :meth:`Tokenizer.query_terms`)."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self._of = tokenizer._tokens_of_word
+
+    def __missing__(self, word: str) -> WordTokens:
+        if len(self) >= WORD_MEMO_SIZE:
+            self.clear()
+        out = self[word] = self._of(word)
+        return out
+
+
+_word_tokens_memo: dict[Tokenizer, _WordTokens] = {}
+
+
+def _word_tokens(tokenizer: Tokenizer) -> _WordTokens:
+    memo = _word_tokens_memo.get(tokenizer)
+    if memo is None:
+        memo = _word_tokens_memo.setdefault(tokenizer, _WordTokens(tokenizer))
     return memo
 
 

@@ -168,3 +168,23 @@ def test_same_as_the_reference_on_random_mixtures(text: str, index: int) -> None
 @given(text=st.text(max_size=40))
 def test_same_as_the_reference_on_any_unicode(text: str) -> None:
     _assert_same(SERVICE, reference.ReferenceTokenizer(SERVICE), text)
+
+
+_SPANS = st.lists(
+    st.tuples(
+        st.sampled_from(["电", "电梯", "梯", "2019", "加装电梯"]),
+        st.integers(0, 30),
+        st.integers(0, 6),
+    ).map(lambda t: (t[0], t[1], t[1] + t[2])),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(tokens=_SPANS)
+def test_character_shares_are_the_references_to_the_bit(tokens: list[tuple[str, int, int]]) -> None:
+    from retrieval.weighting import character_shares
+
+    weights = character_shares(tokens)
+    assert weights == reference.character_shares(tokens)
+    assert list(weights) == list(reference.character_shares(tokens))
