@@ -13,6 +13,12 @@ loading the dictionary takes about a second and the instance is read-only
 afterwards, so threads share it. :class:`~retrieval.memo.MemoTokenizer` keeps a
 tokenizer's results for texts seen again.
 
+In precise mode (the default) a word's terms depend only on the word, but for the
+bigram across its ends: each word jieba cuts is worked out once and kept in a bounded
+memo (:class:`_WordTerms`, :class:`_WordTokens`), so a passage costs one lookup a word
+and the bigrams between neighbours. tests/retrieval/test_tokenization_reference.py
+holds the result equal to the straightforward per-character pipeline it replaced.
+
 One concept, kept in one module though it passes 400 lines: how text becomes index terms
 (words, bigrams, unigrams, stopwords, the user dictionary, offsets and query weights), so
 that indexing, querying and highlighting can never disagree about a term.
