@@ -14,9 +14,13 @@ that snippets can mark matches in the text the resident actually sees.
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import opencc
 
@@ -35,9 +39,77 @@ def _t2s() -> opencc.OpenCC:
     return _converter
 
 
+# Characters that are their own NFKC, never combine with a neighbour (no combining class,
+# not the second part of any composition) and so leave a text made of them alone: ASCII
+# and C1 controls, the dashes, quotes and bullet of General Punctuation, CJK punctuation
+# before the combining tone marks, and the CJK ideographs. tests/retrieval/test_normalize.py
+# checks every one against unicodedata.
+INERT = "\x00-\x9f\xb7\xd7\xf7\u2010\u2012-\u2016\u2018-\u2023\u2027\u2030\u3001-\u3029\u3400-\u4dbf\u4e00-\u9fff"
+_NOT_INERT = re.compile(f"[^{INERT}]")
+
+
+class _NfkcOfCharacter(dict[str, str]):
+    """Character -> its NFKC alone, filled on first use."""
+
+    def __missing__(self, ch: str) -> str:
+        out = self[ch] = unicodedata.normalize("NFKC", ch)
+        return out
+
+
+_NFKC_OF_CHARACTER = _NfkcOfCharacter()
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, without its slow path for most texts.
+
+    Newspaper text is rarely NFKC as it stands (full-width commas), and then unicodedata
+    decomposes and recomposes all of it. Replacing a character by its own NFKC leaves the
+    text's NFKD, and so its NFKC, unchanged; after the few distinct characters outside
+    :data:`INERT` are replaced, the text usually passes unicodedata's quick check, which
+    returns it as it is, and otherwise the full normalisation still gives the exact result.
+    """
+    found = _NOT_INERT.findall(text)
+    if not found:
+        return text
+    table = _NFKC_OF_CHARACTER
+    for ch in set(found):
+        out = table[ch]
+        if out != ch:
+            text = text.replace(ch, out)
+    return unicodedata.normalize("NFKC", text)
+
+
+T2S_TRIGGERS_FILE = Path(__file__).resolve().parent / "data" / "t2s_triggers.txt"
+
+
+@cache
+def _t2s_trigger() -> re.Pattern[str] | None:
+    """A pattern for the characters OpenCC's t2s may change (None: any may).
+
+    ``data/t2s_triggers.txt`` lists them for the OpenCC version its first line names
+    (tests/retrieval/t2s_triggers.py builds it from that version's dictionaries);
+    with another version every text is converted.
+    """
+    header, *lines = T2S_TRIGGERS_FILE.read_text(encoding="utf-8").splitlines()
+    if header.split()[:3] != ["#", "OpenCC", importlib.metadata.version("OpenCC")]:
+        return None
+    # re compiles a class of BMP characters into a bitmap, but lists characters beyond
+    # it one by one (slow to build and to search): any of those is a trigger instead.
+    bmp = sorted({ch for ch in "".join(lines) if ch <= "\uffff"})
+    return re.compile("[" + "".join(bmp) + "\U00010000-\U0010ffff]")
+
+
+def simplified(text: str) -> str:
+    """OpenCC's t2s of ``text``, skipped for a text with no character it could change."""
+    trigger = _t2s_trigger()
+    if trigger is not None and trigger.search(text) is None:
+        return text
+    return _t2s().convert(text)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in NFKC, simplified Chinese and lower case."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+    return simplified(nfkc(text)).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +163,18 @@ class _NfkcByCharacter(dict[int, str]):
 _NFKC_BY_CHARACTER = _NfkcByCharacter()
 
 
+def _by_character(match: re.Match[str]) -> str:
+    return match.group().translate(_NFKC_BY_CHARACTER)
+
+
 def _nfkc_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
     n = len(text)
-    if unicodedata.is_normalized("NFKC", text):
+    if _NOT_INERT.search(text) is None or unicodedata.is_normalized("NFKC", text):
         return text, list(range(n)), list(range(1, n + 1))
     # Most texts only have characters replaced one for one (full-width punctuation):
     # then normalising each character alone gives the same text, of the same length.
-    whole = unicodedata.normalize("NFKC", text)
-    if len(whole) == n and text.translate(_NFKC_BY_CHARACTER) == whole:
+    whole = nfkc(text)
+    if len(whole) == n and _NOT_INERT.sub(_by_character, text) == whole:
         return whole, list(range(n)), list(range(1, n + 1))
     return _nfkc_by_segment(text)
 
@@ -129,8 +205,8 @@ def normalize_with_offsets(text: str) -> NormalizedText:
     norm, starts, ends = _nfkc_with_offsets(text)
 
     converter = _t2s()
-    simplified = converter.convert(norm)
-    if len(simplified) != len(norm):
+    converted = simplified(norm)
+    if len(converted) != len(norm):
         # Phrase tables may change length; character by character keeps the map.
         pieces, new_starts, new_ends = [], [], []
         for ch, s, e in zip(norm, starts, ends, strict=True):
@@ -138,13 +214,13 @@ def normalize_with_offsets(text: str) -> NormalizedText:
             pieces.append(out)
             new_starts.extend([s] * len(out))
             new_ends.extend([e] * len(out))
-        simplified, starts, ends = "".join(pieces), new_starts, new_ends
+        converted, starts, ends = "".join(pieces), new_starts, new_ends
 
-    lowered = simplified.lower()
-    if len(lowered) != len(simplified):
+    lowered = converted.lower()
+    if len(lowered) != len(converted):
         # A few letters lower-case to two characters ("İ" → "i̇").
         pieces, new_starts, new_ends = [], [], []
-        for ch, s, e in zip(simplified, starts, ends, strict=True):
+        for ch, s, e in zip(converted, starts, ends, strict=True):
             out = ch.lower()
             pieces.append(out)
             new_starts.extend([s] * len(out))

@@ -13,6 +13,12 @@ loading the dictionary takes about a second and the instance is read-only
 afterwards, so threads share it. :class:`~retrieval.memo.MemoTokenizer` keeps a
 tokenizer's results for texts seen again.
 
+In precise mode (the default) a word's terms depend only on the word, but for the
+bigram across its ends: each word jieba cuts is worked out once and kept in a bounded
+memo (:class:`_WordTerms`, :class:`_WordTokens`), so a passage costs one lookup a word
+and the bigrams between neighbours. tests/retrieval/test_tokenization_reference.py
+holds the result equal to the straightforward per-character pipeline it replaced.
+
 One concept, kept in one module though it passes 400 lines: how text becomes index terms
 (words, bigrams, unigrams, stopwords, the user dictionary, offsets and query weights), so
 that indexing, querying and highlighting can never disagree about a term.
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
-from .segmenter import Segmenter, SegmenterName, new_segmenter, tag_words
+from .segmenter import RJieba, Segmenter, SegmenterName, new_segmenter, tag_words
 from .weighting import character_shares
 
 WordMode = Literal["precise", "search", "none"]
@@ -81,6 +87,10 @@ class Token(NamedTuple):
     end: int
 
 
+# What one word of jieba's cut yields (Tokenizer._tokens_of_word): its terms, their
+# spans in the word, and its first and last character if a bigram may use them.
+WordTokens = tuple[tuple[str, ...], tuple[tuple[int, int], ...], str, str]
+
 # Sort key: reading order (Token is (term, start, end)).
 _SPAN = itemgetter(1, 2)
 # Token((term, start, end)) without the named tuple's Python-level __new__: the
@@ -109,6 +119,14 @@ def _file_hash(path: Path) -> str:
 @cache
 def _stopwords() -> frozenset[str]:
     return frozenset(normalize(word) for word in read_word_list(STOPWORDS_FILE))
+
+
+@cache
+def _stopword_ends() -> tuple[frozenset[str], frozenset[str]]:
+    """The first and the last two characters of the stopwords of two or more: a word
+    that neither begins nor ends with one of these has no stopword to split off."""
+    long = [word for word in _stopwords() if len(word) >= 2]
+    return frozenset(word[:2] for word in long), frozenset(word[-2:] for word in long)
 
 
 @cache
@@ -319,6 +337,8 @@ class Tokenizer:
         """Terms of an already normalised ``text`` with offsets into it."""
         if not text:
             return []
+        if self.words == "precise":
+            return self._precise_tokens(text)
         segmenter = self._segmenter()
         stop = _stopwords() if self.stopwords else frozenset()
         want_ngrams = self.char_bigrams or self.char_unigrams
@@ -343,77 +363,178 @@ class Tokenizer:
 
     def _terms(self, text: str) -> list[str]:
         """The terms :meth:`_analyze` gives for normalised ``text`` in precise mode, made
-        without Token objects, a set of spans or a sort (indexing runs this for every
-        passage; tests/retrieval/test_tokenization.py holds the two equal).
+        from each word's own terms (:class:`_WordTerms`, a memo: words repeat) and the
+        bigram across each pair of neighbouring words, without Token objects, offsets or
+        a sort (indexing runs this for every passage; tests/retrieval/test_tokenization.py
+        and test_tokenization_reference.py hold it equal to the Token path).
+        """
+        if not text:
+            return []
+        stop = _stopwords() if self.stopwords else frozenset()
+        terms: list[str] = []
+        extend, add = terms.extend, terms.append
+        before = ""
+        for own, head, tail in map(_word_terms(self).__getitem__, self._cut(text)):
+            if before and head:
+                gram = before + head
+                if gram not in stop:
+                    add(gram)
+            extend(own)
+            before = tail
+        return terms
+
+    def _precise_tokens(self, text: str) -> list[Token]:
+        """:meth:`_terms` with each term's span: the same words' tokens (a memo of their
+        own, :class:`_WordTokens`), moved to where each word is."""
+        stop = _stopwords() if self.stopwords else frozenset()
+        tokens: list[Token] = []
+        add = tokens.append
+        before = ""
+        at = 0
+        words = self._cut(text)
+        for word, (terms, spans, head, tail) in zip(
+            words, map(_word_tokens(self).__getitem__, words), strict=True
+        ):
+            if before and head:
+                gram = before + head
+                if gram not in stop:
+                    add(as_token((gram, at - 1, at + 1)))
+            for term, (start, end) in zip(terms, spans, strict=True):
+                add(as_token((term, at + start, at + end)))
+            before = tail
+            at += len(word)
+        return tokens
+
+    def _cut(self, text: str) -> list[str]:
+        """jieba's precise cut of ``text`` (HMM on), as a list of words."""
+        segmenter = self._segmenter()
+        if isinstance(segmenter, RJieba):
+            return segmenter.lcut(text)
+        return segmenter.lcut(text, HMM=True)
+
+    def _terms_of_word(self, word: str) -> tuple[tuple[str, ...], str, str]:
+        """:meth:`_tokens_of_word` without the spans (what :meth:`_terms` needs)."""
+        terms, _, first, last = self._tokens_of_word(word)
+        return terms, first, last
+
+    def _tokens_of_word(self, word: str) -> WordTokens:
+        """The terms one word of jieba's cut yields in reading order, but for the bigram
+        across its end (which depends on the next word), their ``(start, end)`` in the
+        word, and the characters it offers such a bigram: ``(terms, spans, first, last)``,
+        ``""`` where it offers none.
 
         Reading order is (start, end): at each position of a word, its unigram, then
         its bigram, and the word itself at its start, in the slot of the gram it
         coincides with (one or two characters) or after both.
         """
-        if not text:
-            return []
         stop = _stopwords() if self.stopwords else frozenset()
         unigrams, bigrams = self.char_unigrams, self.char_bigrams
-        # usable[i]: text[i] may start or end an n-gram (CJK, in no dropped word).
-        usable = bytearray(len(text) + 1)
+        n = len(word)
+        terms: list[str] = []
+        spans: list[tuple[int, int]] = []
+        heads, tails = _stopword_ends() if stop else (frozenset(), frozenset())
+        if (
+            word.isalnum()
+            and _CJK_RUN.fullmatch(word)
+            and not (n > 2 and (word[:2] in heads or word[-2:] in tails))
+        ):
+            # Most words: CJK only, and no stopword to split off. The loop below, unrolled.
+            if word in stop:
+                return (), (), "", ""
+            ends = (word[0], word[-1]) if bigrams else ("", "")
+            if n == 1 or not (unigrams or bigrams):
+                return (word,), ((0, n),), *ends
+            for i in range(n):
+                if unigrams and word[i] not in stop:
+                    terms.append(word[i])
+                    spans.append((i, i + 1))
+                if i == 0 and n == 2:
+                    terms.append(word)
+                    spans.append((0, 2))
+                elif bigrams and i + 1 < n and word[i : i + 2] not in stop:
+                    terms.append(word[i : i + 2])
+                    spans.append((i, i + 2))
+                if i == 0 and n > 2:
+                    terms.append(word)
+                    spans.append((0, n))
+            return tuple(terms), tuple(spans), *ends
+        # usable[i]: word[i] may start or end an n-gram (CJK, in no dropped piece).
+        usable = bytearray(n + 1)
         if unigrams or bigrams:
-            for run in _CJK_RUN.finditer(text):
-                start, end = run.span()
-                usable[start:end] = b"\x01" * (end - start)
+            for run in _CJK_RUN.finditer(word):
+                usable[run.start() : run.end()] = b"\x01" * (run.end() - run.start())
         kept = []
-        for word, start, end in self._words(self._segmenter(), text, stop):
-            if word in stop or not _is_content(word):
+        for piece, start, end in self._pieces(word, 0, n, stop):
+            if piece in stop or not _is_content(piece):
                 usable[start:end] = bytes(end - start)
             else:
-                kept.append((word, start, end))
+                kept.append((piece, start, end))
         if not (unigrams or bigrams):
-            return [word for word, _, _ in kept]
-        terms: list[str] = []
-        add = terms.append
-        for word, start, end in kept:
+            return (
+                tuple(piece for piece, _, _ in kept),
+                tuple((start, end) for _, start, end in kept),
+                "",
+                "",
+            )
+
+        def add(term: str, start: int, end: int) -> None:
+            terms.append(term)
+            spans.append((start, end))
+
+        for piece, start, end in kept:
             size = end - start
             for i in range(start, end):
                 if usable[i]:
                     if i == start and size == 1:
-                        add(word)
-                    elif unigrams and text[i] not in stop:
-                        add(text[i])
+                        add(piece, start, end)
+                    elif unigrams and word[i] not in stop:
+                        add(word[i], i, i + 1)
                     if i == start and size == 2:
-                        add(word)
+                        add(piece, start, end)
                     elif bigrams and usable[i + 1]:
-                        gram = text[i : i + 2]
+                        gram = word[i : i + 2]
                         if gram not in stop:
-                            add(gram)
+                            add(gram, i, i + 2)
                 elif i == start and size <= 2:
-                    add(word)
+                    add(piece, start, end)
                 if i == start and size > 2:
-                    add(word)
-        return terms
+                    add(piece, start, end)
+        if not bigrams:
+            return tuple(terms), tuple(spans), "", ""
+        first, last = word[0] if usable[0] else "", word[-1] if usable[n - 1] else ""
+        return tuple(terms), tuple(spans), first, last
+
+    @classmethod
+    def _words(
+        cls, segmenter: Segmenter, text: str, stop: frozenset[str]
+    ) -> Iterator[tuple[str, int, int]]:
+        """jieba's precise cut, with stopwords glued to a word split off again."""
+        for word, start, end in segmenter.tokenize(text, mode="default", HMM=True):
+            yield from cls._pieces(word, start, end, stop)
 
     @staticmethod
-    def _words(
-        segmenter: Segmenter, text: str, stop: frozenset[str]
+    def _pieces(
+        word: str, start: int, end: int, stop: frozenset[str]
     ) -> Iterator[tuple[str, int, int]]:
-        """jieba's precise cut, with stopwords glued to a word split off again.
+        """``word`` (at ``[start, end)``), with a stopword glued to either end split off.
 
         jieba's dictionary holds phrases such as 哪些项目 or 多少钱; left whole
         they would never match a passage, so a leading or trailing stopword of
         two or more characters becomes a word of its own.
         """
-        for word, start, end in segmenter.tokenize(text, mode="default", HMM=True):
-            if len(word) <= 2 or word in stop or not stop:
-                yield word, start, end
-                continue
-            head = next((n for n in range(len(word) - 1, 1, -1) if word[:n] in stop), 0)
-            tail = next(
-                (n for n in range(len(word) - head - 1, 1, -1) if word[len(word) - n :] in stop),
-                0,
-            )
-            if head:
-                yield word[:head], start, start + head
-            yield word[head : len(word) - tail], start + head, end - tail
-            if tail:
-                yield word[len(word) - tail :], end - tail, end
+        if len(word) <= 2 or word in stop or not stop:
+            yield word, start, end
+            return
+        head = next((n for n in range(len(word) - 1, 1, -1) if word[:n] in stop), 0)
+        tail = next(
+            (n for n in range(len(word) - head - 1, 1, -1) if word[len(word) - n :] in stop),
+            0,
+        )
+        if head:
+            yield word[:head], start, start + head
+        yield word[head : len(word) - tail], start + head, end - tail
+        if tail:
+            yield word[len(word) - tail :], end - tail, end
 
     @staticmethod
     def _sub_words(
@@ -451,6 +572,64 @@ class Tokenizer:
                     if gram not in stop:
                         grams.append(as_token((gram, i, i + 2)))
         return grams
+
+
+# How many distinct words a tokenizer keeps the terms of: words repeat heavily (a
+# passage's words are mostly among the city's few tens of thousands), and the bound keeps
+# a corpus's long tail of names and numbers from growing it without end.
+WORD_MEMO_SIZE = 1 << 15
+
+
+class _WordTerms(dict[str, tuple[tuple[str, ...], str, str]]):
+    """Word -> :meth:`Tokenizer._terms_of_word`, filled on first use and emptied when full.
+
+    A dict with ``__missing__``: a word seen before costs one lookup in C.
+    """
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self._of = tokenizer._terms_of_word
+
+    def __missing__(self, word: str) -> tuple[tuple[str, ...], str, str]:
+        if len(self) >= WORD_MEMO_SIZE:
+            self.clear()
+        out = self[word] = self._of(word)
+        return out
+
+
+_word_terms_memo: dict[Tokenizer, _WordTerms] = {}
+
+
+def _word_terms(tokenizer: Tokenizer) -> _WordTerms:
+    memo = _word_terms_memo.get(tokenizer)
+    if memo is None:
+        memo = _word_terms_memo.setdefault(tokenizer, _WordTerms(tokenizer))
+    return memo
+
+
+class _WordTokens(dict[str, WordTokens]):
+    """Word -> :meth:`Tokenizer._tokens_of_word`, as :class:`_WordTerms` (spans too:
+    for :meth:`Tokenizer.tokenize_with_spans` and :meth:`Tokenizer.query_terms`)."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self._of = tokenizer._tokens_of_word
+
+    def __missing__(self, word: str) -> WordTokens:
+        if len(self) >= WORD_MEMO_SIZE:
+            self.clear()
+        out = self[word] = self._of(word)
+        return out
+
+
+_word_tokens_memo: dict[Tokenizer, _WordTokens] = {}
+
+
+def _word_tokens(tokenizer: Tokenizer) -> _WordTokens:
+    memo = _word_tokens_memo.get(tokenizer)
+    if memo is None:
+        memo = _word_tokens_memo.setdefault(tokenizer, _WordTokens(tokenizer))
+    return memo
 
 
 class Analyzer(Protocol):

@@ -26,6 +26,7 @@ keeps every term with its frequency, so the index file format does not change.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import accumulate
 
 # (term, start, end): a Token, or anything shaped like one.
 Span = tuple[str, int, int]
@@ -41,12 +42,26 @@ def character_shares(tokens: Iterable[Span]) -> dict[str, float]:
     tokens = list(tokens)
     if not tokens:
         return {}
-    cover = [0] * max(end for _, _, end in tokens)
+    # How many terms read each character: +1 where a span starts, -1 where it ends.
+    steps = [0] * (max(end for _, _, end in tokens) + 1)
     for _, start, end in tokens:
-        for i in range(start, end):
-            cover[i] += 1
+        if end > start:
+            steps[start] += 1
+            steps[end] -= 1
+    # 1 / cover per character; a character no term reads is never looked at.
+    given = [1 / cover if cover else 0.0 for cover in accumulate(steps)]
     weights: dict[str, float] = {}
     for term, start, end in tokens:
-        share = sum(1 / cover[i] for i in range(start, end)) / (end - start) if end > start else 1.0
+        # The mean over the term's characters, summed left to right (the one- and
+        # two-character cases spelled out give the same floats as the sum).
+        size = end - start
+        if size == 1:
+            share = given[start]
+        elif size == 2:
+            share = (given[start] + given[start + 1]) / 2
+        elif size > 2:
+            share = sum(given[start:end]) / size
+        else:
+            share = 1.0
         weights[term] = weights.get(term, 0.0) + share
     return weights

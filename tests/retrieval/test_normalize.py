@@ -1,5 +1,6 @@
 import unicodedata
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +81,74 @@ def test_the_one_for_one_shortcut_maps_offsets_as_segment_by_segment(text: str) 
     else:
         expected = _nfkc_by_segment(text)
     assert _nfkc_with_offsets(text) == expected
+
+
+def test_inert_characters_are_their_own_nfkc_and_never_combine() -> None:
+    # nfkc() returns a text made only of these characters as it is.
+    import re
+
+    from retrieval.normalize import INERT
+
+    seconds = set()
+    for code in range(0x110000):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and not decomposition.startswith("<") and len(decomposition.split()) == 2:
+            seconds.add(chr(int(decomposition.split()[1], 16)))
+    inert = re.compile(f"[{INERT}]")
+    chars = [chr(c) for c in range(0x10000) if inert.fullmatch(chr(c))]
+    assert len(chars) > 27000
+    for ch in chars:
+        assert unicodedata.normalize("NFKC", ch) == ch
+        assert unicodedata.combining(ch) == 0
+        assert ch not in seconds
+        # Hangul vowel and final jamo compose algorithmically (not in decomposition()).
+        assert not ("\u1160" <= ch <= "\u11ff")
+        assert unicodedata.normalize("NFKC", "a\u0301" + ch + "e") == "á" + ch + "e"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.one_of(_TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24))
+@example("Ａ\u0301ｶﾞ，")
+@example("ᄀ\u1161\u11a8")
+def test_nfkc_is_unicodedatas(text: str) -> None:
+    from retrieval.normalize import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_the_t2s_trigger_list_is_built_from_the_installed_dictionaries() -> None:
+    from retrieval.normalize import T2S_TRIGGERS_FILE
+
+    from .t2s_triggers import render
+
+    assert T2S_TRIGGERS_FILE.read_text(encoding="utf-8") == render()
+
+
+_TRADITIONAL = st.sampled_from(
+    [*"電梯樓維修進展怎麼樣裡辦理請問乾隆捏坏回覆深沈著名藉口", "𠀀", "丽"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(st.one_of(_TRADITIONAL, _TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24)
+)
+def test_the_t2s_shortcut_gives_opencc(text: str) -> None:
+    from retrieval.normalize import _t2s, simplified
+
+    assert simplified(text) == _t2s().convert(text)
+
+
+def test_another_opencc_version_converts_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    module = importlib.import_module("retrieval.normalize")
+    monkeypatch.setattr(module.importlib.metadata, "version", lambda name: "0.0.0")
+    module._t2s_trigger.cache_clear()
+    try:
+        assert module._t2s_trigger() is None
+        assert module.simplified("凉城電梯") == "凉城电梯"
+    finally:
+        monkeypatch.undo()
+        module._t2s_trigger.cache_clear()
+    assert module._t2s_trigger() is not None
