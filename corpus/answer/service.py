@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from corpus.answer.answerability import asked_names, holds_names
 from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.explain import Explanation, explain
@@ -318,10 +319,14 @@ class LinliService:
             hits = state.retriever.search_terms(expansion.terms, k=wanted)
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
+        # A name asked about must be in the passage itself (see corpus.answer.answerability).
+        names = asked_names(expansion, topics, self.segmenters.words)
         relevant = []
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]
-            if evidence(state, self.segmenters, expansion, [record], topics).answers:
+            if evidence(state, self.segmenters, expansion, [record], topics).answers and (
+                holds_names(names, record, self.segmenters.words)
+            ):
                 relevant.append((record, float(hit.score)))
         return relevant
 
