@@ -30,16 +30,24 @@ from retrieval.expansion import Expansion
 # everyday words too (聊天), and a new word is judged a name anyway.
 NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt"})
 # Characters a name seldom begins or ends with but the HMM glues to one: the copula,
-# particles and prepositions, date units after a year, question words.
-EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所年月日何哪什么几多")
+# particles, prepositions and adverbs, small verbs of motion, 一 (一词), date units
+# after a year, question words.
+EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所来去到可现一年月日何哪什么几多")
+# A dictionary word this long that no passage of the corpus has is a term of its own.
+MIN_TERM_CHARS = 3
 # Share of a name's character pairs the passage (with its headline) must hold.
 MIN_NAME_SHARE = 0.5
 
+# A word holding a question character asks (由谁来), it names nothing.
+_ASKING = re.compile("[谁哪]")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
 
 def asked_names(
-    expansion: Expansion, topics: Sequence[bool], words: MemoTokenizer
+    expansion: Expansion,
+    topics: Sequence[bool],
+    words: MemoTokenizer,
+    doc_freq: Callable[[str], int] | None = None,
 ) -> tuple[str, ...]:
     """The names among the question's own topic words, each cut to its core.
 
@@ -56,12 +64,19 @@ def asked_names(
         return ()
     dictionary = _dictionary(words)
     names: dict[str, None] = {}
-    for word, tag in words.tokenizer.parts_of_speech(expansion.question):
-        if word not in own or not _CHINESE_WORD.match(word):
+    tagged = words.tokenizer.parts_of_speech(expansion.question)
+    for at, (word, tag) in enumerate(tagged):
+        if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
             continue
         core = name_core(word)
-        if len(core) >= 2 and (tag in NAME_TAGS or not dictionary(word)):
-            names[core] = None
+        unseen = doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
+        if len(core) < 2 or not (tag in NAME_TAGS or not dictionary(word) or unseen):
+            continue
+        before, before_tag = tagged[at - 1] if at else ("", "")
+        if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):
+            # A surname or a name's first character cut off on its own (兰 | 比尔).
+            core = before + core
+        names[core] = None
     return tuple(names)
 
 

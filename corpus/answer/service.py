@@ -320,7 +320,9 @@ class LinliService:
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         # A name asked about must be in the passage itself (see corpus.answer.answerability).
-        names = asked_names(expansion, topics, self.segmenters.words)
+        names = asked_names(
+            expansion, topics, self.segmenters.words, state.retriever.index.doc_freq
+        )
         relevant = []
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]

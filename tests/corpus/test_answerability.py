@@ -78,3 +78,27 @@ def test_a_name_is_held_by_half_its_character_pairs() -> None:
     assert name_share("郑宏到", ["区委书记郑宏来到凉城"]) == 0.5
     assert name_share("阿贝歇", ["汶水公园位于汶水路北侧"]) == 0.0
     assert name_share("汶水", ["汶水公园"]) == 1.0
+
+
+def test_a_long_term_no_passage_has_is_not_found(service: LinliService) -> None:
+    # The park and its opening hour are printed; 游泳池 is in the dictionary, in no passage.
+    assert service.answer("汶水公园健身步道几点开放").found
+    assert not service.answer("汶水公园游泳池几点开放").found
+
+
+def test_a_name_cut_in_two_is_asked_whole(service: LinliService) -> None:
+    expansion = service.expand(service.state, "兰比尔的身高是多少")
+    topics = topic_concepts(expansion, service.segmenters.words)
+    names = asked_names(
+        expansion, topics, service.segmenters.words, service.state.retriever.index.doc_freq
+    )
+    assert "兰比尔" in names
+
+
+def test_a_word_asking_who_or_which_is_no_name(service: LinliService) -> None:
+    expansion = service.expand(service.state, "这个计划由谁来主持")
+    topics = topic_concepts(expansion, service.segmenters.words)
+    names = asked_names(
+        expansion, topics, service.segmenters.words, service.state.retriever.index.doc_freq
+    )
+    assert not any("谁" in name for name in names)
