@@ -38,6 +38,9 @@ MIN_TERM_CHARS = 3
 # Share of a name's character pairs the passage (with its headline) must hold.
 MIN_NAME_SHARE = 0.5
 
+# A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
+# HMM glued (招齐, 楼里装, 松有), not a name.
+_NOT_NAME_TAGS = ("v", "a", "d", "s", "f")
 # A word holding a question character asks (由谁来), it names nothing.
 _ASKING = re.compile("[谁哪]")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -69,8 +72,10 @@ def asked_names(
         if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
             continue
         core = name_core(word)
-        unseen = doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
-        if len(core) < 2 or not (tag in NAME_TAGS or not dictionary(word) or unseen):
+        known = dictionary(word)
+        new = not known and not tag.startswith(_NOT_NAME_TAGS)
+        term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
+        if len(core) < 2 or not (tag in NAME_TAGS or new or term):
             continue
         before, before_tag = tagged[at - 1] if at else ("", "")
         if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):

@@ -102,3 +102,15 @@ def test_a_word_asking_who_or_which_is_no_name(service: LinliService) -> None:
         expansion, topics, service.segmenters.words, service.state.retriever.index.doc_freq
     )
     assert not any("谁" in name for name in names)
+
+
+def test_a_new_word_read_as_a_verb_or_position_is_no_name(service: LinliService) -> None:
+    question = "汶水公园楼里装了几个健身器材"
+    tagged = dict(service.segmenters.words.tokenizer.parts_of_speech(question))
+    assert tagged["楼里装"] == "s"  # jieba's HMM glued 楼里 and 装
+    expansion = service.expand(service.state, question)
+    topics = topic_concepts(expansion, service.segmenters.words)
+    names = asked_names(
+        expansion, topics, service.segmenters.words, service.state.retriever.index.doc_freq
+    )
+    assert not any("楼里" in name for name in names)
