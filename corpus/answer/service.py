@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from corpus.answer.answerability import asked_names, holds_names
 from corpus.answer.coverage import QuestionWords, evidence, may_answer, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.explain import Explanation, explain
@@ -318,6 +319,10 @@ class LinliService:
             hits = state.retriever.search_terms(expansion.terms, k=wanted)
         if strict:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
+        # A name asked about must be in the passage itself (see corpus.answer.answerability).
+        names = asked_names(
+            expansion, topics, self.segmenters.words, state.retriever.index.doc_freq
+        )
         relevant = []
         question = QuestionWords(self.segmenters.words)
         for hit in hits[:CANDIDATES]:
@@ -329,6 +334,7 @@ class LinliService:
                 and evidence(
                     state, self.segmenters, expansion, group, topics, question=question
                 ).answers
+                and holds_names(names, record, self.segmenters.words)
             ):
                 relevant.append((record, float(hit.score)))
         return relevant

@@ -1,0 +1,120 @@
+"""Answerability: a name the question asks about must be in the passage quoted.
+
+The topic gate (:mod:`~corpus.answer.coverage`) weighs every topic word alike, so a
+passage matching a question's ordinary words (位于, 分布, 皇后) passes even when the one
+thing asked about is missing. Ordinary words cannot be required: residents paraphrase
+them (形状, 别名 asked, other words printed). Names cannot be paraphrased: when the
+question names a person, place, organisation or title (阿贝歇, 千色汇) and the passage
+does not, the passage is about something else, and when no passage of the corpus has
+it, the paper is silent on the question.
+
+A word is a name when jieba tags it one (nr, ns, nt…) or did not find it in its
+dictionary at all (its HMM put characters together: a new word). That HMM also glues a
+name to the particle after it (王法慧是 → 慧是, 郑宏对), so characters that are no part
+of a name are cut from a name's ends first, and a name is held by its character pairs,
+half of them being enough (a name written with a character more or less).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from corpus.answer.coverage import own_words
+from corpus.store.records import PassageRecord
+from retrieval import MemoTokenizer
+from retrieval.expansion import Expansion
+
+# jieba's tags of proper nouns: person (nr, nrfg, nrt for transliterated), place (ns),
+# organisation (nt). Not its "other proper noun" (nz): its dictionary gives that to
+# everyday words too (聊天), and a new word is judged a name anyway.
+NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt"})
+# Characters a name seldom begins or ends with but the HMM glues to one: the copula,
+# particles, prepositions and adverbs, small verbs of motion, 一 (一词), date units
+# after a year, question words.
+EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所来去到可现一年月日何哪什么几多")
+# A dictionary word this long that no passage of the corpus has is a term of its own.
+MIN_TERM_CHARS = 3
+# Share of a name's character pairs the passage (with its headline) must hold.
+MIN_NAME_SHARE = 0.5
+
+# A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
+# HMM glued (招齐, 楼里装, 松有), not a name.
+_NOT_NAME_TAGS = ("v", "a", "d", "s", "f")
+# A word holding a question character asks (由谁来), it names nothing.
+_ASKING = re.compile("[谁哪]")
+_CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+
+
+def asked_names(
+    expansion: Expansion,
+    topics: Sequence[bool],
+    words: MemoTokenizer,
+    doc_freq: Callable[[str], int] | None = None,
+) -> tuple[str, ...]:
+    """The names among the question's own topic words, each cut to its core.
+
+    Args:
+        topics: for each of ``expansion.concepts``, whether it is a topic concept.
+    """
+    own: set[str] = set()
+    for concept, topic in zip(expansion.concepts, topics, strict=True):
+        # A word with a synonym is the resident's wording of something the paper may
+        # print otherwise (阿拉电梯 for 加装电梯): not a name to find as written.
+        if topic and len(concept.alternatives) == 1:
+            own |= own_words(concept, words) or set()
+    if not own:
+        return ()
+    dictionary = _dictionary(words)
+    names: dict[str, None] = {}
+    tagged = words.tokenizer.parts_of_speech(expansion.question)
+    for at, (word, tag) in enumerate(tagged):
+        if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
+            continue
+        core = name_core(word)
+        known = dictionary(word)
+        new = not known and not tag.startswith(_NOT_NAME_TAGS)
+        term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
+        if len(core) < 2 or not (tag in NAME_TAGS or new or term):
+            continue
+        before, before_tag = tagged[at - 1] if at else ("", "")
+        if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):
+            # A surname or a name's first character cut off on its own (兰 | 比尔).
+            core = before + core
+        names[core] = None
+    return tuple(names)
+
+
+def name_core(word: str) -> str:
+    """``word`` without the particles and question characters at its ends."""
+    start, end = 0, len(word)
+    while start < end and word[start] in EDGE_CHARS:
+        start += 1
+    while end > start and word[end - 1] in EDGE_CHARS:
+        end -= 1
+    return word[start:end]
+
+
+def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenizer) -> bool:
+    """Whether the passage, with its street, headline and subhead, holds every one of ``names``."""
+    if not names:
+        return True
+    texts = [
+        words.normalize(text)
+        for text in (record.issue.street, record.article_title, record.heading, record.text)
+    ]
+    return all(name_share(name, texts) >= MIN_NAME_SHARE for name in names)
+
+
+def name_share(name: str, texts: Sequence[str]) -> float:
+    """The share of ``name``'s character pairs that occur in ``texts`` (normalised)."""
+    pairs = [name[i : i + 2] for i in range(len(name) - 1)] or [name]
+    return sum(any(pair in text for text in texts) for pair in pairs) / len(pairs)
+
+
+def _dictionary(words: MemoTokenizer) -> Callable[[str], object]:
+    """Whether jieba's dictionary (with the user dictionary) has a word (truthy if so).
+
+    The segmenter's own table: words it joined by its HMM are exactly those not in it.
+    """
+    return words.tokenizer._segmenter().FREQ.get
