@@ -197,6 +197,9 @@ class Config:
     # "shares": Retriever.search's weights (retrieval.weighting); "counts": every query
     # token counts 1, as before (and as rank_bm25 counts them).
     query_weights: str = "shares"
+    # Weight of the preceding passage's terms a passage lacks (retrieval.context;
+    # the benchmark's passages are numbered in reading order); 0: each passage alone.
+    context: float = 0.5
 
     def label(self) -> str:
         grams = "+".join(
@@ -205,7 +208,8 @@ class Config:
         return (
             f"Retriever words={self.words} grams={grams or '-'} "
             f"stop={'y' if self.stopwords else 'n'} dict={'y' if self.userdict else 'n'} "
-            f"k1={self.k1:g} b={self.b:g} idf={self.idf} q={self.query_weights}"
+            f"k1={self.k1:g} b={self.b:g} idf={self.idf} q={self.query_weights} "
+            f"ctx={self.context:g}"
         )
 
     def tokenizer(self):  # -> retrieval.Tokenizer
@@ -238,6 +242,7 @@ def run_retriever(bench: Benchmark, config: Config, k: int = 10) -> Result:
         k1=config.k1,
         b=config.b,
         idf=config.idf,  # type: ignore[arg-type]
+        context=config.context,
     )
     build = time.perf_counter() - t0
     metrics = evaluate(
@@ -266,6 +271,7 @@ def sweep(
                 k1=k1,
                 b=b,
                 idf=config.idf,  # type: ignore[arg-type]
+                context=config.context,
             )
             metrics = evaluate(
                 lambda q, r=retriever: [h.index for h in r.search_terms(queries[q], k)], bench, k
@@ -331,6 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="shares: Retriever.search's character shares; counts: each query token counts 1",
     )
     parser.add_argument(
+        "--context",
+        type=float,
+        default=defaults.context,
+        help="weight of the preceding passage's terms a passage lacks (0: passages alone)",
+    )
+    parser.add_argument(
         "--no-baseline", action="store_true", help="skip the rank_bm25 + jieba.lcut row"
     )
     parser.add_argument(
@@ -367,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         b=args.b,
         idf=args.idf,
         query_weights=args.query_weights,
+        context=args.context,
     )
     bench = load_split(args.data, args.split)
 
