@@ -123,6 +123,24 @@ def load_split(data_dir: Path | str = DEFAULT_DATA, split: str = "dev") -> Bench
     return Benchmark(split, passages, questions)
 
 
+def shuffled(bench: Benchmark, seed: int) -> Benchmark:
+    """``bench`` with its passages numbered in a random order (golds follow them).
+
+    Passage order carries document context (:mod:`retrieval.context`); shuffled, it
+    carries none, which shows what the context costs a caller whose order means nothing.
+    """
+    import random
+
+    order = list(range(len(bench.passages)))
+    random.Random(seed).shuffle(order)
+    new_id = {old: new for new, old in enumerate(order)}
+    return Benchmark(
+        bench.split,
+        [bench.passages[old] for old in order],
+        [Question(q.qid, q.text, new_id[q.gold]) for q in bench.questions],
+    )
+
+
 def evaluate(search: Callable[[str], Sequence[int]], bench: Benchmark, k: int = 10) -> Metrics:
     """MRR@k, R@1 and R@5 of ``search`` (query -> ranked passage indices)."""
     rr: list[float] = []
@@ -343,6 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="weight of the preceding passage's terms a passage lacks (0: passages alone)",
     )
     parser.add_argument(
+        "--shuffle",
+        type=int,
+        metavar="SEED",
+        default=None,
+        help="number the passages in a random order (no document context left)",
+    )
+    parser.add_argument(
         "--no-baseline", action="store_true", help="skip the rank_bm25 + jieba.lcut row"
     )
     parser.add_argument(
@@ -382,6 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         context=args.context,
     )
     bench = load_split(args.data, args.split)
+    if args.shuffle is not None:
+        bench = shuffled(bench, args.shuffle)
 
     if args.sweep:
         rows = sweep(bench, config, args.k1s, args.bs)
