@@ -34,7 +34,7 @@ from .index import BM25Index, QueryTerms
 DEFAULT_CONTEXT_WEIGHT = 0.5
 # BM25 candidates reordered: the passage that answers but lacks the subject is
 # usually within the first few dozen.
-CONTEXT_CANDIDATES = 30
+CONTEXT_CANDIDATES = 20
 # Only terms in at most this share of the passages are lent: the words that name a
 # subject are rare, and a common word in the passage before says nothing about this one.
 CONTEXT_MAX_SHARE = 0.1
