@@ -28,9 +28,9 @@ import numpy as np
 
 from .index import BM25Index, QueryTerms
 
-# Tuned on CMRC 2018 trial (benchmarks/README.md): the gain is flat from 0.5 to 0.8
-# and falls at 1 (a neighbour's word then counts as much as the passage's own);
-# the lower end costs least when passage order carries no meaning.
+# Tuned on CMRC 2018 trial (benchmarks/README.md): the gain is flat over a range and
+# falls when a neighbour's word counts as much as the passage's own; the low end of
+# the range costs least when passage order carries no meaning.
 DEFAULT_CONTEXT_WEIGHT = 0.5
 # BM25 candidates reordered: the passage that answers but lacks the subject is
 # usually within the first few dozen.
