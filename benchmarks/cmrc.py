@@ -123,6 +123,24 @@ def load_split(data_dir: Path | str = DEFAULT_DATA, split: str = "dev") -> Bench
     return Benchmark(split, passages, questions)
 
 
+def shuffled(bench: Benchmark, seed: int) -> Benchmark:
+    """``bench`` with its passages numbered in a random order (golds follow them).
+
+    Passage order carries document context (:mod:`retrieval.context`); shuffled, it
+    carries none, which shows what the context costs a caller whose order means nothing.
+    """
+    import random
+
+    order = list(range(len(bench.passages)))
+    random.Random(seed).shuffle(order)
+    new_id = {old: new for new, old in enumerate(order)}
+    return Benchmark(
+        bench.split,
+        [bench.passages[old] for old in order],
+        [Question(q.qid, q.text, new_id[q.gold]) for q in bench.questions],
+    )
+
+
 def evaluate(search: Callable[[str], Sequence[int]], bench: Benchmark, k: int = 10) -> Metrics:
     """MRR@k, R@1 and R@5 of ``search`` (query -> ranked passage indices)."""
     rr: list[float] = []
@@ -197,6 +215,9 @@ class Config:
     # "shares": Retriever.search's weights (retrieval.weighting); "counts": every query
     # token counts 1, as before (and as rank_bm25 counts them).
     query_weights: str = "shares"
+    # Weight of the preceding passage's terms a passage lacks (retrieval.context;
+    # the benchmark's passages are numbered in reading order); 0: each passage alone.
+    context: float = 0.5
 
     def label(self) -> str:
         grams = "+".join(
@@ -205,7 +226,8 @@ class Config:
         return (
             f"Retriever words={self.words} grams={grams or '-'} "
             f"stop={'y' if self.stopwords else 'n'} dict={'y' if self.userdict else 'n'} "
-            f"k1={self.k1:g} b={self.b:g} idf={self.idf} q={self.query_weights}"
+            f"k1={self.k1:g} b={self.b:g} idf={self.idf} q={self.query_weights} "
+            f"ctx={self.context:g}"
         )
 
     def tokenizer(self):  # -> retrieval.Tokenizer
@@ -238,6 +260,7 @@ def run_retriever(bench: Benchmark, config: Config, k: int = 10) -> Result:
         k1=config.k1,
         b=config.b,
         idf=config.idf,  # type: ignore[arg-type]
+        context=config.context,
     )
     build = time.perf_counter() - t0
     metrics = evaluate(
@@ -266,6 +289,7 @@ def sweep(
                 k1=k1,
                 b=b,
                 idf=config.idf,  # type: ignore[arg-type]
+                context=config.context,
             )
             metrics = evaluate(
                 lambda q, r=retriever: [h.index for h in r.search_terms(queries[q], k)], bench, k
@@ -331,6 +355,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="shares: Retriever.search's character shares; counts: each query token counts 1",
     )
     parser.add_argument(
+        "--context",
+        type=float,
+        default=defaults.context,
+        help="weight of the preceding passage's terms a passage lacks (0: passages alone)",
+    )
+    parser.add_argument(
+        "--shuffle",
+        type=int,
+        metavar="SEED",
+        default=None,
+        help="number the passages in a random order (no document context left)",
+    )
+    parser.add_argument(
         "--no-baseline", action="store_true", help="skip the rank_bm25 + jieba.lcut row"
     )
     parser.add_argument(
@@ -367,8 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         b=args.b,
         idf=args.idf,
         query_weights=args.query_weights,
+        context=args.context,
     )
     bench = load_split(args.data, args.split)
+    if args.shuffle is not None:
+        bench = shuffled(bench, args.shuffle)
 
     if args.sweep:
         rows = sweep(bench, config, args.k1s, args.bs)

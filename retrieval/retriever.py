@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .context import CONTEXT_CANDIDATES, DEFAULT_CONTEXT_WEIGHT, rerank
 from .index import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
 from .snippets import Snippet, best_snippet
 from .tokenization import Tokenizer, WordMode
@@ -51,11 +52,20 @@ class Retriever:
     """BM25 search over passages tokenised by one :class:`Tokenizer`.
 
     Build with :meth:`from_texts` or :meth:`from_tokens` rather than directly.
+
+    ``context`` is how much a question's term counts for a passage that lacks it when
+    the passage indexed just before has it (:mod:`retrieval.context`: passages are
+    taken to be indexed in reading order); 0 scores every passage on its own.
     """
 
-    def __init__(self, index: BM25Index, tokenizer: Tokenizer) -> None:
+    def __init__(
+        self, index: BM25Index, tokenizer: Tokenizer, *, context: float = DEFAULT_CONTEXT_WEIGHT
+    ) -> None:
+        if not context >= 0:
+            raise ValueError(f"context must be >= 0, not {context}")
         self.index = index
         self.tokenizer = tokenizer
+        self.context = float(context)
         # Single characters help scoring but make noisy highlights: snippets and spans
         # are chosen with the same tokenizer minus unigrams.
         self.highlighter = (
@@ -83,6 +93,7 @@ class Retriever:
         stopwords: bool | None = None,
         userdict: str | Path | type[_Default] | None = _Default,
         extra_words: Iterable[str] | None = None,
+        context: float = DEFAULT_CONTEXT_WEIGHT,
     ) -> Retriever:
         """Tokenise and index ``texts``; hit ``index`` is the position in ``texts``.
 
@@ -93,6 +104,7 @@ class Retriever:
                 ``stopwords``, ``userdict``, ``extra_words``) here; unset
                 options keep the tokenizer's defaults.
             k1, b, idf, epsilon: BM25 parameters (see :class:`BM25Index`).
+            context: the weight of the preceding passage's terms (see the class).
         """
         options = {
             name: value
@@ -110,7 +122,9 @@ class Retriever:
         if tokenizer is not None and options:
             raise TypeError("pass either tokenizer= or tokenizer options, not both")
         tokenizer = tokenizer or scoring_tokenizer(**options)
-        retriever = cls(BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer)
+        retriever = cls(
+            BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer, context=context
+        )
         retriever.add(texts)
         return retriever
 
@@ -124,13 +138,18 @@ class Retriever:
         b: float = DEFAULT_B,
         idf: IdfMode = "lucene",
         epsilon: float = 0.25,
+        context: float = DEFAULT_CONTEXT_WEIGHT,
     ) -> Retriever:
         """Index passages tokenised by the caller.
 
         ``tokenizer`` (default :class:`Tokenizer`) is what :meth:`search` will
         use on questions, so it should match how ``token_lists`` were made.
         """
-        retriever = cls(BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer or Tokenizer())
+        retriever = cls(
+            BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon),
+            tokenizer or Tokenizer(),
+            context=context,
+        )
         retriever.add_tokens(token_lists)
         return retriever
 
@@ -157,8 +176,9 @@ class Retriever:
         The question's terms are weighted by their share of its characters
         (:meth:`Tokenizer.query_terms <retrieval.Tokenizer.query_terms>`), so a
         character read by a word, its bigrams and its unigram counts once, not
-        three times. Only passages with a positive score are returned; an empty
-        or stopword-only query gives ``[]``.
+        three times. A passage also gets part of the weight of the question's terms
+        it lacks and the passage before it has (``context``). Only passages with a
+        positive score are returned; an empty or stopword-only query gives ``[]``.
         """
         return self.search_terms(self.tokenizer.query_terms(query), k)
 
@@ -173,7 +193,12 @@ class Retriever:
                 (:class:`~retrieval.expansion.QueryExpander` starts from them).
             k: maximum number of hits.
         """
-        doc_ids, scores = self.index.top_k(terms, k)
+        if self.context > 0 and k > 0:
+            doc_ids, scores = self.index.top_k(terms, max(k, CONTEXT_CANDIDATES))
+            doc_ids, scores = rerank(self.index, terms, doc_ids, scores, self.context)
+            doc_ids, scores = doc_ids[:k], scores[:k]
+        else:
+            doc_ids, scores = self.index.top_k(terms, k)
         return [Hit(int(i), float(s)) for i, s in zip(doc_ids, scores, strict=True)]
 
     def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:
