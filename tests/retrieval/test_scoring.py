@@ -159,6 +159,32 @@ def test_incremental_add_equals_building_at_once() -> None:
             assert np.array_equal(pieces.get_scores(query), whole.get_scores(query))
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    corpus=st.lists(st.lists(st.sampled_from(VOCAB), max_size=8), max_size=14),
+    chunk=st.integers(1, 5),
+    repeat=st.integers(0, 300),
+)
+def test_building_from_scratch_in_batches_equals_adding(
+    corpus: list[list[str]], chunk: int, repeat: int
+) -> None:
+    corpus = [*corpus, ["b"] * repeat + ["a"]]  # a term counted past uint8's range, or not
+    added = BM25Index()
+    added.add(corpus)
+    with mock.patch("retrieval.index.build._BUILD_CHUNK", chunk):
+        built = BM25Index.from_tokens(iter(corpus))  # one batch of `chunk` at a time
+    ours, theirs = built.export(), added.export()
+    assert ours.terms == theirs.terms
+    for name in ("term_ends", "doc_len", "indptr", "doc_ids", "tf"):
+        mine, other = getattr(ours, name), getattr(theirs, name)
+        assert mine.dtype == other.dtype and np.array_equal(mine, other), name
+
+
+def test_building_from_scratch_rejects_strings() -> None:
+    with pytest.raises(TypeError):
+        BM25Index.from_tokens(["ab", "cd"])
+
+
 def test_top_k_orders_by_score_then_index() -> None:
     ids = np.array([7, 3, 9, 1, 5])
     scores = np.array([1.0, 2.0, 1.0, 0.0, 2.0])
