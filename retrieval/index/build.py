@@ -27,6 +27,9 @@ _ADD_CHUNK = 8192
 # its sort stays within the processor's caches.
 _BUILD_CHUNK = 4096
 
+# Postings read at a time by check_arrays.
+_CHECK_BLOCK = 1 << 20
+
 # (term ids int32, passage ids int32, tf int64) of one batch's postings, sorted
 # by term, then passage.
 Part = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -328,17 +331,26 @@ def check_arrays(arrays: IndexArrays) -> None:
     if len(doc_ids):
         check(int(doc_ids.min()) >= 0 and int(doc_ids.max()) < n_docs, "passage ids")
         check(int(tf.min()) >= 1, "zero term frequency")
-        # Ascending within each term: a step down (or a repeat) may only happen
-        # where the next term starts. (Few temporaries: this runs at every start.)
-        steps = np.flatnonzero(np.diff(doc_ids) <= 0) + 1
-        starts = indptr[1:-1]
-        at = np.minimum(starts.searchsorted(steps), max(len(starts) - 1, 0))
-        check(len(starts) > 0 or not len(steps), "passage order within a term")
-        check(bool((starts[at] == steps).all()), "passage order within a term")
-    # Integer sums: one count per posting plus what tfs above 1 add.
-    per_doc = np.bincount(doc_ids, minlength=n_docs)
-    repeated = (tf > 1).nonzero()[0]
-    per_doc += np.bincount(doc_ids[repeated], weights=tf[repeated] - 1, minlength=n_docs).astype(
-        np.int64
-    )
+    # Ascending within each term: a step down (or a repeat) only where a term starts;
+    # and the tfs of each passage sum to its length. Read in blocks, with temporaries
+    # of one block (this runs at every start: whole-array temporaries of a large index
+    # cost more in page faults than the comparisons).
+    term_starts = indptr[1:-1]
+    for start in range(1, len(doc_ids), _CHECK_BLOCK):  # the pairs (i - 1, i), i in block
+        stop = min(start + _CHECK_BLOCK, len(doc_ids))
+        down = doc_ids[start:stop] <= doc_ids[start - 1 : stop - 1]
+        first, last = term_starts.searchsorted([start, stop])
+        down[term_starts[first:last] - start] = False
+        check(not down.any(), "passage order within a term")
+    # Integer sums: one count per posting plus what tfs above 1 add. Blocks of at
+    # least one count per passage, so adding them up costs no more than counting.
+    per_doc = np.zeros(n_docs, np.int64)
+    block = max(_CHECK_BLOCK, n_docs)
+    for start in range(0, len(doc_ids), block):
+        ids, tfs = doc_ids[start : start + block], tf[start : start + block]
+        per_doc += np.bincount(ids, minlength=n_docs)
+        repeated = (tfs > 1).nonzero()[0]
+        if len(repeated):
+            extra = np.bincount(ids[repeated], weights=tfs[repeated] - 1, minlength=n_docs)
+            per_doc += extra.astype(np.int64)
     check(bool(np.array_equal(per_doc, doc_len)), "passage lengths")
