@@ -122,11 +122,12 @@ class Retriever:
         if tokenizer is not None and options:
             raise TypeError("pass either tokenizer= or tokenizer options, not both")
         tokenizer = tokenizer or scoring_tokenizer(**options)
-        retriever = cls(
-            BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon), tokenizer, context=context
+        # Tokenised as the index reads them: the token lists of a whole archive
+        # would take several times the memory of the index they make.
+        index = BM25Index.from_tokens(
+            map(tokenizer.tokenize, texts), k1=k1, b=b, idf=idf, epsilon=epsilon
         )
-        retriever.add(texts)
-        return retriever
+        return cls(index, tokenizer, context=context)
 
     @classmethod
     def from_tokens(
@@ -145,13 +146,8 @@ class Retriever:
         ``tokenizer`` (default :class:`Tokenizer`) is what :meth:`search` will
         use on questions, so it should match how ``token_lists`` were made.
         """
-        retriever = cls(
-            BM25Index(k1=k1, b=b, idf=idf, epsilon=epsilon),
-            tokenizer or Tokenizer(),
-            context=context,
-        )
-        retriever.add_tokens(token_lists)
-        return retriever
+        index = BM25Index.from_tokens(token_lists, k1=k1, b=b, idf=idf, epsilon=epsilon)
+        return cls(index, tokenizer or Tokenizer(), context=context)
 
     def __len__(self) -> int:
         return len(self.index)

@@ -9,11 +9,12 @@ process and dictionary, are :mod:`.tokenization`'s business.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal, Union
-
-import rjieba
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 if TYPE_CHECKING:
     import jieba
@@ -23,11 +24,36 @@ SegmenterName = Literal["rjieba", "jieba"]
 _USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 
 
+def _rjieba_class() -> Any:
+    """rjieba's ``Jieba``, from its compiled module alone when rjieba is not imported yet.
+
+    ``import rjieba`` builds a module-level instance with the whole stock dictionary,
+    which Linli never uses (each segmenter is private, see :func:`new_segmenter`):
+    as long as one of Linli's own, at every start.
+    """
+    package = sys.modules.get("rjieba") or sys.modules.get("rjieba.rjieba")
+    if package is None:
+        try:
+            found = importlib.util.find_spec("rjieba")
+            locations = found.submodule_search_locations if found else None
+            spec = importlib.machinery.PathFinder.find_spec("rjieba.rjieba", locations)
+            if spec is not None and spec.loader is not None:
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                # A later `import rjieba` takes this one rather than loading it again.
+                sys.modules[spec.name] = module
+                return module.Jieba
+        except (ImportError, AttributeError):
+            pass  # another layout of the package: import it as usual
+        import rjieba as package
+    return package.Jieba
+
+
 class RJieba:
     """rjieba behind the part of ``jieba.Tokenizer``'s interface the Tokenizer uses."""
 
     def __init__(self) -> None:
-        self._jieba = rjieba.Jieba()
+        self._jieba = _rjieba_class()()
         # jieba's FREQ.get(word) is truthy for dictionary words; so is has_word.
         self.FREQ = self
 

@@ -60,9 +60,16 @@ class BM25Index:
 
     @classmethod
     def from_tokens(cls, corpus: Iterable[Sequence[str]], **params: float | str) -> BM25Index:
-        """Build an index from token lists (``params`` as for the constructor)."""
+        """Build an index from token lists (``params`` as for the constructor).
+
+        The same index as :meth:`add` to an empty one gives, built in bounded memory:
+        ``corpus`` may be an iterator (e.g. tokenising passages as they are read),
+        of which only one batch is held at a time.
+        """
         index = cls(**params)  # type: ignore[arg-type]
-        index.add(corpus)
+        terms, postings = build.build(corpus)
+        index._vocab = TermIds.from_terms(terms)
+        index._snap = index._snapshot(*postings)
         return index
 
     def __len__(self) -> int:

@@ -1,4 +1,4 @@
-"""Building the postings arrays: reading new passages, appending them, taking a subset.
+"""Building the postings arrays: from scratch, appending passages, taking a subset.
 
 Functions here turn token lists into postings and rearrange postings; they
 return plain ``(doc_len, indptr, doc_ids, tf)`` arrays (see
@@ -9,9 +9,10 @@ write lock and publishes the result.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, count, islice
 
 import numpy as np
 
@@ -21,6 +22,13 @@ from .termids import TermIds
 # Passages tokenised and counted per numpy batch in add(): bounds the Python
 # lists alive at once (memory) while keeping numpy calls large (speed).
 _ADD_CHUNK = 8192
+
+# Passages per batch in build(): one batch's token lists are alive at a time, and
+# its sort stays within the processor's caches.
+_BUILD_CHUNK = 4096
+
+# Postings read at a time by check_arrays.
+_CHECK_BLOCK = 1 << 20
 
 # (term ids int32, passage ids int32, tf int64) of one batch's postings, sorted
 # by term, then passage.
@@ -45,6 +53,87 @@ class NewPassages:
     parts: list[Part]
     lengths: list[np.ndarray]
     n_docs: int
+
+
+def build(corpus: Iterable[Sequence[str]]) -> tuple[list[str], Postings]:
+    """The terms and postings of ``corpus``, an index built from scratch.
+
+    The same terms (numbered in order of first appearance) and arrays as
+    :func:`read_passages` and :func:`merge` give for an empty index, in bounded
+    memory: ``corpus`` is read batch by batch (an iterator of token lists is
+    never held whole), each batch is reduced at once to compact postings, and
+    those are moved into the final arrays part by part.
+
+    Raises:
+        TypeError: a passage is a string rather than a sequence of tokens.
+        OverflowError: more than 2**31 - 1 passages or terms.
+    """
+    # term -> id; a new term takes the next id inside the dict's own lookup, so
+    # numbering a token costs one C-level dict access.
+    ids: defaultdict[str, int] = defaultdict(count().__next__)
+    parts: list[Part] = []
+    lengths: list[np.ndarray] = []
+    n_docs = 0
+    iterator = iter(corpus)
+    while batch := list(islice(iterator, _BUILD_CHUNK)):
+        if any(isinstance(doc, str) for doc in batch):
+            raise TypeError("each passage must be a sequence of tokens, not a string")
+        doc_len = np.fromiter(map(len, batch), np.int64, len(batch))
+        total = int(doc_len.sum())
+        term_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(batch)), np.int64, total)
+        # One sort groups the batch's postings by term, passages ascending; runs of
+        # equal keys are one posting each, their length its tf.
+        keys = np.sort(term_ids * len(batch) + np.repeat(np.arange(len(batch)), doc_len))
+        del term_ids
+        starts = np.flatnonzero(np.concatenate(([total > 0], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(starts, total))
+        keys = keys[starts]
+        parts.append(
+            (
+                (keys // len(batch)).astype(np.int32),
+                (keys % len(batch) + n_docs).astype(np.int32),
+                tf.astype(_tf_dtype(int(tf.max(initial=0)))),
+            )
+        )
+        lengths.append(doc_len.astype(np.int32))
+        n_docs += len(batch)
+        del batch  # before the next batch is read: one batch's tokens alive at a time
+        if n_docs > np.iinfo(np.int32).max or len(ids) > np.iinfo(np.int32).max:
+            raise OverflowError("an index holds at most 2**31 - 1 passages and terms")
+    terms = list(ids)
+    del ids
+    counts = np.zeros(len(terms), np.int64)
+    for term_ids32, _, _ in parts:
+        counts += np.bincount(term_ids32, minlength=len(terms))
+    indptr = np.zeros(len(terms) + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    del counts
+    tf_dtype = _tf_dtype(max((int(tf.max(initial=0)) for *_, tf in parts), default=0))
+    # Each part is dropped once placed: its memory is reused for the pages of the
+    # final arrays (allocated untouched) that it fills.
+    parts.reverse()
+    all_doc_ids = np.empty(indptr[-1], np.int32)
+    all_tf = np.empty(indptr[-1], tf_dtype)
+    fill = indptr[:-1].copy()  # next free slot of each term
+    while parts:
+        _place(parts.pop(), fill, all_doc_ids, all_tf)
+    doc_len = np.concatenate(lengths) if lengths else np.zeros(0, np.int32)
+    return terms, (doc_len, indptr, all_doc_ids, all_tf)
+
+
+def _place(part: Part, fill: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray) -> None:
+    """Write ``part``'s postings at each term's next free slots (``fill``, advanced)."""
+    term_ids, part_docs, part_tf = part
+    if not len(term_ids):
+        return
+    # term_ids is sorted: rank each posting within its term's run.
+    starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
+    sizes = np.diff(np.append(starts, len(term_ids)))
+    dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
+    dest += fill[term_ids]
+    doc_ids[dest] = part_docs
+    tf[dest] = part_tf
+    fill[term_ids[starts]] += sizes
 
 
 def read_passages(corpus: Iterable[Sequence[str]], termids: TermIds, first_doc: int) -> NewPassages:
@@ -242,17 +331,26 @@ def check_arrays(arrays: IndexArrays) -> None:
     if len(doc_ids):
         check(int(doc_ids.min()) >= 0 and int(doc_ids.max()) < n_docs, "passage ids")
         check(int(tf.min()) >= 1, "zero term frequency")
-        # Ascending within each term: a step down (or a repeat) may only happen
-        # where the next term starts. (Few temporaries: this runs at every start.)
-        steps = np.flatnonzero(np.diff(doc_ids) <= 0) + 1
-        starts = indptr[1:-1]
-        at = np.minimum(starts.searchsorted(steps), max(len(starts) - 1, 0))
-        check(len(starts) > 0 or not len(steps), "passage order within a term")
-        check(bool((starts[at] == steps).all()), "passage order within a term")
-    # Integer sums: one count per posting plus what tfs above 1 add.
-    per_doc = np.bincount(doc_ids, minlength=n_docs)
-    repeated = (tf > 1).nonzero()[0]
-    per_doc += np.bincount(doc_ids[repeated], weights=tf[repeated] - 1, minlength=n_docs).astype(
-        np.int64
-    )
+    # Ascending within each term: a step down (or a repeat) only where a term starts;
+    # and the tfs of each passage sum to its length. Read in blocks, with temporaries
+    # of one block (this runs at every start: whole-array temporaries of a large index
+    # cost more in page faults than the comparisons).
+    term_starts = indptr[1:-1]
+    for start in range(1, len(doc_ids), _CHECK_BLOCK):  # the pairs (i - 1, i), i in block
+        stop = min(start + _CHECK_BLOCK, len(doc_ids))
+        down = doc_ids[start:stop] <= doc_ids[start - 1 : stop - 1]
+        first, last = term_starts.searchsorted([start, stop])
+        down[term_starts[first:last] - start] = False
+        check(not down.any(), "passage order within a term")
+    # Integer sums: one count per posting plus what tfs above 1 add. Blocks of at
+    # least one count per passage, so adding them up costs no more than counting.
+    per_doc = np.zeros(n_docs, np.int64)
+    block = max(_CHECK_BLOCK, n_docs)
+    for start in range(0, len(doc_ids), block):
+        ids, tfs = doc_ids[start : start + block], tf[start : start + block]
+        per_doc += np.bincount(ids, minlength=n_docs)
+        repeated = (tfs > 1).nonzero()[0]
+        if len(repeated):
+            extra = np.bincount(ids[repeated], weights=tfs[repeated] - 1, minlength=n_docs)
+            per_doc += extra.astype(np.int64)
     check(bool(np.array_equal(per_doc, doc_len)), "passage lengths")

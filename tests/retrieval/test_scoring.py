@@ -159,6 +159,34 @@ def test_incremental_add_equals_building_at_once() -> None:
             assert np.array_equal(pieces.get_scores(query), whole.get_scores(query))
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    corpus=st.lists(
+        st.lists(st.sampled_from(VOCAB) | st.text(max_size=5), max_size=8), max_size=14
+    ),
+    chunk=st.integers(1, 5),
+    repeat=st.integers(0, 300),
+)
+def test_building_from_scratch_in_batches_equals_adding(
+    corpus: list[list[str]], chunk: int, repeat: int
+) -> None:
+    corpus = [*corpus, ["b"] * repeat + ["a"]]  # a term counted past uint8's range, or not
+    added = BM25Index()
+    added.add(corpus)
+    with mock.patch("retrieval.index.build._BUILD_CHUNK", chunk):
+        built = BM25Index.from_tokens(iter(corpus))  # one batch of `chunk` at a time
+    ours, theirs = built.export(), added.export()
+    assert ours.terms == theirs.terms
+    for name in ("term_ends", "doc_len", "indptr", "doc_ids", "tf"):
+        mine, other = getattr(ours, name), getattr(theirs, name)
+        assert mine.dtype == other.dtype and np.array_equal(mine, other), name
+
+
+def test_building_from_scratch_rejects_strings() -> None:
+    with pytest.raises(TypeError):
+        BM25Index.from_tokens(["ab", "cd"])
+
+
 def test_top_k_orders_by_score_then_index() -> None:
     ids = np.array([7, 3, 9, 1, 5])
     scores = np.array([1.0, 2.0, 1.0, 0.0, 2.0])
@@ -282,10 +310,14 @@ def test_export_from_arrays_and_take() -> None:
         BM25Index.from_arrays(broken)
 
 
-def test_from_arrays_rejects_postings_out_of_order_and_accepts_order_across_terms() -> None:
+@pytest.mark.parametrize("block", [1, 2, 3, 1 << 20])  # checked in blocks of any size
+def test_from_arrays_rejects_postings_out_of_order_and_accepts_order_across_terms(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus = [["a", "b", "b"], ["a", "c"], ["a", "b"], ["c"] * 300]
     index = BM25Index.from_tokens(corpus)
     arrays = index.export()
+    monkeypatch.setattr("retrieval.index.build._CHECK_BLOCK", block)
     # Passage ids fall at every term start ("a": 0 1 2 | "b": 0 2 | "c": 1 3): accepted.
     assert (
         BM25Index.from_arrays(arrays).get_scores(["c"]).tolist() == index.get_scores(["c"]).tolist()
@@ -301,6 +333,11 @@ def test_from_arrays_rejects_postings_out_of_order_and_accepts_order_across_term
     repeated[1] = repeated[0]  # passage 0 twice under "a"
     with pytest.raises(ValueError):
         BM25Index.from_arrays(dataclasses.replace(arrays, doc_ids=repeated))
+    for passage, change in ((0, 1), (3, -1), (3, 1)):  # a length off by one
+        lengths = arrays.doc_len.copy()
+        lengths[passage] += change
+        with pytest.raises(ValueError, match="passage lengths"):
+            BM25Index.from_arrays(dataclasses.replace(arrays, doc_len=lengths))
 
 
 def test_a_term_repeated_more_than_255_times_is_counted_exactly() -> None:

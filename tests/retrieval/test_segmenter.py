@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,17 @@ def test_the_segmenter_is_part_of_the_fingerprint() -> None:
     assert Tokenizer(segmenter="jieba").fingerprint() != Tokenizer().fingerprint()
     with pytest.raises(ValueError, match="segmenter"):
         Tokenizer(segmenter="pkuseg")  # type: ignore[arg-type]
+
+
+def test_rjieba_segmenters_skip_the_packages_own_instance() -> None:
+    # `import rjieba` builds a dictionary Linli never uses; a fresh process shows it is not.
+    script = (
+        "import sys\n"
+        "from retrieval.segmenter import new_segmenter\n"
+        "words = new_segmenter('rjieba').lcut('凉城新村街道加装电梯')\n"
+        "assert 'rjieba' not in sys.modules, 'the package was imported'\n"
+        "import rjieba\n"
+        "assert words == rjieba.Jieba().cut('凉城新村街道加装电梯', True), words\n"
+        "assert type(new_segmenter('rjieba')._jieba) is rjieba.Jieba\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
