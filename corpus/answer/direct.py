@@ -18,6 +18,8 @@ from corpus.answer.extraction import (
     asked_family,
     asked_title,
     asked_unit,
+    asks_ordinal,
+    asks_year,
     find_answer,
     person_spans,
     question_kind,
@@ -53,6 +55,26 @@ _PRICE_EN = re.compile(r"\bhow much\b(?! time)|\bprice\b|\bcost\b|\byuan\b|\brmb
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What speaks for a direct answer, besides the kind of value it is."""
+
+    share: float  # of what its passage covers of the question's topic, the sentence's share
+    topic: float  # the question's topic the sentence (with the one before) covers
+    coverage: float  # the whole question (frame words too) the sentence covers
+    candidates: int  # values of the asked kind in the sentence
+
+
+def confident(found: DirectAnswer, signals: Signals) -> bool:
+    """Whether a direct line may show ``found``.
+
+    The sentence holding the value must cover nearly all of what its passage covers of
+    the question: below that the value is too likely the right kind of value from a
+    sentence about something else.
+    """
+    return signals.share >= DIRECT_MIN_SHARE
+
+
+@dataclass(frozen=True)
 class _Asked:
     """What the question asks for: the kind, a noun after 哪, a measure word after 几."""
 
@@ -61,6 +83,8 @@ class _Asked:
     unit: str | None
     title: str | None = None
     family: str | None = None
+    year_only: bool = False
+    ordinal: bool = False
 
 
 def direct_answer(
@@ -92,9 +116,15 @@ def direct_answer(
     _, record, sentence, found, context = chosen
     held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
     whole = evidence(state, segmenters, expansion, [record], topics)
-    if held.topic < DIRECT_MIN_SHARE * whole.topic:
-        # The sentence holding the value covers too little of what its passage covers of
-        # the question to be sure it answers it: no direct line; the quotes speak.
+    signals = Signals(
+        share=held.topic / whole.topic if whole.topic else 1.0,
+        topic=held.topic,
+        coverage=held.coverage,
+        candidates=found.candidates,
+    )
+    if not confident(found, signals):
+        # Not sure enough that this value answers the question: no direct line; the
+        # quotes speak for themselves.
         return None
     _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
     return found
@@ -130,6 +160,9 @@ def _choose(
                 noun=asked.noun,
                 title=asked.title,
                 people=_people(segmenters, sentence) if asked.kind == "who" else None,
+                year_only=asked.year_only,
+                ordinal=asked.ordinal,
+                question=expansion.question,
             )
             if found.value is None:
                 continue
@@ -207,7 +240,15 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         title = asked_title(question) or asked_title(
             " ".join(a.text for c in expansion.concepts for a in c.alternatives)
         )
-    return _Asked(kind, noun, unit, title, family)
+    return _Asked(
+        kind,
+        noun,
+        unit,
+        title,
+        family,
+        year_only=kind == "when" and asks_year(question),
+        ordinal=kind == "number" and asks_ordinal(question),
+    )
 
 
 def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:

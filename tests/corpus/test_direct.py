@@ -34,7 +34,7 @@ def test_year_comes_from_the_issue_date() -> None:
 def test_two_dates_in_one_sentence_answer_together() -> None:
     text = "11月22日下午和11月30日下午,世纪同乐党总支、居委会与共建单位的党员同志们联合物业一起行动"
     answer = find_answer("when", text, issue_date="2019-12")
-    assert answer.value == "2019年11月22日下午、2019年11月30日下午"
+    assert answer.value == "2019年11月22日下午和11月30日下午"
     assert answer.year_inferred
     assert answer.english() == "22 November 2019 (afternoon), 30 November 2019 (afternoon)"
 
@@ -71,3 +71,69 @@ def test_person_and_place() -> None:
     assert who.value is not None and "王心园" in who.value
     where = find_answer("where", "庆祝建党98周年活动在社区文化活动中心举行。", issue_date="2019-07")
     assert where.value == "社区文化活动中心"
+
+
+def test_a_date_without_a_year_takes_the_year_printed_before_it() -> None:
+    spans = find_dates("第二届比赛于2009年9月27日至10月9日举行，翌年3月颁奖", "2001-01")
+    assert [d.zh() for d in spans] == ["2009年9月27日", "2009年10月9日", "2010年3月"]
+    assert not any(d.year_inferred for d in spans)
+
+
+def test_only_dates_joined_together_answer_together() -> None:
+    text = "该店2013年12月26日开业，2017年3月5日结束经营后退出市场"
+    answer = find_answer("when", text, issue_date="2020-01", anchors=[text.index("退出")])
+    assert answer.value == "2017年3月5日"
+    assert answer.candidates == 2
+    run = find_answer("when", "比赛于2009年9月27日-10月9日举行", issue_date="2020-01")
+    assert run.value == "2009年9月27日-10月9日"
+
+
+def test_a_year_question_is_answered_with_the_year() -> None:
+    text = "她于2006年2月14日发行了第一张专辑。"
+    assert find_answer("when", text, issue_date="2020-01", year_only=True).value == "2006年"
+
+
+def test_a_value_the_question_names_is_not_the_answer() -> None:
+    text = "公司在2012年7月4日拆分。"
+    question = "公司在2012年被拆分成几家？"
+    answer = find_answer("when", text, issue_date="2020-01", year_only=True, question=question)
+    assert answer.value is None
+    count = find_answer("number", "在4x100米接力中游出3分钟", issue_date="2020-01", question="4x100米接力游了多少")
+    assert count.value == "3分钟"
+
+
+def test_counts_read_as_printed() -> None:
+    assert find_answer("number", "主看台有2,173个坐席。", issue_date="2020-01").value == "2,173个"
+    assert (
+        find_answer("number", "生长于海拔100米至2,800米的地区", issue_date="2020-01", unit="米").value
+        == "100米至2,800米"
+    )
+    # A year is a date, not a count of years.
+    assert find_answer("number", "2019年建成，历时3年", issue_date="2020-01", unit="年").value == "3年"
+
+
+def test_a_rank_answers_a_rank_question_only() -> None:
+    text = "第3届大会上，共34个团队参赛，这是第20张专辑。"
+    assert find_answer("number", text, issue_date="2020-01", ordinal=True, unit="张").value == "第20张"
+    assert find_answer("number", text, issue_date="2020-01").value == "共34个"
+
+
+def test_a_measured_quantity_is_answered_in_its_measure() -> None:
+    from corpus.answer.extraction import asked_family
+
+    text = "成年个体有三个亚种，体重约8公斤，体长约65厘米。"
+    weight = find_answer("number", text, issue_date="2020-01", family=asked_family("体重是多少"))
+    assert weight.value == "约8公斤"
+    length = find_answer("number", text, issue_date="2020-01", family=asked_family("体长有多少"))
+    assert length.value == "约65厘米"
+
+
+def test_a_common_noun_or_a_count_is_not_a_name() -> None:
+    assert find_answer("where", "他是著名小说的主角。", issue_date="2020-01", noun="小说").value is None
+    assert find_answer("where", "共有两家公司参加。", issue_date="2020-01", noun="公司").value is None
+    where = find_answer("where", "参观团在她的网站举行发布", issue_date="2020-01")
+    assert where.value is None
+    assert (
+        find_answer("where", "居民们来到南昌路小学参观", issue_date="2020-01", noun="小学").value
+        == "南昌路小学"
+    )
