@@ -137,3 +137,22 @@ def test_a_common_noun_or_a_count_is_not_a_name() -> None:
         find_answer("where", "居民们来到南昌路小学参观", issue_date="2020-01", noun="小学").value
         == "南昌路小学"
     )
+
+
+def test_a_weak_way_of_reading_needs_a_stronger_signal() -> None:
+    from corpus.answer.direct import Signals, confident
+    from corpus.answer.extraction import DirectAnswer
+
+    covered = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=1)
+    # Too little of the question in the sentence: never.
+    assert not confident(DirectAnswer("when", "2019年", path="year"), covered._replace(share=0.5))
+    # A year, a count in the measure asked: the sentence covering the question will do.
+    assert confident(DirectAnswer("when", "2019年", path="year"), covered._replace(candidates=2))
+    # A head count among several in the sentence (退休党员110名, 在职党员20余名): no line.
+    people = DirectAnswer("number", "20余名", path="people")
+    assert confident(people, covered)
+    assert not confident(people, covered._replace(candidates=3))
+    # A list (哪几个): one list and the whole topic of the question in its sentence.
+    names = DirectAnswer("which", "凉二小区、凉三小区", path="list")
+    assert confident(names, covered)
+    assert not confident(names, covered._replace(topic=0.6))
