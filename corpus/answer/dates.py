@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,14 @@ _HOLIDAY_RE = re.compile(
     r"(?P<holiday>元旦|春节|元宵节?|清明节?|五一|劳动节|端午节?|七一|中秋节?|国庆节?|重阳节?)"
     r"(?P<when>前后|前|后|期间|假期|当天|节前|节后)?"
 )
+# Weeks named relative to the issue (本周五, 下周三): a date only when the issue's day is
+# known, else kept as printed.
+_REL_WEEK_RE = re.compile(
+    r"(?P<rel>本周|这周|下周|上周|下个?星期|上个?星期|这个?星期|本星期)(?P<day>[一二三四五六日天])?"
+    r"(?P<part>上午|下午|晚上|中午|早上)?"
+)
+_WEEK_STEP = {"本": 0, "这": 0, "下": 1, "上": -1}
+_WEEKDAYS = "一二三四五六日"
 _NEXT_YEAR_RE = re.compile(r"翌年|次年|第二年")
 _YEAR_RE = re.compile(r"(?<!\d)(?P<year>1[5-9]\d{2}|20\d{2})年(?:度|底|初)?")
 _DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
@@ -153,6 +162,18 @@ def _month_dates(text: str, issue_date: str) -> list[tuple[int, int, DateMention
             year, month, day, match.group("part") or "", match.group("clock") or "", inferred
         )
         dated.append((match.start(), match.end(), mention))
+    day_known = _issue_day(issue_date)
+    if day_known:
+        for match in _REL_WEEK_RE.finditer(text):
+            if not match.group("day"):
+                continue
+            monday = day_known - dt.timedelta(days=day_known.weekday())
+            weekday = _WEEKDAYS.index(match.group("day").replace("天", "日"))
+            when = monday + dt.timedelta(weeks=_WEEK_STEP[match.group("rel")[0]], days=weekday)
+            mention = DateMention(
+                when.year, when.month, when.day, match.group("part") or "", year_inferred=True
+            )
+            dated.append((match.start(), match.end(), mention))
     if ym:
         for match in _REL_MONTH_RE.finditer(text):
             step = _MONTH_STEP[match.group("rel")]
@@ -164,9 +185,20 @@ def _month_dates(text: str, issue_date: str) -> list[tuple[int, int, DateMention
     return sorted(dated, key=lambda item: item[0])
 
 
+def _issue_day(issue_date: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((issue_date or "")[:10])
+    except ValueError:
+        return None
+
+
 def _named_times(text: str, issue_date: str) -> list[tuple[int, int, DateMention]]:
     ym = _issue_year_month(issue_date)
     found = []
+    for match in _REL_WEEK_RE.finditer(text):
+        # Not resolved to a day (the issue's day unknown, or no weekday): as printed.
+        mention = DateMention(None, None, named=match.group(0))
+        found.append((match.start(), match.end(), mention))
     for match in _REL_YEAR_RE.finditer(text):
         if ym:
             year = ym[0] + RELATIVE_YEARS[match.group("rel")]

@@ -66,7 +66,7 @@ _TITLES = (
     "记者|校长|经理|主席|委员|院长|馆长|社长|居民"
 )
 _TITLE_NAME_RE = re.compile(
-    rf"(?P<title>(?:{_TITLES}))"
+    rf"(?P<title>副?(?:{_TITLES}))"
     r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[，。、；（(,\s]|为|在|作|代表|向|对|与|和|从|以|主持|强调|表示|介绍|提出|带领|陪同|出席|邀请|牵头|$)"
 )
 
@@ -216,8 +216,9 @@ def asked_family(question: str) -> str | None:
 
 
 def asked_title(question: str) -> str | None:
-    """The title a "who" question asks about: 办事处主任是谁 → 主任."""
-    found = re.findall(_TITLES, question)
+    """The title a "who" question asks about: 办事处主任是谁 → 主任, 副书记是谁 → 副书记
+    (a deputy is not the head)."""
+    found = re.findall(rf"副?(?:{_TITLES})", question)
     return max(found, key=len) if found else None
 
 
@@ -300,10 +301,12 @@ def find_answer(
             kind, _nearest(counted or matches, anchors), path=path, candidates=_distinct(matches)
         )
     if kind == "who":
+        # The name alone answers (主任是谁 → 陈懿): the title is the question's word.
         matches = [
-            (m.start("name"), m.group(0))
+            (m.start("name"), m.group("name"))
             for m in _TITLE_NAME_RE.finditer(text)
-            if m.group("name") not in _NOT_NAMES
+            if (not title or m.group("title") == title)
+            and m.group("name") not in _NOT_NAMES
             and new(m.group("name"))
             and (
                 people is None
@@ -311,10 +314,8 @@ def find_answer(
                 or m.group("name")[0] in _SURNAMES
             )
         ]
-        # The title asked about (所长是谁) is answered only by a name under that title:
-        # the 主任 named beside the 所长 is someone else.
-        if title:
-            matches = [m for m in matches if m[1].startswith(title)]
+        # (The title asked about, 所长是谁, is answered only by a name under that title:
+        # the 主任 named beside the 所长 is someone else.)
         return DirectAnswer(
             kind,
             _nearest(matches, anchors),

@@ -156,3 +156,21 @@ def test_a_weak_way_of_reading_needs_a_stronger_signal() -> None:
     names = DirectAnswer("which", "凉二小区、凉三小区", path="list")
     assert confident(names, covered)
     assert not confident(names, covered._replace(topic=0.6))
+
+
+def test_who_is_answered_by_the_name_under_the_title_asked() -> None:
+    from corpus.answer.extraction import asked_title
+
+    text = "会议由街道党工委副书记许军霞主持，党工委书记乐跃明出席并讲话。"
+    deputy = find_answer("who", text, issue_date="2020-01", title=asked_title("党工委副书记是谁"))
+    assert deputy.value == "许军霞"
+    head = find_answer("who", text, issue_date="2020-01", title=asked_title("党工委书记是谁"))
+    assert head.value == "乐跃明"
+
+
+def test_relative_dates_are_resolved_against_the_issue_or_kept_as_printed() -> None:
+    assert [d.zh() for d in find_dates("预计明年3月完工", "2026-11")] == ["2027年3月"]
+    assert [d.zh() for d in find_dates("下个月15日开放", "2026-12")] == ["2027年1月15日"]
+    # The issue's day known: 下周三 is a date; not known: it stays as printed.
+    assert [d.zh() for d in find_dates("定于下周三下午举行", "2026-11-18")] == ["2026年11月25日下午"]
+    assert [d.zh() for d in find_dates("定于下周三下午举行", "2026-11")] == ["下周三下午"]
