@@ -34,7 +34,9 @@ _REL_WEEK_RE = re.compile(
 _WEEK_STEP = {"本": 0, "这": 0, "下": 1, "上": -1}
 _WEEKDAYS = "一二三四五六日"
 _NEXT_YEAR_RE = re.compile(r"翌年|次年|第二年")
-_YEAR_RE = re.compile(r"(?<!\d)(?P<year>1[5-9]\d{2}|20\d{2})年(?:度|底|初)?")
+_YEAR_RE = re.compile(r"(?<!\d)(?P<year>1[5-9]\d{2}|20\d{2})年(?P<part>代|底|初|度)?")
+# A part of a year as printed (2003年初, 1990年代), and in English.
+_YEAR_PARTS_EN = {"初": "early {}", "底": "late {}", "代": "the {}s", "度": "{}"}
 _DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
 
 
@@ -98,6 +100,8 @@ class DateMention:
         if self.year:
             pieces.append(str(self.year))
         text = " ".join(pieces)
+        if self.year and not self.month and self.named in _YEAR_PARTS_EN:
+            return _YEAR_PARTS_EN[self.named].format(self.year)
         if self.named:
             text += f" ({self.named})"
         if self.part:
@@ -128,7 +132,7 @@ def date_spans(text: str, issue_date: str) -> list[tuple[int, int, DateMention]]
                 found.append((match.start(), match.end(), mention))
     if not found:
         found = [
-            (m.start(), m.end(), DateMention(int(m.group("year")), None))
+            (m.start(), m.end(), DateMention(int(m.group("year")), None, named=m.group("part") or ""))
             for m in _YEAR_RE.finditer(text)
         ]
     if not found:

@@ -146,8 +146,10 @@ def test_a_weak_way_of_reading_needs_a_stronger_signal() -> None:
     covered = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=1)
     # Too little of the question in the sentence: never.
     assert not confident(DirectAnswer("when", "2019年", path="year"), covered._replace(share=0.5))
-    # A year, a count in the measure asked: the sentence covering the question will do.
-    assert confident(DirectAnswer("when", "2019年", path="year"), covered._replace(candidates=2))
+    # A count in the measure asked: the sentence covering the question will do.
+    assert confident(DirectAnswer("number", "17个", path="unit"), covered._replace(candidates=2))
+    # A year among several years of the sentence: no line.
+    assert not confident(DirectAnswer("when", "2019年", path="year"), covered._replace(candidates=2))
     # A head count among several in the sentence (退休党员110名, 在职党员20余名): no line.
     people = DirectAnswer("number", "20余名", path="people")
     assert confident(people, covered)
@@ -174,3 +176,8 @@ def test_relative_dates_are_resolved_against_the_issue_or_kept_as_printed() -> N
     # The issue's day known: 下周三 is a date; not known: it stays as printed.
     assert [d.zh() for d in find_dates("定于下周三下午举行", "2026-11-18")] == ["2026年11月25日下午"]
     assert [d.zh() for d in find_dates("定于下周三下午举行", "2026-11")] == ["下周三下午"]
+
+
+def test_a_part_of_a_year_is_kept() -> None:
+    [early] = find_dates("2003年初开始规划兴建", "2020-01")
+    assert (early.zh(), early.en()) == ("2003年初", "early 2003")
