@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from corpus.answer.dates import DateMention, date_spans
-from corpus.answer.numbers import UNIT_FAMILIES, UNITS, counts, number_en
+from corpus.answer.numbers import MEASURED, UNIT_FAMILIES, UNITS, counts, number_en
 
 Kind = Literal["when", "number", "who", "where", "which"]
 
@@ -174,11 +174,13 @@ _FAMILY_PATTERNS = (
     (
         "money",
         re.compile(
-            r"多少钱|几块钱|几元|多少元|价格|票价|售价|费用|\bhow much\b(?! time)|\bprice\b|\bcost\b",
+            r"多少钱|几块钱|几元|多少元|价格|票价|售价|费用|资本|资金|收入|投资额|营业额|销售额"
+            r"|\bhow much\b(?! time)|\bprice\b|\bcost\b",
             re.I,
         ),
     ),
     ("age", re.compile(r"几岁|多少岁|多大年纪|年龄|\bhow old\b", re.I)),
+    ("ratio", re.compile(r"[率比]是?多少|比例|百分比|占比|百分之几|\bpercent", re.I)),
     ("weight", re.compile(r"体重|重量|多重|重多少|多少公斤|多少千克|多少吨|\bhow heavy\b", re.I)),
     ("area", re.compile(r"面积|多少平方|\bhow big\b", re.I)),
     (
@@ -294,6 +296,9 @@ def find_answer(
         elif family:
             found = [c for c in found if c[2] in UNIT_FAMILIES[family]]
             path = family
+        else:
+            # "多少个国家" is not answered by an age or a price in the same sentence.
+            found = [c for c in found if c[2] not in MEASURED]
         matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.
         counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]

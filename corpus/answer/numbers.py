@@ -33,7 +33,13 @@ UNIT_FAMILIES = {
     "weight": ("公斤", "千克", "克", "吨"),
     "length": ("米", "厘米", "毫米", "公里", "千米", "公尺"),
     "area": ("平方米", "平方公里", "平方千米", "公顷", "亩"),
+    "ratio": ("%", "％"),
 }
+# Measure words of a quantity (an age, a price, a length …), not of a count of things or
+# people: such a number answers only a question about that measure.
+MEASURED = frozenset(
+    unit for family, units in UNIT_FAMILIES.items() if family != "people" for unit in units
+)
 UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期册种座届集层亩倍"
 
 

@@ -98,8 +98,26 @@ def test_a_value_the_question_names_is_not_the_answer() -> None:
     question = "公司在2012年被拆分成几家？"
     answer = find_answer("when", text, issue_date="2020-01", year_only=True, question=question)
     assert answer.value is None
-    count = find_answer("number", "在4x100米接力中游出3分钟", issue_date="2020-01", question="4x100米接力游了多少")
+    from corpus.answer.extraction import asked_family
+
+    question = "4x100米接力游了多长时间"
+    text = "在4x100米接力中游出3分钟"
+    count = find_answer(
+        "number", text, issue_date="2020-01", family=asked_family(question), question=question
+    )
     assert count.value == "3分钟"
+
+
+def test_a_measured_quantity_answers_only_a_question_about_its_measure() -> None:
+    text = "该剧在15岁至44岁观众中最受欢迎，拍了三个系列。"
+    assert find_answer("number", text, issue_date="2020-01").value == "三个"
+    assert find_answer("number", "注册资本共211个单位出资", issue_date="2020-01").value == "共211个"
+    from corpus.answer.extraction import asked_family
+
+    assert asked_family("注册资本是多少") == "money"
+    assert asked_family("首集收视率是多少") == "ratio"
+    # A quantity with no measure asked is not an answer at all ("收视率是多少" → 15岁至44岁).
+    assert find_answer("number", "观众年龄为15岁至44岁", issue_date="2020-01").value is None
 
 
 def test_counts_read_as_printed() -> None:
