@@ -275,9 +275,9 @@ def find_answer(
         return not asked_in or re.sub(r"\s+", "", value) not in asked_in
 
     if kind == "which":
-        return DirectAnswer(kind, _named_list(text, noun, new), path="list")
+        return DirectAnswer(kind, _named_list(text, noun, new, asked_in), path="list")
     if noun and kind in ("where", "who"):
-        named = [n for n in _named(text, noun) if new(n[1])]
+        named = [n for n in _named(text, noun, asked_in) if new(n[1])]
         if named:
             return DirectAnswer(
                 kind, _nearest(named, anchors), path="named", candidates=_distinct(named)
@@ -444,11 +444,14 @@ def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
 # Words a name does not start with: determiners, and counts (余家, 多个, 几处).
 _NOT_A_NAME_START = (
     "各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全", "一", "其", "某", "另",
-    "所有", "著名", "整个", "本",
+    "所有", "著名", "整个", "本", "不少", "许多", "很多", "众多", "一些", "部分", "主要", "重要",
 )  # fmt: skip
 # What a name or a place never holds: a count (两家公司, 一首歌: a number of them), a
 # pronoun or a particle (她的网站, 此建筑中建立了博物馆: a piece of the sentence).
-_FRAGMENT = re.compile(r"[一二两三四五六七八九十几数][家个条所位名路首部种座张]|[了的她他它此其之把被「」《》“”]")
+_FRAGMENT = re.compile(
+    r"[一二两三四五六七八九十几数][家个条所位名路首部种座张]|[了的她他它此其之把被「」《》“”]"
+    r"|不少|许多|很多|众多|一些"
+)
 
 
 # Characters a name does not hold: particles and the verbs and prepositions a sentence
@@ -458,8 +461,12 @@ _NAME_BREAK = re.compile(r".*[了的在到和与及是为对把被从向往去�
 _RUN_ON = re.compile(r"^(?:中心|馆|站|园|室|厅|点|所|基地|广场|学校)")
 
 
-def _named(text: str, noun: str) -> list[tuple[int, str]]:
-    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets."""
+def _named(text: str, noun: str, question: str = "") -> list[tuple[int, str]]:
+    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets.
+
+    The question's own words in front of a name are the sentence running up to it
+    ("效力于哪个球队" → 效力香港超级联赛球队 is 香港超级联赛球队).
+    """
     found = []
     for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text):
         start, name = m.start(), m.group(0)
@@ -468,6 +475,11 @@ def _named(text: str, noun: str) -> list[tuple[int, str]]:
             start, name = start + cut.end(), name[cut.end() :]
             if len(name) - len(noun) < 2:
                 continue  # "能去电影院": a common noun, not a name
+        lead = _asked_lead(name[: -len(noun)], question)
+        if lead:
+            start, name = start + lead, name[lead:]
+            if len(name) - len(noun) < 2:
+                continue
         run_on = _RUN_ON.match(text[m.end() :])
         if run_on:
             name += run_on.group(0)
@@ -482,9 +494,19 @@ def _named(text: str, noun: str) -> list[tuple[int, str]]:
     return found
 
 
-def _named_list(text: str, noun: str | None, new: Callable[[str], bool]) -> str | None:
+def _asked_lead(head: str, question: str) -> int:
+    """How many characters at the start of ``head`` are a word the question has (2 or more)."""
+    for length in range(len(head), 1, -1):
+        if head[:length] in question:
+            return length
+    return 0
+
+
+def _named_list(
+    text: str, noun: str | None, new: Callable[[str], bool], question: str = ""
+) -> str | None:
     """"哪几个小区": every name ending in the noun, in order, once each."""
     if not noun:
         return None
-    names = list(dict.fromkeys(name for _, name in _named(text, noun) if new(name)))
+    names = list(dict.fromkeys(name for _, name in _named(text, noun, question) if new(name)))
     return "、".join(names) if names else None

@@ -199,3 +199,12 @@ def test_relative_dates_are_resolved_against_the_issue_or_kept_as_printed() -> N
 def test_a_part_of_a_year_is_kept() -> None:
     [early] = find_dates("2003年初开始规划兴建", "2020-01")
     assert (early.zh(), early.en()) == ("2003年初", "early 2003")
+
+
+def test_the_questions_own_words_before_a_name_are_not_part_of_it() -> None:
+    text = "他现效力香港超级联赛球队和富大埔。"
+    answer = find_answer(
+        "where", text, issue_date="2020-01", noun="球队", question="他现在效力于哪个球队"
+    )
+    assert answer.value == "香港超级联赛球队"
+    assert find_answer("where", "附近布置不少纪律部队建筑", issue_date="2020-01", noun="建筑").value is None
