@@ -59,7 +59,8 @@ WEAK_PATHS = frozenset(
         ("who", "title"),
     }
 )
-# Lists (哪几个, 哪些) were right least often: partial lists, or common nouns.
+# Lists (哪几个, 哪些) were right least often: partial lists, or common nouns. They need
+# two names or more and a sentence covering the whole topic.
 WEAKEST_PATHS = frozenset({("which", "list")})
 # The share of the question's topic a sentence covers that counts as the whole of it.
 STRONG_TOPIC = 0.95
@@ -91,14 +92,15 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
     the question: below that the value is too likely the right kind of value from a
     sentence about something else. A way of reading values that is right less often
     than the bar needs a stronger signal besides: the only value of its kind in the
-    sentence (nothing else to mix it up with), and for the weakest also a sentence that
-    covers the whole topic of the question.
+    sentence (nothing else to mix it up with); a list, at least two names and a sentence
+    that covers the whole topic of the question.
     """
     if signals.share < DIRECT_MIN_SHARE:
         return False  # (the caller does not even quote the sentence then)
     way = (found.kind, found.path)
     if way in WEAKEST_PATHS:
-        return signals.candidates == 1 and signals.topic >= STRONG_TOPIC
+        # A list of one name answers 哪几个 only in part (the others stand elsewhere).
+        return signals.candidates >= 2 and signals.topic >= STRONG_TOPIC
     if way in WEAK_PATHS:
         return signals.candidates == 1
     return True

@@ -275,7 +275,10 @@ def find_answer(
         return not asked_in or re.sub(r"\s+", "", value) not in asked_in
 
     if kind == "which":
-        return DirectAnswer(kind, _named_list(text, noun, new, asked_in), path="list")
+        names = _named_list(text, noun, new, asked_in)
+        # (For a list, candidates counts its names.)
+        count = len(names.split("、")) if names else 0
+        return DirectAnswer(kind, names, path="list", candidates=count)
     if noun and kind in ("where", "who"):
         named = [n for n in _named(text, noun, asked_in) if new(n[1])]
         if named:

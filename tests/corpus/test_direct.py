@@ -172,10 +172,12 @@ def test_a_weak_way_of_reading_needs_a_stronger_signal() -> None:
     people = DirectAnswer("number", "20余名", path="people")
     assert confident(people, covered)
     assert not confident(people, covered._replace(candidates=3))
-    # A list (哪几个): one list and the whole topic of the question in its sentence.
-    names = DirectAnswer("which", "凉二小区、凉三小区", path="list")
-    assert confident(names, covered)
-    assert not confident(names, covered._replace(topic=0.6))
+    # A list (哪几个): two names or more, and the whole topic of the question in its sentence.
+    names = DirectAnswer("which", "凉二小区、凉三小区", path="list", candidates=2)
+    listed = covered._replace(candidates=2)
+    assert confident(names, listed)
+    assert not confident(names, listed._replace(topic=0.6))
+    assert not confident(DirectAnswer("which", "凉二小区", path="list"), covered)
 
 
 def test_who_is_answered_by_the_name_under_the_title_asked() -> None:
