@@ -174,6 +174,8 @@ class Asked:
     shown: bool
     direct: str | None
     took_ms: float
+    # How the direct answer (or the value withheld) was read: "kind:path" (extraction.find_answer).
+    direct_way: str = ""
 
 
 @dataclass
@@ -254,6 +256,9 @@ def run_store(
                             shown=_holds(qa.answers, answer.text()),
                             direct=answer.direct_answer,
                             took_ms=answer.took_ms,
+                            direct_way=f"{answer.direct.kind}:{answer.direct.path}"
+                            if answer.direct is not None and answer.direct.value is not None
+                            else "",
                         )
                     )
                     if position in keep and any(
@@ -337,6 +342,8 @@ class Summary:
     stored_shown_half: float
     stored_hit3_full: float
     stored_hit3_half: float
+    # Direct answers by the way their value was read: {"kind:path": [given, EM, F1]}.
+    direct_by_way: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _share(flags: Sequence[bool]) -> float:
@@ -399,7 +406,30 @@ def summarise(
         stored_shown_half=_share([a.shown for a in half_even]),
         stored_hit3_full=_share([a.hit3 for a in full_even]),
         stored_hit3_half=_share([a.hit3 for a in half_even]),
+        direct_by_way=_by_way(given, em, f1),
     )
+
+
+def _by_way(given: Sequence[Asked], em: Sequence[float], f1: Sequence[float]) -> dict[str, list[float]]:
+    ways: dict[str, list[float]] = {}
+    for a, e, f in zip(given, em, f1, strict=True):
+        row = ways.setdefault(a.direct_way, [0, 0.0, 0.0])
+        row[0] += 1
+        row[1] += e
+        row[2] += f
+    return {
+        way: [n, e / n, f / n]
+        for way, (n, e, f) in sorted(ways.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    }
+
+
+def format_by_way(s: Summary) -> str:
+    """The direct answers given, by the way their value was read (what the confidence
+    gate in corpus.answer.direct is calibrated on)."""
+    lines = ["| direct answers read as | given | EM | F1 |", "|---|---:|---:|---:|"]
+    for way, (n, em, f1) in s.direct_by_way.items():
+        lines.append(f"| {way} | {int(n)} | {_pct(em)} | {_pct(f1)} |")
+    return "\n".join(lines)
 
 
 def run_benchmark(
@@ -490,6 +520,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N articles (a quick look)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline rows")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--by-path",
+        action="store_true",
+        help="also print direct answers by the way their value was read (kind:path)",
+    )
     args = parser.parse_args(argv)
 
     path = (args.data or default_data_dir()) / f"cmrc2018_{args.split}.json"
@@ -508,6 +543,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
     else:
         print(format_summary(summary))
+        if args.by_path:
+            print()
+            print(format_by_way(summary))
     return 0
 
 

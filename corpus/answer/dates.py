@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -24,7 +25,18 @@ _HOLIDAY_RE = re.compile(
     r"(?P<holiday>元旦|春节|元宵节?|清明节?|五一|劳动节|端午节?|七一|中秋节?|国庆节?|重阳节?)"
     r"(?P<when>前后|前|后|期间|假期|当天|节前|节后)?"
 )
-_YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})年(?:度|底|初)?")
+# Weeks named relative to the issue (本周五, 下周三): a date only when the issue's day is
+# known, else kept as printed.
+_REL_WEEK_RE = re.compile(
+    r"(?P<rel>本周|这周|下周|上周|下个?星期|上个?星期|这个?星期|本星期)(?P<day>[一二三四五六日天])?"
+    r"(?P<part>上午|下午|晚上|中午|早上)?"
+)
+_WEEK_STEP = {"本": 0, "这": 0, "下": 1, "上": -1}
+_WEEKDAYS = "一二三四五六日"
+_NEXT_YEAR_RE = re.compile(r"翌年|次年|第二年")
+_YEAR_RE = re.compile(r"(?<!\d)(?P<year>1[5-9]\d{2}|20\d{2})年(?P<part>代|底|初|度)?")
+# A part of a year as printed (2003年初, 1990年代), and in English.
+_YEAR_PARTS_EN = {"初": "early {}", "底": "late {}", "代": "the {}s", "度": "{}"}
 _DOT_DATE_RE = re.compile(r"“?(?P<month>\d{1,2})·(?P<day>\d{1,2})”?")
 
 
@@ -88,6 +100,8 @@ class DateMention:
         if self.year:
             pieces.append(str(self.year))
         text = " ".join(pieces)
+        if self.year and not self.month and self.named in _YEAR_PARTS_EN:
+            return _YEAR_PARTS_EN[self.named].format(self.year)
         if self.named:
             text += f" ({self.named})"
         if self.part:
@@ -101,27 +115,35 @@ def find_dates(text: str, issue_date: str) -> list[DateMention]:
     Dates with a month come first; failing those, dotted dates (12·5), then years
     alone, years relative to the issue (明年底) and holidays (五一前).
     """
+    unique: dict[str, DateMention] = {}
+    for _, _, mention in date_spans(text, issue_date):
+        unique.setdefault(mention.zh(), mention)
+    return list(unique.values())
+
+
+def date_spans(text: str, issue_date: str) -> list[tuple[int, int, DateMention]]:
+    """:func:`find_dates` with where each date stands: ``(start, end, mention)``, in order."""
     found = _month_dates(text, issue_date)
     if not found:
         for match in _DOT_DATE_RE.finditer(text):
             month, day = int(match.group("month")), int(match.group("day"))
             if 1 <= month <= 12 and 1 <= day <= 31:
-                found.append(
-                    DateMention(resolve_year(month, issue_date), month, day, year_inferred=True)
-                )
+                mention = DateMention(resolve_year(month, issue_date), month, day, year_inferred=True)
+                found.append((match.start(), match.end(), mention))
     if not found:
-        found = [DateMention(int(m.group("year")), None) for m in _YEAR_RE.finditer(text)]
+        found = [
+            (m.start(), m.end(), DateMention(int(m.group("year")), None, named=m.group("part") or ""))
+            for m in _YEAR_RE.finditer(text)
+        ]
     if not found:
         found = _named_times(text, issue_date)
-    unique: dict[str, DateMention] = {}
-    for mention in found:
-        unique.setdefault(mention.zh(), mention)
-    return list(unique.values())
+    return found
 
 
-def _month_dates(text: str, issue_date: str) -> list[DateMention]:
+def _month_dates(text: str, issue_date: str) -> list[tuple[int, int, DateMention]]:
     ym = _issue_year_month(issue_date)
-    dated: list[tuple[int, DateMention]] = []
+    dated: list[tuple[int, int, DateMention]] = []
+    printed: tuple[int, int] | None = None  # the last year the text printed, and its month
     for match in _DATE_RE.finditer(text):
         month = int(match.group("month"))
         if not 1 <= month <= 12:
@@ -129,14 +151,33 @@ def _month_dates(text: str, issue_date: str) -> list[DateMention]:
         day = int(match.group("day")) if match.group("day") else None
         if match.group("year"):
             year, inferred = int(match.group("year")), False
+            printed = (year, month)
         elif match.group("rel") and ym:
             year, inferred = ym[0] + RELATIVE_YEARS[match.group("rel")], True
+        elif printed is not None:
+            # "2009年9月27日至10月9日", "2008年8月15日及8月16日": a date without a year
+            # after one with it is in the same year (the next one after 翌年/次年).
+            gap = text[dated[-1][1] if dated else 0 : match.start()]
+            year = printed[0] + (1 if _NEXT_YEAR_RE.search(gap) else 0)
+            inferred = False
         else:
             year, inferred = resolve_year(month, issue_date), True
         mention = DateMention(
             year, month, day, match.group("part") or "", match.group("clock") or "", inferred
         )
-        dated.append((match.start(), mention))
+        dated.append((match.start(), match.end(), mention))
+    day_known = _issue_day(issue_date)
+    if day_known:
+        for match in _REL_WEEK_RE.finditer(text):
+            if not match.group("day"):
+                continue
+            monday = day_known - dt.timedelta(days=day_known.weekday())
+            weekday = _WEEKDAYS.index(match.group("day").replace("天", "日"))
+            when = monday + dt.timedelta(weeks=_WEEK_STEP[match.group("rel")[0]], days=weekday)
+            mention = DateMention(
+                when.year, when.month, when.day, match.group("part") or "", year_inferred=True
+            )
+            dated.append((match.start(), match.end(), mention))
     if ym:
         for match in _REL_MONTH_RE.finditer(text):
             step = _MONTH_STEP[match.group("rel")]
@@ -144,19 +185,32 @@ def _month_dates(text: str, issue_date: str) -> list[DateMention]:
             day = int(match.group("day")) if match.group("day") else None
             mention = DateMention(index // 12, index % 12 + 1, day, match.group("part") or "",
                                   year_inferred=True)
-            dated.append((match.start(), mention))
-    return [m for _, m in sorted(dated, key=lambda pair: pair[0])]
+            dated.append((match.start(), match.end(), mention))
+    return sorted(dated, key=lambda item: item[0])
 
 
-def _named_times(text: str, issue_date: str) -> list[DateMention]:
+def _issue_day(issue_date: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((issue_date or "")[:10])
+    except ValueError:
+        return None
+
+
+def _named_times(text: str, issue_date: str) -> list[tuple[int, int, DateMention]]:
     ym = _issue_year_month(issue_date)
     found = []
+    for match in _REL_WEEK_RE.finditer(text):
+        # Not resolved to a day (the issue's day unknown, or no weekday): as printed.
+        mention = DateMention(None, None, named=match.group(0))
+        found.append((match.start(), match.end(), mention))
     for match in _REL_YEAR_RE.finditer(text):
         if ym:
             year = ym[0] + RELATIVE_YEARS[match.group("rel")]
-            found.append(DateMention(year, None, named=match.group("when") or "", year_inferred=True))
+            mention = DateMention(year, None, named=match.group("when") or "", year_inferred=True)
+            found.append((match.start(), match.end(), mention))
     for match in _HOLIDAY_RE.finditer(text):
         year = ym[0] if ym else None
         named = match.group("holiday") + (match.group("when") or "")
-        found.append(DateMention(year, None, named=named, year_inferred=year is not None))
-    return found
+        mention = DateMention(year, None, named=named, year_inferred=year is not None)
+        found.append((match.start(), match.end(), mention))
+    return sorted(found, key=lambda item: item[0])

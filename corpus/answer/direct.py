@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from corpus.answer.coverage import evidence, topic_concepts
 from corpus.answer.extraction import (
@@ -18,6 +19,8 @@ from corpus.answer.extraction import (
     asked_family,
     asked_title,
     asked_unit,
+    asks_ordinal,
+    asks_year,
     find_answer,
     person_spans,
     question_kind,
@@ -40,6 +43,27 @@ DIRECT_PASSAGES = 4
 # (chosen on the gold set's tuning half, checked on CMRC 2018 trial): below it the value
 # is too likely the right kind of value from a sentence about something else.
 DIRECT_MIN_SHARE = 0.9
+# Ways of reading a value (kind, path: see extraction.find_answer) whose direct answers
+# were right less often than the bar on the tuning data, CMRC 2018 trial and the
+# gold set's tune half (`python -m benchmarks.cmrc_pipeline --split trial --by-path`):
+# a date (a sentence often dates several events), a name or place after 哪个 or
+# 在, a head count, a person under a title. They need a stronger signal (`confident`).
+WEAK_PATHS = frozenset(
+    {
+        ("when", "day"),
+        ("when", "month"),
+        ("when", "year"),
+        ("where", "named"),
+        ("where", "place"),
+        ("number", "people"),
+        ("who", "title"),
+    }
+)
+# Lists (哪几个, 哪些) were right least often: partial lists, or common nouns. They need
+# two names or more and a sentence covering the whole topic.
+WEAKEST_PATHS = frozenset({("which", "list")})
+# The share of the question's topic a sentence covers that counts as the whole of it.
+STRONG_TOPIC = 0.95
 # Share of the question's topic its best passage must hold for the reply to say the
 # paper does not give the date asked for.
 NOTE_MIN_TOPIC = 0.95
@@ -52,6 +76,36 @@ _WHICH_EN = re.compile(r"\bwhich ([a-z]+)")
 _PRICE_EN = re.compile(r"\bhow much\b(?! time)|\bprice\b|\bcost\b|\byuan\b|\brmb\b")
 
 
+class Signals(NamedTuple):
+    """What speaks for a direct answer, besides the kind of value it is."""
+
+    share: float  # of what its passage covers of the question's topic, the sentence's share
+    topic: float  # the question's topic the sentence (with the one before) covers
+    coverage: float  # the whole question (frame words too) the sentence covers
+    candidates: int  # values of the asked kind in the sentence
+
+
+def confident(found: DirectAnswer, signals: Signals) -> bool:
+    """Whether a direct line may show ``found``.
+
+    The sentence holding the value must cover nearly all of what its passage covers of
+    the question: below that the value is too likely the right kind of value from a
+    sentence about something else. A way of reading values that is right less often
+    than the bar needs a stronger signal besides: the only value of its kind in the
+    sentence (nothing else to mix it up with); a list, at least two names and a sentence
+    that covers the whole topic of the question.
+    """
+    if signals.share < DIRECT_MIN_SHARE:
+        return False  # (the caller does not even quote the sentence then)
+    way = (found.kind, found.path)
+    if way in WEAKEST_PATHS:
+        # A list of one name answers 哪几个 only in part (the others stand elsewhere).
+        return signals.candidates >= 2 and signals.topic >= STRONG_TOPIC
+    if way in WEAK_PATHS:
+        return signals.candidates == 1
+    return True
+
+
 @dataclass(frozen=True)
 class _Asked:
     """What the question asks for: the kind, a noun after 哪, a measure word after 几."""
@@ -61,6 +115,8 @@ class _Asked:
     unit: str | None
     title: str | None = None
     family: str | None = None
+    year_only: bool = False
+    ordinal: bool = False
 
 
 def direct_answer(
@@ -92,12 +148,21 @@ def direct_answer(
     _, record, sentence, found, context = chosen
     held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
     whole = evidence(state, segmenters, expansion, [record], topics)
-    if held.topic < DIRECT_MIN_SHARE * whole.topic:
+    signals = Signals(
+        share=held.topic / whole.topic if whole.topic else 1.0,
+        topic=held.topic,
+        coverage=held.coverage,
+        candidates=found.candidates,
+    )
+    if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
         # the question to be sure it answers it: no direct line; the quotes speak.
         return None
+    # The sentence covers the question: it is quoted first even when its value is not
+    # sure enough for a direct line (several counts of people in it: the resident reads
+    # which is which).
     _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
-    return found
+    return found if confident(found, signals) else None
 
 
 def _choose(
@@ -130,6 +195,9 @@ def _choose(
                 noun=asked.noun,
                 title=asked.title,
                 people=_people(segmenters, sentence) if asked.kind == "who" else None,
+                year_only=asked.year_only,
+                ordinal=asked.ordinal,
+                question=expansion.question,
             )
             if found.value is None:
                 continue
@@ -207,7 +275,15 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         title = asked_title(question) or asked_title(
             " ".join(a.text for c in expansion.concepts for a in c.alternatives)
         )
-    return _Asked(kind, noun, unit, title, family)
+    return _Asked(
+        kind,
+        noun,
+        unit,
+        title,
+        family,
+        year_only=kind == "when" and asks_year(question),
+        ordinal=kind == "number" and asks_ordinal(question),
+    )
 
 
 def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:

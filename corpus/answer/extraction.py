@@ -7,12 +7,12 @@ expression of the asked-for kind; otherwise the caller says the text does not gi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from corpus.answer.dates import DateMention, find_dates
-from corpus.answer.numbers import NUMBER_RE, UNIT_FAMILIES, UNITS, number_en
+from corpus.answer.dates import DateMention, date_spans
+from corpus.answer.numbers import MEASURED, UNIT_FAMILIES, UNITS, counts, number_en
 
 Kind = Literal["when", "number", "who", "where", "which"]
 
@@ -32,6 +32,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         "number",
         re.compile(
             r"多少|几个|几名|几位|几家|几次|几张|几户|几幢|几栋|几车|几项|几人|几岁|几元|几块|几天"
+            r"|第几|多高|多重|多远|多长|多深|多宽|多久"
         ),
     ),
     ("number", re.compile(r"\bhow (?:many|much|long|old)\b|what (?:price|number)", re.I)),
@@ -65,7 +66,7 @@ _TITLES = (
     "记者|校长|经理|主席|委员|院长|馆长|社长|居民"
 )
 _TITLE_NAME_RE = re.compile(
-    rf"(?P<title>(?:{_TITLES}))"
+    rf"(?P<title>副?(?:{_TITLES}))"
     r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[，。、；（(,\s]|为|在|作|代表|向|对|与|和|从|以|主持|强调|表示|介绍|提出|带领|陪同|出席|邀请|牵头|$)"
 )
 
@@ -77,6 +78,11 @@ class DirectAnswer:
     kind: Kind
     value: str | None  # None: the question asks for it but the text does not give it
     dates: tuple[DateMention, ...] = ()
+    # How the value was read (see find_answer): the confidence of a direct line is
+    # measured per kind and path, since some paths are right far less often than others.
+    path: str = ""
+    # How many values of the asked kind the sentence held (one: nothing else to mix up).
+    candidates: int = 1
 
     @property
     def year_inferred(self) -> bool:
@@ -99,7 +105,15 @@ def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str 
     return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
 
 
-_ASKED_UNIT_RE = re.compile(rf"(?:几|多少)(?P<unit>[{UNITS}])")
+_ASKED_UNIT_RE = re.compile(
+    rf"(?:几|多少)(?P<unit>平方公里|平方米|公里|千米|厘米|毫米|公斤|千克|米|吨|年|[{UNITS}])"
+)
+_ORDINAL_ASKED = re.compile(r"第几|第多少|\bwhat (?:place|rank|position)\b", re.I)
+
+
+def asks_ordinal(question: str) -> bool:
+    """Whether a number question asks for a rank (第几张专辑 → 第20张), not a count."""
+    return bool(_ORDINAL_ASKED.search(question))
 # 哪里 and 哪儿 ask "where", not "which X" (哪里预约 names no 预约 to pick).
 _WHICH_RE = re.compile(
     r"哪(?![里儿])(?:一|几|些)?[个家所位座条间项]?(?P<noun>[\u4e00-\u9fff]{1,8})"
@@ -150,13 +164,37 @@ _PERSON_NOUNS = (
     r"(?![区委会楼点站组队])"  # 居民区, 志愿者队: places and bodies, not people
 )
 _FAMILY_PATTERNS = (
-    ("duration", re.compile(r"多久|多长时间|多少天|几天|几个月|多少个月|几个小时|多少小时|\bhow long\b", re.I)),
-    ("money", re.compile(r"多少钱|几块钱|几元|\bhow much\b(?! time)|\bprice\b|\bcost\b", re.I)),
-    ("age", re.compile(r"几岁|多大年纪|\bhow old\b", re.I)),
+    (
+        "duration",
+        re.compile(
+            r"多久|多长时间|多少天|几天|几个月|多少个月|几个小时|多少小时|多少年|几年|\bhow long\b",
+            re.I,
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"多少钱|几块钱|几元|多少元|价格|票价|售价|费用|资本|资金|收入|投资额|营业额|销售额"
+            r"|\bhow much\b(?! time)|\bprice\b|\bcost\b",
+            re.I,
+        ),
+    ),
+    ("age", re.compile(r"几岁|多少岁|多大年纪|年龄|\bhow old\b", re.I)),
+    ("ratio", re.compile(r"[率比]是?多少|比例|百分比|占比|百分之几|\bpercent", re.I)),
+    ("weight", re.compile(r"体重|重量|多重|重多少|多少公斤|多少千克|多少吨|\bhow heavy\b", re.I)),
+    ("area", re.compile(r"面积|多少平方|\bhow big\b", re.I)),
+    (
+        "length",
+        re.compile(
+            r"身高|高度|多高|海拔|长度|体长|全长|多长|距离|多远|宽度|多宽|深度|多深|直径|射程"
+            r"|多少米|多少公里|多少厘米|多少千米|\bhow (?:tall|high|far|deep|wide)\b",
+            re.I,
+        ),
+    ),
     (
         "people",
         re.compile(
-            r"几位|几名|几人|几个人|多少人|多少个人|多少名|多少位"
+            r"几位|几名|几人|几个人|多少人|多少个人|多少名|多少位|人口|人数"
             rf"|(?:多少|几)[个位名]?{_PERSON_NOUNS}|{_PERSON_NOUNS}(?:一共|总共|共)?有?(?:多少|几)"
             r"|\bhow many (?:\w+ ){0,3}(?:people|persons|residents|volunteers|members|directors"
             r"|secretaries|children|students|elderly|seniors|participants|workers|staff|officers)\b",
@@ -167,7 +205,8 @@ _FAMILY_PATTERNS = (
 
 
 def asked_family(question: str) -> str | None:
-    """What the asked-for count is measured in (people, duration, money, age), if said.
+    """What the asked-for count is measured in (people, duration, money, age, weight,
+    area, length), if said.
 
     A count of people is never answered with a count of buildings in the same sentence,
     nor "how long" with a head count: with a family asked, only its measure words do.
@@ -179,8 +218,9 @@ def asked_family(question: str) -> str | None:
 
 
 def asked_title(question: str) -> str | None:
-    """The title a "who" question asks about: 办事处主任是谁 → 主任."""
-    found = re.findall(_TITLES, question)
+    """The title a "who" question asks about: 办事处主任是谁 → 主任, 副书记是谁 → 副书记
+    (a deputy is not the head)."""
+    found = re.findall(rf"副?(?:{_TITLES})", question)
     return max(found, key=len) if found else None
 
 
@@ -204,6 +244,9 @@ def find_answer(
     noun: str | None = None,
     title: str | None = None,
     people: Sequence[tuple[int, int]] | None = None,
+    year_only: bool = False,
+    ordinal: bool = False,
+    question: str = "",
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -221,50 +264,158 @@ def find_answer(
         title: the title a "who" question asks about (主任); a name under it is preferred.
         people: spans of ``text`` a segmenter tagged as person names; when given, a
             "who" answer must be one of them (居民区工作 holds no name).
+        year_only: the question asks for a year (哪一年): the answer is the year alone.
+        ordinal: the question asks for a rank (第几): only a rank (第34个) answers.
+        question: the question asked; a value it already names (its own date, count or
+            name: "莎莉公司在2012年…") is what it asks about, never the answer.
     """
+    asked_in = re.sub(r"\s+", "", question)
+
+    def new(value: str) -> bool:
+        return not asked_in or re.sub(r"\s+", "", value) not in asked_in
+
     if kind == "which":
-        return DirectAnswer(kind, _named_list(text, noun))
+        names = _named_list(text, noun, new, asked_in)
+        # (For a list, candidates counts its names.)
+        count = len(names.split("、")) if names else 0
+        return DirectAnswer(kind, names, path="list", candidates=count)
     if noun and kind in ("where", "who"):
-        named = _named(text, noun)
+        named = [n for n in _named(text, noun, asked_in) if new(n[1])]
         if named:
-            return DirectAnswer(kind, _nearest(named, anchors))
+            return DirectAnswer(
+                kind, _nearest(named, anchors), path="named", candidates=_distinct(named)
+            )
     if kind == "when":
-        # Several dates in one sentence usually answer together ("11月22日和11月30日").
-        dates = tuple(find_dates(text, issue_date)[:3])
-        if not dates:
-            return DirectAnswer(kind, None)
-        return DirectAnswer(kind, "、".join(d.zh() for d in dates), dates)
+        return _when(text, issue_date, anchors, year_only=year_only, new=new)
     if kind == "number":
-        matches = [(m.start(), m.group(0)) for m in NUMBER_RE.finditer(text)]
-        if family:
-            matches = [m for m in matches if m[1].endswith(UNIT_FAMILIES[family])]
-        elif unit and unit != "个":
-            matches = [m for m in matches if m[1].endswith(unit)]
+        # A rank is answered by a rank (第几 → 第20张), a count never by one (第3届).
+        found = [c for c in counts(text) if c[3] == ordinal and new(c[1])]
+        path = "ordinal" if ordinal else "any"
+        if unit and unit != "个" and (
+            not family or unit in UNIT_FAMILIES[family]
+        ):
+            found = [c for c in found if c[2] == unit]
+            path = "unit"
+        elif family:
+            found = [c for c in found if c[2] in UNIT_FAMILIES[family]]
+            path = family
+        else:
+            # "多少个国家" is not answered by an age or a price in the same sentence.
+            found = [c for c in found if c[2] not in MEASURED]
+        matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.
         counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]
-        return DirectAnswer(kind, _nearest(counted or matches, anchors))
+        return DirectAnswer(
+            kind, _nearest(counted or matches, anchors), path=path, candidates=_distinct(matches)
+        )
     if kind == "who":
+        # The name alone answers (主任是谁 → 陈懿): the title is the question's word.
         matches = [
-            (m.start("name"), m.group(0))
+            (m.start("name"), m.group("name"))
             for m in _TITLE_NAME_RE.finditer(text)
-            if m.group("name") not in _NOT_NAMES
+            if (not title or m.group("title") == title)
+            and m.group("name") not in _NOT_NAMES
+            and new(m.group("name"))
             and (
                 people is None
                 or _overlaps(m.span("name"), people)
                 or m.group("name")[0] in _SURNAMES
             )
         ]
-        # The title asked about (所长是谁) is answered only by a name under that title:
-        # the 主任 named beside the 所长 is someone else.
-        if title:
-            matches = [m for m in matches if m[1].startswith(title)]
-        return DirectAnswer(kind, _nearest(matches, anchors))
+        # (The title asked about, 所长是谁, is answered only by a name under that title:
+        # the 主任 named beside the 所长 is someone else.)
+        return DirectAnswer(
+            kind,
+            _nearest(matches, anchors),
+            path="title" if title else "name",
+            candidates=_distinct(matches),
+        )
     matches = [
         (m.start("place"), m.group("place"))
         for m in _PLACE_RE.finditer(text)
         if _PLACE_END.search(m.group("place"))
+        and not _FRAGMENT.search(m.group("place"))
+        and new(m.group("place"))
     ]
-    return DirectAnswer(kind, _nearest(matches, anchors))
+    return DirectAnswer(kind, _nearest(matches, anchors), path="place", candidates=_distinct(matches))
+
+
+def _distinct(matches: Sequence[tuple[int, str]]) -> int:
+    return len({value for _, value in matches})
+
+
+# What joins dates that answer together: "11月22日和11月30日", "9月27日-10月9日".
+_DATE_JOIN = re.compile(r"\s*(?:和|及|与|、|或|至|到|-|—|－|~|～|，)?\s*")
+_YEAR_ASKED = re.compile(r"哪一年|哪年|何年|什么年份|哪个年份|年份|\b(?:which|what) year\b", re.I)
+
+
+def asks_year(question: str) -> bool:
+    """Whether a "when" question asks for a year only (哪一年, in what year)."""
+    return bool(_YEAR_ASKED.search(question))
+
+
+def _when(
+    text: str,
+    issue_date: str,
+    anchors: Sequence[int],
+    *,
+    year_only: bool,
+    new: Callable[[str], bool],
+) -> DirectAnswer:
+    """The date (or the run of dates joined by 和, 至, 、 …) nearest the question's words.
+
+    Dates that answer together are joined in the text ("11月22日下午和11月30日下午"); other
+    dates of the sentence are about other things and never join the answer.
+    """
+    spans = [span for span in date_spans(text, issue_date) if new(text[span[0] : span[1]])]
+    if not spans:
+        return DirectAnswer("when", None)
+    groups: list[list[tuple[int, int, DateMention]]] = [[spans[0]]]
+    for span in spans[1:]:
+        gap = text[groups[-1][-1][1] : span[0]]
+        if _DATE_JOIN.fullmatch(gap) and len(groups[-1]) < 3:
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    if anchors and len(groups) > 1:
+        group = min(groups, key=lambda g: min(abs(g[0][0] - a) for a in anchors))
+    else:
+        group = groups[0]
+    dates = tuple(d for _, _, d in group)
+    if year_only:
+        years = list(dict.fromkeys(d.year for d in dates if d.year and new(f"{d.year}年")))
+        if not years:
+            return DirectAnswer("when", None)
+        kept = tuple(DateMention(y, None, year_inferred=any(
+            d.year_inferred for d in dates if d.year == y)) for y in years)
+        return DirectAnswer(
+            "when", "、".join(f"{y}年" for y in years), kept, path="year", candidates=len(groups)
+        )
+    unique = tuple(dict.fromkeys(dates))
+    value = unique[0].zh()
+    if len(group) > 1:
+        # A run of dates as printed ("9月27日-10月9日", "11月22日下午和11月30日下午"),
+        # its year in front when the text gives it further on or not at all.
+        printed = text[group[0][0] : group[-1][1]]
+        first = unique[0]
+        value = printed if printed.startswith(f"{first.year}年") or not first.year else (
+            f"{first.year}年{printed}"
+        )
+    return DirectAnswer(
+        "when",
+        value,
+        unique,
+        path=_date_path(unique),
+        candidates=len(groups),
+    )
+
+
+def _date_path(dates: Sequence[DateMention]) -> str:
+    """How a date answer was read: a day or month, a year alone, or a named time."""
+    first = dates[0]
+    if first.month is None:
+        return "named" if first.named else "year"
+    return "day" if first.day else "month"
 
 
 # The common single-character surnames (about nine in ten people in China bear one):
@@ -294,7 +445,16 @@ def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
 
 
 # Words a name does not start with: determiners, and counts (余家, 多个, 几处).
-_NOT_A_NAME_START = ("各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全")
+_NOT_A_NAME_START = (
+    "各", "该", "这", "那", "此", "个", "余", "多", "几", "等", "每", "全", "一", "其", "某", "另",
+    "所有", "著名", "整个", "本", "不少", "许多", "很多", "众多", "一些", "部分", "主要", "重要",
+)  # fmt: skip
+# What a name or a place never holds: a count (两家公司, 一首歌: a number of them), a
+# pronoun or a particle (她的网站, 此建筑中建立了博物馆: a piece of the sentence).
+_FRAGMENT = re.compile(
+    r"[一二两三四五六七八九十几数][家个条所位名路首部种座张]|[了的她他它此其之把被「」《》“”]"
+    r"|不少|许多|很多|众多|一些"
+)
 
 
 # Characters a name does not hold: particles and the verbs and prepositions a sentence
@@ -304,8 +464,12 @@ _NAME_BREAK = re.compile(r".*[了的在到和与及是为对把被从向往去�
 _RUN_ON = re.compile(r"^(?:中心|馆|站|园|室|厅|点|所|基地|广场|学校)")
 
 
-def _named(text: str, noun: str) -> list[tuple[int, str]]:
-    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets."""
+def _named(text: str, noun: str, question: str = "") -> list[tuple[int, str]]:
+    """Names in ``text`` that end with ``noun`` (凉二小区 for 小区), with their offsets.
+
+    The question's own words in front of a name are the sentence running up to it
+    ("效力于哪个球队" → 效力香港超级联赛球队 is 香港超级联赛球队).
+    """
     found = []
     for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}?{re.escape(noun)}", text):
         start, name = m.start(), m.group(0)
@@ -314,12 +478,18 @@ def _named(text: str, noun: str) -> list[tuple[int, str]]:
             start, name = start + cut.end(), name[cut.end() :]
             if len(name) - len(noun) < 2:
                 continue  # "能去电影院": a common noun, not a name
+        lead = _asked_lead(name[: -len(noun)], question)
+        if lead:
+            start, name = start + lead, name[lead:]
+            if len(name) - len(noun) < 2:
+                continue
         run_on = _RUN_ON.match(text[m.end() :])
         if run_on:
             name += run_on.group(0)
         if (
             name != noun
             and not name.startswith(_NOT_A_NAME_START)
+            and not _FRAGMENT.search(name)
             # "30余家党群服务站" is a count of them, not one of their names.
             and not (start and text[start - 1].isdigit())
         ):
@@ -327,9 +497,19 @@ def _named(text: str, noun: str) -> list[tuple[int, str]]:
     return found
 
 
-def _named_list(text: str, noun: str | None) -> str | None:
+def _asked_lead(head: str, question: str) -> int:
+    """How many characters at the start of ``head`` are a word the question has (2 or more)."""
+    for length in range(len(head), 1, -1):
+        if head[:length] in question:
+            return length
+    return 0
+
+
+def _named_list(
+    text: str, noun: str | None, new: Callable[[str], bool], question: str = ""
+) -> str | None:
     """"哪几个小区": every name ending in the noun, in order, once each."""
     if not noun:
         return None
-    names = list(dict.fromkeys(name for _, name in _named(text, noun)))
+    names = list(dict.fromkeys(name for _, name in _named(text, noun, question) if new(name)))
     return "、".join(names) if names else None

@@ -7,24 +7,68 @@ import re
 CN_DIGITS = "〇零一二两三四五六七八九十"
 # A lone 一 is nearly always an article ("一支队伍", "一个起点"), not a count anyone asks for.
 NUM = (
-    rf"(?:\d+(?:\.\d+)?|[二两三四五六七八九十][{CN_DIGITS}百千万]*"
+    rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[二两三四五六七八九十][{CN_DIGITS}百千万]*"
     rf"|一[十百千万][{CN_DIGITS}百千万]*)"
 )
-NUMBER_RE = re.compile(
-    rf"(?:近|约|共|达|超过|将近)?{NUM}(?:余|多)?"
-    # Longest measure words first: 2个多月 is two months and more, not two "个".
-    r"(?:万|千|百)?(?:个多月|个月|个多小时|个小时|人次|号楼|平方米|名|人|个|位|家|张|份|元|"
-    r"次|车|户|幢|栋|项|岁|辆|场|所|件|条|块|米|公里|小时|分钟|天|周(?!年)|批|支|组|期)"
+# Measure words, longest first: 2个多月 is two months and more, not two "个"; 平方米 is
+# an area, not a length in 米.
+MEASURES = (
+    "个多月|个月|个多小时|个小时|人次|号楼|平方公里|平方千米|平方米|公顷|公里|千米|厘米|毫米|公尺|"
+    "米|公斤|千克|克|吨|万年|年|名|人|个|位|家|张|份|美元|元|次|车|户|幢|栋|项|岁|辆|场|所|件|条|块|"
+    "小时|分钟|天|周(?!年)|批|支|组|期|册|种|座|届|集|层|亩|倍|%|％"
 )
+NUMBER_RE = re.compile(
+    rf"(?P<prefix>近|约|共|达|超过|将近)?(?P<ordinal>第)?(?P<num>{NUM})(?:余|多)?"
+    rf"(?P<scale>亿|万|千|百)?(?:余|多)?(?P<unit>{MEASURES})"
+)
+# A year is not a count of years: 2019年, 1589年 (and 19年12月) are dates.
+_YEAR_LIKE = re.compile(r"^(?:\d{4}|\d{2})$")
 # What a kind of count is measured in: a question about people, time or money is
 # answered by a number in one of these, never by another count in the same sentence.
 UNIT_FAMILIES = {
     "people": ("名", "人", "位", "人次"),
-    "duration": ("个多月", "个月", "个多小时", "个小时", "小时", "分钟", "天", "周"),
-    "money": ("元", "块"),
+    "duration": ("个多月", "个月", "个多小时", "个小时", "小时", "分钟", "天", "周", "年", "万年"),
+    "money": ("元", "块", "美元"),
     "age": ("岁",),
+    "weight": ("公斤", "千克", "克", "吨"),
+    "length": ("米", "厘米", "毫米", "公里", "千米", "公尺"),
+    "area": ("平方米", "平方公里", "平方千米", "公顷", "亩"),
+    "ratio": ("%", "％"),
 }
-UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期"
+# Measure words of a quantity (an age, a price, a length …), not of a count of things or
+# people: such a number answers only a question about that measure.
+MEASURED = frozenset(
+    unit for family, units in UNIT_FAMILIES.items() if family != "people" for unit in units
+)
+UNITS = "位个名人家张次户幢栋车项岁元块天辆场件条所份批支组期册种座届集层亩倍"
+
+
+# The lower end of a range before a count: "15至20厘米", "100米至2,800米", "70-80公里".
+_RANGE_START = re.compile(rf"(?:{NUM})(?:{MEASURES})?(?:至|到|-|—|－|~|～)$")
+
+
+def counts(text: str) -> list[tuple[int, str, str, bool]]:
+    """Counts in ``text``: ``(start, as printed, measure word, ordinal)``, years left out.
+
+    A range is one count, printed whole ("100米至2,800米"): its upper end alone would be
+    a wrong answer.
+    """
+    found = []
+    for m in NUMBER_RE.finditer(text):
+        unit = m.group("unit")
+        if unit == "年" and not m.group("scale") and (
+            _YEAR_LIKE.match(m.group("num")) or text[m.end() : m.end() + 1] in ("月", "代", "级")
+        ):
+            continue
+        start = m.start()
+        if not m.group("prefix") and not m.group("ordinal"):
+            lower = _RANGE_START.search(text, max(0, start - 16), start)
+            if lower:
+                start = lower.start()
+                if found and found[-1][0] >= start:
+                    found.pop()  # the lower end was read as a count of its own
+        found.append((start, text[start : m.end()], unit, bool(m.group("ordinal"))))
+    return found
 
 
 _CN_VALUES = {
@@ -72,10 +116,22 @@ _UNIT_EN = {
     "栋": "buildings",
     "辆": "vehicles",
     "次": "times",
+    "公斤": "kg",
+    "千克": "kg",
+    "克": "g",
+    "吨": "tonnes",
+    "厘米": "cm",
+    "毫米": "mm",
+    "千米": "km",
+    "公尺": "m",
+    "平方公里": "km²",
+    "公顷": "hectares",
+    "年": "years",
+    "万年": "years",
 }
 _NUMBER_PARTS_RE = re.compile(
-    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<num>{NUM})(?P<more>余|多)?"
-    r"(?P<scale>万|千|百)?(?P<more2>余|多)?(?P<unit>.*)$"
+    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<ordinal>第)?(?P<num>{NUM})(?P<more>余|多)?"
+    r"(?P<scale>亿|万|千|百)?(?P<more2>余|多)?(?P<unit>.*)$"
 )
 
 
@@ -108,12 +164,18 @@ def number_en(value: str) -> str:
     match = _NUMBER_PARTS_RE.match(value)
     if not match:
         return value
-    raw = match.group("num")
+    raw = match.group("num").replace(",", "")
     number: float | int | None = float(raw) if "." in raw else chinese_number(raw)
     if number is None:
         return value
-    number *= {"万": 10000, "千": 1000, "百": 100}.get(match.group("scale") or "", 1)
+    if match.group("ordinal"):
+        return value  # a rank, not a count: left as printed
     unit = match.group("unit")
+    if unit == "万年":
+        number, unit = number * 10000, "年"
+    number *= {"亿": 100_000_000, "万": 10000, "千": 1000, "百": 100}.get(
+        match.group("scale") or "", 1
+    )
     more = bool(match.group("more") or match.group("more2"))
     if unit.startswith("个多"):  # 2个多月: over two months
         unit, more = "个" + unit[2:], True

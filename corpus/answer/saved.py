@@ -85,4 +85,7 @@ def _direct(data: dict[str, Any]) -> DirectAnswer:
         kind=data["kind"],
         value=data["value"],
         dates=tuple(DateMention(**d) for d in data["dates"]),
+        # Answers saved before these were recorded read as the defaults.
+        path=str(data.get("path", "")),
+        candidates=int(data.get("candidates", 1)),
     )
