@@ -32,8 +32,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .arrays import Snapshot
+    from .termids import TermIds
 
 try:
     if os.environ.get("LINLI_NUMBA", "1") == "0":
@@ -48,6 +54,8 @@ else:
 _SLACK = 1e-9
 # What a galloping search for one passage costs, in postings read in a row (cache misses).
 _SEEK_COST = 4
+# The term hash's multiplier (:mod:`.termids`).
+_P = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _contribution(
@@ -455,6 +463,103 @@ def _top_k(
     return candidates, exact, read
 
 
+def _term_ids(
+    qblob: np.ndarray,
+    qends: np.ndarray,
+    hashes: np.ndarray,
+    order: np.ndarray,
+    ends: np.ndarray,
+    blob: np.ndarray,
+    n_terms: int,
+) -> np.ndarray:
+    """Ids of the query terms (UTF-8 ``qblob`` cut at ``qends``), -1 if unknown or at or
+    beyond ``n_terms``: :meth:`.termids.TermIds.lookup`, hash for hash, in one call."""
+    n = len(qends)
+    out = np.full(n, -1, np.int64)
+    start = 0
+    for i in range(n):
+        end = qends[i]
+        value = np.uint64(0)
+        power = np.uint64(1)
+        for at in range(start, end):
+            value += np.uint64(qblob[at]) * power
+            power *= _P
+        at = np.searchsorted(hashes, value)
+        while at < len(hashes) and hashes[at] == value:
+            tid = order[at]
+            first = ends[tid - 1] if tid > 0 else 0
+            if ends[tid] - first == end - start:
+                same = True
+                for j in range(end - start):
+                    if blob[first + j] != qblob[start + j]:
+                        same = False
+                        break
+                if same:
+                    if tid < n_terms:
+                        out[i] = tid
+                    break
+            at += 1
+        start = end
+    return out
+
+
+def _search(
+    qblob: np.ndarray,
+    qends: np.ndarray,
+    weights: np.ndarray,
+    hashes: np.ndarray,
+    order: np.ndarray,
+    ends: np.ndarray,
+    blob: np.ndarray,
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    idf: np.ndarray,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    k1p1: float,
+    k: int,
+    acc: np.ndarray,
+    seen: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """From the query's bytes and weights to its ``k`` best passages, sorted (score desc,
+    id asc), in one call. The third value is -1, or the position of the first weight
+    that is negative or not finite (then nothing is searched)."""
+    q = len(qends)
+    for i in range(q):
+        if not (weights[i] >= 0 and np.isfinite(weights[i])):
+            return np.zeros(0, np.int64), np.zeros(0, np.float64), i
+    found = _term_ids(qblob, qends, hashes, order, ends, blob, len(indptr) - 1)
+    m = 0
+    for i in range(q):
+        if found[i] >= 0 and weights[i] != 0:
+            m += 1
+    tids = np.empty(m, np.int64)
+    idfs = np.empty(m, np.float64)
+    ws = np.empty(m, np.float64)
+    m = 0
+    for i in range(q):
+        if found[i] >= 0 and weights[i] != 0:
+            tids[m] = found[i]
+            idfs[m] = idf[found[i]]
+            ws[m] = weights[i]
+            m += 1
+    if m == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64), -1
+    docs, scores, _ = _top_k(
+        indptr, doc_ids, tf, saturation_1, length_norm, k1p1, tids, idfs, ws, k, acc, seen
+    )
+    # Score descending, then id ascending (at most k: insertion sort).
+    for i in range(1, len(docs)):
+        doc, score = docs[i], scores[i]
+        j = i - 1
+        while j >= 0 and (scores[j] < score or (scores[j] == score and docs[j] > doc)):
+            docs[j + 1], scores[j + 1] = docs[j], scores[j]
+            j -= 1
+        docs[j + 1], scores[j + 1] = doc, score
+    return docs, scores, -1
+
+
 if AVAILABLE:
     _options = {"cache": True, "nogil": True}
     _contribution = njit(inline="always", **_options)(_contribution)
@@ -464,6 +569,8 @@ if AVAILABLE:
     _push = njit(**_options)(_push)
     _finish = njit(**_options)(_finish)
     _top_k = njit(**_options)(_top_k)
+    _term_ids = njit(**_options)(_term_ids)
+    _search = njit(**_options)(_search)
 
 
 _buffers = threading.local()
@@ -516,3 +623,41 @@ def top_k(
     )
     order = np.lexsort((docs, -scores))
     return docs[order], scores[order], read
+
+
+def search(
+    snap: Snapshot, termids: TermIds, k1: float, terms: Sequence[str], weights: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry), score
+    descending then id ascending: looking the terms up and :func:`top_k` in one call.
+
+    Raises:
+        ValueError: a weight is negative or not finite.
+        RuntimeError: numba is not available (check :data:`AVAILABLE` first).
+    """
+    if not AVAILABLE:
+        raise RuntimeError("the compiled kernel needs numba")
+    encoded = [term.encode("utf-8") for term in terms]
+    qends = np.fromiter(map(len, encoded), np.int64, len(encoded))
+    np.cumsum(qends, out=qends)
+    docs, scores, bad = _search(
+        np.frombuffer(b"".join(encoded), np.uint8),
+        qends,
+        weights,
+        termids.hashes,
+        termids.order,
+        termids.ends,
+        termids.data,
+        snap.indptr,
+        snap.doc_ids,
+        snap.tf,
+        snap.idf,
+        snap.saturation_1,
+        snap.length_norm,
+        k1 + 1,
+        min(k, snap.n_docs),
+        *_scratch(snap.n_docs),
+    )
+    if bad >= 0:
+        raise ValueError(f"weight of {terms[bad]!r} must be finite and >= 0, not {weights[bad]}")
+    return docs, scores

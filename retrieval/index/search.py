@@ -57,6 +57,21 @@ def indexed_terms(snap: Snapshot, termids: TermIds, query: QueryTerms) -> Terms:
     ]
 
 
+def query_arrays(query: QueryTerms) -> tuple[list[str], np.ndarray]:
+    """The query's terms and their weights (float64), unchecked: for :func:`.kernel.search`,
+    which checks the weights as :func:`indexed_terms` does.
+
+    Raises:
+        TypeError: ``query`` is a string rather than terms.
+    """
+    if isinstance(query, str):
+        raise TypeError("query must be a sequence of terms or a term -> weight mapping")
+    if isinstance(query, Mapping):
+        return list(query), np.fromiter(query.values(), np.float64, len(query))
+    terms = list(query)  # repeated terms stay repeated, as in BM25Okapi
+    return terms, np.ones(len(terms), np.float64)
+
+
 def _query_items(query: QueryTerms) -> list[tuple[str, float]]:
     if isinstance(query, str):
         raise TypeError("query must be a sequence of terms or a term -> weight mapping")

@@ -63,12 +63,13 @@ class TermIds:
     Build with :meth:`from_terms` or :meth:`from_blob`; extend with :meth:`extended`.
     """
 
-    __slots__ = ("_cache", "_lock", "blob", "ends", "hashes", "order")
+    __slots__ = ("_cache", "_lock", "blob", "data", "ends", "hashes", "order")
 
     def __init__(
         self, blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray
     ) -> None:
         self.blob = blob
+        self.data = np.frombuffer(blob, np.uint8)  # the same bytes, for compiled code
         self.ends = ends
         self.hashes = hashes
         self.order = order
