@@ -292,22 +292,33 @@ def _top_k(
     else:
         order = np.argsort(-bounds, kind="mergesort")  # highest bound first
         rest = np.zeros(q + 1, np.float64)  # rest[i]: the most order[i:] can add
+        candidates = np.empty(len(touched), np.int64)
+        racing = 0
         for i in range(q - 1, -1, -1):
             rest[i] = rest[i + 1] + bounds[order[i]]
         switch = q
         threshold = 0.0
+        measured = 0  # where the k-th best partial score was last measured
         for i in range(q):
             j = order[i]
             lo, hi = indptr[tids[j]], indptr[tids[j] + 1]
-            if n_touched >= k and (hi - lo) * 4 >= n_touched:
+            # No passage gained more than the bounds of the lists read since the last
+            # measure: when even that cannot beat the terms left, skip measuring.
+            hopeless = threshold + rest[measured] - rest[i] <= rest[i]
+            if n_touched >= k and (hi - lo) * 4 >= n_touched and not hopeless:
                 # Before a long list: can the terms left still lift an unseen passage?
                 # And are the passages still in the race few enough that searching the
                 # lists left for each is cheaper than reading them?
                 threshold = _kth_largest(acc, touched, n_touched, k, buffer)
+                measured = i
                 if threshold > rest[i] * (1 + _SLACK):
+                    # The passages still in the race, gathered as they are counted:
+                    # if phase 1 stops here, they are the candidates.
                     racing = 0
                     for t in range(n_touched):
-                        racing += acc[touched[t]] + rest[i] >= threshold * (1 - _SLACK)
+                        doc = touched[t]
+                        candidates[racing] = doc  # written always, kept only if racing
+                        racing += acc[doc] + rest[i] >= threshold * (1 - _SLACK)
                     left = 0
                     for t in range(i, q):
                         left += indptr[tids[order[t]] + 1] - indptr[tids[order[t]]]
@@ -331,11 +342,13 @@ def _top_k(
                 False,
             )
             read += hi - lo
-        candidates = touched[:n_touched].copy()
-        n = n_touched
-        if n > k:
-            # Drop what even all the terms left cannot lift to the k-th best, then sort
-            # the rest for the merges below.
+        n = racing
+        if switch == q:  # every list read: the candidates are all the passages touched
+            candidates[:n_touched] = touched[:n_touched]
+            n = n_touched
+        if switch == q and n > k:
+            # Drop what falls short of the k-th best (within rounding), then sort the
+            # rest for the merges below.
             threshold = _kth_largest(acc, candidates, n, k, buffer)
             kept = 0
             for c in range(n):
