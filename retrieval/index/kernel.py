@@ -8,10 +8,13 @@ never exceeds ``weight * idf * (k1 + 1)``, its bound. Two phases:
    long list, if the k-th best partial score already exceeds what all the
    positions left could add (no unseen passage can enter the top k) and the
    passages still in the race are few enough that searching for each of them is
-   cheaper than reading the lists left, phase 1 stops.
+   cheaper than reading the lists left, phase 1 stops. (The k-th best is measured
+   only when it could pass: no passage gained more than the bounds of the lists
+   read since the last measure.)
 2. Those passages, the k best partial scores first (they set a high threshold at
-   once), then the rest in ascending order, each finished by a galloping search
-   in the lists left until it can no longer reach the k-th best finished score.
+   once), then the rest that can still reach it, in ascending order, each finished
+   by a galloping search in the lists left until it can no longer reach the k-th
+   best finished score.
 
 The survivors within rounding of the k-th best are then scored exactly: their
 contributions added in query order from 0.0, with the same operations as
@@ -20,6 +23,11 @@ bit-identical to the numpy path's; ties go to the lower passage id. Bounds are
 compared with a relative slack, so partial sums taken in another order never
 prune a passage that belongs. A bound of 0 or below (okapi's idf of a term in
 half the passages or more) turns pruning off: every posting is added in query order.
+
+:func:`search` is the whole way from a question's terms to its sorted hits in one
+call: the terms' bytes are hashed and looked up in the term table as
+:meth:`.termids.TermIds.lookup` does, then :func:`_top_k`; at small corpora the
+Python between the tokens and the kernel cost as much as the kernel.
 
 The functions are compiled on first use and cached on disk (numba's ``cache=True``,
 in ``__pycache__`` or ``NUMBA_CACHE_DIR``), so only the first process after an
@@ -356,12 +364,13 @@ def _top_k(
                     candidates[kept] = candidates[c]
                     kept += 1
             n = kept
-        candidates[:n] = np.sort(candidates[:n])
-        if switch < q:
+        if switch == q:
+            candidates[:n] = np.sort(candidates[:n])  # for the exact scores' merge
+        else:
             # The terms left, highest bound first, for each candidate until it cannot
             # reach the k-th best score of the candidates finished so far. The k best
             # partial scores go first: finished, they set a threshold that drops most
-            # of the others before a single search.
+            # of the others before a single search, and before sorting them.
             done = seen  # unused in this mode otherwise
             first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
             finished = 0
@@ -391,6 +400,14 @@ def _top_k(
                     done[doc] = True
                     finished = _push(buffer, finished, k, score)
             threshold = buffer[0] if finished == k else 0.0
+            kept = 0
+            for c in range(n):
+                doc = candidates[c]
+                if done[doc] or (acc[doc] + rest[switch]) * (1 + _SLACK) >= threshold:
+                    candidates[kept] = doc
+                    kept += 1
+            n = kept
+            candidates[:n] = np.sort(candidates[:n])  # ascending, for the merges below
             at = np.empty(q, np.int64)
             for i in range(switch, q):
                 at[i] = indptr[tids[order[i]]]
