@@ -195,7 +195,7 @@ class Retriever:
             doc_ids, scores = doc_ids[:k], scores[:k]
         else:
             doc_ids, scores = self.index.top_k(terms, k)
-        return [Hit(int(i), float(s)) for i, s in zip(doc_ids, scores, strict=True)]
+        return [Hit(i, s) for i, s in zip(doc_ids.tolist(), scores.tolist(), strict=True)]
 
     def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:
         """:func:`~retrieval.snippets.best_snippet` weighting terms by this index's idf."""

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from . import build
+from . import build, kernel
 from .arrays import EMPTY, IdfMode, IndexArrays, Snapshot, derive
-from .search import QueryScorer, QueryTerms, Terms, indexed_terms
+from .search import QueryScorer, QueryTerms, Terms, indexed_terms, query_arrays
 from .termids import TermIds
 
 # Tuned on the CMRC 2018 trial split (benchmarks/cmrc.py): a low k1 makes term
@@ -238,4 +238,7 @@ class BM25Index:
         without visiting the long postings of common terms (see :mod:`.kernel`).
         """
         snap = self._snap
+        if kernel.AVAILABLE and k > 0 and snap.n_docs:
+            terms, weights = query_arrays(query)
+            return kernel.search(snap, self._vocab, self.k1, terms, weights, k)
         return QueryScorer(snap, self.k1, self._terms(snap, query)).top(k)

@@ -199,8 +199,9 @@ def merge(old: Snapshot, n_terms: int, new: NewPassages) -> Postings:
     indptr = np.zeros(n_terms + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
 
-    max_tf = max([int(old.tf.max(initial=0))] + [int(tf.max(initial=0)) for *_, tf in new.parts])
-    tf_dtype = _tf_dtype(max_tf)
+    # The old postings' dtype already fits their tfs: only the new ones are read.
+    max_tf = max([int(tf.max(initial=0)) for *_, tf in new.parts], default=0)
+    tf_dtype = np.promote_types(old.tf.dtype, _tf_dtype(max_tf))
     if len(old.doc_ids):
         doc_ids, tf = _insert_postings(old, new.parts, tf_dtype)
     else:
@@ -221,20 +222,31 @@ def _insert_postings(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``old``'s postings with ``parts`` inserted, each at the end of its term's slice.
 
-    New passages have larger ids, so a new posting goes after its term's old
-    ones, or after all slices for a new term. np.insert copies the old postings
-    in runs between insertion points: O(postings) memcpy, no per-posting index
-    arithmetic.
+    New passages have larger ids, so a term's new postings go after its old ones,
+    and new terms' after all slices. The result is one concatenation of alternating
+    runs (old postings up to a term's end, that term's new postings): memcpy of the
+    old postings, Python work only per term that gained postings (np.insert instead
+    builds a mask over all postings and copies through it, several times slower).
     """
     empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
     term_ids, doc_ids, tfs = (np.concatenate(arrays) for arrays in zip(empty, *parts, strict=True))
     order = np.argsort(term_ids, kind="stable")  # batches are each sorted
     term_ids, doc_ids, tfs = term_ids[order], doc_ids[order], tfs[order].astype(tf_dtype)
-    known = term_ids < old.n_terms
-    at = old.indptr[term_ids[known] + 1]
-    all_doc_ids = np.concatenate([np.insert(old.doc_ids, at, doc_ids[known]), doc_ids[~known]])
-    all_tf = np.concatenate([np.insert(old.tf.astype(tf_dtype), at, tfs[known]), tfs[~known]])
-    return all_doc_ids, all_tf
+    firsts = np.flatnonzero(np.diff(term_ids, prepend=-1))
+    known = firsts[term_ids[firsts] < old.n_terms]
+    run_ends = np.append(firsts, len(term_ids))[1 : len(known) + 1].tolist()
+    cuts = old.indptr[term_ids[known] + 1].tolist()
+    doc_pieces: list[np.ndarray] = []
+    tf_pieces: list[np.ndarray] = []
+    done = 0
+    for first, end, cut in zip(known.tolist(), run_ends, cuts, strict=True):
+        doc_pieces += (old.doc_ids[done:cut], doc_ids[first:end])
+        tf_pieces += (old.tf[done:cut], tfs[first:end])
+        done = cut
+    tail = run_ends[-1] if run_ends else 0  # the new terms' postings
+    doc_pieces += (old.doc_ids[done:], doc_ids[tail:])
+    tf_pieces += (old.tf[done:], tfs[tail:])
+    return np.concatenate(doc_pieces), np.concatenate(tf_pieces, dtype=tf_dtype)
 
 
 def _place_postings(

@@ -8,10 +8,13 @@ never exceeds ``weight * idf * (k1 + 1)``, its bound. Two phases:
    long list, if the k-th best partial score already exceeds what all the
    positions left could add (no unseen passage can enter the top k) and the
    passages still in the race are few enough that searching for each of them is
-   cheaper than reading the lists left, phase 1 stops.
+   cheaper than reading the lists left, phase 1 stops. (The k-th best is measured
+   only when it could pass: no passage gained more than the bounds of the lists
+   read since the last measure.)
 2. Those passages, the k best partial scores first (they set a high threshold at
-   once), then the rest in ascending order, each finished by a galloping search
-   in the lists left until it can no longer reach the k-th best finished score.
+   once), then the rest that can still reach it, in ascending order, each finished
+   by a galloping search in the lists left until it can no longer reach the k-th
+   best finished score.
 
 The survivors within rounding of the k-th best are then scored exactly: their
 contributions added in query order from 0.0, with the same operations as
@@ -20,6 +23,11 @@ bit-identical to the numpy path's; ties go to the lower passage id. Bounds are
 compared with a relative slack, so partial sums taken in another order never
 prune a passage that belongs. A bound of 0 or below (okapi's idf of a term in
 half the passages or more) turns pruning off: every posting is added in query order.
+
+:func:`search` is the whole way from a question's terms to its sorted hits in one
+call: the terms' bytes are hashed and looked up in the term table as
+:meth:`.termids.TermIds.lookup` does, then :func:`_top_k`; at small corpora the
+Python between the tokens and the kernel cost as much as the kernel.
 
 The functions are compiled on first use and cached on disk (numba's ``cache=True``,
 in ``__pycache__`` or ``NUMBA_CACHE_DIR``), so only the first process after an
@@ -32,8 +40,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .arrays import Snapshot
+    from .termids import TermIds
 
 try:
     if os.environ.get("LINLI_NUMBA", "1") == "0":
@@ -48,6 +62,8 @@ else:
 _SLACK = 1e-9
 # What a galloping search for one passage costs, in postings read in a row (cache misses).
 _SEEK_COST = 4
+# The term hash's multiplier (:mod:`.termids`).
+_P = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _contribution(
@@ -284,22 +300,33 @@ def _top_k(
     else:
         order = np.argsort(-bounds, kind="mergesort")  # highest bound first
         rest = np.zeros(q + 1, np.float64)  # rest[i]: the most order[i:] can add
+        candidates = np.empty(len(touched), np.int64)
+        racing = 0
         for i in range(q - 1, -1, -1):
             rest[i] = rest[i + 1] + bounds[order[i]]
         switch = q
         threshold = 0.0
+        measured = 0  # where the k-th best partial score was last measured
         for i in range(q):
             j = order[i]
             lo, hi = indptr[tids[j]], indptr[tids[j] + 1]
-            if n_touched >= k and (hi - lo) * 4 >= n_touched:
+            # No passage gained more than the bounds of the lists read since the last
+            # measure: when even that cannot beat the terms left, skip measuring.
+            hopeless = threshold + rest[measured] - rest[i] <= rest[i]
+            if n_touched >= k and (hi - lo) * 4 >= n_touched and not hopeless:
                 # Before a long list: can the terms left still lift an unseen passage?
                 # And are the passages still in the race few enough that searching the
                 # lists left for each is cheaper than reading them?
                 threshold = _kth_largest(acc, touched, n_touched, k, buffer)
+                measured = i
                 if threshold > rest[i] * (1 + _SLACK):
+                    # The passages still in the race, gathered as they are counted:
+                    # if phase 1 stops here, they are the candidates.
                     racing = 0
                     for t in range(n_touched):
-                        racing += acc[touched[t]] + rest[i] >= threshold * (1 - _SLACK)
+                        doc = touched[t]
+                        candidates[racing] = doc  # written always, kept only if racing
+                        racing += acc[doc] + rest[i] >= threshold * (1 - _SLACK)
                     left = 0
                     for t in range(i, q):
                         left += indptr[tids[order[t]] + 1] - indptr[tids[order[t]]]
@@ -323,11 +350,13 @@ def _top_k(
                 False,
             )
             read += hi - lo
-        candidates = touched[:n_touched].copy()
-        n = n_touched
-        if n > k:
-            # Drop what even all the terms left cannot lift to the k-th best, then sort
-            # the rest for the merges below.
+        n = racing
+        if switch == q:  # every list read: the candidates are all the passages touched
+            candidates[:n_touched] = touched[:n_touched]
+            n = n_touched
+        if switch == q and n > k:
+            # Drop what falls short of the k-th best (within rounding), then sort the
+            # rest for the merges below.
             threshold = _kth_largest(acc, candidates, n, k, buffer)
             kept = 0
             for c in range(n):
@@ -335,12 +364,13 @@ def _top_k(
                     candidates[kept] = candidates[c]
                     kept += 1
             n = kept
-        candidates[:n] = np.sort(candidates[:n])
-        if switch < q:
+        if switch == q:
+            candidates[:n] = np.sort(candidates[:n])  # for the exact scores' merge
+        else:
             # The terms left, highest bound first, for each candidate until it cannot
             # reach the k-th best score of the candidates finished so far. The k best
             # partial scores go first: finished, they set a threshold that drops most
-            # of the others before a single search.
+            # of the others before a single search, and before sorting them.
             done = seen  # unused in this mode otherwise
             first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
             finished = 0
@@ -370,6 +400,14 @@ def _top_k(
                     done[doc] = True
                     finished = _push(buffer, finished, k, score)
             threshold = buffer[0] if finished == k else 0.0
+            kept = 0
+            for c in range(n):
+                doc = candidates[c]
+                if done[doc] or (acc[doc] + rest[switch]) * (1 + _SLACK) >= threshold:
+                    candidates[kept] = doc
+                    kept += 1
+            n = kept
+            candidates[:n] = np.sort(candidates[:n])  # ascending, for the merges below
             at = np.empty(q, np.int64)
             for i in range(switch, q):
                 at[i] = indptr[tids[order[i]]]
@@ -455,6 +493,103 @@ def _top_k(
     return candidates, exact, read
 
 
+def _term_ids(
+    qblob: np.ndarray,
+    qends: np.ndarray,
+    hashes: np.ndarray,
+    order: np.ndarray,
+    ends: np.ndarray,
+    blob: np.ndarray,
+    n_terms: int,
+) -> np.ndarray:
+    """Ids of the query terms (UTF-8 ``qblob`` cut at ``qends``), -1 if unknown or at or
+    beyond ``n_terms``: :meth:`.termids.TermIds.lookup`, hash for hash, in one call."""
+    n = len(qends)
+    out = np.full(n, -1, np.int64)
+    start = 0
+    for i in range(n):
+        end = qends[i]
+        value = np.uint64(0)
+        power = np.uint64(1)
+        for at in range(start, end):
+            value += np.uint64(qblob[at]) * power
+            power *= _P
+        at = np.searchsorted(hashes, value)
+        while at < len(hashes) and hashes[at] == value:
+            tid = order[at]
+            first = ends[tid - 1] if tid > 0 else 0
+            if ends[tid] - first == end - start:
+                same = True
+                for j in range(end - start):
+                    if blob[first + j] != qblob[start + j]:
+                        same = False
+                        break
+                if same:
+                    if tid < n_terms:
+                        out[i] = tid
+                    break
+            at += 1
+        start = end
+    return out
+
+
+def _search(
+    qblob: np.ndarray,
+    qends: np.ndarray,
+    weights: np.ndarray,
+    hashes: np.ndarray,
+    order: np.ndarray,
+    ends: np.ndarray,
+    blob: np.ndarray,
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tf: np.ndarray,
+    idf: np.ndarray,
+    saturation_1: np.ndarray,
+    length_norm: np.ndarray,
+    k1p1: float,
+    k: int,
+    acc: np.ndarray,
+    seen: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """From the query's bytes and weights to its ``k`` best passages, sorted (score desc,
+    id asc), in one call. The third value is -1, or the position of the first weight
+    that is negative or not finite (then nothing is searched)."""
+    q = len(qends)
+    for i in range(q):
+        if not (weights[i] >= 0 and np.isfinite(weights[i])):
+            return np.zeros(0, np.int64), np.zeros(0, np.float64), i
+    found = _term_ids(qblob, qends, hashes, order, ends, blob, len(indptr) - 1)
+    m = 0
+    for i in range(q):
+        if found[i] >= 0 and weights[i] != 0:
+            m += 1
+    tids = np.empty(m, np.int64)
+    idfs = np.empty(m, np.float64)
+    ws = np.empty(m, np.float64)
+    m = 0
+    for i in range(q):
+        if found[i] >= 0 and weights[i] != 0:
+            tids[m] = found[i]
+            idfs[m] = idf[found[i]]
+            ws[m] = weights[i]
+            m += 1
+    if m == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64), -1
+    docs, scores, _ = _top_k(
+        indptr, doc_ids, tf, saturation_1, length_norm, k1p1, tids, idfs, ws, k, acc, seen
+    )
+    # Score descending, then id ascending (at most k: insertion sort).
+    for i in range(1, len(docs)):
+        doc, score = docs[i], scores[i]
+        j = i - 1
+        while j >= 0 and (scores[j] < score or (scores[j] == score and docs[j] > doc)):
+            docs[j + 1], scores[j + 1] = docs[j], scores[j]
+            j -= 1
+        docs[j + 1], scores[j + 1] = doc, score
+    return docs, scores, -1
+
+
 if AVAILABLE:
     _options = {"cache": True, "nogil": True}
     _contribution = njit(inline="always", **_options)(_contribution)
@@ -464,6 +599,8 @@ if AVAILABLE:
     _push = njit(**_options)(_push)
     _finish = njit(**_options)(_finish)
     _top_k = njit(**_options)(_top_k)
+    _term_ids = njit(**_options)(_term_ids)
+    _search = njit(**_options)(_search)
 
 
 _buffers = threading.local()
@@ -516,3 +653,41 @@ def top_k(
     )
     order = np.lexsort((docs, -scores))
     return docs[order], scores[order], read
+
+
+def search(
+    snap: Snapshot, termids: TermIds, k1: float, terms: Sequence[str], weights: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry), score
+    descending then id ascending: looking the terms up and :func:`top_k` in one call.
+
+    Raises:
+        ValueError: a weight is negative or not finite.
+        RuntimeError: numba is not available (check :data:`AVAILABLE` first).
+    """
+    if not AVAILABLE:
+        raise RuntimeError("the compiled kernel needs numba")
+    encoded = [term.encode("utf-8") for term in terms]
+    qends = np.fromiter(map(len, encoded), np.int64, len(encoded))
+    np.cumsum(qends, out=qends)
+    docs, scores, bad = _search(
+        np.frombuffer(b"".join(encoded), np.uint8),
+        qends,
+        weights,
+        termids.hashes,
+        termids.order,
+        termids.ends,
+        termids.data,
+        snap.indptr,
+        snap.doc_ids,
+        snap.tf,
+        snap.idf,
+        snap.saturation_1,
+        snap.length_norm,
+        k1 + 1,
+        min(k, snap.n_docs),
+        *_scratch(snap.n_docs),
+    )
+    if bad >= 0:
+        raise ValueError(f"weight of {terms[bad]!r} must be finite and >= 0, not {weights[bad]}")
+    return docs, scores

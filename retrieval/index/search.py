@@ -4,10 +4,11 @@ A query's terms add their BM25 contributions (:mod:`.arrays` has the formula)
 in query order, with the same operations as ``rank_bm25.BM25Okapi.get_scores``,
 so scores are bit-identical to it.
 
-Top k (:meth:`QueryScorer.top`) is the compiled MaxScore loop of :mod:`.kernel`,
+Top k is the compiled MaxScore loop of :mod:`.kernel` (:func:`.kernel.search`),
 which skips most of the long posting lists of common terms; without numba, every
-posting is scored here with numpy and ranked by :func:`top_k`. Both give the same
-passages with bit-identical scores (tests/retrieval/test_scoring.py).
+posting is scored here with numpy and ranked by :func:`top_k`
+(:meth:`QueryScorer.top`). Both give the same passages with bit-identical scores
+(tests/retrieval/test_scoring.py).
 
 Selection (:func:`top_k`): only passages that matched a query term are
 candidates, and only those with a positive score are hits: a zero (or, with
@@ -23,7 +24,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from . import kernel
 from .arrays import Snapshot
 from .termids import TermIds
 
@@ -55,6 +55,21 @@ def indexed_terms(snap: Snapshot, termids: TermIds, query: QueryTerms) -> Terms:
         for tid, (_, weight) in zip(ids, items, strict=True)
         if 0 <= tid < snap.n_terms and weight != 0
     ]
+
+
+def query_arrays(query: QueryTerms) -> tuple[list[str], np.ndarray]:
+    """The query's terms and their weights (float64), unchecked: for :func:`.kernel.search`,
+    which checks the weights as :func:`indexed_terms` does.
+
+    Raises:
+        TypeError: ``query`` is a string rather than terms.
+    """
+    if isinstance(query, str):
+        raise TypeError("query must be a sequence of terms or a term -> weight mapping")
+    if isinstance(query, Mapping):
+        return list(query), np.fromiter(query.values(), np.float64, len(query))
+    terms = list(query)  # repeated terms stay repeated, as in BM25Okapi
+    return terms, np.ones(len(terms), np.float64)
 
 
 def _query_items(query: QueryTerms) -> list[tuple[str, float]]:
@@ -137,24 +152,12 @@ class QueryScorer:
         return docs[nonzero].astype(np.int64, copy=False), sums[nonzero]
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best positive-scoring passages: score desc, then id asc (as :func:`top_k`)."""
+        """The ``k`` best positive-scoring passages: score desc, then id asc (as :func:`top_k`).
+
+        Every posting scored: the numpy path (:func:`.kernel.search` is the compiled one).
+        """
         if k <= 0 or not self.terms:
             return no_hits()
-        if kernel.AVAILABLE:
-            snap = self.snap
-            docs, scores, _ = kernel.top_k(
-                snap.indptr,
-                snap.doc_ids,
-                snap.tf,
-                snap.saturation_1,
-                snap.length_norm,
-                self.k1,
-                self.tids,
-                snap.idf[self.tids],
-                self.weights,
-                min(k, snap.n_docs),
-            )
-            return docs.astype(np.int64), scores
         return top_k(*self.score(), k)
 
     def _saturation(self, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:

@@ -63,12 +63,13 @@ class TermIds:
     Build with :meth:`from_terms` or :meth:`from_blob`; extend with :meth:`extended`.
     """
 
-    __slots__ = ("_cache", "_lock", "blob", "ends", "hashes", "order")
+    __slots__ = ("_cache", "_lock", "blob", "data", "ends", "hashes", "order")
 
     def __init__(
         self, blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray
     ) -> None:
         self.blob = blob
+        self.data = np.frombuffer(blob, np.uint8)  # the same bytes, for compiled code
         self.ends = ends
         self.hashes = hashes
         self.order = order
@@ -153,24 +154,40 @@ class TermIds:
         return tid if tid >= 0 else None
 
     def lookup(self, terms: Sequence[str]) -> np.ndarray:
-        """Ids of ``terms`` (int64), -1 where unknown; one binary search for all."""
+        """Ids of ``terms`` (int64), -1 where unknown.
+
+        Vectorised: the terms' hashes in one pass over their bytes, one binary search
+        for all, and their bytes compared with the table's in one gather.
+        """
         if not len(self.hashes) or not terms:
             return np.full(len(terms), -1, np.int64)
         encoded = [t.encode("utf-8") for t in terms]
-        values = np.fromiter(map(_hash, encoded), np.uint64, len(encoded))
-        at = np.searchsorted(self.hashes, values)
-        inside = at < len(self.hashes)
-        hit = np.zeros(len(terms), bool)
-        hit[inside] = self.hashes[at[inside]] == values[inside]
-        ids = np.full(len(terms), -1, np.int64)
-        blob, ends, order = self.blob, self.ends, self.order
-        for i in np.flatnonzero(hit).tolist():
-            tid = int(order[at[i]])
-            start = int(ends[tid - 1]) if tid else 0
-            if blob[start : int(ends[tid])] == encoded[i]:
-                ids[i] = tid
-            else:  # a hash collision: check the other terms with this hash
-                ids[i] = self._find(terms[i], int(values[i]))
+        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        query_ends = np.cumsum(lengths)
+        query_blob = np.frombuffer(b"".join(encoded), np.uint8)
+        values = _hash_all(query_blob, query_ends)
+        at = np.minimum(np.searchsorted(self.hashes, values), len(self.hashes) - 1)
+        same_hash = self.hashes[at] == values
+        tids = self.order[at].astype(np.int64)
+        starts = np.where(tids > 0, self.ends[tids - 1], 0)
+        hit = same_hash & (self.ends[tids] - starts == lengths)
+        # Same hash and length: compare the bytes.
+        where = np.flatnonzero(hit)
+        sizes = lengths[where]
+        offsets = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(sizes) - sizes, sizes
+        )
+        table_bytes = np.frombuffer(self.blob, np.uint8)[np.repeat(starts[where], sizes) + offsets]
+        query_bytes = query_blob[np.repeat(query_ends[where] - sizes, sizes) + offsets]
+        differs = np.zeros(len(where), bool)
+        if len(offsets):
+            bad = np.flatnonzero(table_bytes != query_bytes)
+            differs[np.searchsorted(np.cumsum(sizes), bad, side="right")] = True
+        hit[where[differs]] = False
+        ids = np.where(hit, tids, -1)
+        for i in np.flatnonzero(same_hash & ~hit).tolist():
+            # A hash collision: check the other terms with this hash.
+            ids[i] = self._find(terms[i], int(values[i]))
         return ids
 
     def extended(self, new_terms: Sequence[str]) -> TermIds:
