@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Sequence
 
 from corpus.answer.coverage import own_words
-from corpus.answer.extraction import SURNAMES
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
 from retrieval.expansion import Expansion
@@ -42,9 +41,6 @@ MIN_NAME_SHARE = 0.5
 # A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
 # HMM glued (招齐, 楼里装, 松有), not a name.
 _NOT_NAME_TAGS = ("v", "a", "d", "s", "f")
-# jieba's tags of a Chinese person's name: a two-character one must begin with a surname
-# (郑宏), or it is a verb and its object the tagger took for a given name (招齐 "recruited").
-_PERSON_TAGS = ("nr", "nrfg")
 # A word holding a question character asks (由谁来), it names nothing.
 _ASKING = re.compile("[谁哪]")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -80,8 +76,6 @@ def asked_names(
         new = not known and not tag.startswith(_NOT_NAME_TAGS)
         term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
         if len(core) < 2 or not (tag in NAME_TAGS or new or term):
-            continue
-        if tag in _PERSON_TAGS and len(core) == 2 and core[0] not in SURNAMES:
             continue
         before, before_tag = tagged[at - 1] if at else ("", "")
         if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):
