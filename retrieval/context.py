@@ -13,9 +13,10 @@ passage that holds the question's words itself still ranks first among equals.
 Only rare terms are lent (those in at most a tenth of the passages): the words
 that name a subject are rare, and a common word before says nothing of this one.
 
-This reorders the best BM25 candidates only (:func:`rerank`), and reads nothing
-but the index's posting lists, so the index, its file format and the kernel are
-untouched. It assumes that consecutive passage numbers are consecutive parts of
+This reorders the best BM25 candidates only, and reads nothing but the index's
+posting lists, so the index and its file format are untouched; the search does it
+in the same compiled call as the top k (:func:`context_of` gives
+:meth:`BM25Index.top_k` its parameters; a numpy twin gives the same results). It assumes that consecutive passage numbers are consecutive parts of
 one text (how callers index documents); where they are not, the bonus is noise.
 benchmarks/README.md has the figures (CMRC 2018, in order and shuffled).
 """
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .index import BM25Index, QueryTerms
+from .index.kernel import Context
 
 # Tuned on CMRC 2018 trial (benchmarks/README.md): the gain is flat over a range and
 # falls when a neighbour's word counts as much as the passage's own; the low end of
@@ -41,6 +43,14 @@ CONTEXT_MAX_SHARE = 0.1
 # How many passages back a missing term is looked for; one ``d`` back counts
 # ``weight ** d``.
 CONTEXT_REACH = 2
+
+
+def context_of(index: BM25Index, weight: float, reach: int = CONTEXT_REACH) -> Context | None:
+    """What :meth:`BM25Index.top_k` needs to reorder by document context (None: off)."""
+    if not weight > 0 or reach < 1:
+        return None
+    decay = weight ** np.arange(1, reach + 1, dtype=np.float64)
+    return decay, CONTEXT_MAX_SHARE * len(index), CONTEXT_CANDIDATES
 
 
 def term_weights(terms: QueryTerms) -> dict[str, float]:
@@ -64,34 +74,14 @@ def context_bonus(
 
     For every query term the passage lacks: ``weight ** d * term weight * idf``, where
     ``d`` is how many passages back the nearest one with the term is (none: nothing).
+    The search itself adds this inside :meth:`BM25Index.top_k` (compiled, or its numpy
+    twin); this is the same sum for any passages, to look at.
     """
-    n = len(ids)
-    bonus = np.zeros(n, np.float64)
-    if weight <= 0 or reach < 1 or not n:
-        return bonus
-    own = np.asarray(ids, np.int64)
-    most = CONTEXT_MAX_SHARE * len(index)
-    # The passages, then those 1, 2, ... back: one binary search per term for all.
-    wanted = np.concatenate([own - d for d in range(reach + 1)])
-    rows: list[np.ndarray] = []
-    values: list[float] = []
-    for term, term_weight in terms.items():
-        postings = index.passages_with(term) if term_weight > 0 else ()
-        if not 0 < len(postings) <= most:
-            continue
-        at = postings.searchsorted(wanted)
-        np.minimum(at, len(postings) - 1, out=at)
-        rows.append(postings[at] == wanted)
-        values.append(term_weight * max(index.idf(term), 0.0))
-    if not rows:
-        return bonus
-    found = np.stack(rows).reshape(len(rows), reach + 1, n)
-    behind = found[:, 1:, :]
-    # weight ** (distance of the nearest passage back with the term), 0 if none.
-    decay = weight ** np.arange(1, reach + 1, dtype=np.float64)
-    nearest = np.where(behind.any(axis=1), decay[np.argmax(behind, axis=1)], 0.0)
-    nearest[found[:, 0, :]] = 0.0  # the passage has the term itself
-    return np.asarray(values) @ nearest
+    context = context_of(index, weight, reach)
+    if context is None or not len(ids):
+        return np.zeros(len(ids), np.float64)
+    decay, most, _ = context
+    return index.context_bonus(terms, np.asarray(ids, np.int64), decay, most)
 
 
 def rerank(

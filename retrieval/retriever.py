@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .context import CONTEXT_CANDIDATES, DEFAULT_CONTEXT_WEIGHT, rerank
+from .context import DEFAULT_CONTEXT_WEIGHT, context_of
 from .index import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
 from .snippets import Snippet, best_snippet
 from .tokenization import Tokenizer, WordMode
@@ -189,12 +189,7 @@ class Retriever:
                 (:class:`~retrieval.expansion.QueryExpander` starts from them).
             k: maximum number of hits.
         """
-        if self.context > 0 and k > 0:
-            doc_ids, scores = self.index.top_k(terms, max(k, CONTEXT_CANDIDATES))
-            doc_ids, scores = rerank(self.index, terms, doc_ids, scores, self.context)
-            doc_ids, scores = doc_ids[:k], scores[:k]
-        else:
-            doc_ids, scores = self.index.top_k(terms, k)
+        doc_ids, scores = self.index.top_k(terms, k, context_of(self.index, self.context))
         return [Hit(i, s) for i, s in zip(doc_ids.tolist(), scores.tolist(), strict=True)]
 
     def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:

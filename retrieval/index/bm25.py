@@ -15,7 +15,7 @@ import numpy as np
 
 from . import build, kernel
 from .arrays import EMPTY, IdfMode, IndexArrays, Snapshot, derive
-from .search import QueryScorer, QueryTerms, Terms, indexed_terms, query_arrays
+from .search import QueryScorer, QueryTerms, Terms, context_bonus, indexed_terms, query_arrays
 from .termids import TermIds
 
 # Tuned on the CMRC 2018 trial split (benchmarks/cmrc.py): a low k1 makes term
@@ -231,14 +231,34 @@ class BM25Index:
         scores[docs] = sums
         return scores
 
-    def top_k(self, query: QueryTerms, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def context_bonus(
+        self, query: QueryTerms, ids: np.ndarray, decay: np.ndarray, most: float
+    ) -> np.ndarray:
+        """What each passage of ``ids`` gains from its document context (see :meth:`top_k`)."""
+        snap = self._snap
+        return context_bonus(snap, self._terms(snap, query), ids, decay, most)
+
+    def top_k(
+        self, query: QueryTerms, k: int = 10, context: kernel.Context | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best positive-scoring passages: score desc, then id asc.
 
         Same passages and scores as ranking :meth:`score`'s output, usually
         without visiting the long postings of common terms (see :mod:`.kernel`).
+        With ``context`` (``(decay, most, candidates)``, see
+        :mod:`retrieval.context`), the best ``max(k, candidates)`` are reordered by
+        what the passages before each lend it, and the ``k`` best of them returned;
+        the compiled and the numpy path give the same passages and scores.
         """
         snap = self._snap
         if kernel.AVAILABLE and k > 0 and snap.n_docs:
             terms, weights = query_arrays(query)
-            return kernel.search(snap, self._vocab, self.k1, terms, weights, k)
-        return QueryScorer(snap, self.k1, self._terms(snap, query)).top(k)
+            return kernel.search(snap, self._vocab, self.k1, terms, weights, k, context)
+        found = self._terms(snap, query)
+        if context is None or not len(context[0]) or k <= 0:
+            return QueryScorer(snap, self.k1, found).top(k)
+        decay, most, candidates = context
+        docs, scores = QueryScorer(snap, self.k1, found).top(min(max(k, candidates), snap.n_docs))
+        scores = scores + context_bonus(snap, found, docs, decay, most)
+        order = np.lexsort((docs, -scores))[:k]
+        return docs[order], scores[order]

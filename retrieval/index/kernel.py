@@ -533,6 +533,47 @@ def _term_ids(
     return out
 
 
+def _has(doc_ids: np.ndarray, start: int, end: int, doc: int) -> bool:
+    """Whether the sorted ``doc_ids[start:end]`` holds ``doc`` (binary search)."""
+    lo, hi = start, end
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if doc_ids[mid] < doc:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < end and doc_ids[lo] == doc
+
+
+def _context_bonus(
+    indptr: np.ndarray,
+    doc_ids: np.ndarray,
+    tids: np.ndarray,
+    values: np.ndarray,
+    docs: np.ndarray,
+    decay: np.ndarray,
+    most: float,
+) -> np.ndarray:
+    """:func:`retrieval.context.context_bonus` over the arrays: for each term in query
+    order, each passage lacking it gains ``value * decay[d - 1]`` from the nearest of the
+    ``len(decay)`` passages before it that has it (same operations, same order)."""
+    n = len(docs)
+    bonus = np.zeros(n, np.float64)
+    for t in range(len(tids)):
+        start, end = indptr[tids[t]], indptr[tids[t] + 1]
+        if not (0 < end - start <= most):
+            continue
+        for i in range(n):
+            doc = docs[i]
+            if _has(doc_ids, start, end, doc):
+                continue
+            for back in range(1, len(decay) + 1):
+                if _has(doc_ids, start, end, doc - back):
+                    bonus[i] += values[t] * decay[back - 1]
+                    break
+    return bonus
+
+
 def _search(
     qblob: np.ndarray,
     qends: np.ndarray,
@@ -551,10 +592,15 @@ def _search(
     k: int,
     acc: np.ndarray,
     seen: np.ndarray,
+    decay: np.ndarray,
+    most: float,
+    candidates: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """From the query's bytes and weights to its ``k`` best passages, sorted (score desc,
     id asc), in one call. The third value is -1, or the position of the first weight
-    that is negative or not finite (then nothing is searched)."""
+    that is negative or not finite (then nothing is searched). With a non-empty
+    ``decay``, the best ``max(k, candidates)`` are reordered by their document context
+    (:func:`_context_bonus`) and the ``k`` best of them kept."""
     q = len(qends)
     for i in range(q):
         if not (weights[i] >= 0 and np.isfinite(weights[i])):
@@ -576,9 +622,17 @@ def _search(
             m += 1
     if m == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float64), -1
+    wanted = k
+    if len(decay):
+        wanted = min(max(k, candidates), len(saturation_1))
     docs, scores, _ = _top_k(
-        indptr, doc_ids, tf, saturation_1, length_norm, k1p1, tids, idfs, ws, k, acc, seen
+        indptr, doc_ids, tf, saturation_1, length_norm, k1p1, tids, idfs, ws, wanted, acc, seen
     )
+    if len(decay):
+        values = np.empty(m, np.float64)
+        for t in range(m):
+            values[t] = ws[t] * max(idfs[t], 0.0)
+        scores = scores + _context_bonus(indptr, doc_ids, tids, values, docs, decay, most)
     # Score descending, then id ascending (at most k: insertion sort).
     for i in range(1, len(docs)):
         doc, score = docs[i], scores[i]
@@ -587,7 +641,7 @@ def _search(
             docs[j + 1], scores[j + 1] = docs[j], scores[j]
             j -= 1
         docs[j + 1], scores[j + 1] = doc, score
-    return docs, scores, -1
+    return docs[:k], scores[:k], -1
 
 
 if AVAILABLE:
@@ -600,8 +654,15 @@ if AVAILABLE:
     _finish = njit(**_options)(_finish)
     _top_k = njit(**_options)(_top_k)
     _term_ids = njit(**_options)(_term_ids)
+    _has = njit(**_options)(_has)
+    _context_bonus = njit(**_options)(_context_bonus)
     _search = njit(**_options)(_search)
 
+
+# Document context for :func:`search`: the weight of a term found ``d`` passages back
+# (``decay[d - 1]``), the most passages a lent term may be in, the candidates reordered.
+Context = tuple[np.ndarray, float, int]
+_NO_CONTEXT: Context = (np.zeros(0, np.float64), 0.0, 0)
 
 _buffers = threading.local()
 
@@ -656,10 +717,18 @@ def top_k(
 
 
 def search(
-    snap: Snapshot, termids: TermIds, k1: float, terms: Sequence[str], weights: np.ndarray, k: int
+    snap: Snapshot,
+    termids: TermIds,
+    k1: float,
+    terms: Sequence[str],
+    weights: np.ndarray,
+    k: int,
+    context: Context | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry), score
-    descending then id ascending: looking the terms up and :func:`top_k` in one call.
+    descending then id ascending: looking the terms up and :func:`top_k` in one call,
+    then, given a ``context``, the document-context reordering of
+    :mod:`retrieval.context` in the same call.
 
     Raises:
         ValueError: a weight is negative or not finite.
@@ -687,6 +756,7 @@ def search(
         k1 + 1,
         min(k, snap.n_docs),
         *_scratch(snap.n_docs),
+        *(context if context is not None else _NO_CONTEXT),
     )
     if bad >= 0:
         raise ValueError(f"weight of {terms[bad]!r} must be finite and >= 0, not {weights[bad]}")

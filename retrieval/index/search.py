@@ -203,3 +203,30 @@ class QueryScorer:
         at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
         at += np.repeat(starts - (ends - sizes), sizes)
         return at, np.repeat(np.arange(len(tids)), sizes)
+
+
+def context_bonus(
+    snap: Snapshot, terms: Terms, docs: np.ndarray, decay: np.ndarray, most: float
+) -> np.ndarray:
+    """The numpy twin of :func:`.kernel._context_bonus` (same operations, same order):
+    for each term in query order, each passage of ``docs`` lacking it gains
+    ``weight * max(idf, 0) * decay[d - 1]`` from the nearest of the ``len(decay)``
+    passages before it that has it. Only terms in at most ``most`` passages count."""
+    docs = np.asarray(docs, np.int64)
+    bonus = np.zeros(len(docs), np.float64)
+    if not len(decay) or not len(docs):
+        return bonus
+    wanted = docs[None, :] - np.arange(len(decay) + 1, dtype=np.int64)[:, None]
+    for tid, weight in terms:
+        start, end = int(snap.indptr[tid]), int(snap.indptr[tid + 1])
+        if not 0 < end - start <= most:
+            continue
+        postings = snap.doc_ids[start:end]
+        at = np.minimum(postings.searchsorted(wanted), end - start - 1)
+        found = postings[at] == wanted
+        behind = found[1:]
+        nearest = np.where(behind.any(axis=0), decay[np.argmax(behind, axis=0)], 0.0)
+        nearest[found[0]] = 0.0
+        bonus += (weight * max(float(snap.idf[tid]), 0.0)) * nearest
+    return bonus
+

@@ -1,9 +1,13 @@
+from unittest import mock
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retrieval import Retriever
 from retrieval.context import CONTEXT_MAX_SHARE, context_bonus, rerank, term_weights
-from retrieval.index import BM25Index
+from retrieval.index import BM25Index, kernel
 
 # An article cut into passages in reading order: the second passage answers "when"
 # but names the pool only in the first; the last one repeats the pool's name only.
@@ -91,3 +95,43 @@ def test_search_with_context_keeps_k_and_positive_scores() -> None:
     assert retriever.search("游泳馆", k=0) == []
     assert retriever.search("") == []
     assert retriever.search_terms(["游泳馆", "游泳馆"], k=2)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    corpus=st.lists(
+        st.lists(st.sampled_from(["泳", "馆", "完", "工", "x", "y", "z", "w"]), max_size=10),
+        min_size=1,
+        max_size=60,
+    ).filter(lambda docs: any(docs)),
+    query=st.one_of(
+        st.lists(st.sampled_from(["泳", "馆", "完", "x", "没有"]), max_size=6),
+        st.dictionaries(st.sampled_from(["泳", "馆", "工", "y"]), st.sampled_from([0.0, 0.5, 1.0, 3.0])),
+    ),
+    k=st.integers(1, 12),
+    weight=st.sampled_from([0.3, 0.5, 1.0]),
+    reach=st.integers(1, 3),
+    share=st.sampled_from([0.1, 0.5, 1.0]),
+)
+def test_the_compiled_search_in_context_equals_its_numpy_twin_and_reranking_by_hand(
+    corpus: list[list[str]],
+    query: list[str] | dict[str, float],
+    k: int,
+    weight: float,
+    reach: int,
+    share: float,
+) -> None:
+    index = BM25Index.from_tokens(corpus, k1=0.1, b=0.3)
+    decay = weight ** np.arange(1, reach + 1, dtype=np.float64)
+    context = (decay, share * len(index), 5)
+    with mock.patch.object(kernel, "AVAILABLE", False):
+        fallback_ids, fallback_scores = index.top_k(query, k, context)
+    ids, scores = index.top_k(query, k, context)
+    assert ids.tolist() == fallback_ids.tolist()
+    assert scores.tolist() == fallback_scores.tolist()  # bit-identical
+    # By hand: the best max(k, 5), each plus what the passages before it lend.
+    base_ids, base_scores = index.top_k(query, max(k, 5))
+    total = base_scores + index.context_bonus(query, base_ids, decay, share * len(index))
+    order = np.lexsort((base_ids, -total))[:k]
+    assert ids.tolist() == base_ids[order].tolist()
+    assert scores.tolist() == total[order].tolist()
