@@ -35,8 +35,8 @@ from .index.kernel import Context
 # the range costs least when passage order carries no meaning.
 DEFAULT_CONTEXT_WEIGHT = 0.5
 # BM25 candidates reordered: the passage that answers but lacks the subject is
-# usually within the first few dozen.
-CONTEXT_CANDIDATES = 20
+# usually among the first few (a larger k reorders k; more cost search time for little).
+CONTEXT_CANDIDATES = 10
 # Only terms in at most this share of the passages are lent: the words that name a
 # subject are rare, and a common word in the passage before says nothing about this one.
 CONTEXT_MAX_SHARE = 0.1

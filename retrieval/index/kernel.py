@@ -533,18 +533,6 @@ def _term_ids(
     return out
 
 
-def _has(doc_ids: np.ndarray, start: int, end: int, doc: int) -> bool:
-    """Whether the sorted ``doc_ids[start:end]`` holds ``doc`` (binary search)."""
-    lo, hi = start, end
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if doc_ids[mid] < doc:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < end and doc_ids[lo] == doc
-
-
 def _context_bonus(
     indptr: np.ndarray,
     doc_ids: np.ndarray,
@@ -558,6 +546,7 @@ def _context_bonus(
     order, each passage lacking it gains ``value * decay[d - 1]`` from the nearest of the
     ``len(decay)`` passages before it that has it (same operations, same order)."""
     n = len(docs)
+    reach = len(decay)
     bonus = np.zeros(n, np.float64)
     for t in range(len(tids)):
         start, end = indptr[tids[t]], indptr[tids[t] + 1]
@@ -565,12 +554,25 @@ def _context_bonus(
             continue
         for i in range(n):
             doc = docs[i]
-            if _has(doc_ids, start, end, doc):
-                continue
-            for back in range(1, len(decay) + 1):
-                if _has(doc_ids, start, end, doc - back):
-                    bonus[i] += values[t] * decay[back - 1]
+            # One binary search for the first passage at or after doc - reach; the
+            # passages up to doc follow it in the sorted list.
+            lo, hi = start, end
+            first = doc - reach
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if doc_ids[mid] < first:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            nearest = 0
+            while lo < end and doc_ids[lo] <= doc:
+                if doc_ids[lo] == doc:
+                    nearest = -1
                     break
+                nearest = doc - doc_ids[lo]
+                lo += 1
+            if nearest > 0:
+                bonus[i] += values[t] * decay[nearest - 1]
     return bonus
 
 
@@ -654,7 +656,6 @@ if AVAILABLE:
     _finish = njit(**_options)(_finish)
     _top_k = njit(**_options)(_top_k)
     _term_ids = njit(**_options)(_term_ids)
-    _has = njit(**_options)(_has)
     _context_bonus = njit(**_options)(_context_bonus)
     _search = njit(**_options)(_search)
 
