@@ -77,6 +77,9 @@ def asked_names(
         term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
         if len(core) < 2 or not (tag in NAME_TAGS or new or term):
             continue
+        if all(map(words.tokenizer.is_stopword, core)):
+            # Interjections and particles run together (啊啊啊, 哈哈): no name.
+            continue
         before, before_tag = tagged[at - 1] if at else ("", "")
         if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):
             # A surname or a name's first character cut off on its own (兰 | 比尔).

@@ -114,3 +114,10 @@ def test_a_new_word_read_as_a_verb_or_position_is_no_name(service: LinliService)
         expansion, topics, service.segmenters.words, service.state.retriever.index.doc_freq
     )
     assert not any("楼里" in name for name in names)
+
+
+@pytest.mark.parametrize("tail", ["啊" * 50, "哈哈哈", "呀呀"])
+def test_interjections_run_together_are_no_name(service: LinliService, tail: str) -> None:
+    # jieba's HMM makes one new word of 啊啊啊…; a resident's filler must not be asked for.
+    answer = service.answer("汶水公园每天几点开放" + tail)
+    assert answer.found and "六点" in answer.text()
