@@ -256,17 +256,8 @@ def _place_postings(
     all_doc_ids = np.empty(indptr[-1], np.int32)
     all_tf = np.empty(indptr[-1], tf_dtype)
     fill = indptr[:-1].copy()  # next free slot of each term
-    for term_ids, doc_ids, tfs in parts:
-        if not len(term_ids):
-            continue
-        # term_ids is sorted: rank each posting within its term's run.
-        starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
-        sizes = np.diff(np.append(starts, len(term_ids)))
-        dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)
-        dest += fill[term_ids]
-        all_doc_ids[dest] = doc_ids
-        all_tf[dest] = tfs
-        fill[term_ids[starts]] += sizes
+    for part in parts:
+        _place(part, fill, all_doc_ids, all_tf)
     return all_doc_ids, all_tf
 
 

@@ -554,16 +554,9 @@ def _context_bonus(
             continue
         for i in range(n):
             doc = docs[i]
-            # One binary search for the first passage at or after doc - reach; the
-            # passages up to doc follow it in the sorted list.
-            lo, hi = start, end
-            first = doc - reach
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if doc_ids[mid] < first:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            # One search for the first passage at or after doc - reach; the passages
+            # up to doc follow it in the sorted list.
+            lo = _seek(doc_ids, start, end, doc - reach)
             nearest = 0
             while lo < end and doc_ids[lo] <= doc:
                 if doc_ids[lo] == doc:
