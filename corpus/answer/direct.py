@@ -145,10 +145,14 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
 
     The sentence holding the value must cover nearly all of what its passage covers of
     the question: below that the value is too likely the right kind of value from a
-    sentence about something else. A way of reading values that is right less often
-    than the bar needs a stronger signal besides: the only value of its kind in the
-    sentence (nothing else to mix it up with); a list, at least two names and a sentence
-    that covers the whole topic of the question.
+    sentence about something else. Within the sentence, the clause decides: a date,
+    place or person must stand in a clause that holds some of the question, and in no
+    clause holding less of it than another value of its kind does; a name must be whole
+    words of the sentence. A way of reading values that is right less often than the
+    bar needs a stronger signal besides: the only value of its kind in the sentence, or
+    the only one whose clause holds the question (nothing else to mix it up with); a
+    list, at least two names, no item of its enumeration left out, and a sentence that
+    covers the whole topic of the question.
     """
     if signals.share < DIRECT_MIN_SHARE:
         return False  # (the caller does not even quote the sentence then)
