@@ -10,7 +10,9 @@ from dataclasses import dataclass
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "后年": 2}
 _REL = "|".join(RELATIVE_YEARS)
 _DATE_RE = re.compile(
-    rf"(?:(?P<year>\d{{4}})年|(?P<rel>{_REL}))?(?P<month>\d{{1,2}})月(?:(?P<day>\d{{1,2}})[日号])?"
+    # (A year may carry its reign-year in brackets: "1993年（民国82年）1月24日".)
+    rf"(?:(?P<year>\d{{4}})年(?:[（(][^（()）]{{1,8}}[）)])?|(?P<rel>{_REL}))?"
+    rf"(?P<month>\d{{1,2}})月(?:(?P<day>\d{{1,2}})[日号])?"
     r"(?P<part>上午|下午|晚上|中午|早上)?(?:(?P<clock>\d{1,2}[时点](?:\d{1,2}分|半)?))?"
 )
 # Months named relative to the issue (下个月15日), and years alone (明年底前).
@@ -34,6 +36,9 @@ _REL_WEEK_RE = re.compile(
 _WEEK_STEP = {"本": 0, "这": 0, "下": 1, "上": -1}
 _WEEKDAYS = "一二三四五六日"
 _NEXT_YEAR_RE = re.compile(r"翌年|次年|第二年")
+# The first month of a span of months whose last one a month date is ("2至4月"): a bare
+# number (not a day, "9月27日-10月9日", nor a year) and a dash or 至 before it.
+_MONTH_SPAN = re.compile(r"(?<![\d年月日号.])(?P<first>\d{1,2})\s*(?:至|到|-|—|－|~|～)\s*$")
 _YEAR_RE = re.compile(r"(?<!\d)(?P<year>1[5-9]\d{2}|20\d{2})年(?P<part>代|底|初|度)?")
 # A part of a year as printed (2003年初, 1990年代), and in English.
 _YEAR_PARTS_EN = {"初": "early {}", "底": "late {}", "代": "the {}s", "度": "{}"}
@@ -82,8 +87,14 @@ class DateMention:
     clock: str = ""  # 9时, 10点半 …
     year_inferred: bool = False
     named: str = ""  # a holiday or a part of the year, as printed (五一前, 年底)
+    # The first month of a span of months printed without a year ("生殖季在2至4月",
+    # "花期为3-8月"): a season that comes back every year, not a date; as printed.
+    first_month: int | None = None
+    printed: str = ""
 
     def zh(self) -> str:
+        if self.first_month is not None:
+            return self.printed
         text = f"{self.year}年" if self.year else ""
         if self.month:
             text += f"{self.month}月"
@@ -92,6 +103,8 @@ class DateMention:
         return text + self.part + self.clock + self.named
 
     def en(self) -> str:
+        if self.first_month is not None and self.month:
+            return f"{_MONTHS_EN[self.first_month - 1]} to {_MONTHS_EN[self.month - 1]}"
         pieces = []
         if self.day:
             pieces.append(str(self.day))
@@ -149,6 +162,19 @@ def _month_dates(text: str, issue_date: str) -> list[tuple[int, int, DateMention
         if not 1 <= month <= 12:
             continue
         day = int(match.group("day")) if match.group("day") else None
+        season = None if match.group("year") or match.group("rel") else _MONTH_SPAN.search(
+            text, max(0, match.start() - 6), match.start()
+        )
+        if season and 1 <= int(season.group("first")) < month:
+            # "2至4月": from one month to another, every year; kept as printed.
+            mention = DateMention(
+                None,
+                month,
+                first_month=int(season.group("first")),
+                printed=text[season.start() : match.end()],
+            )
+            dated.append((season.start(), match.end(), mention))
+            continue
         if match.group("year"):
             year, inferred = int(match.group("year")), False
             printed = (year, month)

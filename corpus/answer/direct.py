@@ -9,6 +9,7 @@ sees the answer in the newspaper's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -62,6 +63,11 @@ WEAK_PATHS = frozenset(
 # Lists (哪几个, 哪些) were right least often: partial lists, or common nouns. They need
 # two names or more and a sentence covering the whole topic.
 WEAKEST_PATHS = frozenset({("which", "list")})
+# How many times what another value's clause holds of the question the value's own
+# clause must hold, for a weak way of reading among several values of its kind.
+RIVAL_MARGIN = 2.0
+# ... and the share of the question's words in its sentence its clause must hold then.
+CLAUSE_HOLDS = 0.5
 # The share of the question's topic a sentence covers that counts as the whole of it.
 STRONG_TOPIC = 0.95
 # Share of the question's topic its best passage must hold for the reply to say the
@@ -83,6 +89,55 @@ class Signals(NamedTuple):
     topic: float  # the question's topic the sentence (with the one before) covers
     coverage: float  # the whole question (frame words too) the sentence covers
     candidates: int  # values of the asked kind in the sentence
+    # The question's words (idf-weighted) in the value's own clause, as a share of those
+    # in its sentence; and the most any other value of the asked kind has in its clause
+    # (unknown: as much as the value's own).
+    clause: float = 1.0
+    rival: float = 1.0
+    # A name or place begins and ends where the sentence's words do ("纽约证券交易所" holds
+    # no "约证券交易所"; "佛光大学校长" no "佛光大学校").
+    whole_words: bool = True
+
+
+# What ends a clause: the value belongs to the predicate of its own clause.
+_CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+# A clause holding the value and at most this many other characters is a time or an
+# amount standing before its clause ("6月24日下午，…举行"): the next clause is its own.
+_BARE_CLAUSE = 3
+
+
+def clause_evidence(
+    sentence: str, found: DirectAnswer, weigh: Callable[[str], float]
+) -> tuple[float, float]:
+    """The question's words in the value's clause and, at most, in another value's clause,
+    each as a share of those in ``sentence`` (``weigh``: idf-weighted question words).
+
+    The clause is the span between commas around the value. A leading clause without
+    any of the question's words (the sentence's first, "经过2个多月的努力，…拆除工作圆满
+    结束", or the value alone, "…，12月12日，清水湾居委会…") is an adverbial of the first
+    clause after it that holds some, which is weighed instead.
+    """
+    total = weigh(sentence)
+    if found.span is None or total <= 0:
+        return 1.0, 0.0
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(sentence)]
+
+    def weight(span: tuple[int, int]) -> float:
+        start = max((b + 1 for b in breaks if b < span[0]), default=0)
+        end = min((b for b in breaks if b >= span[1]), default=len(sentence))
+        held = weigh(sentence[start:end])
+        if held <= 0 and (start == 0 or end - start - (span[1] - span[0]) <= _BARE_CLAUSE):
+            # Its clause is the first after it that holds any of the question (the
+            # adverbials between: "11月6日，在区委外事办的带领下，成都市锦江区参访团…").
+            for after in [*(b for b in breaks if b > end), len(sentence)]:
+                held = weigh(sentence[end:after])
+                if held > 0:
+                    break
+                end = after
+        return held / total
+
+    rival = max((weight(span) for span in found.others), default=0.0)
+    return weight(found.span), rival
 
 
 def confident(found: DirectAnswer, signals: Signals) -> bool:
@@ -90,19 +145,45 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
 
     The sentence holding the value must cover nearly all of what its passage covers of
     the question: below that the value is too likely the right kind of value from a
-    sentence about something else. A way of reading values that is right less often
-    than the bar needs a stronger signal besides: the only value of its kind in the
-    sentence (nothing else to mix it up with); a list, at least two names and a sentence
-    that covers the whole topic of the question.
+    sentence about something else. Within the sentence, the clause decides: a date,
+    place or person must stand in a clause that holds some of the question, and in no
+    clause holding less of it than another value of its kind does; a name must be whole
+    words of the sentence. A way of reading values that is right less often than the
+    bar needs a stronger signal besides: the only value of its kind in the sentence, or
+    the only one whose clause holds the question (nothing else to mix it up with); a
+    list, at least two names, no item of its enumeration left out, and a sentence that
+    covers the whole topic of the question.
     """
     if signals.share < DIRECT_MIN_SHARE:
         return False  # (the caller does not even quote the sentence then)
+    if not signals.whole_words:
+        return False  # a piece of a longer name, or a name running into the next word
+    if found.kind != "number" and signals.clause <= 0:
+        # A date, place or person belongs to the event told in its own clause; that
+        # clause holds none of the question ("香港…即为英国殖民地，至1997年才结束").
+        # (A count or a measure is told of the sentence's topic, often across a comma:
+        # "尤金袋鼠很细小，约只有8公斤重".)
+        return False
+    if found.kind != "number" and signals.rival > signals.clause:
+        # Another date, place or person of the sentence stands in the clause that tells
+        # more of the question ("占旭刚1987年进入浙江省举重队，1994年入选中国国家举重队").
+        return False
     way = (found.kind, found.path)
     if way in WEAKEST_PATHS:
-        # A list of one name answers 哪几个 only in part (the others stand elsewhere).
-        return signals.candidates >= 2 and signals.topic >= STRONG_TOPIC
+        # A list of one name answers 哪几个 only in part (the others stand elsewhere), and
+        # so does one leaving out items of its enumeration.
+        return (
+            signals.candidates >= 2 and signals.topic >= STRONG_TOPIC and not found.others
+        )
     if way in WEAK_PATHS:
-        return signals.candidates == 1
+        # The only value of its kind in the sentence, or the only one whose clause holds
+        # much of the question (RIVAL_MARGIN times what any other's does): nothing else
+        # to mix it up with. A year the text does not print is one guess too many there.
+        return signals.candidates == 1 or (
+            signals.clause >= CLAUSE_HOLDS
+            and signals.clause >= RIVAL_MARGIN * signals.rival
+            and not found.year_inferred
+        )
     return True
 
 
@@ -148,11 +229,19 @@ def direct_answer(
     _, record, sentence, found, context = chosen
     held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
     whole = evidence(state, segmenters, expansion, [record], topics)
+    clause, rival = clause_evidence(
+        sentence, found, lambda text: _overlap(state, highlighter, expansion, text)
+    )
     signals = Signals(
         share=held.topic / whole.topic if whole.topic else 1.0,
         topic=held.topic,
         coverage=held.coverage,
         candidates=found.candidates,
+        clause=clause,
+        rival=rival,
+        whole_words=found.kind not in ("where", "who")
+        or found.span is None
+        or _on_word_edges(segmenters, sentence, found.span),
     )
     if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
@@ -284,6 +373,15 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         year_only=kind == "when" and asks_year(question),
         ordinal=kind == "number" and asks_ordinal(question),
     )
+
+
+def _on_word_edges(segmenters: Segmenters, sentence: str, span: tuple[int, int]) -> bool:
+    """Whether ``span`` of ``sentence`` starts and ends between two of its words."""
+    edges, at = {0}, 0
+    for word, _ in segmenters.words.tokenizer.parts_of_speech(sentence):
+        at += len(word)
+        edges.add(at)
+    return span[0] in edges and span[1] in edges
 
 
 def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from corpus.answer.dates import DateMention, date_spans
@@ -83,6 +83,10 @@ class DirectAnswer:
     path: str = ""
     # How many values of the asked kind the sentence held (one: nothing else to mix up).
     candidates: int = 1
+    # Where the value stands in the text read, and where the other values of the asked
+    # kind stand (start, end): the gate weighs the clause around each (direct.confident).
+    span: tuple[int, int] | None = None
+    others: tuple[tuple[int, int], ...] = ()
 
     @property
     def year_inferred(self) -> bool:
@@ -97,12 +101,35 @@ class DirectAnswer:
         return self.value
 
 
-def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> str | None:
+def _nearest(matches: Sequence[tuple[int, str]], anchors: Sequence[int]) -> tuple[int, str] | None:
     if not matches:
         return None
     if not anchors:
-        return matches[0][1]
-    return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
+        return matches[0]
+    return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))
+
+
+def _read(
+    kind: Kind,
+    chosen: tuple[int, str] | None,
+    matches: Sequence[tuple[int, str]],
+    path: str,
+) -> DirectAnswer:
+    """The answer ``chosen`` among ``matches`` (all of the asked kind), with where each stands."""
+    if chosen is None:
+        return DirectAnswer(kind, None, path=path, candidates=_distinct(matches))
+    start, value = chosen
+    others = tuple(
+        dict.fromkeys((s, s + len(v)) for s, v in matches if v != value)
+    )
+    return DirectAnswer(
+        kind,
+        value,
+        path=path,
+        candidates=_distinct(matches),
+        span=(start, start + len(value)),
+        others=others,
+    )
 
 
 _ASKED_UNIT_RE = re.compile(
@@ -167,7 +194,8 @@ _FAMILY_PATTERNS = (
     (
         "duration",
         re.compile(
-            r"多久|多长时间|多少天|几天|几个月|多少个月|几个小时|多少小时|多少年|几年|\bhow long\b",
+            r"多久|多长时间|多少天|几天|几个月|多少个月|几个小时|多少小时|多少分钟|几分钟|多少年|几年"
+            r"|\bhow long\b",
             re.I,
         ),
     ),
@@ -277,14 +305,21 @@ def find_answer(
     if kind == "which":
         names = _named_list(text, noun, new, asked_in)
         # (For a list, candidates counts its names.)
-        count = len(names.split("、")) if names else 0
-        return DirectAnswer(kind, names, path="list", candidates=count)
+        parts = names.split("、") if names else []
+        first, last = (text.find(parts[0]), text.rfind(parts[-1])) if parts else (-1, -1)
+        span = (first, last + len(parts[-1])) if parts and 0 <= first <= last else None
+        return DirectAnswer(
+            kind,
+            names,
+            path="list",
+            candidates=len(parts),
+            span=span,
+            others=_left_out(text, span) if span else (),
+        )
     if noun and kind in ("where", "who"):
         named = [n for n in _named(text, noun, asked_in) if new(n[1])]
         if named:
-            return DirectAnswer(
-                kind, _nearest(named, anchors), path="named", candidates=_distinct(named)
-            )
+            return _read(kind, _nearest(named, anchors), named, "named")
     if kind == "when":
         return _when(text, issue_date, anchors, year_only=year_only, new=new)
     if kind == "number":
@@ -305,16 +340,13 @@ def find_answer(
         matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.
         counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]
-        return DirectAnswer(
-            kind, _nearest(counted or matches, anchors), path=path, candidates=_distinct(matches)
-        )
+        return _read(kind, _nearest(counted or matches, anchors), matches, path)
     if kind == "who":
         # The name alone answers (主任是谁 → 陈懿): the title is the question's word.
-        matches = [
-            (m.start("name"), m.group("name"))
+        named = [
+            (m.start("name"), m.group("name"), m.group("title"))
             for m in _TITLE_NAME_RE.finditer(text)
-            if (not title or m.group("title") == title)
-            and m.group("name") not in _NOT_NAMES
+            if m.group("name") not in _NOT_NAMES
             and new(m.group("name"))
             and (
                 people is None
@@ -322,14 +354,17 @@ def find_answer(
                 or m.group("name")[0] in _SURNAMES
             )
         ]
+        matches = [(at, name) for at, name, held in named if not title or held == title]
         # (The title asked about, 所长是谁, is answered only by a name under that title:
         # the 主任 named beside the 所长 is someone else.)
-        return DirectAnswer(
-            kind,
-            _nearest(matches, anchors),
-            path="title" if title else "name",
-            candidates=_distinct(matches),
+        found = _read(kind, _nearest(matches, anchors), matches, "title" if title else "name")
+        if found.value is None:
+            return found
+        # Everyone named under a title is another person the question might mean.
+        people_named = tuple(
+            dict.fromkeys((at, at + len(name)) for at, name, _ in named if name != found.value)
         )
+        return replace(found, others=people_named)
     matches = [
         (m.start("place"), m.group("place"))
         for m in _PLACE_RE.finditer(text)
@@ -337,7 +372,7 @@ def find_answer(
         and not _FRAGMENT.search(m.group("place"))
         and new(m.group("place"))
     ]
-    return DirectAnswer(kind, _nearest(matches, anchors), path="place", candidates=_distinct(matches))
+    return _read(kind, _nearest(matches, anchors), matches, "place")
 
 
 def _distinct(matches: Sequence[tuple[int, str]]) -> int:
@@ -346,6 +381,7 @@ def _distinct(matches: Sequence[tuple[int, str]]) -> int:
 
 # What joins dates that answer together: "11月22日和11月30日", "9月27日-10月9日".
 _DATE_JOIN = re.compile(r"\s*(?:和|及|与|、|或|至|到|-|—|－|~|～|，)?\s*")
+_YEAR_ALONE = re.compile(r"(?<!\d)(?:1[5-9]\d{2}|20\d{2})年(?!\d{1,2}月)")
 _YEAR_ASKED = re.compile(r"哪一年|哪年|何年|什么年份|哪个年份|年份|\b(?:which|what) year\b", re.I)
 
 
@@ -367,7 +403,8 @@ def _when(
     Dates that answer together are joined in the text ("11月22日下午和11月30日下午"); other
     dates of the sentence are about other things and never join the answer.
     """
-    spans = [span for span in date_spans(text, issue_date) if new(text[span[0] : span[1]])]
+    printed_dates = date_spans(text, issue_date)
+    spans = [span for span in printed_dates if new(text[span[0] : span[1]])]
     if not spans:
         return DirectAnswer("when", None)
     groups: list[list[tuple[int, int, DateMention]]] = [[spans[0]]]
@@ -381,6 +418,25 @@ def _when(
         group = min(groups, key=lambda g: min(abs(g[0][0] - a) for a in anchors))
     else:
         group = groups[0]
+    span = (group[0][0], group[-1][1])
+    # (The same date printed twice is not a rival of itself.)
+    chosen = text[span[0] : span[1]]
+    others = tuple(
+        (g[0][0], g[-1][1])
+        for g in groups
+        if g is not group and text[g[0][0] : g[-1][1]] != chosen
+    )
+    # Years standing alone beside dates with a month are dates of other events too
+    # ("1817年3月8日，…，1863年，…改名为纽约证券交易所"), though never the answer read.
+    lone_years = [
+        (m.start(), m.end())
+        for m in _YEAR_ALONE.finditer(text)
+        if not any(a <= m.start() < b for a, b, _ in printed_dates)
+        and new(m.group(0))
+        # (Nor the year of the dates read: "2008年夏季…在2008年8月15日及8月16日…举行".)
+        and int(m.group(0)[:4]) not in {d.year for _, _, d in group}
+    ]
+    others += tuple(lone_years)
     dates = tuple(d for _, _, d in group)
     if year_only:
         years = list(dict.fromkeys(d.year for d in dates if d.year and new(f"{d.year}年")))
@@ -389,7 +445,13 @@ def _when(
         kept = tuple(DateMention(y, None, year_inferred=any(
             d.year_inferred for d in dates if d.year == y)) for y in years)
         return DirectAnswer(
-            "when", "、".join(f"{y}年" for y in years), kept, path="year", candidates=len(groups)
+            "when",
+            "、".join(f"{y}年" for y in years),
+            kept,
+            path="year",
+            candidates=len(groups) + len(lone_years),
+            span=span,
+            others=others,
         )
     unique = tuple(dict.fromkeys(dates))
     value = unique[0].zh()
@@ -406,7 +468,9 @@ def _when(
         value,
         unique,
         path=_date_path(unique),
-        candidates=len(groups),
+        candidates=len(groups) + len(lone_years),
+        span=span,
+        others=others,
     )
 
 
@@ -503,6 +567,27 @@ def _asked_lead(head: str, question: str) -> int:
         if head[:length] in question:
             return length
     return 0
+
+
+_CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
+
+
+def _left_out(text: str, span: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """The items of the enumeration holding ``span`` (the names listed) that it leaves out.
+
+    An enumeration's items are parted by 、 within a clause ("包含神经科学、认知科学、
+    资讯工程、电脑科学"); those before or after the names listed are items of the same
+    list that do not end in the noun asked: the names are then only part of the answer.
+    """
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, span[0])), default=0)
+    end = next((m.start() for m in _CLAUSE_END.finditer(text, span[1])), len(text))
+    items, at = [], start
+    for piece in text[start:end].split("、"):
+        items.append((at, at + len(piece)))
+        at += len(piece) + 1
+    return tuple(
+        (a, b) for a, b in items if b <= span[0] or a >= span[1]
+    )
 
 
 def _named_list(

@@ -88,4 +88,6 @@ def _direct(data: dict[str, Any]) -> DirectAnswer:
         # Answers saved before these were recorded read as the defaults.
         path=str(data.get("path", "")),
         candidates=int(data.get("candidates", 1)),
+        span=(int(data["span"][0]), int(data["span"][1])) if data.get("span") else None,
+        others=tuple((int(a), int(b)) for a, b in data.get("others", ())),
     )
