@@ -220,10 +220,13 @@ def blank(width: int = 900, height: int = 1200, words: str = "") -> bytes:
 
 @requires_ocr
 @pytest.mark.parametrize(
-    ("data", "name"),
-    [(blank(), "blank.jpg"), (blank(words="禁止停车"), "sign.jpg")],
+    ("words", "name"),
+    [("", "blank.jpg"), ("禁止停车", "sign.jpg")],
 )
-def test_a_blank_page_or_a_photo_of_a_sign_is_not_an_issue(data: bytes, name: str) -> None:
+def test_a_blank_page_or_a_photo_of_a_sign_is_not_an_issue(words: str, name: str) -> None:
+    # The image is drawn in the test, not at collection: without a CJK font only the
+    # sign's case skips.
+    data = blank(words=words)
     with pytest.raises(DecodeError, match=f"{name}: little or no Chinese text"):
         extract_text(data, name)
 
