@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -493,6 +493,19 @@ def _top_k(
     return candidates, exact, read
 
 
+def _byte_ends(qblob: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Where each term ends in the UTF-8 ``qblob`` of the terms joined, given their
+    lengths in characters (a character's bytes are told by its lead byte)."""
+    ends = np.empty(len(lengths), np.int64)
+    at = 0
+    for i in range(len(lengths)):
+        for _ in range(lengths[i]):
+            lead = qblob[at]
+            at += 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        ends[i] = at
+    return ends
+
+
 def _term_ids(
     qblob: np.ndarray,
     qends: np.ndarray,
@@ -548,22 +561,27 @@ def _context_bonus(
     n = len(docs)
     reach = len(decay)
     bonus = np.zeros(n, np.float64)
+    ascending = np.argsort(docs)  # one merge per list: each search starts where the last ended
     for t in range(len(tids)):
         start, end = indptr[tids[t]], indptr[tids[t] + 1]
         if not (0 < end - start <= most):
             continue
-        for i in range(n):
+        lo = start
+        for r in range(n):
+            i = ascending[r]
             doc = docs[i]
-            # One search for the first passage at or after doc - reach; the passages
-            # up to doc follow it in the sorted list.
-            lo = _seek(doc_ids, start, end, doc - reach)
+            # The first passage at or after doc - reach; the passages up to doc follow it.
+            lo = _seek(doc_ids, lo, end, doc - reach)
+            if lo >= end:
+                break
+            at = lo
             nearest = 0
-            while lo < end and doc_ids[lo] <= doc:
-                if doc_ids[lo] == doc:
+            while at < end and doc_ids[at] <= doc:
+                if doc_ids[at] == doc:
                     nearest = -1
                     break
-                nearest = doc - doc_ids[lo]
-                lo += 1
+                nearest = doc - doc_ids[at]
+                at += 1
             if nearest > 0:
                 bonus[i] += values[t] * decay[nearest - 1]
     return bonus
@@ -571,7 +589,7 @@ def _context_bonus(
 
 def _search(
     qblob: np.ndarray,
-    qends: np.ndarray,
+    lengths: np.ndarray,
     weights: np.ndarray,
     hashes: np.ndarray,
     order: np.ndarray,
@@ -591,15 +609,17 @@ def _search(
     most: float,
     candidates: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """From the query's bytes and weights to its ``k`` best passages, sorted (score desc,
-    id asc), in one call. The third value is -1, or the position of the first weight
+    """From the query's terms (UTF-8 ``qblob`` of the terms joined, ``lengths`` of each in
+    characters) and weights to its ``k`` best passages, sorted (score desc, id asc), in
+    one call. The third value is -1, or the position of the first weight
     that is negative or not finite (then nothing is searched). With a non-empty
     ``decay``, the best ``max(k, candidates)`` are reordered by their document context
     (:func:`_context_bonus`) and the ``k`` best of them kept."""
-    q = len(qends)
+    q = len(lengths)
     for i in range(q):
         if not (weights[i] >= 0 and np.isfinite(weights[i])):
             return np.zeros(0, np.int64), np.zeros(0, np.float64), i
+    qends = _byte_ends(qblob, lengths)
     found = _term_ids(qblob, qends, hashes, order, ends, blob, len(indptr) - 1)
     m = 0
     for i in range(q):
@@ -648,6 +668,7 @@ if AVAILABLE:
     _push = njit(**_options)(_push)
     _finish = njit(**_options)(_finish)
     _top_k = njit(**_options)(_top_k)
+    _byte_ends = njit(**_options)(_byte_ends)
     _term_ids = njit(**_options)(_term_ids)
     _context_bonus = njit(**_options)(_context_bonus)
     _search = njit(**_options)(_search)
@@ -714,15 +735,16 @@ def search(
     snap: Snapshot,
     termids: TermIds,
     k1: float,
-    terms: Sequence[str],
+    terms: Collection[str],
     weights: np.ndarray,
     k: int,
     context: Context | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry), score
-    descending then id ascending: looking the terms up and :func:`top_k` in one call,
-    then, given a ``context``, the document-context reordering of
-    :mod:`retrieval.context` in the same call.
+    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry, in the
+    order ``terms`` iterates: a sequence, or a mapping's keys), score descending then id
+    ascending: looking the terms up and :func:`top_k` in one call, then, given a
+    ``context``, the document-context reordering of :mod:`retrieval.context` in the
+    same call.
 
     Raises:
         ValueError: a weight is negative or not finite.
@@ -730,12 +752,11 @@ def search(
     """
     if not AVAILABLE:
         raise RuntimeError("the compiled kernel needs numba")
-    encoded = [term.encode("utf-8") for term in terms]
-    qends = np.fromiter(map(len, encoded), np.int64, len(encoded))
-    np.cumsum(qends, out=qends)
+    # One string and one array of lengths, not one bytes object per term: at small
+    # corpora the Python before the call costs as much as the search.
     docs, scores, bad = _search(
-        np.frombuffer(b"".join(encoded), np.uint8),
-        qends,
+        np.frombuffer("".join(terms).encode("utf-8"), np.uint8),
+        np.fromiter(map(len, terms), np.int64, len(terms)),
         weights,
         termids.hashes,
         termids.order,
@@ -753,5 +774,6 @@ def search(
         *(context if context is not None else _NO_CONTEXT),
     )
     if bad >= 0:
-        raise ValueError(f"weight of {terms[bad]!r} must be finite and >= 0, not {weights[bad]}")
+        term = list(terms)[bad]
+        raise ValueError(f"weight of {term!r} must be finite and >= 0, not {weights[bad]}")
     return docs, scores
