@@ -397,6 +397,10 @@ async def run_load(
             await application.post_init(application)
             # A Chinese and an English question first: lazy loads (the segmenter,
             # the English dictionary) happen once per process, not per question.
+            from retrieval.index import kernel
+
+            if kernel.AVAILABLE:
+                kernel.load()  # steady state, not a fresh process's numpy answers
             for warm in (texts[0], "When does the community canteen open?"):
                 await asyncio.to_thread(service.answer, warm)
             # Blocking calls (the fake's process, the database): made before the ticker

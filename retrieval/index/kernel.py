@@ -31,9 +31,12 @@ Python between the tokens and the kernel cost as much as the kernel.
 
 The functions are compiled on first use and cached on disk (numba's ``cache=True``,
 in ``__pycache__`` or ``NUMBA_CACHE_DIR``), so only the first process after an
-install pays the compilation. Without numba (``LINLI_NUMBA=0``, or not installed)
-:data:`AVAILABLE` is false and :mod:`.search` scores every posting with numpy,
-which gives the same passages and scores.
+install pays the compilation. numba itself is imported then too (:func:`load`), not
+with this module; :meth:`.bm25.BM25Index.top_k` loads it in a background thread
+(:func:`load_in_background`) and scores with numpy until it is ready, so a restart
+answers its first question without waiting for numba. Without numba
+(``LINLI_NUMBA=0``, or not installed) :data:`AVAILABLE` is false and :mod:`.search`
+scores every posting with numpy, which gives the same passages and scores.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Collection
+from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,14 +53,11 @@ if TYPE_CHECKING:
     from .arrays import Snapshot
     from .termids import TermIds
 
-try:
-    if os.environ.get("LINLI_NUMBA", "1") == "0":
-        raise ImportError("LINLI_NUMBA=0")
-    from numba import njit
-except ImportError:  # the numpy path in .search serves instead
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+# numba is imported, and the compiled functions loaded from its cache, on first use
+# (:func:`load`): importing numba and readying its CPU target takes longer than loading
+# a saved index, and a process that never searches (or a start that answers its first
+# question meanwhile, :func:`load_in_background`) should not wait for it.
+AVAILABLE = os.environ.get("LINLI_NUMBA", "1") != "0" and find_spec("numba") is not None
 
 # Bounds summed in another order than the final scores: this margin keeps them safe.
 _SLACK = 1e-9
@@ -659,19 +660,96 @@ def _search(
     return docs[:k], scores[:k], -1
 
 
-if AVAILABLE:
-    _options = {"cache": True, "nogil": True}
-    _contribution = njit(inline="always", **_options)(_contribution)
-    _seek = njit(**_options)(_seek)
-    _kth_largest = njit(**_options)(_kth_largest)
-    _add_term = njit(**_options)(_add_term)
-    _push = njit(**_options)(_push)
-    _finish = njit(**_options)(_finish)
-    _top_k = njit(**_options)(_top_k)
-    _byte_ends = njit(**_options)(_byte_ends)
-    _term_ids = njit(**_options)(_term_ids)
-    _context_bonus = njit(**_options)(_context_bonus)
-    _search = njit(**_options)(_search)
+_COMPILED = (
+    "_contribution",
+    "_seek",
+    "_kth_largest",
+    "_add_term",
+    "_push",
+    "_finish",
+    "_top_k",
+    "_byte_ends",
+    "_term_ids",
+    "_context_bonus",
+    "_search",
+)
+_ready = False  # the module's functions above are numba's (and _search is loaded)
+_load_lock = threading.Lock()
+_loader: threading.Thread | None = None
+
+
+def load() -> None:
+    """Import numba and compile the functions above (from its disk cache: a fraction of
+    a second), once; later calls return at once. Searches call it themselves.
+
+    Raises:
+        RuntimeError: numba is not available (check :data:`AVAILABLE` first).
+    """
+    global _ready
+    if _ready:
+        return
+    if not AVAILABLE:
+        raise RuntimeError("the compiled kernel needs numba")
+    with _load_lock:
+        if _ready:
+            return
+        from numba import njit
+
+        options = {"cache": True, "nogil": True}
+        names = globals()
+        # Callees first: a compiled function calls the dispatchers its globals name.
+        for name in _COMPILED:
+            inline = {"inline": "always"} if name == "_contribution" else {}
+            names[name] = njit(**inline, **options)(names[name])
+        _ready = True
+
+
+def ready() -> bool:
+    """Whether a search runs compiled now, without waiting for :func:`load`."""
+    return _ready
+
+
+def load_in_background(snap: Snapshot, termids: TermIds) -> None:
+    """Start :func:`load` in a thread of its own (once), and load :func:`search`'s code
+    for these arrays' types there too, so that the first search after it finds it ready.
+
+    Until :func:`ready`, :meth:`.bm25.BM25Index.top_k` scores with numpy (the same
+    passages and scores), so a fresh process answers its first questions at once.
+    """
+    global _loader
+    if _ready or _loader is not None or not AVAILABLE:
+        return
+    with _load_lock:
+        if _loader is not None:
+            return
+        _loader = threading.Thread(
+            target=_load_for, args=(snap, termids), name="linli-kernel-load", daemon=True
+        )
+        _loader.start()
+
+
+def _load_for(snap: Snapshot, termids: TermIds) -> None:
+    load()
+    empty = np.zeros(0, np.uint8)
+    _search(  # an empty query: loads the code for these types and returns at once
+        empty,
+        np.zeros(0, np.int64),
+        np.zeros(0, np.float64),
+        termids.hashes,
+        termids.order,
+        termids.ends,
+        termids.data,
+        snap.indptr,
+        snap.doc_ids,
+        snap.tf,
+        snap.idf,
+        snap.saturation_1,
+        snap.length_norm,
+        1.0,
+        1,
+        *_scratch(snap.n_docs),
+        *_NO_CONTEXT,
+    )
 
 
 # Document context for :func:`search`: the weight of a term found ``d`` passages back
@@ -712,8 +790,7 @@ def top_k(
     Raises:
         RuntimeError: numba is not available (check :data:`AVAILABLE` first).
     """
-    if not AVAILABLE:
-        raise RuntimeError("the compiled kernel needs numba")
+    load()
     docs, scores, read = _top_k(
         indptr,
         doc_ids,
@@ -750,8 +827,7 @@ def search(
         ValueError: a weight is negative or not finite.
         RuntimeError: numba is not available (check :data:`AVAILABLE` first).
     """
-    if not AVAILABLE:
-        raise RuntimeError("the compiled kernel needs numba")
+    load()
     # One string and one array of lengths, not one bytes object per term: at small
     # corpora the Python before the call costs as much as the search.
     docs, scores, bad = _search(
