@@ -374,32 +374,40 @@ def _top_k(
             # of the others before a single search, and before sorting them.
             done = seen  # unused in this mode otherwise
             first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
-            finished = 0
+            leaders = np.empty(n, np.int64)
+            m = 0
             for c in range(n):
-                doc = candidates[c]
-                if acc[doc] >= first:
-                    score = _finish(
-                        doc,
-                        acc[doc],
-                        switch,
-                        q,
-                        -1.0,
-                        order,
-                        rest,
-                        indptr,
-                        tids,
-                        doc_ids,
-                        tf,
-                        idfs,
-                        weights,
-                        k1p1,
-                        saturation_1,
-                        length_norm,
-                        None,
-                    )
-                    acc[doc] = score
-                    done[doc] = True
-                    finished = _push(buffer, finished, k, score)
+                leaders[m] = candidates[c]  # written always, kept only if among the best
+                m += acc[candidates[c]] >= first
+            leaders = np.sort(leaders[:m])  # ascending: one merge per list, not a search each
+            at = np.empty(q, np.int64)
+            for i in range(switch, q):
+                at[i] = indptr[tids[order[i]]]
+            finished = 0
+            for c in range(m):
+                doc = leaders[c]
+                score = _finish(
+                    doc,
+                    acc[doc],
+                    switch,
+                    q,
+                    -1.0,
+                    order,
+                    rest,
+                    indptr,
+                    tids,
+                    doc_ids,
+                    tf,
+                    idfs,
+                    weights,
+                    k1p1,
+                    saturation_1,
+                    length_norm,
+                    at,
+                )
+                acc[doc] = score
+                done[doc] = True
+                finished = _push(buffer, finished, k, score)
             threshold = buffer[0] if finished == k else 0.0
             kept = 0
             for c in range(n):
@@ -409,7 +417,6 @@ def _top_k(
                     kept += 1
             n = kept
             candidates[:n] = np.sort(candidates[:n])  # ascending, for the merges below
-            at = np.empty(q, np.int64)
             for i in range(switch, q):
                 at[i] = indptr[tids[order[i]]]
             kept = 0
