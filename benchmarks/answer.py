@@ -291,6 +291,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = {lang: sum(q.lang == lang for q in questions) for lang in langs}
     # The lazy loads (segmenters, the English dictionary's first use) once, beforehand,
     # on questions that are not in the set.
+    from retrieval.index import kernel
+
+    if kernel.AVAILABLE:
+        kernel.load()  # steady state: not the numpy answers of a fresh process's first second
     for warm in ("社区食堂几点开门", "When does the community canteen open?"):
         service.answer(warm)
     if args.dump:

@@ -24,6 +24,7 @@ benchmarks/README.md has the figures (CMRC 2018, in order and shuffled).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 
@@ -49,8 +50,14 @@ def context_of(index: BM25Index, weight: float, reach: int = CONTEXT_REACH) -> C
     """What :meth:`BM25Index.top_k` needs to reorder by document context (None: off)."""
     if not weight > 0 or reach < 1:
         return None
-    decay = weight ** np.arange(1, reach + 1, dtype=np.float64)
-    return decay, CONTEXT_MAX_SHARE * len(index), CONTEXT_CANDIDATES
+    return _decay(weight, reach), CONTEXT_MAX_SHARE * len(index), CONTEXT_CANDIDATES
+
+
+@cache
+def _decay(weight: float, reach: int) -> np.ndarray:
+    """``weight ** d`` for ``d`` in 1..reach: one array for every search (not to be
+    modified; writable, as the compiled search's code is loaded for writable arrays)."""
+    return weight ** np.arange(1, reach + 1, dtype=np.float64)
 
 
 def term_weights(terms: QueryTerms) -> dict[str, float]:

@@ -48,6 +48,24 @@ class Hit:
     score: float
 
 
+_new = object.__new__
+_set_index = Hit.__dict__["index"].__set__
+_set_score = Hit.__dict__["score"].__set__
+
+
+def _hits(ids: list[int], scores: list[float]) -> list[Hit]:
+    """``Hit(i, s)`` for each pair, made without the frozen dataclass's ``__init__``
+    (two ``object.__setattr__`` calls a hit; at small corpora the ten hits of a
+    search cost a tenth of it)."""
+    hits = []
+    for i, s in zip(ids, scores, strict=True):
+        hit = _new(Hit)
+        _set_index(hit, i)
+        _set_score(hit, s)
+        hits.append(hit)
+    return hits
+
+
 class Retriever:
     """BM25 search over passages tokenised by one :class:`Tokenizer`.
 
@@ -190,7 +208,7 @@ class Retriever:
             k: maximum number of hits.
         """
         doc_ids, scores = self.index.top_k(terms, k, context_of(self.index, self.context))
-        return [Hit(i, s) for i, s in zip(doc_ids.tolist(), scores.tolist(), strict=True)]
+        return _hits(doc_ids.tolist(), scores.tolist())
 
     def snippet(self, text: str, query: str | Sequence[str], max_chars: int = 120) -> Snippet:
         """:func:`~retrieval.snippets.best_snippet` weighting terms by this index's idf."""

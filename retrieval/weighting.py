@@ -39,11 +39,12 @@ def character_shares(tokens: Iterable[Span]) -> dict[str, float]:
     repeated term counts again in BM25). Terms keep their first-occurrence order.
     An empty span counts as one character read by that term alone.
     """
-    tokens = list(tokens)
+    if not isinstance(tokens, list):
+        tokens = list(tokens)
     if not tokens:
         return {}
     # How many terms read each character: +1 where a span starts, -1 where it ends.
-    steps = [0] * (max(end for _, _, end in tokens) + 1)
+    steps = [0] * (max([end for _, _, end in tokens]) + 1)
     for _, start, end in tokens:
         if end > start:
             steps[start] += 1
@@ -51,6 +52,7 @@ def character_shares(tokens: Iterable[Span]) -> dict[str, float]:
     # 1 / cover per character; a character no term reads is never looked at.
     given = [1 / cover if cover else 0.0 for cover in accumulate(steps)]
     weights: dict[str, float] = {}
+    get = weights.get  # once per question, not once per term
     for term, start, end in tokens:
         # The mean over the term's characters, summed left to right (the one- and
         # two-character cases spelled out give the same floats as the sum).
@@ -63,5 +65,5 @@ def character_shares(tokens: Iterable[Span]) -> dict[str, float]:
             share = sum(given[start:end]) / size
         else:
             share = 1.0
-        weights[term] = weights.get(term, 0.0) + share
+        weights[term] = get(term, 0.0) + share
     return weights

@@ -22,6 +22,17 @@ BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_search_loaded() -> None:
+    # A process's first search starts loading the compiled kernel in the background and
+    # is scored with numpy until it is ready: loaded at once here, the tests comparing
+    # the two paths compare them from their first example.
+    from retrieval.index import kernel
+
+    if kernel.AVAILABLE:
+        kernel.load()
+
+
 @pytest.fixture(autouse=True)
 def _ocr_results_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     # Real recognition, computed once per page image for the whole run (seconds a page).

@@ -91,7 +91,9 @@ class IndexArrays:
     Term ``t`` is ``terms[term_ends[t - 1]:term_ends[t]]`` (UTF-8) and owns
     postings ``indptr[t]:indptr[t + 1]`` of ``doc_ids`` and ``tf``;
     ``doc_len[d]`` is passage ``d``'s token count. idf and length norms are
-    derived, so the same arrays serve any k1, b and idf mode.
+    derived, so the same arrays serve any k1, b and idf mode. ``term_hashes`` and
+    ``term_order``, if given, are the term table's sorted hashes and their term ids
+    (:meth:`.termids.TermIds.table`), derived too but kept to load faster.
     """
 
     terms: bytes
@@ -100,6 +102,8 @@ class IndexArrays:
     indptr: np.ndarray
     doc_ids: np.ndarray
     tf: np.ndarray
+    term_hashes: np.ndarray | None = None
+    term_order: np.ndarray | None = None
 
 
 def derive(

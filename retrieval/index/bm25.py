@@ -182,7 +182,10 @@ class BM25Index:
             ValueError: the arrays do not describe a valid index.
         """
         build.check_arrays(arrays)
-        vocab = TermIds.from_blob(arrays.terms, arrays.term_ends)  # checks, ValueError
+        table = None
+        if arrays.term_hashes is not None and arrays.term_order is not None:
+            table = (arrays.term_hashes, arrays.term_order)
+        vocab = TermIds.from_blob(arrays.terms, arrays.term_ends, table=table)  # ValueError
         index = cls(**params)  # type: ignore[arg-type]
         index._vocab = vocab
         index._snap = index._snapshot(arrays.doc_len, arrays.indptr, arrays.doc_ids, arrays.tf)
@@ -244,7 +247,9 @@ class BM25Index:
         """The ``k`` best positive-scoring passages: score desc, then id asc.
 
         Same passages and scores as ranking :meth:`score`'s output, usually
-        without visiting the long postings of common terms (see :mod:`.kernel`).
+        without visiting the long postings of common terms (see :mod:`.kernel`; the
+        first search of a process starts loading its compiled code in the background
+        and is scored with numpy, as are those until it is ready).
         With ``context`` (``(decay, most, candidates)``, see
         :mod:`retrieval.context`), the best ``max(k, candidates)`` are reordered by
         what the passages before each lend it, and the ``k`` best of them returned;
@@ -252,8 +257,11 @@ class BM25Index:
         """
         snap = self._snap
         if kernel.AVAILABLE and k > 0 and snap.n_docs:
-            terms, weights = query_arrays(query)
-            return kernel.search(snap, self._vocab, self.k1, terms, weights, k, context)
+            if kernel.ready():
+                terms, weights = query_arrays(query)
+                return kernel.search(snap, self._vocab, self.k1, terms, weights, k, context)
+            # A fresh process: numpy answers until the compiled code is loaded.
+            kernel.load_in_background(snap, self._vocab)
         found = self._terms(snap, query)
         if context is None or not len(context[0]) or k <= 0:
             return QueryScorer(snap, self.k1, found).top(k)

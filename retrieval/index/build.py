@@ -300,6 +300,7 @@ def take(
 def export(snap: Snapshot, termids: TermIds) -> IndexArrays:
     """The arrays ``snap`` is made of, with its terms (shared, not copied)."""
     ends = termids.ends[: snap.n_terms]
+    hashes, order = termids.table(snap.n_terms)
     return IndexArrays(
         terms=termids.blob[: int(ends[-1]) if len(ends) else 0],
         term_ends=ends,
@@ -307,6 +308,8 @@ def export(snap: Snapshot, termids: TermIds) -> IndexArrays:
         indptr=snap.indptr,
         doc_ids=snap.doc_ids,
         tf=snap.tf,
+        term_hashes=hashes,
+        term_order=order,
     )
 
 

@@ -31,16 +31,20 @@ Python between the tokens and the kernel cost as much as the kernel.
 
 The functions are compiled on first use and cached on disk (numba's ``cache=True``,
 in ``__pycache__`` or ``NUMBA_CACHE_DIR``), so only the first process after an
-install pays the compilation. Without numba (``LINLI_NUMBA=0``, or not installed)
-:data:`AVAILABLE` is false and :mod:`.search` scores every posting with numpy,
-which gives the same passages and scores.
+install pays the compilation. numba itself is imported then too (:func:`load`), not
+with this module; :meth:`.bm25.BM25Index.top_k` loads it in a background thread
+(:func:`load_in_background`) and scores with numpy until it is ready, so a restart
+answers its first question without waiting for numba. Without numba
+(``LINLI_NUMBA=0``, or not installed) :data:`AVAILABLE` is false and :mod:`.search`
+scores every posting with numpy, which gives the same passages and scores.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection
+from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,14 +53,11 @@ if TYPE_CHECKING:
     from .arrays import Snapshot
     from .termids import TermIds
 
-try:
-    if os.environ.get("LINLI_NUMBA", "1") == "0":
-        raise ImportError("LINLI_NUMBA=0")
-    from numba import njit
-except ImportError:  # the numpy path in .search serves instead
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+# numba is imported, and the compiled functions loaded from its cache, on first use
+# (:func:`load`): importing numba and readying its CPU target takes longer than loading
+# a saved index, and a process that never searches (or a start that answers its first
+# question meanwhile, :func:`load_in_background`) should not wait for it.
+AVAILABLE = os.environ.get("LINLI_NUMBA", "1") != "0" and find_spec("numba") is not None
 
 # Bounds summed in another order than the final scores: this margin keeps them safe.
 _SLACK = 1e-9
@@ -373,32 +374,40 @@ def _top_k(
             # of the others before a single search, and before sorting them.
             done = seen  # unused in this mode otherwise
             first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
-            finished = 0
+            leaders = np.empty(n, np.int64)
+            m = 0
             for c in range(n):
-                doc = candidates[c]
-                if acc[doc] >= first:
-                    score = _finish(
-                        doc,
-                        acc[doc],
-                        switch,
-                        q,
-                        -1.0,
-                        order,
-                        rest,
-                        indptr,
-                        tids,
-                        doc_ids,
-                        tf,
-                        idfs,
-                        weights,
-                        k1p1,
-                        saturation_1,
-                        length_norm,
-                        None,
-                    )
-                    acc[doc] = score
-                    done[doc] = True
-                    finished = _push(buffer, finished, k, score)
+                leaders[m] = candidates[c]  # written always, kept only if among the best
+                m += acc[candidates[c]] >= first
+            leaders = np.sort(leaders[:m])  # ascending: one merge per list, not a search each
+            at = np.empty(q, np.int64)
+            for i in range(switch, q):
+                at[i] = indptr[tids[order[i]]]
+            finished = 0
+            for c in range(m):
+                doc = leaders[c]
+                score = _finish(
+                    doc,
+                    acc[doc],
+                    switch,
+                    q,
+                    -1.0,
+                    order,
+                    rest,
+                    indptr,
+                    tids,
+                    doc_ids,
+                    tf,
+                    idfs,
+                    weights,
+                    k1p1,
+                    saturation_1,
+                    length_norm,
+                    at,
+                )
+                acc[doc] = score
+                done[doc] = True
+                finished = _push(buffer, finished, k, score)
             threshold = buffer[0] if finished == k else 0.0
             kept = 0
             for c in range(n):
@@ -408,7 +417,6 @@ def _top_k(
                     kept += 1
             n = kept
             candidates[:n] = np.sort(candidates[:n])  # ascending, for the merges below
-            at = np.empty(q, np.int64)
             for i in range(switch, q):
                 at[i] = indptr[tids[order[i]]]
             kept = 0
@@ -493,6 +501,19 @@ def _top_k(
     return candidates, exact, read
 
 
+def _byte_ends(qblob: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Where each term ends in the UTF-8 ``qblob`` of the terms joined, given their
+    lengths in characters (a character's bytes are told by its lead byte)."""
+    ends = np.empty(len(lengths), np.int64)
+    at = 0
+    for i in range(len(lengths)):
+        for _ in range(lengths[i]):
+            lead = qblob[at]
+            at += 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        ends[i] = at
+    return ends
+
+
 def _term_ids(
     qblob: np.ndarray,
     qends: np.ndarray,
@@ -548,22 +569,27 @@ def _context_bonus(
     n = len(docs)
     reach = len(decay)
     bonus = np.zeros(n, np.float64)
+    ascending = np.argsort(docs)  # one merge per list: each search starts where the last ended
     for t in range(len(tids)):
         start, end = indptr[tids[t]], indptr[tids[t] + 1]
         if not (0 < end - start <= most):
             continue
-        for i in range(n):
+        lo = start
+        for r in range(n):
+            i = ascending[r]
             doc = docs[i]
-            # One search for the first passage at or after doc - reach; the passages
-            # up to doc follow it in the sorted list.
-            lo = _seek(doc_ids, start, end, doc - reach)
+            # The first passage at or after doc - reach; the passages up to doc follow it.
+            lo = _seek(doc_ids, lo, end, doc - reach)
+            if lo >= end:
+                break
+            at = lo
             nearest = 0
-            while lo < end and doc_ids[lo] <= doc:
-                if doc_ids[lo] == doc:
+            while at < end and doc_ids[at] <= doc:
+                if doc_ids[at] == doc:
                     nearest = -1
                     break
-                nearest = doc - doc_ids[lo]
-                lo += 1
+                nearest = doc - doc_ids[at]
+                at += 1
             if nearest > 0:
                 bonus[i] += values[t] * decay[nearest - 1]
     return bonus
@@ -571,7 +597,7 @@ def _context_bonus(
 
 def _search(
     qblob: np.ndarray,
-    qends: np.ndarray,
+    lengths: np.ndarray,
     weights: np.ndarray,
     hashes: np.ndarray,
     order: np.ndarray,
@@ -591,15 +617,17 @@ def _search(
     most: float,
     candidates: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """From the query's bytes and weights to its ``k`` best passages, sorted (score desc,
-    id asc), in one call. The third value is -1, or the position of the first weight
+    """From the query's terms (UTF-8 ``qblob`` of the terms joined, ``lengths`` of each in
+    characters) and weights to its ``k`` best passages, sorted (score desc, id asc), in
+    one call. The third value is -1, or the position of the first weight
     that is negative or not finite (then nothing is searched). With a non-empty
     ``decay``, the best ``max(k, candidates)`` are reordered by their document context
     (:func:`_context_bonus`) and the ``k`` best of them kept."""
-    q = len(qends)
+    q = len(lengths)
     for i in range(q):
         if not (weights[i] >= 0 and np.isfinite(weights[i])):
             return np.zeros(0, np.int64), np.zeros(0, np.float64), i
+    qends = _byte_ends(qblob, lengths)
     found = _term_ids(qblob, qends, hashes, order, ends, blob, len(indptr) - 1)
     m = 0
     for i in range(q):
@@ -639,18 +667,96 @@ def _search(
     return docs[:k], scores[:k], -1
 
 
-if AVAILABLE:
-    _options = {"cache": True, "nogil": True}
-    _contribution = njit(inline="always", **_options)(_contribution)
-    _seek = njit(**_options)(_seek)
-    _kth_largest = njit(**_options)(_kth_largest)
-    _add_term = njit(**_options)(_add_term)
-    _push = njit(**_options)(_push)
-    _finish = njit(**_options)(_finish)
-    _top_k = njit(**_options)(_top_k)
-    _term_ids = njit(**_options)(_term_ids)
-    _context_bonus = njit(**_options)(_context_bonus)
-    _search = njit(**_options)(_search)
+_COMPILED = (
+    "_contribution",
+    "_seek",
+    "_kth_largest",
+    "_add_term",
+    "_push",
+    "_finish",
+    "_top_k",
+    "_byte_ends",
+    "_term_ids",
+    "_context_bonus",
+    "_search",
+)
+_ready = False  # the module's functions above are numba's (and _search is loaded)
+_load_lock = threading.Lock()
+_loader: threading.Thread | None = None
+
+
+def load() -> None:
+    """Import numba and compile the functions above (from its disk cache: a fraction of
+    a second), once; later calls return at once. Searches call it themselves.
+
+    Raises:
+        RuntimeError: numba is not available (check :data:`AVAILABLE` first).
+    """
+    global _ready
+    if _ready:
+        return
+    if not AVAILABLE:
+        raise RuntimeError("the compiled kernel needs numba")
+    with _load_lock:
+        if _ready:
+            return
+        from numba import njit
+
+        options = {"cache": True, "nogil": True}
+        names = globals()
+        # Callees first: a compiled function calls the dispatchers its globals name.
+        for name in _COMPILED:
+            inline = {"inline": "always"} if name == "_contribution" else {}
+            names[name] = njit(**inline, **options)(names[name])
+        _ready = True
+
+
+def ready() -> bool:
+    """Whether a search runs compiled now, without waiting for :func:`load`."""
+    return _ready
+
+
+def load_in_background(snap: Snapshot, termids: TermIds) -> None:
+    """Start :func:`load` in a thread of its own (once), and load :func:`search`'s code
+    for these arrays' types there too, so that the first search after it finds it ready.
+
+    Until :func:`ready`, :meth:`.bm25.BM25Index.top_k` scores with numpy (the same
+    passages and scores), so a fresh process answers its first questions at once.
+    """
+    global _loader
+    if _ready or _loader is not None or not AVAILABLE:
+        return
+    with _load_lock:
+        if _loader is not None:
+            return
+        _loader = threading.Thread(
+            target=_load_for, args=(snap, termids), name="linli-kernel-load", daemon=True
+        )
+        _loader.start()
+
+
+def _load_for(snap: Snapshot, termids: TermIds) -> None:
+    load()
+    empty = np.zeros(0, np.uint8)
+    _search(  # an empty query: loads the code for these types and returns at once
+        empty,
+        np.zeros(0, np.int64),
+        np.zeros(0, np.float64),
+        termids.hashes,
+        termids.order,
+        termids.ends,
+        termids.data,
+        snap.indptr,
+        snap.doc_ids,
+        snap.tf,
+        snap.idf,
+        snap.saturation_1,
+        snap.length_norm,
+        1.0,
+        1,
+        *_scratch(snap.n_docs),
+        *_NO_CONTEXT,
+    )
 
 
 # Document context for :func:`search`: the weight of a term found ``d`` passages back
@@ -691,8 +797,7 @@ def top_k(
     Raises:
         RuntimeError: numba is not available (check :data:`AVAILABLE` first).
     """
-    if not AVAILABLE:
-        raise RuntimeError("the compiled kernel needs numba")
+    load()
     docs, scores, read = _top_k(
         indptr,
         doc_ids,
@@ -714,28 +819,27 @@ def search(
     snap: Snapshot,
     termids: TermIds,
     k1: float,
-    terms: Sequence[str],
+    terms: Collection[str],
     weights: np.ndarray,
     k: int,
     context: Context | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry), score
-    descending then id ascending: looking the terms up and :func:`top_k` in one call,
-    then, given a ``context``, the document-context reordering of
-    :mod:`retrieval.context` in the same call.
+    """Best ``k`` passages for ``terms`` (each weighing its ``weights`` entry, in the
+    order ``terms`` iterates: a sequence, or a mapping's keys), score descending then id
+    ascending: looking the terms up and :func:`top_k` in one call, then, given a
+    ``context``, the document-context reordering of :mod:`retrieval.context` in the
+    same call.
 
     Raises:
         ValueError: a weight is negative or not finite.
         RuntimeError: numba is not available (check :data:`AVAILABLE` first).
     """
-    if not AVAILABLE:
-        raise RuntimeError("the compiled kernel needs numba")
-    encoded = [term.encode("utf-8") for term in terms]
-    qends = np.fromiter(map(len, encoded), np.int64, len(encoded))
-    np.cumsum(qends, out=qends)
+    load()
+    # One string and one array of lengths, not one bytes object per term: at small
+    # corpora the Python before the call costs as much as the search.
     docs, scores, bad = _search(
-        np.frombuffer(b"".join(encoded), np.uint8),
-        qends,
+        np.frombuffer("".join(terms).encode("utf-8"), np.uint8),
+        np.fromiter(map(len, terms), np.int64, len(terms)),
         weights,
         termids.hashes,
         termids.order,
@@ -753,5 +857,6 @@ def search(
         *(context if context is not None else _NO_CONTEXT),
     )
     if bad >= 0:
-        raise ValueError(f"weight of {terms[bad]!r} must be finite and >= 0, not {weights[bad]}")
+        term = list(terms)[bad]
+        raise ValueError(f"weight of {term!r} must be finite and >= 0, not {weights[bad]}")
     return docs, scores

@@ -7,8 +7,10 @@ import it.
 
 Tokenising is the expensive part of indexing (jieba: ~0.1-0.2 M characters a
 second), so a restart should not redo it. The file keeps the postings (term,
-passage, tf), passage lengths and the vocabulary; idf and length norms are
-recomputed on load (O(terms + passages)), so the same file serves any k1 and b.
+passage, tf), passage lengths and the vocabulary with its hash table (sorted term
+hashes and ids: a restart need not hash and sort a million terms; files without it
+load too); idf and length norms are recomputed on load (O(terms + passages)), so the
+same file serves any k1 and b.
 
 Format (little-endian), version :data:`FORMAT_VERSION`::
 
@@ -149,6 +151,10 @@ def _named_arrays(
     # Terms as their UTF-8 bytes end to end, plus each one's end offset.
     named["terms"] = np.frombuffer(arrays.terms, np.uint8)
     named["term_ends"] = arrays.term_ends
+    if arrays.term_hashes is not None and arrays.term_order is not None:
+        # The term table's sorted hashes: rebuilding them is most of a restart's load.
+        named["term_hashes"] = arrays.term_hashes
+        named["term_order"] = arrays.term_order
     return named
 
 
@@ -288,6 +294,8 @@ def _rebuild(path: Path, arrays: Mapping[str, np.ndarray], params: dict[str, Any
                 indptr=arrays["indptr"],
                 doc_ids=arrays["doc_ids"],
                 tf=arrays["tf"],
+                term_hashes=arrays.get("term_hashes"),
+                term_order=arrays.get("term_order"),
             ),
             **params,
         )
@@ -304,6 +312,8 @@ _DTYPES = {
     "digests": ("<u8",),
     "terms": ("|u1",),
     "term_ends": ("<i8",),
+    "term_hashes": ("<u8",),
+    "term_order": ("<i4",),
 }
 _REQUIRED = ("doc_len", "indptr", "doc_ids", "tf", "keys", "terms", "term_ends")
 

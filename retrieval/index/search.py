@@ -20,7 +20,7 @@ selection proportional to the matches.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -57,9 +57,10 @@ def indexed_terms(snap: Snapshot, termids: TermIds, query: QueryTerms) -> Terms:
     ]
 
 
-def query_arrays(query: QueryTerms) -> tuple[list[str], np.ndarray]:
-    """The query's terms and their weights (float64), unchecked: for :func:`.kernel.search`,
-    which checks the weights as :func:`indexed_terms` does.
+def query_arrays(query: QueryTerms) -> tuple[Collection[str], np.ndarray]:
+    """The query's terms (the sequence itself, or the mapping, whose keys are its terms)
+    and their weights (float64), unchecked: for :func:`.kernel.search`, which checks the
+    weights as :func:`indexed_terms` does.
 
     Raises:
         TypeError: ``query`` is a string rather than terms.
@@ -67,8 +68,9 @@ def query_arrays(query: QueryTerms) -> tuple[list[str], np.ndarray]:
     if isinstance(query, str):
         raise TypeError("query must be a sequence of terms or a term -> weight mapping")
     if isinstance(query, Mapping):
-        return list(query), np.fromiter(query.values(), np.float64, len(query))
-    terms = list(query)  # repeated terms stay repeated, as in BM25Okapi
+        return query, np.fromiter(query.values(), np.float64, len(query))
+    # Repeated terms stay repeated, as in BM25Okapi; a one-pass iterable is read once.
+    terms = query if isinstance(query, Sequence) else list(query)
     return terms, np.ones(len(terms), np.float64)
 
 

@@ -57,6 +57,24 @@ def _hash_all(blob: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return (prefix[ends] - prefix[starts]) * _powers(_P_INV, n + 1)[starts]
 
 
+def _check_table(blob: bytes, ends: np.ndarray, hashes: np.ndarray, order: np.ndarray) -> None:
+    """That a given hash table fits the terms: shapes, ascending hashes, the ids a
+    permutation, and the hashes of evenly spaced entries as recomputed."""
+    n = len(ends)
+    fits = hashes.dtype == np.uint64 and order.dtype == np.int32
+    fits = fits and hashes.shape == order.shape == (n,)
+    if fits and n:
+        fits = not (hashes[1:] < hashes[:-1]).any() and order.min() >= 0 and order.max() < n
+        fits = fits and bool((np.bincount(order, minlength=n) == 1).all())
+    if not fits:
+        raise ValueError("vocabulary hash table does not fit the terms")
+    for at in np.linspace(0, n - 1, min(n, 256)).astype(np.int64).tolist():
+        tid = int(order[at])
+        start = int(ends[tid - 1]) if tid else 0
+        if _hash(blob[start : int(ends[tid])]) != int(hashes[at]):
+            raise ValueError("vocabulary hash table does not fit the terms")
+
+
 class TermIds:
     """Terms numbered 0..n-1; see the module docstring.
 
@@ -86,12 +104,24 @@ class TermIds:
         return cls.from_blob(b"".join(encoded), ends, check=False)
 
     @classmethod
-    def from_blob(cls, blob: bytes, ends: np.ndarray, *, check: bool = True) -> TermIds:
+    def from_blob(
+        cls,
+        blob: bytes,
+        ends: np.ndarray,
+        *,
+        check: bool = True,
+        table: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> TermIds:
         """From UTF-8 ``blob`` and term end offsets, as :meth:`export` gives them.
+
+        ``table``: the sorted hashes and their term ids as :meth:`table` gave them (a
+        saved index keeps them: hashing and sorting a million terms is most of the
+        table's load time); checked for shape, order and a sample of hashes.
 
         Raises:
             ValueError: (with ``check``) bad offsets, invalid UTF-8, a term
-                boundary inside a character, or duplicate terms.
+                boundary inside a character, duplicate terms, or a ``table`` that
+                does not fit the terms.
         """
         ends = np.asarray(ends, np.int64)
         data = np.frombuffer(blob, np.uint8)
@@ -108,9 +138,13 @@ class TermIds:
             inside = starts[starts < len(blob)]
             if ((data[inside] & 0xC0) == 0x80).any():
                 raise ValueError("a vocabulary term starts inside a character")
-        hashes = _hash_all(data, ends)
-        order = np.argsort(hashes, kind="stable").astype(np.int32)
-        sorted_hashes = hashes[order]
+        if table is None:
+            hashes = _hash_all(data, ends)
+            order = np.argsort(hashes, kind="stable").astype(np.int32)
+            sorted_hashes = hashes[order]
+        else:
+            sorted_hashes, order = table
+            _check_table(blob, ends, sorted_hashes, order)
         table = cls(blob, ends, sorted_hashes, order)
         if check:
             same = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
@@ -121,6 +155,14 @@ class TermIds:
 
     def __len__(self) -> int:
         return len(self.ends)
+
+    def table(self, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted hashes and term ids of the first ``n_terms`` terms (for
+        :meth:`from_blob`'s ``table``)."""
+        if n_terms == len(self):
+            return self.hashes, self.order
+        keep = self.order < n_terms  # still sorted
+        return self.hashes[keep], self.order[keep]
 
     def nbytes(self) -> int:
         """Memory held by the table's bytes and arrays."""

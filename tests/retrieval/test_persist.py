@@ -97,7 +97,19 @@ def test_corruption_of_the_header_is_detected(saved: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["doc_len", "indptr", "doc_ids", "tf", "keys", "digests", "terms", "term_ends"]
+    "name",
+    [
+        "doc_len",
+        "indptr",
+        "doc_ids",
+        "tf",
+        "keys",
+        "digests",
+        "terms",
+        "term_ends",
+        "term_hashes",
+        "term_order",
+    ],
 )
 def test_corruption_of_any_array_is_detected(saved: Path, name: str) -> None:
     from retrieval.index.persist import _read_header
@@ -154,3 +166,27 @@ def test_an_edited_user_dictionary_makes_the_index_stale(tmp_path: Path) -> None
 def test_expected_metadata_is_checked(saved: Path) -> None:
     with pytest.raises(IndexMismatchError, match="database"):
         load(saved, TOKENIZER, expect_meta={"database": "elsewhere"})
+
+
+def test_a_file_without_the_term_hash_table_loads_the_same(
+    tmp_path: Path, retriever: Retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As files written before the table was saved: the table is rebuilt from the terms.
+    from retrieval.index import persist
+
+    named = persist._named_arrays
+
+    def without_table(*args: object) -> dict[str, np.ndarray]:
+        arrays = named(*args)  # type: ignore[arg-type]
+        del arrays["term_hashes"], arrays["term_order"]
+        return arrays
+
+    monkeypatch.setattr(persist, "_named_arrays", without_table)
+    path = tmp_path / "old.lidx"
+    save(path, retriever, keys=KEYS)
+    with path.open("rb") as file:
+        assert "term_hashes" not in persist._read_header(file, path)[0]["arrays"]
+    loaded = load(path, TOKENIZER).retriever
+    assert loaded.index._vocab.hashes.tolist() == retriever.index._vocab.hashes.tolist()
+    for query in QUERIES:
+        assert loaded.search(query) == retriever.search(query)

@@ -1,6 +1,8 @@
 import dataclasses
 import itertools
 import math
+import subprocess
+import sys
 from unittest import mock
 
 import numpy as np
@@ -357,3 +359,26 @@ def test_ties_go_to_the_lower_passage_when_pruning_is_off() -> None:
     assert index.idf("b") == 0.0
     assert index.top_k(["b", "a"], 1)[0].tolist() == [2]
     assert _kernel_top(index, ["b", "a"], 1)[0] == [2]
+
+
+@pytest.mark.skipif(not kernel.AVAILABLE, reason="numba not installed")
+def test_a_fresh_process_answers_with_numpy_while_the_kernel_loads() -> None:
+    # In a process of its own: this one has the kernel loaded (tests/conftest.py).
+    script = """
+import numpy as np
+from retrieval.index import BM25Index, kernel
+index = BM25Index.from_tokens([["a", "b"], ["b", "c", "c"], ["a", "c"], ["d"]] * 50)
+query = {"a": 1.0, "c": 0.5, "zz": 2.0}
+first = index.top_k(query, 5)
+assert not kernel.ready() and kernel._loader is not None  # numpy answered, numba loading
+kernel._loader.join()
+assert kernel.ready()
+then = index.top_k(query, 5)
+assert first[0].tolist() == then[0].tolist() and first[1].tolist() == then[1].tolist()
+print("ok")
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -40,3 +40,25 @@ def test_lookup_survives_hash_collisions(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(termids, "_hash_all", weak_all)
     _check(TermIds.from_terms(TERMS))
     _check(TermIds.from_terms(TERMS[:4]).extended(TERMS[4:]))
+
+
+def test_a_given_hash_table_is_used_and_checked() -> None:
+    table = TermIds.from_terms(["凉二", "电梯", "a", "bb", "加梯"])
+    again = TermIds.from_blob(table.blob, table.ends, table=table.table(len(table)))
+    assert again.hashes is table.hashes and again.order is table.order
+    assert again.lookup(["电梯", "zz", "a"]).tolist() == [1, -1, 2]
+    # The first three terms' table is the full table's, ids beyond them dropped.
+    hashes, order = table.table(3)
+    assert order.tolist() == [i for i in table.order.tolist() if i < 3]
+    assert (np.diff(hashes.astype(np.float64)) >= 0).all()
+    swapped = table.order.copy()
+    swapped[[0, 1]] = swapped[[1, 0]]
+    bad_tables = [
+        (table.hashes, swapped),  # ids that do not match their hashes
+        (table.hashes[::-1].copy(), table.order[::-1].copy()),  # not ascending
+        (table.hashes, table.order.astype(np.int64)),
+        (table.hashes[:-1], table.order[:-1]),
+    ]
+    for bad in bad_tables:
+        with pytest.raises(ValueError, match="hash table"):
+            TermIds.from_blob(table.blob, table.ends, table=bad)
