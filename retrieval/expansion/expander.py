@@ -107,7 +107,8 @@ class QueryExpander:
         # An everyday phrase must be whole words of the question: 装电梯 inside 加装电梯
         # is already the official word.
         cuts = {0, len(text)}
-        for token in self._all_words.tokenize_with_spans(text):
+        every = self._all_words.tokenize_with_spans(text)
+        for token in every:
             cuts.update((token.start, token.end))
         matches = [m for m in self.synonyms.find(text) if m[0] in cuts and m[1] in cuts]
         concepts: dict[str, Concept] = {}
@@ -122,7 +123,7 @@ class QueryExpander:
             )
         spans = [(start, end) for start, end, _ in matches]
         tokens = self.words.tokenize_with_spans(text)
-        for key, corrected in self._homophone_fixes(text, tokens, spans, vocabulary):
+        for key, corrected in self._homophone_fixes(text, tokens, every, spans, vocabulary):
             spans.append(key[1:])
             concepts[key[0]] = Concept(
                 key[0],
@@ -147,19 +148,21 @@ class QueryExpander:
         self,
         text: str,
         tokens: Sequence[Token],
+        every: Sequence[Token],
         taken: Sequence[tuple[int, int]],
         vocabulary: Vocabulary,
     ) -> list[tuple[tuple[str, int, int], str]]:
         """Slipped runs (:mod:`.homophones`) as ``((words, start, end), corrected words)``.
 
-        A run is widened to the question's words it touches, so the corrected wording
-        stands for them whole, as an everyday phrase stands for its words.
+        A run is widened to the question's words (``tokens``, stopwords left out) it
+        touches, so the corrected wording stands for them whole, as an everyday phrase
+        stands for its words; ``every`` is the question's words with stopwords.
         """
         if self._cedict is None:
             return []
         fixes = homophone_fixes(
             text,
-            [(t.term, t.start, t.end) for t in self._all_words.tokenize_with_spans(text)],
+            [(t.term, t.start, t.end) for t in every],
             self._cedict,
             vocabulary,
             self.tokenizer._segmenter().FREQ.get,

@@ -181,6 +181,8 @@ def _fix(
             # 是 → 师, 有 → 友 after a word is no slip; 不 inside 健身不道 may be.
             continue
         for other in others.get(ch, ()):
+            if not vocabulary.doc_freq(other):
+                continue  # a character the corpus never prints (most homophones)
             candidate = span[:i] + other + span[i + 1 :]
             if len(candidate) == 2 and not is_word(candidate):
                 continue
