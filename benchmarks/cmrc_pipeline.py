@@ -189,6 +189,64 @@ class StoreRun:
     baseline_title_hit3: dict[str, bool] = field(default_factory=dict)
     baseline_article3: dict[str, bool] = field(default_factory=dict)
     baseline_title_article3: dict[str, bool] = field(default_factory=dict)
+    # --slips: each stored question asked again with one homophone slip: (hit@3, found).
+    slipped: list[tuple[bool, bool]] = field(default_factory=list)
+
+
+class Slipper:
+    """A question with one character of its longest word swapped for its commonest
+    homophone (toneless, by CC-CEDICT; commonest by jieba's dictionary counts), as an
+    input method's wrong pick would write it; None when no character of it has one.
+
+    The character swapped is the word's last, else its middle, else its first; only
+    characters with a single reading, for homophones with a single reading that jieba
+    counts over 1,000 times (what an input method offers first), so the slip reads
+    exactly as the word.
+    """
+
+    def __init__(self) -> None:
+        import jieba
+
+        from retrieval.cedict import load_cedict
+
+        cedict = load_cedict()
+        counts: dict[str, int] = {}
+        with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as fh:
+            for line in fh:
+                word, count = line.split()[:2]
+                if len(word) == 1:
+                    counts[word] = int(count)
+        readings: dict[str, set[str]] = {}
+        for syllable, chars in cedict.readings.items():
+            for ch in chars:
+                readings.setdefault(ch, set()).add(syllable)
+        self.swap: dict[str, str] = {}
+        for ch, syllables in readings.items():
+            if len(syllables) != 1:
+                continue
+            (syllable,) = syllables
+            others = sorted(
+                (c for c in cedict.readings[syllable] if c != ch and len(readings[c]) == 1),
+                key=lambda c: (-counts.get(c, 0), c),
+            )
+            if others and counts.get(others[0], 0) > 1000:
+                self.swap[ch] = others[0]
+
+    def __call__(self, question: str, tokenizer: Any) -> str | None:
+        words = [
+            w
+            for w, tag in tokenizer.parts_of_speech(question)
+            if len(w) >= 2
+            and all("\u4e00" <= c <= "\u9fff" for c in w)
+            and tag not in ("r", "m", "uj", "p", "c", "d")
+        ]
+        if not words:
+            return None
+        word = max(words, key=len)
+        for i in (len(word) - 1, len(word) // 2, 0):
+            if word[i] in self.swap:
+                return question.replace(word, word[:i] + self.swap[word[i]] + word[i + 1 :], 1)
+        return None
 
 
 def _progress(label: str) -> Callable[[int, int, float], None]:
@@ -211,8 +269,13 @@ def run_store(
     baseline: bool = True,
     label: str = "store",
     quiet: bool = False,
+    slips: bool = False,
 ) -> StoreRun:
-    """Store ``articles[i] for i in stored`` in a new store and ask every question of all."""
+    """Store ``articles[i] for i in stored`` in a new store and ask every question of all.
+
+    Args:
+        slips: also ask each stored article's questions with a homophone slip (Slipper).
+    """
     from corpus import api
     from corpus.ingest.write import store_issues
     from corpus.settings import Settings
@@ -267,6 +330,26 @@ def run_store(
                         run.answerable += 1
                     if not quiet:
                         progress(len(run.asked), total, started)
+            if slips:
+                slip = Slipper()
+                tokenizer = corpus.answers.tokenizer
+                for position in sorted(keep):
+                    article = articles[position]
+                    for qa in article.questions:
+                        slipped = slip(qa.question, tokenizer)
+                        if slipped is None:
+                            continue
+                        answer = corpus.answers.answer(slipped)
+                        run.slipped.append(
+                            (
+                                any(
+                                    quote.source.issue.source_name == article.id
+                                    and _holds(qa.answers, quote.passage)
+                                    for quote in answer.quotes[:3]
+                                ),
+                                answer.found,
+                            )
+                        )
             if baseline:
                 _run_baselines(articles, keep, records, run, quiet=quiet, label=label)
         finally:
@@ -344,6 +427,10 @@ class Summary:
     stored_hit3_half: float
     # Direct answers by the way their value was read: {"kind:path": [given, EM, F1]}.
     direct_by_way: dict[str, list[float]] = field(default_factory=dict)
+    # --slips: the even articles' questions with a homophone slip, asked of the half store.
+    slipped_questions: int = 0
+    slipped_hit3: float | None = None
+    slipped_not_found: float | None = None
 
 
 def _share(flags: Sequence[bool]) -> float:
@@ -407,6 +494,9 @@ def summarise(
         stored_hit3_full=_share([a.hit3 for a in full_even]),
         stored_hit3_half=_share([a.hit3 for a in half_even]),
         direct_by_way=_by_way(given, em, f1),
+        slipped_questions=len(half.slipped),
+        slipped_hit3=_share([h for h, _ in half.slipped]) if half.slipped else None,
+        slipped_not_found=_share([not f for _, f in half.slipped]) if half.slipped else None,
     )
 
 
@@ -433,13 +523,23 @@ def format_by_way(s: Summary) -> str:
 
 
 def run_benchmark(
-    articles: Sequence[CmrcArticle], split: str, *, baseline: bool = True, quiet: bool = False
+    articles: Sequence[CmrcArticle],
+    split: str,
+    *,
+    baseline: bool = True,
+    quiet: bool = False,
+    slips: bool = False,
 ) -> Summary:
     """Both stores (every article; the even ones only), every question asked of each."""
     everything = range(len(articles))
     full = run_store(articles, everything, baseline=baseline, label="all articles", quiet=quiet)
     half = run_store(
-        articles, everything[::2], baseline=False, label="even articles only", quiet=quiet
+        articles,
+        everything[::2],
+        baseline=False,
+        label="even articles only",
+        quiet=quiet,
+        slips=slips,
     )
     return summarise(split, articles, full, half)
 
@@ -486,6 +586,16 @@ def format_summary(s: Summary) -> str:
             f"Distractors: with the odd half stored as well, the even articles' questions show "
             f"their answer {100 * drop:+.1f} points more often than with the even half alone "
             "(negative: the other half costs them).",
+            *(
+                [
+                    "",
+                    f"Slips: {s.slipped_questions:,} even articles' questions with one character "
+                    f"of their longest word typed as its homophone: hit@3 "
+                    f"{_pct(s.slipped_hit3)}, said not found {_pct(s.slipped_not_found)}.",
+                ]
+                if s.slipped_questions
+                else []
+            ),
         ]
     )
 
@@ -521,6 +631,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline rows")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--slips",
+        action="store_true",
+        help="also ask the even articles' questions with a homophone slip (凉成 for 凉城)",
+    )
+    parser.add_argument(
         "--by-path",
         action="store_true",
         help="also print direct answers by the way their value was read (kind:path)",
@@ -533,7 +648,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _pin_hash_seed(argv)
     articles = load_articles(path)[: args.limit]
     started = time.perf_counter()
-    summary = run_benchmark(articles, args.split, baseline=not args.no_baseline)
+    summary = run_benchmark(
+        articles, args.split, baseline=not args.no_baseline, slips=args.slips
+    )
     print(
         f"  done in {time.perf_counter() - started:.0f} s "
         f"(PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED')})",

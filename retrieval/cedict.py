@@ -111,7 +111,9 @@ class Cedict:
         glosses: dict[str, list[Sense]] = defaultdict(list)
         words: dict[str, list[Sense]] = defaultdict(list)
         readings: dict[str, set[str]] = defaultdict(set)
+        headwords: set[str] = set()
         for simplified, pinyin, senses in entries:
+            headwords.add(simplified)
             if len(simplified) == 1:
                 # Every character has an entry per reading; words add nothing new.
                 syllable = _toneless(pinyin)
@@ -135,6 +137,8 @@ class Cedict:
         self._words = dict(words)
         self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
         self.syllables = frozenset(self.readings)
+        # Every headword: a word of the language (a name like 汗国 or 占士 too).
+        self.headwords = frozenset(headwords)
 
     def exact(self, gloss: str) -> list[Sense]:
         """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""

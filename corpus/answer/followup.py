@@ -40,6 +40,8 @@ def names_a_thing(expansion: Expansion, words: MemoTokenizer, topics: Sequence[b
         best = concept.alternatives[0] if concept.alternatives else None
         if best is None:
             return True  # an English word nothing translates: unknown, so assume a thing
+        # A slip is read as what was meant: 健身不道 (two verbs) is 健身步道, a thing.
+        best = next((a for a in concept.alternatives if a.origin == "homophone"), best)
         for _, tag in words.tokenizer.parts_of_speech(best.text):
             if tag in _NOMINAL_PREDICATES or not tag.startswith(_PREDICATE_TAGS):
                 return True

@@ -106,6 +106,10 @@ class CorpusVocabulary:
     def doc_freq(self, term: str) -> int:
         return self.index.doc_freq(term)
 
+    def passages_with(self, term: str) -> np.ndarray:
+        """The passages holding the index term ``term`` (ascending)."""
+        return self.index.passages_with(term)
+
     def contains(self, text: str) -> bool:
         found = self._found.get(text)
         if found is None:

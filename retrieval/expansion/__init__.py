@@ -22,7 +22,11 @@ say it in the paper, each weighted:
   :data:`MAX_CANDIDATES` survive, the best weighing 1 and the rest by their
   share of its score, so a word with many senses does not outweigh one with one;
 * **names in pinyin** (Liangcheng, Shiji Tongle) become the character strings
-  of the index whose readings spell them.
+  of the index whose readings spell them;
+* **typing slips** (凉成, 健身不道: the input method's wrong homophone) become the
+  word the corpus prints one same-sounding character away (凉城, 健身步道), at
+  :data:`~.homophones.HOMOPHONE_WEIGHT`, only for characters no known word holds and
+  only beside the question's other words (:mod:`.homophones`).
 
 Terms of different alternatives and concepts merge by **max**, not sum: a term
 is one piece of evidence, and 电梯 reached from "elevator" and from "lift" must
@@ -37,6 +41,7 @@ document frequencies), passed per call so it follows index rebuilds.
 Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
 (the table), :mod:`.thesaurus` (general synonym groups), :mod:`.english`
 (English → dictionary candidates), :mod:`.pinyin` (pinyin names → characters),
+:mod:`.homophones` (typing slips → the corpus's words),
 :mod:`.expander` (:class:`QueryExpander`).
 """
 

@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from ..normalize import normalize
 
-Origin = Literal["question", "synonym", "thesaurus", "dictionary", "pinyin"]
+Origin = Literal["question", "synonym", "thesaurus", "dictionary", "pinyin", "homophone"]
 Lang = Literal["zh", "en"]
 
 _LATIN = re.compile(r"[A-Za-z]")

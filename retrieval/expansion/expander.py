@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..cedict import Cedict, load_cedict
 from ..normalize import normalize
-from ..tokenization import Tokenizer, read_word_list
+from ..tokenization import Token, Tokenizer, read_word_list
 from .concepts import Alternative, Concept, Expansion, Lang, Vocabulary, detect_lang
 from .english import (
     MAX_CANDIDATES,
@@ -22,6 +22,7 @@ from .english import (
     english_words,
     phrase_forms,
 )
+from .homophones import HOMOPHONE_WEIGHT, homophone_fixes
 from .pinyin import PINYIN_WEIGHTS, pinyin_chains
 from .synonyms import SYNONYM_WEIGHT, SynonymTable
 from .thesaurus import (
@@ -106,7 +107,8 @@ class QueryExpander:
         # An everyday phrase must be whole words of the question: 装电梯 inside 加装电梯
         # is already the official word.
         cuts = {0, len(text)}
-        for token in self._all_words.tokenize_with_spans(text):
+        every = self._all_words.tokenize_with_spans(text)
+        for token in every:
             cuts.update((token.start, token.end))
         matches = [m for m in self.synonyms.find(text) if m[0] in cuts and m[1] in cuts]
         concepts: dict[str, Concept] = {}
@@ -120,8 +122,18 @@ class QueryExpander:
                 alternatives + self._thesaurus_alternatives(thesaurus, alternatives, vocabulary),
             )
         spans = [(start, end) for start, end, _ in matches]
+        tokens = self.words.tokenize_with_spans(text)
+        for key, corrected in self._homophone_fixes(text, tokens, every, spans, vocabulary):
+            spans.append(key[1:])
+            concepts[key[0]] = Concept(
+                key[0],
+                (
+                    Alternative(key[0], 1.0, "question"),
+                    Alternative(corrected, HOMOPHONE_WEIGHT, "homophone"),
+                ),
+            )
         words: dict[str, Concept] = {}
-        for token in self.words.tokenize_with_spans(text):
+        for token in tokens:
             if any(start < token.end and token.start < end for start, end in spans):
                 continue
             if token.term in words:
@@ -131,6 +143,39 @@ class QueryExpander:
                 token.term, own + self._thesaurus_alternatives(thesaurus, own, vocabulary)
             )
         return tuple(words.values()) + tuple(concepts.values())
+
+    def _homophone_fixes(
+        self,
+        text: str,
+        tokens: Sequence[Token],
+        every: Sequence[Token],
+        taken: Sequence[tuple[int, int]],
+        vocabulary: Vocabulary,
+    ) -> list[tuple[tuple[str, int, int], str]]:
+        """Slipped runs (:mod:`.homophones`) as ``((words, start, end), corrected words)``.
+
+        A run is widened to the question's words (``tokens``, stopwords left out) it
+        touches, so the corrected wording stands for them whole, as an everyday phrase
+        stands for its words; ``every`` is the question's words with stopwords.
+        """
+        if self._cedict is None:
+            return []
+        fixes = homophone_fixes(
+            text,
+            [(t.term, t.start, t.end) for t in every],
+            self._cedict,
+            vocabulary,
+            self.tokenizer._segmenter().FREQ.get,
+            self.tokenizer.is_stopword,
+        )
+        found = []
+        for start, end, fixed in fixes:
+            lo = min([start] + [t.start for t in tokens if t.start < end and start < t.end])
+            hi = max([end] + [t.end for t in tokens if t.start < end and start < t.end])
+            if any(a < hi and lo < b for a, b in taken):
+                continue
+            found.append(((text[lo:hi], lo, hi), text[lo:start] + fixed + text[end:hi]))
+        return found
 
     def _thesaurus_alternatives(
         self,

@@ -263,3 +263,53 @@ def test_the_packaged_cc_cedict_is_inverted() -> None:
     assert "党员" in {s.headword for s in cedict.exact("party member")}
     assert {"凉", "良"} <= cedict.readings["liang"]
     assert "zhuang" in cedict.syllables
+
+
+# --- typing slips (homophones) ---------------------------------------------------------
+
+
+def test_a_homophone_slip_is_read_as_the_corpus_word() -> None:
+    # 凉成 is no word and the corpus never prints it; 凉城 reads the same (liang cheng).
+    expansion = expander().expand("凉成加装电梯", VOCAB)
+    concept = next(c for c in expansion.concepts if c.text == "凉成")
+    assert [(a.text, a.origin) for a in concept.alternatives] == [
+        ("凉成", "question"),
+        ("凉城", "homophone"),
+    ]
+    assert "凉城" in expansion.terms
+
+
+def test_words_as_meant_are_never_corrected() -> None:
+    # Every word here is printed or is a dictionary word: nothing slipped.
+    expansion = expander().expand("凉城加装电梯", VOCAB)
+    assert all(a.origin != "homophone" for c in expansion.concepts for a in c.alternatives)
+
+
+def test_a_slip_needs_a_word_the_corpus_prints() -> None:
+    # 良城 reads as 凉城 too, but 凉成 -> 良城 is not printed: only 凉城 is proposed;
+    # without any printed homophone there is no correction at all.
+    expansion = expander().expand("成小", VOCAB)
+    assert all(a.origin != "homophone" for c in expansion.concepts for a in c.alternatives)
+
+
+class _ListingVocabulary(FakeVocabulary):
+    """A vocabulary that lists passages, as the service's does."""
+
+    def __init__(self, texts: list[str], tokenizer: Tokenizer) -> None:
+        super().__init__(texts, tokenizer)
+        self.sets = [set(tokenizer.tokenize(t)) for t in texts]
+
+    def passages_with(self, term: str):
+        import numpy as np
+
+        return np.array([i for i, s in enumerate(self.sets) if term in s], dtype=np.int32)
+
+
+def test_a_correction_must_stand_beside_the_rest_of_the_question() -> None:
+    # 凉城 is printed, but never beside 杂物 (another word of the question the corpus
+    # prints): 凉成 is then more likely a name of its own than a slip.
+    vocab = _ListingVocabulary(CORPUS, TOKENIZER)
+    lone = expander().expand("凉成的杂物", vocab)
+    assert all(a.origin != "homophone" for c in lone.concepts for a in c.alternatives)
+    beside = expander().expand("凉成的电梯", vocab)
+    assert any(a.text == "凉城" for c in beside.concepts for a in c.alternatives)
