@@ -97,6 +97,15 @@ class Signals(NamedTuple):
     # A name or place begins and ends where the sentence's words do ("纽约证券交易所" holds
     # no "约证券交易所"; "佛光大学校长" no "佛光大学校").
     whole_words: bool = True
+    # A count stands beside the question's words (110名退休党员, 杂物近10车): it is a
+    # count of what was asked about, not of something else the sentence counts.
+    beside: bool = True
+    # An English count's noun ("how many projects" → 项目) stands in the value's clause:
+    # a count of something else in the sentence ("100多家单位") does not answer it.
+    noun_held: bool = True
+    # A name of the asked noun is a name, not its kind: "漫画杂志" (a comic magazine)
+    # does not say which 杂志; a proper name, a verb or an adjective before it does.
+    proper: bool = True
 
 
 # What ends a clause: the value belongs to the predicate of its own clause.
@@ -158,11 +167,23 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
         return False  # (the caller does not even quote the sentence then)
     if not signals.whole_words:
         return False  # a piece of a longer name, or a name running into the next word
+    if not signals.noun_held or not signals.proper:
+        return False  # a count of something else; a kind of thing, not its name
     if found.kind != "number" and signals.clause <= 0:
         # A date, place or person belongs to the event told in its own clause; that
         # clause holds none of the question ("香港…即为英国殖民地，至1997年才结束").
         # (A count or a measure is told of the sentence's topic, often across a comma:
         # "尤金袋鼠很细小，约只有8公斤重".)
+        return False
+    if (
+        found.kind == "number"
+        and signals.candidates > 1
+        and not signals.beside
+        and signals.rival > signals.clause
+    ):
+        # One count among several, with none of the question's words beside it and
+        # another count's clause telling more of the question: nearness alone chose it
+        # ("具有高级职称的教师836人，其中…1人").
         return False
     if found.kind != "number" and signals.rival > signals.clause:
         # Another date, place or person of the sentence stands in the clause that tells
@@ -242,6 +263,17 @@ def direct_answer(
         whole_words=found.kind not in ("where", "who")
         or found.span is None
         or _on_word_edges(segmenters, sentence, found.span),
+        beside=found.kind != "number"
+        or found.span is None
+        or _beside(found.span, match_spans(sentence, terms, highlighter)),
+        noun_held=found.kind != "number"
+        or expansion.lang != "en"
+        or found.span is None
+        or _noun_held(expansion, _clause(sentence, found.span)),
+        proper=found.path != "named"
+        or not found.value
+        or not asked.noun
+        or _proper(segmenters, found.value, asked.noun),
     )
     if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
@@ -372,6 +404,56 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         family,
         year_only=kind == "when" and asks_year(question),
         ordinal=kind == "number" and asks_ordinal(question),
+    )
+
+
+# Words before the asked noun that make a kind of it, not a name: common nouns, fixed
+# phrases, localities, distinguishing adjectives (jieba's tags).
+_COMMON_TAGS = frozenset({"n", "l", "vn", "f", "b", "ng"})
+# "how many volunteer service projects were there": the words naming what is counted.
+_HOW_MANY_EN = re.compile(
+    r"\bhow many ((?:[a-z-]+ ){0,3}?[a-z-]+)(?= (?:are|were|is|was|did|do|does|have|has|had"
+    r"|will|would|can|could|in|on|at|of|for|there)\b|\s*$|\?)"
+)
+
+
+def _clause(sentence: str, span: tuple[int, int]) -> str:
+    """The clause of ``sentence`` (between commas) holding ``span``."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span[0])), default=0)
+    after = _CLAUSE_BREAK.search(sentence, span[1])
+    return sentence[start : after.start() if after else len(sentence)]
+
+
+def _noun_held(expansion: Expansion, clause: str) -> bool:
+    """Whether ``clause`` holds a translation of what an English "how many" counts (its
+    last word the index can translate); True when the question names nothing countable."""
+    match = _HOW_MANY_EN.search(expansion.question)
+    if match is None:
+        return True
+    words = match.group(1).split()
+    for concept in reversed(expansion.concepts):
+        if concept.alternatives and any(w in words for w in concept.text.split()):
+            return any(a.text in clause for a in concept.alternatives)
+    return True
+
+
+def _proper(segmenters: Segmenters, value: str, noun: str) -> bool:
+    """Whether the words of ``value`` before the asked ``noun`` name one (a place, a
+    person, a brand, or anything but common nouns: "漫画杂志" is a kind of 杂志)."""
+    head = value[: -len(noun)] if value.endswith(noun) else value
+    tagged = segmenters.words.tokenizer.parts_of_speech(head) if head else []
+    return not tagged or any(tag not in _COMMON_TAGS for _, tag in tagged)
+
+
+# How far (characters) a question word may stand from a count to be what it counts.
+_BESIDE = 2
+
+
+def _beside(span: tuple[int, int], words: list[tuple[int, int]]) -> bool:
+    """Whether one of ``words`` (question-word spans) ends just before ``span`` or begins
+    just after it."""
+    return any(
+        0 <= span[0] - end <= _BESIDE or 0 <= start - span[1] <= _BESIDE for start, end in words
     )
 
 
