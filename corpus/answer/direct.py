@@ -100,6 +100,10 @@ class Signals(NamedTuple):
     # A count stands beside the question's words (110名退休党员, 杂物近10车): it is a
     # count of what was asked about, not of something else the sentence counts.
     beside: bool = True
+    # Another count's item of the sentence's enumeration (between commas or 、) holds
+    # every question word the value's own item holds, and more ("初动销量7.7万张、累计
+    # 销量12.6万张" for 累计销量): the value is the other figure of the same thing.
+    outdone: bool = False
     # An English count's noun ("how many projects" → 项目) stands in the value's clause:
     # a count of something else in the sentence ("100多家单位") does not answer it.
     noun_held: bool = True
@@ -110,6 +114,25 @@ class Signals(NamedTuple):
 
 # What ends a clause: the value belongs to the predicate of its own clause.
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+# ... and what ends an item of an enumeration.
+_ITEM_BREAK = re.compile(r"[，,；;：:。！？!?、]")
+
+
+def _outdone(sentence: str, found: DirectAnswer, words: Callable[[str], set[str]]) -> bool:
+    """Whether another count in the same measure word stands in an item (between
+    ``_ITEM_BREAK``s) holding more of the question's ``words`` than the value's own, and
+    every one of those."""
+    if found.span is None:
+        return False
+
+    def item(span: tuple[int, int]) -> set[str]:
+        start = max((m.end() for m in _ITEM_BREAK.finditer(sentence, 0, span[0])), default=0)
+        after = _ITEM_BREAK.search(sentence, span[1])
+        return words(sentence[start : after.start() if after else len(sentence)])
+
+    own = item(found.span)
+    unit = sentence[found.span[1] - 1]
+    return any(own < item(span) for span in found.others if sentence[span[1] - 1] == unit)
 # A clause holding the value and at most this many other characters is a time or an
 # amount standing before its clause ("6月24日下午，…举行"): the next clause is its own.
 _BARE_CLAUSE = 3
@@ -185,6 +208,8 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
         # another count's clause telling more of the question: nearness alone chose it
         # ("具有高级职称的教师836人，其中…1人").
         return False
+    if signals.outdone:
+        return False
     if found.kind != "number" and signals.rival > signals.clause:
         # Another date, place or person of the sentence stands in the clause that tells
         # more of the question ("占旭刚1987年进入浙江省举重队，1994年入选中国国家举重队").
@@ -253,7 +278,11 @@ def direct_answer(
     clause, rival = clause_evidence(
         sentence, found, lambda text: _overlap(state, highlighter, expansion, text)
     )
+    outdone = found.kind == "number" and _outdone(
+        sentence, found, lambda text: set(highlighter.tokenize(text)) & expansion.highlight.keys()
+    )
     signals = Signals(
+        outdone=outdone,
         share=held.topic / whole.topic if whole.topic else 1.0,
         topic=held.topic,
         coverage=held.coverage,

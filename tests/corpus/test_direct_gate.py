@@ -223,3 +223,24 @@ def test_a_common_noun_before_the_asked_noun_is_a_kind_not_a_name() -> None:
     assert not _proper(seg, "漫画杂志", "杂志")  # type: ignore[arg-type]
     assert _proper(seg, "月刊Comic杂志", "杂志")  # type: ignore[arg-type]
     assert _proper(seg, "联合大光明影院", "影院")  # type: ignore[arg-type]
+
+
+def test_a_count_whose_rival_item_tells_all_it_tells_and_more_is_refused() -> None:
+    from corpus.answer.direct import _outdone
+
+    def words(*asked: str):  # type: ignore[no-untyped-def]
+        return lambda text: {w for w in asked if w in text}
+
+    sentence = "该单曲初动销量7.7万张、累计销量12.6万张。"
+    first = find_answer("number", sentence, issue_date="2020-01", anchors=[3])
+    assert first.value == "7.7万张" and first.candidates == 2
+    assert _outdone(sentence, first, words("销量", "累计"))
+    # The rival's item tells the first's words only, not more: nothing to prefer.
+    assert not _outdone(sentence, first, words("销量"))
+    # A count in another measure word is another thing counted (杂物近10车, 两幢高层).
+    other = "清理两幢高层的楼道杂物，清出杂物近10车。"
+    found = find_answer("number", other, issue_date="2020-01", anchors=[other.find("清出")])
+    assert found.value == "近10车"
+    assert not _outdone(other, found, words("楼道", "杂物", "清理", "清出"))
+    told = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=1.0, rival=1.0)
+    assert not confident(first, told._replace(outdone=True))
