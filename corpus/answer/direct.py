@@ -133,9 +133,14 @@ def _outdone(sentence: str, found: DirectAnswer, words: Callable[[str], set[str]
     own = item(found.span)
     unit = sentence[found.span[1] - 1]
     return any(own < item(span) for span in found.others if sentence[span[1] - 1] == unit)
+
+
 # A clause holding the value and at most this many other characters is a time or an
 # amount standing before its clause ("6月24日下午，…举行"): the next clause is its own.
 _BARE_CLAUSE = 3
+# A clause ending so tells when the next one happens ("2017年3月5日…结束经营后，品牌正式
+# 撤出台湾"): the value's event is the next clause's too.
+_TEMPORAL_END = re.compile(r"(?:之?后|以后|之前|以前|之际|时|起|以来)$")
 
 
 def clause_evidence(
@@ -158,6 +163,9 @@ def clause_evidence(
         start = max((b + 1 for b in breaks if b < span[0]), default=0)
         end = min((b for b in breaks if b >= span[1]), default=len(sentence))
         held = weigh(sentence[start:end])
+        if _TEMPORAL_END.search(sentence[start:end]):
+            after = min((b for b in breaks if b > end), default=len(sentence))
+            held += weigh(sentence[end:after])
         if held <= 0 and (start == 0 or end - start - (span[1] - span[0]) <= _BARE_CLAUSE):
             # Its clause is the first after it that holds any of the question (the
             # adverbials between: "11月6日，在区委外事办的带领下，成都市锦江区参访团…").

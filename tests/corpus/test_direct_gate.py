@@ -244,3 +244,14 @@ def test_a_count_whose_rival_item_tells_all_it_tells_and_more_is_refused() -> No
     assert not _outdone(other, found, words("楼道", "杂物", "清理", "清出"))
     told = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=1.0, rival=1.0)
     assert not confident(first, told._replace(outdone=True))
+
+
+def test_a_clause_ending_in_after_tells_when_the_next_one_happens() -> None:
+    sentence = "2013年12月26日，台湾首家门店开幕，2017年3月5日最后一家店结束经营后，品牌正式撤出台湾。"
+    found = find_answer("when", sentence, issue_date="2020-01")
+    assert found.value == "2013年12月26日" and found.candidates == 2
+    clause, rival = clause_evidence(sentence, found, _weigh("台湾", "撤出"))
+    # The later date's clause (…结束经营后) is the time of 撤出台湾: it tells more.
+    assert rival > clause
+    several = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=clause, rival=rival)
+    assert not confident(found, several)
