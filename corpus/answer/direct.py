@@ -188,7 +188,11 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
     sentence about something else. Within the sentence, the clause decides: a date,
     place or person must stand in a clause that holds some of the question, and in no
     clause holding less of it than another value of its kind does; a name must be whole
-    words of the sentence. A way of reading values that is right less often than the
+    words of the sentence, and more than a kind of the asked noun (漫画杂志). A count
+    among several needs a question word beside it or the clause telling most of the
+    question, and no count in its measure word whose item tells all its own does and
+    more; an English count needs the counted noun's translation in its clause. A way of
+    reading values that is right less often than the
     bar needs a stronger signal besides: the only value of its kind in the sentence, or
     the only one whose clause holds the question (nothing else to mix it up with); a
     list, at least two names, no item of its enumeration left out, and a sentence that
