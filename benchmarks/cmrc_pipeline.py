@@ -156,6 +156,12 @@ def _compact(text: str) -> str:
     return text.translate(_WHITESPACE)
 
 
+def _within(answers: Sequence[str], value: str) -> bool:
+    """Whether ``value`` (a direct answer) is printed inside one of ``answers``."""
+    value = _compact(value)
+    return bool(value) and any(value in _compact(a) for a in answers)
+
+
 def _holds(answers: Sequence[str], text: str) -> bool:
     text = _compact(text)
     return any(_compact(a) in text for a in answers)
@@ -413,6 +419,9 @@ class Summary:
     direct_f1: float
     direct_em_all: float  # over all questions, none given counting 0 (CMRC's way)
     direct_f1_all: float
+    # Of those given, the value lies inside a gold answer (trial's spans are often whole
+    # clauses, so EM undercounts them): the issue's "right when given".
+    direct_within: float
     p50_ms: float
     p95_ms: float
     # Answerability: only the even articles stored.
@@ -457,6 +466,7 @@ def summarise(
     given = [a for a in asked if a.direct is not None]
     em = [exact_match(answers[a.qid], a.direct or "") for a in given]
     f1 = [f1_score(answers[a.qid], a.direct or "") for a in given]
+    within = [_within(answers[a.qid], a.direct or "") for a in given]
     n = len(asked)
     even = {a.qid for a in half.asked if a.stored}
     full_even = [a for a in asked if a.qid in even]
@@ -482,6 +492,7 @@ def summarise(
         direct_f1=statistics.fmean(f1) if f1 else 0.0,
         direct_em_all=sum(em) / n if n else 0.0,
         direct_f1_all=sum(f1) / n if n else 0.0,
+        direct_within=_share(within),
         p50_ms=_percentile([a.took_ms for a in asked], 50),
         p95_ms=_percentile([a.took_ms for a in asked], 95),
         half_articles=half.articles,
@@ -569,6 +580,7 @@ def format_summary(s: Summary) -> str:
             f"| direct EM / F1 (of those given) | {_pct(s.direct_em)} / {_pct(s.direct_f1)} | | |",
             f"| direct EM / F1 (of all questions) | {_pct(s.direct_em_all)} / "
             f"{_pct(s.direct_f1_all)} | | |",
+            f"| direct value inside a gold answer (of those given) | {_pct(s.direct_within)} | | |",
             f"| latency p50 / p95 | {s.p50_ms:.1f} / {s.p95_ms:.1f} ms | | |",
             "",
             f"Answerability: only the {s.half_articles:,} even articles stored "

@@ -97,13 +97,50 @@ class Signals(NamedTuple):
     # A name or place begins and ends where the sentence's words do ("纽约证券交易所" holds
     # no "约证券交易所"; "佛光大学校长" no "佛光大学校").
     whole_words: bool = True
+    # A count stands beside the question's words (110名退休党员, 杂物近10车): it is a
+    # count of what was asked about, not of something else the sentence counts.
+    beside: bool = True
+    # Another count's item of the sentence's enumeration (between commas or 、) holds
+    # every question word the value's own item holds, and more ("初动销量7.7万张、累计
+    # 销量12.6万张" for 累计销量): the value is the other figure of the same thing.
+    outdone: bool = False
+    # An English count's noun ("how many projects" → 项目) stands in the value's clause:
+    # a count of something else in the sentence ("100多家单位") does not answer it.
+    noun_held: bool = True
+    # A name of the asked noun is a name, not its kind: "漫画杂志" (a comic magazine)
+    # does not say which 杂志; a proper name, a verb or an adjective before it does.
+    proper: bool = True
 
 
 # What ends a clause: the value belongs to the predicate of its own clause.
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?]")
+# ... and what ends an item of an enumeration.
+_ITEM_BREAK = re.compile(r"[，,；;：:。！？!?、]")
+
+
+def _outdone(sentence: str, found: DirectAnswer, words: Callable[[str], set[str]]) -> bool:
+    """Whether another count in the same measure word stands in an item (between
+    ``_ITEM_BREAK``s) holding more of the question's ``words`` than the value's own, and
+    every one of those."""
+    if found.span is None:
+        return False
+
+    def item(span: tuple[int, int]) -> set[str]:
+        start = max((m.end() for m in _ITEM_BREAK.finditer(sentence, 0, span[0])), default=0)
+        after = _ITEM_BREAK.search(sentence, span[1])
+        return words(sentence[start : after.start() if after else len(sentence)])
+
+    own = item(found.span)
+    unit = sentence[found.span[1] - 1]
+    return any(own < item(span) for span in found.others if sentence[span[1] - 1] == unit)
+
+
 # A clause holding the value and at most this many other characters is a time or an
 # amount standing before its clause ("6月24日下午，…举行"): the next clause is its own.
 _BARE_CLAUSE = 3
+# A clause ending so tells when the next one happens ("2017年3月5日…结束经营后，品牌正式
+# 撤出台湾"): the value's event is the next clause's too.
+_TEMPORAL_END = re.compile(r"(?:之?后|以后|之前|以前|之际|时|起|以来)$")
 
 
 def clause_evidence(
@@ -126,6 +163,9 @@ def clause_evidence(
         start = max((b + 1 for b in breaks if b < span[0]), default=0)
         end = min((b for b in breaks if b >= span[1]), default=len(sentence))
         held = weigh(sentence[start:end])
+        if _TEMPORAL_END.search(sentence[start:end]):
+            after = min((b for b in breaks if b > end), default=len(sentence))
+            held += weigh(sentence[end:after])
         if held <= 0 and (start == 0 or end - start - (span[1] - span[0]) <= _BARE_CLAUSE):
             # Its clause is the first after it that holds any of the question (the
             # adverbials between: "11月6日，在区委外事办的带领下，成都市锦江区参访团…").
@@ -148,7 +188,11 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
     sentence about something else. Within the sentence, the clause decides: a date,
     place or person must stand in a clause that holds some of the question, and in no
     clause holding less of it than another value of its kind does; a name must be whole
-    words of the sentence. A way of reading values that is right less often than the
+    words of the sentence, and more than a kind of the asked noun (漫画杂志). A count
+    among several needs a question word beside it or the clause telling most of the
+    question, and no count in its measure word whose item tells all its own does and
+    more; an English count needs the counted noun's translation in its clause. A way of
+    reading values that is right less often than the
     bar needs a stronger signal besides: the only value of its kind in the sentence, or
     the only one whose clause holds the question (nothing else to mix it up with); a
     list, at least two names, no item of its enumeration left out, and a sentence that
@@ -158,11 +202,25 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
         return False  # (the caller does not even quote the sentence then)
     if not signals.whole_words:
         return False  # a piece of a longer name, or a name running into the next word
+    if not signals.noun_held or not signals.proper:
+        return False  # a count of something else; a kind of thing, not its name
     if found.kind != "number" and signals.clause <= 0:
         # A date, place or person belongs to the event told in its own clause; that
         # clause holds none of the question ("香港…即为英国殖民地，至1997年才结束").
         # (A count or a measure is told of the sentence's topic, often across a comma:
         # "尤金袋鼠很细小，约只有8公斤重".)
+        return False
+    if (
+        found.kind == "number"
+        and signals.candidates > 1
+        and not signals.beside
+        and signals.rival > signals.clause
+    ):
+        # One count among several, with none of the question's words beside it and
+        # another count's clause telling more of the question: nearness alone chose it
+        # ("具有高级职称的教师836人，其中…1人").
+        return False
+    if signals.outdone:
         return False
     if found.kind != "number" and signals.rival > signals.clause:
         # Another date, place or person of the sentence stands in the clause that tells
@@ -232,7 +290,11 @@ def direct_answer(
     clause, rival = clause_evidence(
         sentence, found, lambda text: _overlap(state, highlighter, expansion, text)
     )
+    outdone = found.kind == "number" and _outdone(
+        sentence, found, lambda text: set(highlighter.tokenize(text)) & expansion.highlight.keys()
+    )
     signals = Signals(
+        outdone=outdone,
         share=held.topic / whole.topic if whole.topic else 1.0,
         topic=held.topic,
         coverage=held.coverage,
@@ -242,6 +304,17 @@ def direct_answer(
         whole_words=found.kind not in ("where", "who")
         or found.span is None
         or _on_word_edges(segmenters, sentence, found.span),
+        beside=found.kind != "number"
+        or found.span is None
+        or _beside(found.span, match_spans(sentence, terms, highlighter)),
+        noun_held=found.kind != "number"
+        or expansion.lang != "en"
+        or found.span is None
+        or _noun_held(expansion, _clause(sentence, found.span)),
+        proper=found.path != "named"
+        or not found.value
+        or not asked.noun
+        or _proper(segmenters, found.value, asked.noun),
     )
     if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
@@ -372,6 +445,56 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         family,
         year_only=kind == "when" and asks_year(question),
         ordinal=kind == "number" and asks_ordinal(question),
+    )
+
+
+# Words before the asked noun that make a kind of it, not a name: common nouns, fixed
+# phrases, localities, distinguishing adjectives (jieba's tags).
+_COMMON_TAGS = frozenset({"n", "l", "vn", "f", "b", "ng"})
+# "how many volunteer service projects were there": the words naming what is counted.
+_HOW_MANY_EN = re.compile(
+    r"\bhow many ((?:[a-z-]+ ){0,3}?[a-z-]+)(?= (?:are|were|is|was|did|do|does|have|has|had"
+    r"|will|would|can|could|in|on|at|of|for|there)\b|\s*$|\?)"
+)
+
+
+def _clause(sentence: str, span: tuple[int, int]) -> str:
+    """The clause of ``sentence`` (between commas) holding ``span``."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, span[0])), default=0)
+    after = _CLAUSE_BREAK.search(sentence, span[1])
+    return sentence[start : after.start() if after else len(sentence)]
+
+
+def _noun_held(expansion: Expansion, clause: str) -> bool:
+    """Whether ``clause`` holds a translation of what an English "how many" counts (its
+    last word the index can translate); True when the question names nothing countable."""
+    match = _HOW_MANY_EN.search(expansion.question)
+    if match is None:
+        return True
+    words = match.group(1).split()
+    for concept in reversed(expansion.concepts):
+        if concept.alternatives and any(w in words for w in concept.text.split()):
+            return any(a.text in clause for a in concept.alternatives)
+    return True
+
+
+def _proper(segmenters: Segmenters, value: str, noun: str) -> bool:
+    """Whether the words of ``value`` before the asked ``noun`` name one (a place, a
+    person, a brand, or anything but common nouns: "漫画杂志" is a kind of 杂志)."""
+    head = value[: -len(noun)] if value.endswith(noun) else value
+    tagged = segmenters.words.tokenizer.parts_of_speech(head) if head else []
+    return not tagged or any(tag not in _COMMON_TAGS for _, tag in tagged)
+
+
+# How far (characters) a question word may stand from a count to be what it counts.
+_BESIDE = 2
+
+
+def _beside(span: tuple[int, int], words: list[tuple[int, int]]) -> bool:
+    """Whether one of ``words`` (question-word spans) ends just before ``span`` or begins
+    just after it."""
+    return any(
+        0 <= span[0] - end <= _BESIDE or 0 <= start - span[1] <= _BESIDE for start, end in words
     )
 
 

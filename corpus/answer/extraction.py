@@ -334,6 +334,8 @@ def find_answer(
         elif family:
             found = [c for c in found if c[2] in UNIT_FAMILIES[family]]
             path = family
+            if family == "length":
+                found = _of_dimension(found, text, asked_in)
         else:
             # "多少个国家" is not answered by an age or a price in the same sentence.
             found = [c for c in found if c[2] not in MEASURED]
@@ -373,6 +375,33 @@ def find_answer(
         and new(m.group("place"))
     ]
     return _read(kind, _nearest(matches, anchors), matches, "place")
+
+
+# The dimension a length question asks (多长, 身高, 海拔, how deep) and the words that
+# print a length as that dimension, or another, just before it ("长702米，深80米").
+_DIMENSIONS = {
+    "长": re.compile(r"多长|长度|体长|全长|长约|\bhow long\b", re.I),
+    "高": re.compile(r"多高|高度|身高|海拔|\bhow (?:tall|high)\b", re.I),
+    "深": re.compile(r"多深|深度|\bhow deep\b", re.I),
+    "宽": re.compile(r"多宽|宽度|\bhow wide\b", re.I),
+}
+_DIMENSION_BEFORE = re.compile(r"([长高深宽])(?:度|约|达|为|有|近|超过){0,2}$")
+
+
+def _of_dimension(
+    found: list[tuple[int, str, str, bool]], text: str, question: str
+) -> list[tuple[int, str, str, bool]]:
+    """The lengths of ``found`` not printed as another dimension than the one asked (多长
+    is not answered by 深80米); all of them when that would leave none."""
+    asked = next((d for d, pattern in _DIMENSIONS.items() if pattern.search(question)), None)
+    if asked is None:
+        return found
+    kept = []
+    for c in found:
+        before = _DIMENSION_BEFORE.search(text[max(0, c[0] - 3) : c[0]])
+        if before is None or before.group(1) == asked:
+            kept.append(c)
+    return kept or found
 
 
 def _distinct(matches: Sequence[tuple[int, str]]) -> int:

@@ -105,6 +105,17 @@ def test_the_benchmark_runs_both_stores_and_the_baseline() -> None:
     assert s.direct_em_all <= s.direct_em and s.p50_ms <= s.p95_ms
     table = format_summary(s)
     assert "| hit@3 |" in table and "baseline" in table and "even articles only" in table
+    # A value printed inside a gold answer counts as right; one beside it does not.
+    assert s.direct_within >= s.direct_em or not s.direct_coverage
+    assert "inside a gold answer" in table
+
+
+def test_a_value_inside_a_gold_span_is_right() -> None:
+    from benchmarks.cmrc_pipeline import _within
+
+    assert _within(["2004年6月30日于日本发行。"], "2004年6月30日")
+    assert _within(["约 12万张"], "12万张")
+    assert not _within(["12岁"], "13岁") and not _within(["12岁"], "")
 
 
 def test_the_default_data_dir_is_found_from_a_worktree(

@@ -210,3 +210,15 @@ def test_the_questions_own_words_before_a_name_are_not_part_of_it() -> None:
     )
     assert answer.value == "香港超级联赛球队"
     assert find_answer("where", "附近布置不少纪律部队建筑", issue_date="2020-01", noun="建筑").value is None
+
+
+def test_a_length_printed_as_another_dimension_does_not_answer() -> None:
+    text = "这条峡谷长约702米，深80米，位于山区。"
+    at = [text.find("峡谷")]
+    long = find_answer("number", text, issue_date="2020-01", anchors=at, family="length", question="峡谷有多长")
+    assert long.value == "约702米" and long.candidates == 1
+    deep = find_answer("number", text, issue_date="2020-01", anchors=at, family="length", question="峡谷有多深")
+    assert deep.value == "80米"
+    # No dimension asked (多少米), or none printed: every length stays a candidate.
+    some = find_answer("number", text, issue_date="2020-01", anchors=at, family="length", question="峡谷多少米")
+    assert some.candidates == 2

@@ -144,3 +144,114 @@ def test_through_the_service_only_the_clause_that_tells_it_answers(
     answer = clause_service.answer("桂花苑志愿队哪一年获评区优秀志愿团队")
     assert answer.found
     assert answer.direct_answer in (None, "2018年")
+
+
+def test_a_count_among_several_chosen_by_nearness_alone_is_refused() -> None:
+    count = DirectAnswer("number", "1人", path="unit", candidates=3, span=(30, 32))
+    several = Signals(
+        share=1.0, topic=1.0, coverage=1.0, candidates=3, clause=0.1, rival=0.8, beside=False
+    )
+    # "教师836人，其中…1人": another count's clause tells more, none of the question beside it.
+    assert not confident(count, several)
+    # The question's words beside it (杂物近10车) or its clause the fullest: it answers.
+    assert confident(count, several._replace(beside=True))
+    assert confident(count, several._replace(clause=0.9))
+    # The only count of the sentence has nothing to be mixed up with.
+    assert confident(count, several._replace(candidates=1))
+
+
+def test_a_count_of_something_else_or_a_kind_of_thing_is_refused() -> None:
+    told = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=1, clause=1.0, rival=0.0)
+    count = DirectAnswer("number", "100多家", path="any", span=(2, 7))
+    assert confident(count, told)
+    assert not confident(count, told._replace(noun_held=False))
+    named = DirectAnswer("where", "漫画杂志", path="named", span=(3, 7))
+    assert confident(named, told)
+    assert not confident(named, told._replace(proper=False))
+
+
+def _english(question: str, *concepts: tuple[str, tuple[str, ...]]):  # type: ignore[no-untyped-def]
+    from retrieval.expansion.concepts import Alternative, Concept, Expansion
+
+    return Expansion(
+        question=question,
+        lang="en",
+        concepts=tuple(
+            Concept(text, tuple(Alternative(a, 1.0, "dictionary") for a in alts))
+            for text, alts in concepts
+        ),
+        terms={},
+    )
+
+
+def test_an_english_count_needs_its_noun_in_the_values_clause() -> None:
+    from corpus.answer.direct import _noun_held
+
+    asked = _english(
+        "how many service projects were there",
+        ("service", ("服务",)),
+        ("projects", ("项目",)),
+    )
+    assert _noun_held(asked, "共开展16项志愿服务项目")
+    assert not _noun_held(asked, "将有100多家街道机关事业单位召开组织生活会")
+    # Nothing countable named, or nothing the index can translate: not judged.
+    assert _noun_held(_english("how many are there"), "100多家单位")
+    assert _noun_held(_english("how many zorbs", ("zorbs", ())), "100多家单位")
+
+
+def test_a_common_noun_before_the_asked_noun_is_a_kind_not_a_name() -> None:
+    from corpus.answer.direct import _proper
+
+    tags = {"漫画": "n", "月刊": "n", "Comic": "eng", "大光明": "nz", "联合": "v"}
+
+    class _Tagger:
+        def parts_of_speech(self, text: str) -> list[tuple[str, str]]:
+            words, at = [], 0
+            while at < len(text):
+                word = next((w for w in tags if text.startswith(w, at)), text[at])
+                words.append((word, tags.get(word, "x")))
+                at += len(word)
+            return words
+
+    class _Words:
+        tokenizer = _Tagger()
+
+    class _Segmenters:
+        words = _Words()
+
+    seg = _Segmenters()
+    assert not _proper(seg, "漫画杂志", "杂志")  # type: ignore[arg-type]
+    assert _proper(seg, "月刊Comic杂志", "杂志")  # type: ignore[arg-type]
+    assert _proper(seg, "联合大光明影院", "影院")  # type: ignore[arg-type]
+
+
+def test_a_count_whose_rival_item_tells_all_it_tells_and_more_is_refused() -> None:
+    from corpus.answer.direct import _outdone
+
+    def words(*asked: str):  # type: ignore[no-untyped-def]
+        return lambda text: {w for w in asked if w in text}
+
+    sentence = "该单曲初动销量7.7万张、累计销量12.6万张。"
+    first = find_answer("number", sentence, issue_date="2020-01", anchors=[3])
+    assert first.value == "7.7万张" and first.candidates == 2
+    assert _outdone(sentence, first, words("销量", "累计"))
+    # The rival's item tells the first's words only, not more: nothing to prefer.
+    assert not _outdone(sentence, first, words("销量"))
+    # A count in another measure word is another thing counted (杂物近10车, 两幢高层).
+    other = "清理两幢高层的楼道杂物，清出杂物近10车。"
+    found = find_answer("number", other, issue_date="2020-01", anchors=[other.find("清出")])
+    assert found.value == "近10车"
+    assert not _outdone(other, found, words("楼道", "杂物", "清理", "清出"))
+    told = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=1.0, rival=1.0)
+    assert not confident(first, told._replace(outdone=True))
+
+
+def test_a_clause_ending_in_after_tells_when_the_next_one_happens() -> None:
+    sentence = "2013年12月26日，台湾首家门店开幕，2017年3月5日最后一家店结束经营后，品牌正式撤出台湾。"
+    found = find_answer("when", sentence, issue_date="2020-01")
+    assert found.value == "2013年12月26日" and found.candidates == 2
+    clause, rival = clause_evidence(sentence, found, _weigh("台湾", "撤出"))
+    # The later date's clause (…结束经营后) is the time of 撤出台湾: it tells more.
+    assert rival > clause
+    several = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=clause, rival=rival)
+    assert not confident(found, several)
