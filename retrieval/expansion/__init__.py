@@ -40,7 +40,17 @@ Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
 :mod:`.expander` (:class:`QueryExpander`).
 """
 
-from .concepts import Alternative, Concept, Expansion, Lang, Origin, Vocabulary, detect_lang
+from .concepts import (
+    UNSEEN_PHRASE,
+    UNSEEN_WORD,
+    Alternative,
+    Concept,
+    Expansion,
+    Lang,
+    Origin,
+    Vocabulary,
+    detect_lang,
+)
 from .english import (
     EN_STOPWORDS_FILE,
     MAX_CANDIDATES,
@@ -74,6 +84,8 @@ __all__ = [
     "PINYIN_WEIGHTS",
     "SYNONYM_WEIGHT",
     "THESAURUS_WEIGHT",
+    "UNSEEN_PHRASE",
+    "UNSEEN_WORD",
     "Alternative",
     "Concept",
     "Expansion",

@@ -10,10 +10,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
-from ..cedict import Cedict, load_cedict
+from ..cedict import Cedict, clean_gloss, load_cedict
 from ..normalize import normalize
 from ..tokenization import Tokenizer, read_word_list
-from .concepts import Alternative, Concept, Expansion, Lang, Vocabulary, detect_lang
+from .concepts import (
+    UNSEEN_PHRASE,
+    UNSEEN_WORD,
+    Alternative,
+    Concept,
+    Expansion,
+    Lang,
+    Vocabulary,
+    detect_lang,
+)
 from .english import (
     MAX_CANDIDATES,
     MIN_SHARE,
@@ -202,16 +211,7 @@ class QueryExpander:
         phrase = " ".join(w.text for w in words)
         if len(words) == 1 and words[0].text[0].isdigit():
             return Concept(phrase, (Alternative(words[0].text, 1.0, "question"),))
-        scored: dict[str, float] = {}
-        for form in phrase_forms(words):
-            # The first form the table or dictionary knows is the word: "parking" is
-            # 停车, not "park" (公园); "swimming" is 游泳, not "swim".
-            scored = dict.fromkeys(self.synonyms.get(form), 1.0)
-            if cedict is not None:
-                for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
-                    scored[headword] = max(scored.get(headword, 0.0), score)
-            if scored:
-                break
+        scored = self._translations(words, cedict, vocabulary)
         present = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
         if present:
             return Concept(phrase, self._weigh(present))
@@ -227,9 +227,54 @@ class QueryExpander:
                 )
         if scored:
             # Translatable, but the paper never says it ("swimming pool" is 游泳池, not
-            # 游泳 and 池): a concept nothing can match.
-            return Concept(phrase, ())
+            # 游泳 and 池): a concept nothing can match, and evidence the paper is silent
+            # on it, strong when not even the phrase's head word is in the paper.
+            if len(words) == 1:
+                unseen = UNSEEN_WORD
+            elif self._translations(words[-1:], cedict, vocabulary, present_only=True):
+                unseen = 0.0  # community centre: the paper may name a 中心 otherwise
+            else:
+                unseen = UNSEEN_PHRASE
+            return Concept(phrase, (), unseen=unseen)
         return None
+
+    def _translations(
+        self,
+        words: Sequence[Word],
+        cedict: Cedict | None,
+        vocabulary: Vocabulary,
+        *,
+        present_only: bool = False,
+    ) -> dict[str, float]:
+        """Candidates for ``words`` (table and dictionary), from the first form that has any.
+
+        The first form the table or dictionary knows is the word: "parking" is 停车, not
+        "park" (公园); "swimming" is 游泳, not "swim". A plural is the exception: its
+        singular is tried when the plural has no gloss of its own (trails is only inside
+        "blaze new trails", 创新) or none the paper says (services: 劳务, service: 服务).
+        """
+        forms = phrase_forms(words)
+        plural = _singular_at(words[-1].text, forms)
+        first: dict[str, float] = {}
+        for k, form in enumerate(forms):
+            scored = dict.fromkeys(self.synonyms.get(form), 1.0)
+            if cedict is not None:
+                for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
+                    scored[headword] = max(scored.get(headword, 0.0), score)
+            if present_only:
+                scored = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
+            if not scored:
+                continue
+            if k == 0 and plural is not None and cedict is not None:
+                if not (self.synonyms.get(form) or cedict.exact(clean_gloss(form) or form)):
+                    continue  # no gloss of its own: the singular's or nothing
+                if not any(self._present(c, vocabulary) for c in scored):
+                    first = scored
+                    continue
+            if k == plural and first and not any(self._present(c, vocabulary) for c in scored):
+                return first
+            return scored
+        return first
 
     def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
@@ -274,3 +319,12 @@ class QueryExpander:
             # English words are no evidence in a Chinese paper (mastheads aside).
             highlight = {t: w for t, w in highlight.items() if not t.isascii() or t[0].isdigit()}
         return Expansion(text, lang, tuple(concepts), terms, highlight)
+
+
+def _singular_at(word: str, forms: Sequence[str]) -> int | None:
+    """The index in ``forms`` of ``word``'s singular, if ``word`` is a plural."""
+    word = forms[0].split()[-1] if forms else word
+    if len(forms) < 2 or not word.endswith("s"):
+        return None
+    singular = forms[1].split()[-1]
+    return 1 if singular in (word[:-1], word[:-2], word[:-3] + "y") else None
