@@ -28,6 +28,7 @@ from .english import (
     MIN_SHARE,
     Word,
     dictionary_candidates,
+    english_variants,
     english_words,
     phrase_forms,
 )
@@ -40,6 +41,14 @@ from .thesaurus import (
     THESAURUS_WEIGHT,
     Thesaurus,
 )
+
+# Compounds joined from adjacent words' translations (see QueryExpander._compounds):
+# headwords tried per word, compounds kept per question, the shortest kept, and their
+# weight in ranking.
+MAX_PIECES = 12
+MAX_COMPOUNDS = 6
+MIN_COMPOUND_CHARS = 3
+COMPOUND_WEIGHT = 1.0
 
 
 class QueryExpander:
@@ -89,7 +98,9 @@ class QueryExpander:
         text = normalize(question)
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)
-            return self._assemble(text, "en", concepts, {})
+            return self._assemble(
+                text, "en", concepts, {}, self._compounds(text, vocabulary)
+            )
         concepts = self._chinese(text, vocabulary)
         return self._assemble(text, "zh", concepts, self.tokenizer.query_terms(text))
 
@@ -276,6 +287,38 @@ class QueryExpander:
             return scored
         return first
 
+    def _compounds(self, text: str, vocabulary: Vocabulary) -> list[str]:
+        """Strings the corpus holds that join translations of two or three adjacent words,
+        one headword per word in order (International Volunteer Day → 国际志愿者日).
+
+        Each word's headwords are every exact gloss of its first form the dictionary has,
+        single characters included (day → 日): joined, the corpus decides. Built link by
+        link, each prefix a string the corpus holds (as pinyin names are).
+        """
+        cedict = self._cedict() if self._cedict else None
+        if cedict is None:
+            return []
+        found: dict[str, None] = {}
+        for run in english_words(text):
+            pieces = [_headwords(cedict, w.text) for w in run]
+            for n in (3, 2):
+                for i in range(len(run) - n + 1):
+                    # (joined so far, words joined, whether the last piece is one character)
+                    stack = [(p, 1, False) for p in pieces[i] if len(p) > 1]
+                    while stack and len(found) < MAX_COMPOUNDS:
+                        prefix, depth, single = stack.pop()
+                        if depth == n:
+                            if len(prefix) >= MIN_COMPOUND_CHARS + single:
+                                found[prefix] = None
+                            continue
+                        for piece in pieces[i + depth]:
+                            if len(piece) == 1 and depth + 1 < n:
+                                continue  # a character alone only as the head (日), not 气安全
+                            if vocabulary.contains(prefix + piece):
+                                stack.append((prefix + piece, depth + 1, len(piece) == 1))
+        # One piece of evidence each: not 国际志愿 beside 国际志愿者日.
+        return [c for c in found if not any(c != o and c in o for o in found)]
+
     def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
         best = ranked[0][1]
@@ -303,9 +346,19 @@ class QueryExpander:
     # -- assembling -----------------------------------------------------------------------
 
     def _assemble(
-        self, text: str, lang: Lang, concepts: Sequence[Concept], base: Mapping[str, float]
+        self,
+        text: str,
+        lang: Lang,
+        concepts: Sequence[Concept],
+        base: Mapping[str, float],
+        compounds: Sequence[str] = (),
     ) -> Expansion:
         terms: dict[str, float] = dict(base)
+        # A compound joined from the words' translations boosts ranking only: coverage
+        # judges the concepts, each word on its own.
+        for compound in compounds:
+            for term, weight in self.tokenizer.query_terms(compound).items():
+                terms[term] = max(terms.get(term, 0.0), COMPOUND_WEIGHT * weight)
         highlight: dict[str, float] = dict.fromkeys(self.highlighter.tokenize(text), 1.0)
         for concept in concepts:
             for alt in concept.alternatives:
@@ -328,3 +381,14 @@ def _singular_at(word: str, forms: Sequence[str]) -> int | None:
         return None
     singular = forms[1].split()[-1]
     return 1 if singular in (word[:-1], word[:-2], word[:-3] + "y") else None
+
+
+def _headwords(cedict: Cedict, word: str) -> list[str]:
+    """The headwords of the first form of ``word`` with an exact gloss, primary senses first."""
+    if word[0].isdigit():
+        return []
+    for form in english_variants(word):
+        senses = sorted(cedict.exact(clean_gloss(form) or form), key=lambda s: s.rank)
+        if senses:
+            return list(dict.fromkeys(s.headword for s in senses))[:MAX_PIECES]
+    return []

@@ -66,3 +66,25 @@ def test_a_plural_falls_back_to_its_singular() -> None:
     # "trails" is only inside "blaze new trails": not a translation of trails.
     trails = expand("trails").concepts[0]
     assert "开辟新路" not in [a.text for a in trails.alternatives]
+
+
+def test_adjacent_words_join_into_a_compound_the_corpus_holds() -> None:
+    cedict = Cedict(
+        [
+            ("国际", "guo2 ji4", ["international"]),
+            ("志愿者", "zhi4 yuan4 zhe3", ["volunteer"]),
+            ("日", "ri4", ["day", "sun"]),
+            ("日子", "ri4 zi5", ["day", "date"]),
+            ("气", "qi4", ["gas"]),
+            ("安全", "an1 quan2", ["safety"]),
+        ]
+    )
+    vocab = FakeVocabulary(["国际志愿者日当天，燃气安全检查。"], TOKENIZER)
+    expander = QueryExpander(TOKENIZER, cedict=lambda: cedict)
+    expansion = expander.expand("International Volunteer Day gas safety", vocab)
+    # A ranking boost only: each word is still its own concept for coverage.
+    assert "国际志愿者日" in expander._compounds(expansion.question, vocab)
+    assert [c.text for c in expansion.concepts][:2] == ["international", "volunteer"]
+    # A character alone joins only as the head: not 气安全.
+    assert "气安全" not in expander._compounds(expansion.question, vocab)
+    assert expansion.terms["国际"] > 0
