@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from corpus.answer.coverage import own_words
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
-from retrieval.expansion import Expansion
+from retrieval.expansion import UNSEEN_PHRASE, Expansion
 
 # jieba's tags of proper nouns: person (nr, nrfg, nrt for transliterated), place (ns),
 # organisation (nt). Not its "other proper noun" (nz): its dictionary gives that to
@@ -37,6 +37,9 @@ EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对�
 MIN_TERM_CHARS = 3
 # Share of a name's character pairs the passage (with its headline) must hold.
 MIN_NAME_SHARE = 0.5
+# The evidence against (Concept.unseen) that alone makes a question one the paper is
+# silent on: a whole phrase unknown to the corpus, not a single word.
+MIN_UNSEEN = UNSEEN_PHRASE
 
 # A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
 # HMM glued (招齐, 楼里装, 松有), not a name.
@@ -121,3 +124,20 @@ def _dictionary(words: MemoTokenizer) -> Callable[[str], object]:
     The segmenter's own table: words it joined by its HMM are exactly those not in it.
     """
     return words.tokenizer._segmenter().FREQ.get
+
+
+def unseen_topics(expansion: Expansion, topics: Sequence[bool]) -> tuple[str, ...]:
+    """The question's topic concepts that are evidence the paper is silent on it.
+
+    "A word the corpus has never seen is evidence against", applied to translations: an
+    English phrase the dictionary names as a whole (swimming pool → 游泳池, 游泳馆) where
+    the corpus holds none of its translations, nor any of its head word's, is a thing the
+    paper never mentions (:attr:`retrieval.expansion.Concept.unseen`). Weaker evidence (a
+    single word, often paraphrased) is left to the coverage floor, which weighs it as an
+    unseen word.
+    """
+    return tuple(
+        concept.text
+        for concept, topic in zip(expansion.concepts, topics, strict=True)
+        if topic and concept.unseen >= MIN_UNSEEN
+    )

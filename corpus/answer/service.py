@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from corpus.answer.answerability import asked_names, holds_names
+from corpus.answer.answerability import asked_names, holds_names, unseen_topics
 from corpus.answer.coverage import QuestionWords, evidence, may_answer, topic_concepts
 from corpus.answer.direct import direct_answer
 from corpus.answer.explain import Explanation, explain
@@ -261,6 +261,9 @@ class LinliService:
         found["topic"] = topic_text(
             expansion, self.segmenters.words, topics, scope.phrases if scope else ()
         )
+        if unseen_topics(expansion, topics):
+            # A thing the paper never names, in any word the dictionary has for it.
+            return reply("not_found", **found)
         relevant = self._relevant(state, expansion, scope, topics, every=within is not None)
         if scope is not None and not scope.strict:
             # Quoted first, and named in the reply only when they answer at all.

@@ -21,6 +21,15 @@ say it in the paper, each weighted:
   "restaurant", the paper's 餐饮店 is the one that matters. At most
   :data:`MAX_CANDIDATES` survive, the best weighing 1 and the rest by their
   share of its score, so a word with many senses does not outweigh one with one;
+  A plural with no gloss of its own, or none the paper says, is read as its
+  singular. An English word or phrase the dictionary translates but whose every
+  candidate the corpus lacks is a concept nothing matches, marked
+  :attr:`Concept.unseen` (listed by :attr:`Expansion.unseen`): evidence that the
+  paper does not cover it, strongest for a phrase the dictionary names as a
+  whole (swimming pool) whose head word the corpus has no word for either;
+* **compounds**: two or three adjacent English words whose translations, joined
+  in order, make a string the corpus holds (International Volunteer Day →
+  国际志愿者日) add that string's terms for ranking (not for coverage);
 * **names in pinyin** (Liangcheng, Shiji Tongle) become the character strings
   of the index whose readings spell them;
 * **typing slips** (凉成, 健身不道: the input method's wrong homophone) become the
@@ -45,7 +54,17 @@ Modules: :mod:`.concepts` (the types, language detection), :mod:`.synonyms`
 :mod:`.expander` (:class:`QueryExpander`).
 """
 
-from .concepts import Alternative, Concept, Expansion, Lang, Origin, Vocabulary, detect_lang
+from .concepts import (
+    UNSEEN_PHRASE,
+    UNSEEN_WORD,
+    Alternative,
+    Concept,
+    Expansion,
+    Lang,
+    Origin,
+    Vocabulary,
+    detect_lang,
+)
 from .english import (
     EN_STOPWORDS_FILE,
     MAX_CANDIDATES,
@@ -79,6 +98,8 @@ __all__ = [
     "PINYIN_WEIGHTS",
     "SYNONYM_WEIGHT",
     "THESAURUS_WEIGHT",
+    "UNSEEN_PHRASE",
+    "UNSEEN_WORD",
     "Alternative",
     "Concept",
     "Expansion",

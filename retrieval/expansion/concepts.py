@@ -31,6 +31,11 @@ class Vocabulary(Protocol):
         ...
 
 
+# Evidence against (Concept.unseen) of an untranslatable-in-this-corpus English concept.
+UNSEEN_PHRASE = 1.0
+UNSEEN_WORD = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Alternative:
     """A Chinese way of saying a concept, and how much a match on it counts."""
@@ -54,6 +59,12 @@ class Concept:
     # English only: the dictionary has no word for it at all, so whether the paper
     # covers it is unknown (as opposed to translations the paper never uses).
     untranslated: bool = False
+    # English only: how strongly the dictionary's translations, none of which the
+    # corpus holds, say the paper does not cover it (0: it is not so). A phrase the
+    # dictionary names as a whole (swimming pool → 游泳池, 游泳馆) whose head word the
+    # corpus has no word for either weighs :data:`UNSEEN_PHRASE`; a single word
+    # :data:`UNSEEN_WORD` (paraphrased more often: confiscated is 收缴, not 没收).
+    unseen: float = 0.0
 
     @property
     def best(self) -> Alternative | None:
@@ -79,6 +90,13 @@ class Expansion:
     concepts: tuple[Concept, ...]
     terms: dict[str, float]
     highlight: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unseen(self) -> tuple[tuple[str, float], ...]:
+        """The concepts the dictionary translates but the corpus never says, with their
+        evidence against (:attr:`Concept.unseen`): "a word the corpus has never seen is
+        evidence against", for translations."""
+        return tuple((c.text, c.unseen) for c in self.concepts if c.unseen)
 
     def concept(self, text: str) -> Concept | None:
         """The concept for ``text`` as the resident wrote it (normalised), if any."""

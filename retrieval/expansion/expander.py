@@ -10,15 +10,25 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
-from ..cedict import Cedict, load_cedict
+from ..cedict import Cedict, clean_gloss, load_cedict
 from ..normalize import normalize
 from ..tokenization import Token, Tokenizer, read_word_list
-from .concepts import Alternative, Concept, Expansion, Lang, Vocabulary, detect_lang
+from .concepts import (
+    UNSEEN_PHRASE,
+    UNSEEN_WORD,
+    Alternative,
+    Concept,
+    Expansion,
+    Lang,
+    Vocabulary,
+    detect_lang,
+)
 from .english import (
     MAX_CANDIDATES,
     MIN_SHARE,
     Word,
     dictionary_candidates,
+    english_variants,
     english_words,
     phrase_forms,
 )
@@ -32,6 +42,14 @@ from .thesaurus import (
     THESAURUS_WEIGHT,
     Thesaurus,
 )
+
+# Compounds joined from adjacent words' translations (see QueryExpander._compounds):
+# headwords tried per word, compounds kept per question, the shortest kept, and their
+# weight in ranking.
+MAX_PIECES = 12
+MAX_COMPOUNDS = 6
+MIN_COMPOUND_CHARS = 3
+COMPOUND_WEIGHT = 1.0
 
 
 class QueryExpander:
@@ -81,7 +99,9 @@ class QueryExpander:
         text = normalize(question)
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)
-            return self._assemble(text, "en", concepts, {})
+            return self._assemble(
+                text, "en", concepts, {}, self._compounds(text, vocabulary)
+            )
         concepts = self._chinese(text, vocabulary)
         return self._assemble(text, "zh", concepts, self.tokenizer.query_terms(text))
 
@@ -247,16 +267,7 @@ class QueryExpander:
         phrase = " ".join(w.text for w in words)
         if len(words) == 1 and words[0].text[0].isdigit():
             return Concept(phrase, (Alternative(words[0].text, 1.0, "question"),))
-        scored: dict[str, float] = {}
-        for form in phrase_forms(words):
-            # The first form the table or dictionary knows is the word: "parking" is
-            # 停车, not "park" (公园); "swimming" is 游泳, not "swim".
-            scored = dict.fromkeys(self.synonyms.get(form), 1.0)
-            if cedict is not None:
-                for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
-                    scored[headword] = max(scored.get(headword, 0.0), score)
-            if scored:
-                break
+        scored = self._translations(words, cedict, vocabulary)
         present = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
         if present:
             return Concept(phrase, self._weigh(present))
@@ -272,9 +283,86 @@ class QueryExpander:
                 )
         if scored:
             # Translatable, but the paper never says it ("swimming pool" is 游泳池, not
-            # 游泳 and 池): a concept nothing can match.
-            return Concept(phrase, ())
+            # 游泳 and 池): a concept nothing can match, and evidence the paper is silent
+            # on it, strong when not even the phrase's head word is in the paper.
+            if len(words) == 1:
+                unseen = UNSEEN_WORD
+            elif self._translations(words[-1:], cedict, vocabulary, present_only=True):
+                unseen = 0.0  # community centre: the paper may name a 中心 otherwise
+            else:
+                unseen = UNSEEN_PHRASE
+            return Concept(phrase, (), unseen=unseen)
         return None
+
+    def _translations(
+        self,
+        words: Sequence[Word],
+        cedict: Cedict | None,
+        vocabulary: Vocabulary,
+        *,
+        present_only: bool = False,
+    ) -> dict[str, float]:
+        """Candidates for ``words`` (table and dictionary), from the first form that has any.
+
+        The first form the table or dictionary knows is the word: "parking" is 停车, not
+        "park" (公园); "swimming" is 游泳, not "swim". A plural is the exception: its
+        singular is tried when the plural has no gloss of its own (trails is only inside
+        "blaze new trails", 创新) or none the paper says (services: 劳务, service: 服务).
+        """
+        forms = phrase_forms(words)
+        plural = _singular_at(words[-1].text, forms)
+        first: dict[str, float] = {}
+        for k, form in enumerate(forms):
+            scored = dict.fromkeys(self.synonyms.get(form), 1.0)
+            if cedict is not None:
+                for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
+                    scored[headword] = max(scored.get(headword, 0.0), score)
+            if present_only:
+                scored = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
+            if not scored:
+                continue
+            if k == 0 and plural is not None and cedict is not None:
+                if not (self.synonyms.get(form) or cedict.exact(clean_gloss(form) or form)):
+                    continue  # no gloss of its own: the singular's or nothing
+                if not any(self._present(c, vocabulary) for c in scored):
+                    first = scored
+                    continue
+            if k == plural and first and not any(self._present(c, vocabulary) for c in scored):
+                return first
+            return scored
+        return first
+
+    def _compounds(self, text: str, vocabulary: Vocabulary) -> list[str]:
+        """Strings the corpus holds that join translations of two or three adjacent words,
+        one headword per word in order (International Volunteer Day → 国际志愿者日).
+
+        Each word's headwords are every exact gloss of its first form the dictionary has,
+        single characters included (day → 日): joined, the corpus decides. Built link by
+        link, each prefix a string the corpus holds (as pinyin names are).
+        """
+        cedict = self._cedict() if self._cedict else None
+        if cedict is None:
+            return []
+        found: dict[str, None] = {}
+        for run in english_words(text):
+            pieces = [_headwords(cedict, w.text) for w in run]
+            for n in (3, 2):
+                for i in range(len(run) - n + 1):
+                    # (joined so far, words joined, whether the last piece is one character)
+                    stack = [(p, 1, False) for p in pieces[i] if len(p) > 1]
+                    while stack and len(found) < MAX_COMPOUNDS:
+                        prefix, depth, single = stack.pop()
+                        if depth == n:
+                            if len(prefix) >= MIN_COMPOUND_CHARS + single:
+                                found[prefix] = None
+                            continue
+                        for piece in pieces[i + depth]:
+                            if len(piece) == 1 and depth + 1 < n:
+                                continue  # a character alone only as the head (日), not 气安全
+                            if vocabulary.contains(prefix + piece):
+                                stack.append((prefix + piece, depth + 1, len(piece) == 1))
+        # One piece of evidence each: not 国际志愿 beside 国际志愿者日.
+        return [c for c in found if not any(c != o and c in o for o in found)]
 
     def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
@@ -303,9 +391,19 @@ class QueryExpander:
     # -- assembling -----------------------------------------------------------------------
 
     def _assemble(
-        self, text: str, lang: Lang, concepts: Sequence[Concept], base: Mapping[str, float]
+        self,
+        text: str,
+        lang: Lang,
+        concepts: Sequence[Concept],
+        base: Mapping[str, float],
+        compounds: Sequence[str] = (),
     ) -> Expansion:
         terms: dict[str, float] = dict(base)
+        # A compound joined from the words' translations boosts ranking only: coverage
+        # judges the concepts, each word on its own.
+        for compound in compounds:
+            for term, weight in self.tokenizer.query_terms(compound).items():
+                terms[term] = max(terms.get(term, 0.0), COMPOUND_WEIGHT * weight)
         highlight: dict[str, float] = dict.fromkeys(self.highlighter.tokenize(text), 1.0)
         for concept in concepts:
             for alt in concept.alternatives:
@@ -319,3 +417,23 @@ class QueryExpander:
             # English words are no evidence in a Chinese paper (mastheads aside).
             highlight = {t: w for t, w in highlight.items() if not t.isascii() or t[0].isdigit()}
         return Expansion(text, lang, tuple(concepts), terms, highlight)
+
+
+def _singular_at(word: str, forms: Sequence[str]) -> int | None:
+    """The index in ``forms`` of ``word``'s singular, if ``word`` is a plural."""
+    word = forms[0].split()[-1] if forms else word
+    if len(forms) < 2 or not word.endswith("s"):
+        return None
+    singular = forms[1].split()[-1]
+    return 1 if singular in (word[:-1], word[:-2], word[:-3] + "y") else None
+
+
+def _headwords(cedict: Cedict, word: str) -> list[str]:
+    """The headwords of the first form of ``word`` with an exact gloss, primary senses first."""
+    if word[0].isdigit():
+        return []
+    for form in english_variants(word):
+        senses = sorted(cedict.exact(clean_gloss(form) or form), key=lambda s: s.rank)
+        if senses:
+            return list(dict.fromkeys(s.headword for s in senses))[:MAX_PIECES]
+    return []
