@@ -38,38 +38,43 @@ class _Texts:
     """The texts one judgement reads: street, headline, subhead and the passages.
 
     Piece by piece (a line break ends every word and bigram anyway), so each piece's
-    tokens are computed once and shared by every question that quotes it.
+    tokens are computed once and shared by every question that quotes it. A word is
+    looked for only in the pieces, and the clauses of them, that hold its characters
+    (``MemoTokenizer.holds``): most of a passage has none of the question's words.
     """
 
     def __init__(self, segmenters: Segmenters, texts: Sequence[str], *, exact: bool = True) -> None:
         self.segmenters = segmenters
         self.texts = texts
         self.pieces = [segmenters.words.normalize(t) for t in texts]
-        # One string and one set to look in, not one per piece: a word never holds a
-        # line break, so it is in the joined text where it is in a piece.
+        # One string to look in, not one per piece: a word never holds a line break,
+        # so it is in the joined text where it is in a piece.
         self._joined = "\n".join(self.pieces)
         # Not exact: a word or bigram counts wherever its characters stand, without
         # segmenting. Every token is a slice of its normalised piece, so this never
         # finds less than the tokens do (see may_answer).
-        self._words = (
-            frozenset().union(*(segmenters.words.term_set(t) for t in texts)) if exact else None
-        )
-        # Bigrams only judge words the corpus has never seen: read them only then.
-        self._bigrams: frozenset[str] | None = None
+        self.exact = exact
+        # A word is asked for by several of a question's concepts (its own wording, a
+        # synonym's): looked up once per judgement.
+        self._found: dict[str, bool] = {}
 
     def has_word(self, word: str) -> bool:
-        if self._words is None:
+        if not self.exact:
             return self.has_phrase(word)
-        return word in self._words
+        found = self._found.get(word)
+        if found is None:
+            holds = self.segmenters.words.holds
+            found = self._found[word] = word in self._joined and any(
+                holds(piece, word) for piece in self.pieces
+            )
+        return found
 
     def has_bigram(self, bigram: str) -> bool:
-        if self._words is None:
+        # Bigrams only judge words the corpus has never seen.
+        if not self.exact:
             return self.has_phrase(bigram)
-        if self._bigrams is None:
-            self._bigrams = frozenset().union(
-                *(self.segmenters.bigrams.term_set(t) for t in self.texts)
-            )
-        return bigram in self._bigrams
+        holds = self.segmenters.bigrams.holds
+        return bigram in self._joined and any(holds(piece, bigram) for piece in self.pieces)
 
     def has_phrase(self, text: str) -> bool:
         if "\n" in text:
@@ -96,25 +101,21 @@ class _Judge:
 
     def measure(self, words: set[str]) -> tuple[float, float]:
         """The idf mass of ``words`` and how much of it the texts hold."""
-        total = matched = 0.0
-        for word in words:
-            weight, bigrams = self.weights.of(word)
+        # The weights are the question's alone: only what the texts hold is looked up.
+        total, weighed = self.question.weighed(words, self.weights)
+        texts = self.texts
+        matched = 0.0
+        for word, weight, bigrams, bigram_total in weighed:
             if bigrams is None:
-                total += weight
-                matched += weight if self.texts.has_word(word) else 0.0
+                matched += weight if texts.has_word(word) else 0.0
                 continue
-            held = sum(w for b, w in bigrams if self.texts.has_bigram(b))
-            total += weight
-            matched += weight * held / sum(w for _, w in bigrams)
+            held = sum(w for b, w in bigrams if texts.has_bigram(b))
+            matched += weight * held / bigram_total
         return total, matched
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
-        own = self.question.own(concept)
-        if own is None:
-            best = concept.best
-            own = self.question.of(best.text) if best else set()
-        return any(self.weights.of(word)[1] is None for word in own)
+        return self.question.known(concept, self.weights)
 
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
@@ -156,6 +157,8 @@ class QuestionWords:
         self.words = words
         self._own: dict[int, tuple[Concept, set[str] | None]] = {}
         self._sets: dict[str, set[str]] = {}
+        self._weighed: dict[int, tuple[set[str], _WordWeights, float, tuple[_Weighed, ...]]] = {}
+        self._known: dict[int, tuple[Concept, _WordWeights, bool]] = {}
 
     def own(self, concept: Concept) -> set[str] | None:
         """:func:`own_words` of ``concept``."""
@@ -170,6 +173,41 @@ class QuestionWords:
         if found is None:
             found = self._sets[text] = set(self.words.tokenize(text))
         return found
+
+    def weighed(
+        self, words: set[str], weights: _WordWeights
+    ) -> tuple[float, tuple[_Weighed, ...]]:
+        """The summed weight of ``words`` (one of this question's sets), and each word's
+        weight, bigrams and their summed weight, in the set's order (sums as
+        :meth:`_Judge.measure` made them, term by term)."""
+        found = self._weighed.get(id(words))
+        if found is None or found[0] is not words or found[1] is not weights:
+            total = 0.0
+            weighed = []
+            for word in words:
+                weight, bigrams = weights.of(word)
+                total += weight
+                bigram_total = sum(w for _, w in bigrams) if bigrams is not None else 0.0
+                weighed.append((word, weight, bigrams, bigram_total))
+            found = self._weighed[id(words)] = (words, weights, total, tuple(weighed))
+        return found[2], found[3]
+
+    def known(self, concept: Concept, weights: _WordWeights) -> bool:
+        """Whether the corpus has any of the words the resident used for ``concept``."""
+        found = self._known.get(id(concept))
+        if found is None or found[0] is not concept or found[1] is not weights:
+            own = self.own(concept)
+            if own is None:
+                best = concept.best
+                own = self.of(best.text) if best else set()
+            value = any(weights.of(word)[1] is None for word in own)
+            found = self._known[id(concept)] = (concept, weights, value)
+        return found[2]
+
+
+# A word as measured: itself, its weight, its weighted bigrams if the corpus never saw
+# it (else None), and their summed weight.
+_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float]
 
 
 class _WordWeights:
