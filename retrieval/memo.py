@@ -15,7 +15,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .normalize import normalize, normalize_with_offsets
+from .normalize import INERT, normalize, normalize_with_offsets
 from .tokenization import Token, Tokenizer, as_token
 
 # Characters no term of any Tokenizer starts, ends or runs across, in a normalised text:
@@ -26,6 +26,21 @@ from .tokenization import Token, Tokenizer, as_token
 _BREAK_CHARS = r"\s,;:?!()\[\]。，、；：？！“”‘’（）《》〈〉【】「」『』"
 _BREAKS = re.compile(f"[{_BREAK_CHARS}]")
 _CLAUSE = re.compile(f"[^{_BREAK_CHARS}]+")
+
+
+# Texts whose every character normalises to one character in place, by itself: the
+# inert ones (their own NFKC, never composing) and the full-width forms of ASCII and
+# the ideographic space (NFKC: one ASCII character each, which composes with nothing
+# here). Then only OpenCC could move characters, and does so only by changing the length.
+_ONE_FOR_ONE = re.compile(f"[{INERT}\uff01-\uff5e\u3000]*")
+
+
+def _in_place(text: str, norm: str) -> bool:
+    """Whether ``norm``, the normalised ``text``, has each character where ``text`` has
+    the one it came from (as ``normalize_with_offsets(text).identity``)."""
+    if len(norm) == len(text) and _ONE_FOR_ONE.fullmatch(text) is not None:
+        return True
+    return normalize_with_offsets(text).identity
 
 
 class Clauses(NamedTuple):
@@ -115,10 +130,6 @@ class MemoTokenizer:
         # A clause's tokens as columns, without the table's term positions (a clause
         # has few tokens: reading them all is cheaper than indexing them).
         self._columns = lru_cache(size)(lambda text: _columns(tokenizer.tokenize_with_spans(text)))
-        # Whether a text's normalised characters stand where its own do (most texts:
-        # full-width punctuation becomes half-width one for one), so that the offsets
-        # of its normalised clauses' tokens are offsets in the text itself.
-        self._in_place = lru_cache(size)(lambda text: normalize_with_offsets(text).identity)
         # The cached function, not self, in the closure: no reference cycle (the bot
         # freezes the heap, and frozen cycles are never freed).
         terms = self._terms
@@ -152,7 +163,10 @@ class MemoTokenizer:
         present = [t for t in terms if t and t in norm]
         if not present:
             return []
-        if not self._in_place(text) or any(map(_BREAKS.search, present)):
+        # Unless the normalised characters stand where the text's own do (most texts:
+        # full-width punctuation becomes half-width one for one), the offsets of the
+        # normalised clauses' tokens are not offsets in the text.
+        if not _in_place(text, norm) or any(map(_BREAKS.search, present)):
             return self._matches_whole(text, present)
         if len(set(present)) < len(present):  # a term asked twice is found twice
             return self._matches_whole(text, present)

@@ -65,7 +65,7 @@ class _Texts:
         if found is None:
             holds = self.segmenters.words.holds
             found = self._found[word] = word in self._joined and any(
-                holds(piece, word) for piece in self.pieces
+                word in piece and holds(piece, word) for piece in self.pieces
             )
         return found
 
@@ -74,7 +74,9 @@ class _Texts:
         if not self.exact:
             return self.has_phrase(bigram)
         holds = self.segmenters.bigrams.holds
-        return bigram in self._joined and any(holds(piece, bigram) for piece in self.pieces)
+        return bigram in self._joined and any(
+            bigram in piece and holds(piece, bigram) for piece in self.pieces
+        )
 
     def has_phrase(self, text: str) -> bool:
         if "\n" in text:

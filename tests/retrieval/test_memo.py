@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval import DEFAULT_USERDICT, scoring_tokenizer
-from retrieval.memo import MemoTokenizer, clauses_of
-from retrieval.normalize import normalize
+from retrieval.memo import MemoTokenizer, _in_place, clauses_of
+from retrieval.normalize import normalize, normalize_with_offsets
 from retrieval.tokenization import Tokenizer
 
 # The tokenizers the answer path holds memos of (corpus.answer.segmenters).
@@ -25,7 +25,7 @@ _MIXED = st.lists(
     st.sampled_from(
         list("加装电梯的了吗什么时候哪里凉城小区楼道堆物清理居委会電梯樓")
         + list("abcXY09２０２６，。、！？ .-_#:;()“”《》【】")
-        + ["😀", "e\u0301", "\u3000", "\n", "3.5", "A栋"]
+        + ["😀", "e\u0301", "\u3000", "\n", "3.5", "A栋", "㎡", "İ", "ﬁ", "…", "發"]
     ),
     max_size=40,
 ).map("".join)
@@ -63,6 +63,12 @@ def test_clause_by_clause_on_every_bundled_paragraph(name: str) -> None:
 @given(text=_MIXED, name=st.sampled_from(sorted(TOKENIZERS)))
 def test_clause_by_clause_on_mixed_text(text: str, name: str) -> None:
     _check(MemoTokenizer(TOKENIZERS[name], 8), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_MIXED | st.text(max_size=20))
+def test_in_place_only_where_normalising_keeps_every_offset(text: str) -> None:
+    assert _in_place(text, normalize(text)) == normalize_with_offsets(text).identity
 
 
 def test_clauses_split_at_punctuation_and_spaces_only() -> None:
