@@ -94,26 +94,26 @@ class _Judge:
         texts: _Texts,
         question: QuestionWords | None = None,
     ) -> None:
-        self.index = state.retriever.index
-        self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
-        self.bigrams = segmenters.bigrams
         self.texts = texts
         self.weights = _word_weights(state, segmenters)
         self.question = question or QuestionWords(segmenters.words)
 
     def measure(self, words: set[str]) -> tuple[float, float]:
         """The idf mass of ``words`` and how much of it the texts hold."""
-        # The weights are the question's alone: only what the texts hold is looked up.
         total, weighed = self.question.weighed(words, self.weights)
-        texts = self.texts
+        return total, self._matched(weighed)
+
+    def _matched(self, weighed: tuple[_Weighed, ...]) -> float:
+        """How much of the weight of ``weighed`` (see QuestionWords.weighed) the texts hold."""
+        has_word, has_bigram = self.texts.has_word, self.texts.has_bigram
         matched = 0.0
         for word, weight, bigrams, bigram_total in weighed:
             if bigrams is None:
-                matched += weight if texts.has_word(word) else 0.0
+                matched += weight if has_word(word) else 0.0
                 continue
-            held = sum(w for b, w in bigrams if texts.has_bigram(b))
+            held = sum(w for b, w in bigrams if has_bigram(b))
             matched += weight * held / bigram_total
-        return total, matched
+        return matched
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
@@ -122,27 +122,25 @@ class _Judge:
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
         at its weight), and how wholly some wording of it is there (0..1, any wording)."""
-        own, share = self.question.own(concept), 0.0
+        # Everything but what the texts hold is the question's: planned once for all its
+        # candidates (QuestionWords.plan), in the order the sums are made.
+        own, weight, alternatives = self.question.plan(concept, self.weights)
+        share = 0.0
         if own is not None:
-            weight, hit = self.measure(own)
+            weight, weighed = own
+            hit = self._matched(weighed)
             share = hit / weight if weight else 0.0
-        else:
-            best = concept.best
-            weight = self.measure(self.question.of(best.text))[0] if best else 0.0
-            # No dictionary word at all: whether the paper covers it is unknown.
-            weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
             return 0.0, 0.0, 0.0
         held = share
-        for alt in concept.alternatives:
-            if alt.origin == "question":
+        has_phrase = self.texts.has_phrase
+        for text, alt_weight_share, (alt_weight, weighed) in alternatives:
+            if has_phrase(text):
+                share, held = max(share, alt_weight_share), 1.0
                 continue
-            if self.texts.has_phrase(alt.text):
-                share, held = max(share, alt.weight), 1.0
-                continue
-            alt_weight, alt_hit = self.measure(self.question.of(alt.text))
+            alt_hit = self._matched(weighed)
             if alt_weight:
-                share = max(share, alt.weight * alt_hit / alt_weight)
+                share = max(share, alt_weight_share * alt_hit / alt_weight)
                 held = max(held, alt_hit / alt_weight)
         return weight, share, held
 
@@ -161,6 +159,7 @@ class QuestionWords:
         self._sets: dict[str, set[str]] = {}
         self._weighed: dict[int, tuple[set[str], _WordWeights, float, tuple[_Weighed, ...]]] = {}
         self._known: dict[int, tuple[Concept, _WordWeights, bool]] = {}
+        self._plans: dict[int, tuple[Concept, _WordWeights, _Plan]] = {}
 
     def own(self, concept: Concept) -> set[str] | None:
         """:func:`own_words` of ``concept``."""
@@ -194,6 +193,31 @@ class QuestionWords:
             found = self._weighed[id(words)] = (words, weights, total, tuple(weighed))
         return found[2], found[3]
 
+    def plan(self, concept: Concept, weights: _WordWeights) -> _Plan:
+        """What :meth:`_Judge.concept` needs of ``concept`` that no passage changes.
+
+        Its own words weighed (None if the resident wrote none in Chinese), else its
+        weight, and each other wording's text, weight and words weighed.
+        """
+        found = self._plans.get(id(concept))
+        if found is None or found[0] is not concept or found[1] is not weights:
+            own = self.own(concept)
+            weighed = None if own is None else self.weighed(own, weights)
+            weight = 0.0
+            if own is None:
+                best = concept.best
+                weight = self.weighed(self.of(best.text), weights)[0] if best else 0.0
+                # No dictionary word at all: whether the paper covers it is unknown.
+                unseen = weights.unseen
+                weight = weight or (unseen / 2 if concept.untranslated else unseen)
+            alternatives = tuple(
+                (alt.text, alt.weight, self.weighed(self.of(alt.text), weights))
+                for alt in concept.alternatives
+                if alt.origin != "question"
+            )
+            found = self._plans[id(concept)] = (concept, weights, (weighed, weight, alternatives))
+        return found[2]
+
     def known(self, concept: Concept, weights: _WordWeights) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
         found = self._known.get(id(concept))
@@ -210,6 +234,13 @@ class QuestionWords:
 # A word as measured: itself, its weight, its weighted bigrams if the corpus never saw
 # it (else None), and their summed weight.
 _Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float]
+# QuestionWords.plan: own words weighed (total, words) or None, the weight without
+# them, and each other wording's (text, weight, its words weighed).
+_Plan = tuple[
+    "tuple[float, tuple[_Weighed, ...]] | None",
+    float,
+    "tuple[tuple[str, float, tuple[float, tuple[_Weighed, ...]]], ...]",
+]
 
 
 class _WordWeights:
