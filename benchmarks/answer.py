@@ -192,8 +192,8 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     bound: every candidate judged exactly (``coverage.may_answer`` says yes to all);
     word weights: ``coverage._WordWeights`` keeps nothing; question words: a question's
     words are read again for each candidate; vocabulary: ``CorpusVocabulary`` keeps no
-    phrase answers and no passage texts; papers: the scope reads every issue's street
-    (``scope._papers`` and ``scope.street_base`` unmemoised). The tokenizers' own memos
+    phrase answers, passage texts nor document frequencies; papers: the scope reads
+    every issue's street (``scope._papers`` and ``scope.street_base`` unmemoised). The tokenizers' own memos
     stay as they are.
     """
     from corpus.answer import coverage, live_index, scope
@@ -204,6 +204,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         coverage._WordWeights.SIZE,
         vocabulary_class.PHRASES,
         vocabulary_class.TEXTS,
+        vocabulary_class.FREQS,
         service_module.may_answer,
         service_module.QuestionWords,
         scope._papers,
@@ -213,6 +214,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     vocabulary = service.index.vocabulary(service.state)
     vocabulary._found.clear()
     vocabulary._texts.clear()
+    vocabulary._freqs.clear()
     if "bound" in off:
         service_module.may_answer = lambda *args, **kwargs: True  # type: ignore[assignment]
     if "word weights" in off:
@@ -220,7 +222,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     if "question words" in off:
         service_module.QuestionWords = lambda words: None  # type: ignore[assignment,misc]
     if "vocabulary" in off:
-        vocabulary_class.PHRASES = vocabulary_class.TEXTS = 0
+        vocabulary_class.PHRASES = vocabulary_class.TEXTS = vocabulary_class.FREQS = 0
     if "papers" in off:
         scope._papers = lambda issues: [(i.street, i.publication) for i in issues]
         scope.street_base = scope.street_base.__wrapped__  # type: ignore[assignment]
@@ -231,6 +233,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
             coverage._WordWeights.SIZE,
             vocabulary_class.PHRASES,
             vocabulary_class.TEXTS,
+            vocabulary_class.FREQS,
             service_module.may_answer,
             service_module.QuestionWords,
             scope._papers,

@@ -8,13 +8,74 @@ need to walk.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .normalize import normalize
+from .normalize import INERT, normalize, normalize_with_offsets
 from .tokenization import Token, Tokenizer, as_token
+
+# Characters no term of any Tokenizer starts, ends or runs across, in a normalised text:
+# jieba cuts the runs of CJK characters, letters, digits and +#&._%- between them each on
+# its own (its "blocks"), and n-grams join only neighbouring CJK characters. So a text's
+# tokens are its clauses' tokens, clause after clause, and a term's clauses are the only
+# ones it needs segmented (tests/retrieval/test_memo.py checks it on every bundled text).
+_BREAK_CHARS = r"\s,;:?!()\[\]。，、；：？！“”‘’（）《》〈〉【】「」『』"
+_BREAKS = re.compile(f"[{_BREAK_CHARS}]")
+_CLAUSE = re.compile(f"[^{_BREAK_CHARS}]+")
+
+
+# Texts whose every character normalises to one character in place, by itself: the
+# inert ones (their own NFKC, never composing) and the full-width forms of ASCII and
+# the ideographic space (NFKC: one ASCII character each, which composes with nothing
+# here). Then only OpenCC could move characters, and does so only by changing the length.
+_ONE_FOR_ONE = re.compile(f"[{INERT}\uff01-\uff5e\u3000]*")
+
+
+def _in_place(text: str, norm: str) -> bool:
+    """Whether ``norm``, the normalised ``text``, has each character where ``text`` has
+    the one it came from (as ``normalize_with_offsets(text).identity``)."""
+    if len(norm) == len(text) and _ONE_FOR_ONE.fullmatch(text) is not None:
+        return True
+    return normalize_with_offsets(text).identity
+
+
+class Clauses(NamedTuple):
+    """A text's runs between break characters (see :data:`_BREAKS`) and their offsets."""
+
+    starts: tuple[int, ...]
+    texts: tuple[str, ...]
+
+    def around(self, text: str, term: str) -> list[int]:
+        """The indexes of the clauses holding ``term`` (which has no break character)."""
+        found = []
+        at = text.find(term)
+        while at >= 0:
+            i = bisect_right(self.starts, at) - 1
+            found.append(i)
+            at = text.find(term, self.starts[i] + len(self.texts[i]))
+        return found
+
+
+def clauses_of(text: str) -> Clauses:
+    """The runs of ``text`` between :data:`_BREAKS` characters, with their offsets."""
+    found = [(m.start(), m.group()) for m in _CLAUSE.finditer(text)]
+    if not found:
+        return Clauses((), ())
+    starts, texts = zip(*found, strict=True)
+    return Clauses(starts, texts)
+
+
+def _columns(
+    tokens: Sequence[Token],
+) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    if not tokens:
+        return (), (), ()
+    terms, starts, ends = map(tuple, zip(*tokens, strict=True))
+    return terms, starts, ends
 
 
 def positions_of(tokens: Sequence[Token]) -> Mapping[str, tuple[int, ...]]:
@@ -65,6 +126,10 @@ class MemoTokenizer:
             lambda text: _SpanTable.of(tokenizer.tokenize_with_spans(text))
         )
         self._normalized = lru_cache(size)(normalize)
+        self._clauses = lru_cache(size)(clauses_of)
+        # A clause's tokens as columns, without the table's term positions (a clause
+        # has few tokens: reading them all is cheaper than indexing them).
+        self._columns = lru_cache(size)(lambda text: _columns(tokenizer.tokenize_with_spans(text)))
         # The cached function, not self, in the closure: no reference cycle (the bot
         # freezes the heap, and frozen cycles are never freed).
         terms = self._terms
@@ -88,10 +153,52 @@ class MemoTokenizer:
         return self._tables(text).positions
 
     def matches(self, text: str, terms: Collection[str]) -> list[Token]:
-        """The tokens of ``text`` whose term is one of ``terms``, in reading order."""
+        """The tokens of ``text`` whose term is one of ``terms``, in reading order.
+
+        Only the clauses holding one of the terms' characters are segmented (see
+        :data:`_BREAKS`): a passage is quoted once for a question, and most of it has
+        none of the question's words.
+        """
+        norm = self.normalize(text)
+        present = [t for t in terms if t and t in norm]
+        if not present:
+            return []
+        # Unless the normalised characters stand where the text's own do (most texts:
+        # full-width punctuation becomes half-width one for one), the offsets of the
+        # normalised clauses' tokens are not offsets in the text.
+        if not _in_place(text, norm) or any(map(_BREAKS.search, present)):
+            return self._matches_whole(text, present)
+        if len(set(present)) < len(present):  # a term asked twice is found twice
+            return self._matches_whole(text, present)
+        wanted = frozenset(present)
+        clauses = self._clauses(norm)
+        found: list[Token] = []
+        add = found.append
+        for i in sorted({i for t in present for i in clauses.around(norm, t)}):
+            start = clauses.starts[i]
+            terms_, starts, ends = self._columns(clauses.texts[i])
+            for term, first, last in zip(terms_, starts, ends, strict=True):
+                if term in wanted:
+                    add(as_token((term, first + start, last + start)))
+        return found
+
+    def _matches_whole(self, text: str, terms: Collection[str]) -> list[Token]:
         table = self._tables(text)
         where = table.positions
         return [table.token(i) for i in sorted(i for t in terms for i in where.get(t, ()))]
+
+    def holds(self, text: str, term: str) -> bool:
+        """Whether ``term`` is one of the terms of ``text``, which must be normalised.
+
+        As ``term in term_set(text)``, segmenting only the clauses that hold ``term``.
+        """
+        if not term or term not in text:
+            return False
+        if _BREAKS.search(term):
+            return term in self.term_set(text)
+        clauses = self._clauses(text)
+        sets = self._sets
+        return any(term in sets(clauses.texts[i]) for i in clauses.around(text, term))
 
     def term_set(self, text: str) -> frozenset[str]:
         """The distinct terms of ``text`` (for membership tests)."""

@@ -17,8 +17,10 @@ or full-width question still marks the simplified passage and vice versa.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .sentences import split_clauses, split_sentences
 from .tokenization import Analyzer, Token
@@ -192,14 +194,27 @@ def best_snippet(
             return max(float(weights[term]), 0.0)
         return float(len(term))
 
+    # Matches come in reading order: a window's are among those starting inside it.
+    starts = [m.start for m in matches]
+    in_order = all(a <= b for a, b in pairwise(starts))
+
+    def within(window: _Window) -> Sequence[Token]:
+        if not in_order:
+            return matches
+        return matches[bisect_left(starts, window.start) : bisect_right(starts, window.end)]
+
     def value(window: _Window) -> float:
-        covered = {m.term for m in matches if window.start <= m.start and m.end <= window.end}
+        covered = {
+            m.term for m in within(window) if window.start <= m.start and m.end <= window.end
+        }
         return sum(weight(term) for term in covered)
 
     def rank(window: _Window) -> tuple[float, int, int, int, int]:
         cuts = window.cut_left + window.cut_right
         length = window.end - window.start
-        inside = [m.start for m in matches if window.start <= m.start and m.end <= window.end]
+        inside = [
+            m.start for m in within(window) if window.start <= m.start and m.end <= window.end
+        ]
         lead = (min(inside) - window.start) if inside else length
         # Start where the match starts (no unrelated lead-in), then take as much as
         # fits: the sentences after a matching one often hold the answer (the place

@@ -38,38 +38,45 @@ class _Texts:
     """The texts one judgement reads: street, headline, subhead and the passages.
 
     Piece by piece (a line break ends every word and bigram anyway), so each piece's
-    tokens are computed once and shared by every question that quotes it.
+    tokens are computed once and shared by every question that quotes it. A word is
+    looked for only in the pieces, and the clauses of them, that hold its characters
+    (``MemoTokenizer.holds``): most of a passage has none of the question's words.
     """
 
     def __init__(self, segmenters: Segmenters, texts: Sequence[str], *, exact: bool = True) -> None:
         self.segmenters = segmenters
         self.texts = texts
         self.pieces = [segmenters.words.normalize(t) for t in texts]
-        # One string and one set to look in, not one per piece: a word never holds a
-        # line break, so it is in the joined text where it is in a piece.
+        # One string to look in, not one per piece: a word never holds a line break,
+        # so it is in the joined text where it is in a piece.
         self._joined = "\n".join(self.pieces)
         # Not exact: a word or bigram counts wherever its characters stand, without
         # segmenting. Every token is a slice of its normalised piece, so this never
         # finds less than the tokens do (see may_answer).
-        self._words = (
-            frozenset().union(*(segmenters.words.term_set(t) for t in texts)) if exact else None
-        )
-        # Bigrams only judge words the corpus has never seen: read them only then.
-        self._bigrams: frozenset[str] | None = None
+        self.exact = exact
+        # A word is asked for by several of a question's concepts (its own wording, a
+        # synonym's): looked up once per judgement.
+        self._found: dict[str, bool] = {}
 
     def has_word(self, word: str) -> bool:
-        if self._words is None:
+        if not self.exact:
             return self.has_phrase(word)
-        return word in self._words
+        found = self._found.get(word)
+        if found is None:
+            holds = self.segmenters.words.holds
+            found = self._found[word] = word in self._joined and any(
+                word in piece and holds(piece, word) for piece in self.pieces
+            )
+        return found
 
     def has_bigram(self, bigram: str) -> bool:
-        if self._words is None:
+        # Bigrams only judge words the corpus has never seen.
+        if not self.exact:
             return self.has_phrase(bigram)
-        if self._bigrams is None:
-            self._bigrams = frozenset().union(
-                *(self.segmenters.bigrams.term_set(t) for t in self.texts)
-            )
-        return bigram in self._bigrams
+        holds = self.segmenters.bigrams.holds
+        return bigram in self._joined and any(
+            bigram in piece and holds(piece, bigram) for piece in self.pieces
+        )
 
     def has_phrase(self, text: str) -> bool:
         if "\n" in text:
@@ -87,59 +94,53 @@ class _Judge:
         texts: _Texts,
         question: QuestionWords | None = None,
     ) -> None:
-        self.index = state.retriever.index
-        self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
-        self.bigrams = segmenters.bigrams
         self.texts = texts
         self.weights = _word_weights(state, segmenters)
         self.question = question or QuestionWords(segmenters.words)
 
     def measure(self, words: set[str]) -> tuple[float, float]:
         """The idf mass of ``words`` and how much of it the texts hold."""
-        total = matched = 0.0
-        for word in words:
-            weight, bigrams = self.weights.of(word)
+        total, weighed = self.question.weighed(words, self.weights)
+        return total, self._matched(weighed)
+
+    def _matched(self, weighed: tuple[_Weighed, ...]) -> float:
+        """How much of the weight of ``weighed`` (see QuestionWords.weighed) the texts hold."""
+        has_word, has_bigram = self.texts.has_word, self.texts.has_bigram
+        matched = 0.0
+        for word, weight, bigrams, bigram_total in weighed:
             if bigrams is None:
-                total += weight
-                matched += weight if self.texts.has_word(word) else 0.0
+                matched += weight if has_word(word) else 0.0
                 continue
-            held = sum(w for b, w in bigrams if self.texts.has_bigram(b))
-            total += weight
-            matched += weight * held / sum(w for _, w in bigrams)
-        return total, matched
+            held = sum(w for b, w in bigrams if has_bigram(b))
+            matched += weight * held / bigram_total
+        return matched
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
-        own = self.question.own(concept)
-        if own is None:
-            best = concept.best
-            own = self.question.of(best.text) if best else set()
-        return any(self.weights.of(word)[1] is None for word in own)
+        return self.question.known(concept, self.weights)
 
     def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
         at its weight), and how wholly some wording of it is there (0..1, any wording)."""
-        own, share = self.question.own(concept), 0.0
+        # Everything but what the texts hold is the question's: planned once for all its
+        # candidates (QuestionWords.plan), in the order the sums are made.
+        own, weight, alternatives = self.question.plan(concept, self.weights)
+        share = 0.0
         if own is not None:
-            weight, hit = self.measure(own)
+            weight, weighed = own
+            hit = self._matched(weighed)
             share = hit / weight if weight else 0.0
-        else:
-            best = concept.best
-            weight = self.measure(self.question.of(best.text))[0] if best else 0.0
-            # No dictionary word at all: whether the paper covers it is unknown.
-            weight = weight or (self.unseen / 2 if concept.untranslated else self.unseen)
         if not weight:
             return 0.0, 0.0, 0.0
         held = share
-        for alt in concept.alternatives:
-            if alt.origin == "question":
+        has_phrase = self.texts.has_phrase
+        for text, alt_weight_share, (alt_weight, weighed) in alternatives:
+            if has_phrase(text):
+                share, held = max(share, alt_weight_share), 1.0
                 continue
-            if self.texts.has_phrase(alt.text):
-                share, held = max(share, alt.weight), 1.0
-                continue
-            alt_weight, alt_hit = self.measure(self.question.of(alt.text))
+            alt_hit = self._matched(weighed)
             if alt_weight:
-                share = max(share, alt.weight * alt_hit / alt_weight)
+                share = max(share, alt_weight_share * alt_hit / alt_weight)
                 held = max(held, alt_hit / alt_weight)
         return weight, share, held
 
@@ -156,6 +157,9 @@ class QuestionWords:
         self.words = words
         self._own: dict[int, tuple[Concept, set[str] | None]] = {}
         self._sets: dict[str, set[str]] = {}
+        self._weighed: dict[int, tuple[set[str], _WordWeights, float, tuple[_Weighed, ...]]] = {}
+        self._known: dict[int, tuple[Concept, _WordWeights, bool]] = {}
+        self._plans: dict[int, tuple[Concept, _WordWeights, _Plan]] = {}
 
     def own(self, concept: Concept) -> set[str] | None:
         """:func:`own_words` of ``concept``."""
@@ -170,6 +174,73 @@ class QuestionWords:
         if found is None:
             found = self._sets[text] = set(self.words.tokenize(text))
         return found
+
+    def weighed(
+        self, words: set[str], weights: _WordWeights
+    ) -> tuple[float, tuple[_Weighed, ...]]:
+        """The summed weight of ``words`` (one of this question's sets), and each word's
+        weight, bigrams and their summed weight, in the set's order (sums as
+        :meth:`_Judge.measure` made them, term by term)."""
+        found = self._weighed.get(id(words))
+        if found is None or found[0] is not words or found[1] is not weights:
+            total = 0.0
+            weighed = []
+            for word in words:
+                weight, bigrams = weights.of(word)
+                total += weight
+                bigram_total = sum(w for _, w in bigrams) if bigrams is not None else 0.0
+                weighed.append((word, weight, bigrams, bigram_total))
+            found = self._weighed[id(words)] = (words, weights, total, tuple(weighed))
+        return found[2], found[3]
+
+    def plan(self, concept: Concept, weights: _WordWeights) -> _Plan:
+        """What :meth:`_Judge.concept` needs of ``concept`` that no passage changes.
+
+        Its own words weighed (None if the resident wrote none in Chinese), else its
+        weight, and each other wording's text, weight and words weighed.
+        """
+        found = self._plans.get(id(concept))
+        if found is None or found[0] is not concept or found[1] is not weights:
+            own = self.own(concept)
+            weighed = None if own is None else self.weighed(own, weights)
+            weight = 0.0
+            if own is None:
+                best = concept.best
+                weight = self.weighed(self.of(best.text), weights)[0] if best else 0.0
+                # No dictionary word at all: whether the paper covers it is unknown.
+                unseen = weights.unseen
+                weight = weight or (unseen / 2 if concept.untranslated else unseen)
+            alternatives = tuple(
+                (alt.text, alt.weight, self.weighed(self.of(alt.text), weights))
+                for alt in concept.alternatives
+                if alt.origin != "question"
+            )
+            found = self._plans[id(concept)] = (concept, weights, (weighed, weight, alternatives))
+        return found[2]
+
+    def known(self, concept: Concept, weights: _WordWeights) -> bool:
+        """Whether the corpus has any of the words the resident used for ``concept``."""
+        found = self._known.get(id(concept))
+        if found is None or found[0] is not concept or found[1] is not weights:
+            own = self.own(concept)
+            if own is None:
+                best = concept.best
+                own = self.of(best.text) if best else set()
+            value = any(weights.of(word)[1] is None for word in own)
+            found = self._known[id(concept)] = (concept, weights, value)
+        return found[2]
+
+
+# A word as measured: itself, its weight, its weighted bigrams if the corpus never saw
+# it (else None), and their summed weight.
+_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float]
+# QuestionWords.plan: own words weighed (total, words) or None, the weight without
+# them, and each other wording's (text, weight, its words weighed).
+_Plan = tuple[
+    "tuple[float, tuple[_Weighed, ...]] | None",
+    float,
+    "tuple[tuple[str, float, tuple[float, tuple[_Weighed, ...]]], ...]",
+]
 
 
 class _WordWeights:

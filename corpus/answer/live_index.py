@@ -91,6 +91,9 @@ class CorpusVocabulary:
     # for most phrases: see benchmarks/answer.py --memos.
     PHRASES = 20_000
     TEXTS = 8_192
+    # Document frequencies kept: an English word read as pinyin looks up every character
+    # of each of its syllables' readings (hundreds), the same ones question after question.
+    FREQS = 50_000
 
     def __init__(
         self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
@@ -102,9 +105,17 @@ class CorpusVocabulary:
         self._lock = threading.Lock()
         self._found: dict[str, bool] = {}
         self._texts: dict[int, str] = {}
+        self._freqs: dict[str, int] = {}
 
     def doc_freq(self, term: str) -> int:
-        return self.index.doc_freq(term)
+        found = self._freqs.get(term)
+        if found is None:
+            found = self.index.doc_freq(term)
+            if len(self._freqs) >= self.FREQS:
+                self._freqs = {}
+            if self.FREQS:
+                self._freqs[term] = found
+        return found
 
     def passages_with(self, term: str) -> np.ndarray:
         """The passages holding the index term ``term`` (ascending)."""

@@ -33,6 +33,7 @@ def test_turning_the_shortcuts_off_puts_everything_back(tmp_path: Path) -> None:
         coverage._WordWeights.SIZE,
         live_index.CorpusVocabulary.PHRASES,
         live_index.CorpusVocabulary.TEXTS,
+        live_index.CorpusVocabulary.FREQS,
         service_module.may_answer,
         service_module.QuestionWords,
         scope._papers,
@@ -40,12 +41,14 @@ def test_turning_the_shortcuts_off_puts_everything_back(tmp_path: Path) -> None:
     )
     with bench.memos(service, frozenset(bench.SHORTCUTS)):
         assert coverage._WordWeights.SIZE == 0
-        assert service_module.may_answer is not before[3]
+        assert live_index.CorpusVocabulary.FREQS == 0
+        assert service_module.may_answer is not before[4]
         service.answer("凉城加装电梯进展怎么样了")
     after = (
         coverage._WordWeights.SIZE,
         live_index.CorpusVocabulary.PHRASES,
         live_index.CorpusVocabulary.TEXTS,
+        live_index.CorpusVocabulary.FREQS,
         service_module.may_answer,
         service_module.QuestionWords,
         scope._papers,

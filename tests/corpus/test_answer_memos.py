@@ -55,6 +55,7 @@ def test_memos_and_bound_leave_every_answer_as_it_was(
     monkeypatch.setattr(coverage._WordWeights, "SIZE", 0)
     monkeypatch.setattr(live_index.CorpusVocabulary, "PHRASES", 0)
     monkeypatch.setattr(live_index.CorpusVocabulary, "TEXTS", 0)
+    monkeypatch.setattr(live_index.CorpusVocabulary, "FREQS", 0)
     monkeypatch.setattr(service_module, "may_answer", lambda *args, **kwargs: True)
     monkeypatch.setattr(service_module, "QuestionWords", lambda words: None)
     monkeypatch.setattr(scope, "_papers", lambda issues: [(i.street, i.publication) for i in issues])
