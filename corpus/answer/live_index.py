@@ -76,15 +76,16 @@ class CorpusVocabulary:
 
     ``contains`` reads only passages that hold every character and character bigram
     of the phrase (their posting lists intersected, rarest first), so nothing is
-    built per corpus and a check costs about the same at 10^3 and 10^6 passages; a
+    built per corpus and a check costs about the same at 10^3 and 10^6 passages (at
+    most ``MAX_READS`` passages read: a phrase not among them counts as absent); a
     phrase whose characters the index cannot vouch for (stopword characters, Latin
     letters) falls back to scanning the whole corpus text, built once on first need.
     """
 
     # Intersect posting lists until this few passages remain, then read them.
     ENOUGH = 64
-    # Passages read one by one before falling back to one scan of the joined text.
-    MAX_READS = 2_000
+    # Passages read one by one, at most, for a phrase whose characters are indexed.
+    MAX_READS = 256
     # Answers to contains() kept, and passages' normalised texts kept (0: none). The
     # phrases are an English question's translations, asked again by question after
     # question, and the passages read are the first of posting lists, the same ones
@@ -154,12 +155,12 @@ class CorpusVocabulary:
             if len(candidates) <= self.ENOUGH:
                 break
             candidates = np.intersect1d(candidates, more, assume_unique=True)
-        # A common phrase is usually in the first passages read; only a rare one among
-        # common characters needs the whole text.
-        for i in candidates[: self.MAX_READS].tolist():
-            if text in self._passage_text(i):
-                return True
-        return len(candidates) > self.MAX_READS and text in self._full_text()
+        # A phrase the corpus prints is almost always in the first passages that hold
+        # all its characters and pairs. Past MAX_READS it counts as absent: scanning the
+        # whole text for it cost each English or mistyped question up to seconds at 100k
+        # passages (benchmarks/answer.py --passages 100000), for a phrase that can at most
+        # add a search term.
+        return any(text in self._passage_text(i) for i in candidates[: self.MAX_READS].tolist())
 
     def _full_text(self) -> str:
         with self._lock:
