@@ -426,6 +426,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         if not serving and "LOG_LEVEL" not in os.environ:
             level = max(level, logging.WARNING)  # one-shot commands print only what matters
         logging.getLogger("jieba").setLevel(logging.WARNING)
+        # numba's compiler logs every bytecode step at DEBUG: megabytes while the search
+        # kernel compiles in the background, which can fill a piped stderr and stall the bot.
+        logging.getLogger("numba").setLevel(logging.WARNING)
         logging.basicConfig(
             level=level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -737,6 +737,14 @@ def load_in_background(snap: Snapshot, termids: TermIds) -> None:
 
 def _load_for(snap: Snapshot, termids: TermIds) -> None:
     load()
+    warm(snap, termids)
+
+
+def warm(snap: Snapshot, termids: TermIds) -> None:
+    """Compile (or load from numba's disk cache) :func:`search`'s code for these arrays'
+    types, as the background loader does; the tests call it so that the bot processes
+    they start find the code cached."""
+    load()
     empty = np.zeros(0, np.uint8)
     _search(  # an empty query: loads the code for these types and returns at once
         empty,
