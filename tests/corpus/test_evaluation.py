@@ -38,7 +38,7 @@ from corpus.store.engine import Store
 
 # sha256 of "id:split\n" for every question of questions.jsonl, in id order: the split
 # is data, and changing it must be a deliberate edit of this line too.
-SPLIT_SHA256 = "0d7e3e858f3eacd67f6d6bee8064caa5aab72d40a388aa4787d11e8ac225689b"
+SPLIT_SHA256 = "559e5b4fba2784d9669c2003b5220dc0d9f9c97018a6bff38fe0fd7ed5bfc21a"
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,8 @@ def test_the_split_is_recorded_and_pinned() -> None:
 
 
 def test_the_split_is_stratified_by_group_and_type() -> None:
-    questions = load_gold()
+    # The drawn halves (q001-q152); q153-q186 were written later as tuning questions only.
+    questions = [q for q in load_gold() if q.id <= "q152"]
     for key in (lambda q: q.group, lambda q: (q.group, q.type)):
         counts = Counter((key(q), q.split) for q in questions)
         for cell in {key(q) for q in questions}:
