@@ -42,12 +42,15 @@ def english_variants(word: str) -> list[str]:
     confiscate, checked → check): CC-CEDICT glosses are in dictionary form.
     """
     word = spelling(word.lower())
+    word = SHORTHAND.get(word, word)
     forms = [word]
     if len(word) > 3:
         if word.endswith("ies"):
             forms.append(word[:-3] + "y")
         elif word.endswith(("ches", "shes", "sses", "xes", "zes")):
             forms.append(word[:-2])
+            if word.endswith("zes"):
+                forms.append(word[:-1])  # prizes → prize (quizzes → quizz is no word)
         elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
             forms.append(word[:-1])
         if word.endswith("ied"):
@@ -62,7 +65,115 @@ def english_variants(word: str) -> list[str]:
                 forms.append(word[:-4])
         if word == "people":
             forms.append("person")
+    if word in IRREGULAR:
+        forms.append(IRREGULAR[word])
     return list(dict.fromkeys(forms))
+
+
+def derived_forms(word: str) -> list[str]:
+    """The verb a noun is made from (celebration → celebrate, requirements → require),
+    for when none of the noun's own translations is in the paper (典礼, 庆典: it
+    says 庆祝)."""
+    word = SHORTHAND.get(spelling(word.lower()), word.lower())
+    if len(word) <= 6:
+        return []
+    for suffix in ("ations", "ation"):
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            return [stem + "ate", stem + "e", stem] if len(stem) >= 4 else []
+    for suffix in ("ments", "ment"):
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            return [stem] if len(stem) >= 4 else []
+    return []
+
+
+# Shorthand residents type in chat (ppl, govt): read as the word.
+SHORTHAND = {
+    "ppl": "people",
+    "govt": "government",
+    "gov": "government",
+    "info": "information",
+    "dept": "department",
+    "bldg": "building",
+    "apt": "apartment",
+    "mgmt": "management",
+    "tmr": "tomorrow",
+    "tmrw": "tomorrow",
+    "yr": "year",
+    "yrs": "years",
+    "mins": "minutes",
+    "hrs": "hours",
+    "pic": "picture",
+    "pics": "pictures",
+    "kids": "children",
+}
+
+
+# Irregular past forms of common verbs (held → hold): no suffix rule finds their
+# dictionary form, and residents ask about what happened.
+IRREGULAR = {
+    "began": "begin",
+    "begun": "begin",
+    "bought": "buy",
+    "brought": "bring",
+    "built": "build",
+    "caught": "catch",
+    "chose": "choose",
+    "chosen": "choose",
+    "drew": "draw",
+    "drawn": "draw",
+    "ate": "eat",
+    "eaten": "eat",
+    "fell": "fall",
+    "fallen": "fall",
+    "fed": "feed",
+    "felt": "feel",
+    "fought": "fight",
+    "found": "find",
+    "flew": "fly",
+    "flown": "fly",
+    "grew": "grow",
+    "grown": "grow",
+    "heard": "hear",
+    "held": "hold",
+    "hung": "hang",
+    "kept": "keep",
+    "knew": "know",
+    "known": "know",
+    "led": "lead",
+    "left": "leave",
+    "lent": "lend",
+    "lost": "lose",
+    "met": "meet",
+    "paid": "pay",
+    "ran": "run",
+    "rang": "ring",
+    "rose": "rise",
+    "risen": "rise",
+    "saw": "see",
+    "seen": "see",
+    "sold": "sell",
+    "sent": "send",
+    "shot": "shoot",
+    "shown": "show",
+    "spoke": "speak",
+    "spoken": "speak",
+    "spent": "spend",
+    "stood": "stand",
+    "taught": "teach",
+    "thought": "think",
+    "threw": "throw",
+    "thrown": "throw",
+    "told": "tell",
+    "understood": "understand",
+    "woke": "wake",
+    "won": "win",
+    "wore": "wear",
+    "worn": "wear",
+    "wrote": "write",
+    "written": "write",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +185,57 @@ class Word:
     end: int
 
 
+# Words that say what kind of answer is wanted, not what it is about: always ("what
+# date", "how often", "lecture date") or after a question word ("what time", "which
+# day", "how long"; but "volunteer day" is a topic), and "number" before "of".
+FRAME_WORDS = frozenset({"date", "dates", "often"})
+FRAME_AFTER = frozenset({"what", "which", "how", "whats"})
+FRAME_AFTER_WORDS = frozenset(
+    {
+        "time",
+        "times",
+        "day",
+        "days",
+        "year",
+        "years",
+        "month",
+        "months",
+        "hour",
+        "hours",
+        "long",
+        "far",
+        "old",
+        "soon",
+        "week",
+        "weekday",
+    }
+)
+
+
+def is_frame(word: str, before: str | None, after: str | None) -> bool:
+    """Whether ``word`` asks for the kind of answer (between ``before`` and ``after``)."""
+    if word in FRAME_WORDS:
+        return True
+    if word in FRAME_AFTER_WORDS and before in FRAME_AFTER:
+        return True
+    return word in ("number", "numbers") and after == "of"
+
+
 def english_words(text: str) -> list[list[Word]]:
-    """Runs of content words (stopwords split runs: a phrase never spans one)."""
+    """Runs of content words (stopwords and frame words split runs: a phrase never spans
+    one)."""
     stopwords = english_stopwords()
     runs: list[list[Word]] = [[]]
-    for match in _EN_TOKEN.finditer(text.lower()):
+    tokens = list(_EN_TOKEN.finditer(text.lower()))
+    for i, match in enumerate(tokens):
         word = match.group()
-        if word in stopwords or (len(word) == 1 and not word.isdigit()):
+        before = tokens[i - 1].group() if i else None
+        after = tokens[i + 1].group() if i + 1 < len(tokens) else None
+        if (
+            word in stopwords
+            or (len(word) == 1 and not word.isdigit())
+            or is_frame(word, before, after)
+        ):
             if runs[-1]:
                 runs.append([])
             continue
@@ -116,7 +271,9 @@ def dictionary_candidates(cedict: Cedict, form: str, *, single: bool) -> list[tu
     if not senses and single:
         senses = [(s, 1.0 / s.gloss_len) for s in cedict.within(key)]
     if any(len(s.headword) > 1 for s, match in senses if match == 1.0):
-        senses = [(s, match) for s, match in senses if len(s.headword) > 1]
+        # A character's own first sense stays, below any word the paper prints (see
+        # QueryExpander._usable): station is 车站 or 站, party 政党 or 党.
+        senses = [(s, match) for s, match in senses if len(s.headword) > 1 or s.rank == 0]
     for sense, match in senses:
         score = match / (1 + sense.rank / 2) * (0.5 if len(sense.headword) == 1 else 1.0)
         found[sense.headword] = max(found.get(sense.headword, 0.0), score)

@@ -27,6 +27,7 @@ from .english import (
     MAX_CANDIDATES,
     MIN_SHARE,
     Word,
+    derived_forms,
     dictionary_candidates,
     english_variants,
     english_words,
@@ -99,9 +100,7 @@ class QueryExpander:
         text = normalize(question)
         if detect_lang(text) == "en":
             concepts = self._english(text, vocabulary)
-            return self._assemble(
-                text, "en", concepts, {}, self._compounds(text, vocabulary)
-            )
+            return self._assemble(text, "en", concepts, {}, self._compounds(text, vocabulary))
         concepts = self._chinese(text, vocabulary)
         return self._assemble(text, "zh", concepts, self.tokenizer.query_terms(text))
 
@@ -251,7 +250,8 @@ class QueryExpander:
                     if concept is not None or n == 1:
                         if concept is None:
                             concept = Concept(run[i].text, (), untranslated=True)
-                        concepts.append(concept)
+                        if concept is not _FUNCTION_WORD:
+                            concepts.append(concept)
                         i += n
                         break
         return tuple(concepts)
@@ -268,9 +268,31 @@ class QueryExpander:
         if len(words) == 1 and words[0].text[0].isdigit():
             return Concept(phrase, (Alternative(words[0].text, 1.0, "question"),))
         scored = self._translations(words, cedict, vocabulary)
-        present = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
+        present = self._usable(scored, vocabulary)
+        if not present and len(words) == 1 and cedict is not None:
+            for form in derived_forms(words[0].text):
+                derived = dict(dictionary_candidates(cedict, form, single=True))
+                if self._usable(derived, vocabulary):
+                    scored = derived
+                    present = self._usable(derived, vocabulary)
+                    break
         if present:
-            return Concept(phrase, self._weigh(present))
+            return Concept(phrase, self._weigh(present, vocabulary))
+        if len(words) == 1 and any(self._present(c, vocabulary) for c in scored):
+            # Every translation the paper prints is a function word (somewhere → 哪里,
+            # often → 经常, party → 一方): the word frames the question, it is no topic.
+            return _FUNCTION_WORD
+        if len(words) > 1 and cedict is not None:
+            # A name written in pinyin as several words (Zheng Hong, Wang Xinyuan).
+            chains = self._pinyin_name(words, cedict, vocabulary)
+            if chains:
+                return Concept(
+                    phrase,
+                    tuple(
+                        Alternative(c, w, "pinyin")
+                        for c, w in zip(chains, PINYIN_WEIGHTS, strict=False)
+                    ),
+                )
         if len(words) == 1 and cedict is not None:
             chains = pinyin_chains(words[0].text, cedict, vocabulary)
             if chains:
@@ -286,13 +308,73 @@ class QueryExpander:
             # 游泳 and 池): a concept nothing can match, and evidence the paper is silent
             # on it, strong when not even the phrase's head word is in the paper.
             if len(words) == 1:
-                unseen = UNSEEN_WORD
-            elif self._translations(words[-1:], cedict, vocabulary, present_only=True):
-                unseen = 0.0  # community centre: the paper may name a 中心 otherwise
-            else:
-                unseen = UNSEEN_PHRASE
-            return Concept(phrase, (), unseen=unseen)
+                return Concept(phrase, (), unseen=UNSEEN_WORD)
+            head = self._translations(words[-1:], cedict, vocabulary, present_only=True)
+            if any(len(c) > 1 for c in head) or self._joins(words, cedict, vocabulary):
+                # foot massage, service stations: the paper may say it in its own words
+                # (足浴按摩; 服务站, joined from the words'), so they are read one by one.
+                # A head word the paper has only as a character (bill → 单) is no sign.
+                return None
+            return Concept(phrase, (), unseen=UNSEEN_PHRASE)
         return None
+
+    @staticmethod
+    def _joins(words: Sequence[Word], cedict: Cedict, vocabulary: Vocabulary) -> bool:
+        """Whether the corpus holds the words' headwords joined in order (服务站 for
+        service station: 服务 + 站), the head word's alone as a character too."""
+        joined = [""]
+        for word in words:
+            pieces = _headwords(cedict, word.text)
+            joined = [j + p for j in joined for p in pieces if vocabulary.contains(j + p)][
+                :MAX_PIECES
+            ]
+            if not joined:
+                return False
+        return any(len(j) > len(words) for j in joined)
+
+    def _pinyin_name(
+        self, words: Sequence[Word], cedict: Cedict, vocabulary: Vocabulary
+    ) -> list[str]:
+        """The corpus's strings that read as ``words`` joined, if all are pinyin.
+
+        Only a string the index holds as a term or the text holds whole: two English
+        words that happen to spell syllables rarely spell one.
+        """
+        if not all(w.text.isalpha() for w in words):
+            return []
+        joined = "".join(w.text for w in words)
+        return [
+            c
+            for c in pinyin_chains(joined, cedict, vocabulary)
+            if len(c) >= len(words) and (vocabulary.doc_freq(c) or vocabulary.contains(c))
+        ]
+
+    def _usable(self, scored: Mapping[str, float], vocabulary: Vocabulary) -> dict[str, float]:
+        """The candidates the paper prints that are not function words.
+
+        A single character (its dictionary's first sense only, see
+        :func:`~.english.dictionary_candidates`) only where the paper prints no word of
+        two characters or more for it: 站 for station when 车站 is absent.
+        """
+        usable = {
+            c: s
+            for c, s in scored.items()
+            if self._present(c, vocabulary) and not self._function_like(c)
+        }
+        if any(len(c) > 1 for c in usable):
+            usable = {c: s for c, s in usable.items() if len(c) > 1}
+        return usable
+
+    def _function_like(self, candidate: str) -> bool:
+        """Whether ``candidate`` is a function word: a pronoun, adverb, conjunction,
+        preposition, particle or interjection (jieba's tags), a stopword, or a numeral
+        phrase 一X (一方, 一行: "a party" as in a group of people)."""
+        if candidate.isdigit() or self.tokenizer.is_stopword(candidate):
+            return not candidate.isdigit()
+        tagged = self.tokenizer.parts_of_speech(candidate)
+        if len(candidate) >= 2 and candidate[0] == "一" and tagged and tagged[0][1] == "m":
+            return True
+        return bool(tagged) and all(tag in _FUNCTION_TAGS for _, tag in tagged)
 
     def _translations(
         self,
@@ -318,16 +400,16 @@ class QueryExpander:
                 for headword, score in dictionary_candidates(cedict, form, single=len(words) == 1):
                     scored[headword] = max(scored.get(headword, 0.0), score)
             if present_only:
-                scored = {c: s for c, s in scored.items() if self._present(c, vocabulary)}
+                scored = self._usable(scored, vocabulary)
             if not scored:
                 continue
             if k == 0 and plural is not None and cedict is not None:
                 if not (self.synonyms.get(form) or cedict.exact(clean_gloss(form) or form)):
                     continue  # no gloss of its own: the singular's or nothing
-                if not any(self._present(c, vocabulary) for c in scored):
+                if not self._usable(scored, vocabulary):
                     first = scored
                     continue
-            if k == plural and first and not any(self._present(c, vocabulary) for c in scored):
+            if k == plural and first and not self._usable(scored, vocabulary):
                 return first
             return scored
         return first
@@ -364,7 +446,9 @@ class QueryExpander:
         # One piece of evidence each: not 国际志愿 beside 国际志愿者日.
         return [c for c in found if not any(c != o and c in o for o in found)]
 
-    def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
+    def _weigh(
+        self, scores: Mapping[str, float], vocabulary: Vocabulary
+    ) -> tuple[Alternative, ...]:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
         best = ranked[0][1]
         kept = [(c, s / best) for c, s in ranked[:MAX_CANDIDATES] if s >= MIN_SHARE * best]
@@ -417,6 +501,15 @@ class QueryExpander:
             # English words are no evidence in a Chinese paper (mastheads aside).
             highlight = {t: w for t, w in highlight.items() if not t.isascii() or t[0].isdigit()}
         return Expansion(text, lang, tuple(concepts), terms, highlight)
+
+
+# Parts of speech of function words (jieba's tags): pronouns, adverbs, conjunctions,
+# prepositions, particles, modal words, interjections, onomatopoeia.
+_FUNCTION_TAGS = frozenset(
+    {"r", "d", "c", "p", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y", "e", "o"}
+)
+# What _english_concept gives for a function word: no concept at all.
+_FUNCTION_WORD = Concept("", ())
 
 
 def _singular_at(word: str, forms: Sequence[str]) -> int | None:

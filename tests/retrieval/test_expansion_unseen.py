@@ -47,10 +47,37 @@ def test_a_phrase_the_corpus_never_names_is_evidence_against() -> None:
     assert expansion.unseen == (("swimming pool", UNSEEN_PHRASE),)
 
 
-def test_a_phrase_whose_head_the_corpus_has_is_no_evidence() -> None:
-    # 社区中心 is absent, but the paper may name a 中心 otherwise (居民中心).
-    concept = expand("community center").concept("community center")
-    assert concept is not None and concept.alternatives == () and concept.unseen == 0.0
+def test_a_phrase_whose_head_the_corpus_has_is_read_word_by_word() -> None:
+    # 社区中心 is absent, but the paper may name a 中心 otherwise (居民中心): no evidence
+    # against, and its words are concepts of their own.
+    expansion = expand("community center")
+    assert expansion.concept("community center") is None
+    assert [c.text for c in expansion.concepts] == ["community", "center"]
+    assert [a.text for a in expansion.concept("center").alternatives] == ["中心"]
+    assert expansion.unseen == ()
+
+
+def test_a_phrase_whose_words_join_into_a_corpus_string_is_read_word_by_word() -> None:
+    cedict = Cedict(
+        [
+            ("服务", "fu2 wu4", ["service"]),
+            ("加油站", "jia1 you2 zhan4", ["service station", "gas station"]),
+            ("车站", "che1 zhan4", ["station"]),
+            ("站", "zhan4", ["station", "to stand"]),
+            ("水", "shui3", ["water"]),
+            ("水费", "shui3 fei4", ["water bill"]),
+            ("单", "dan1", ["bill", "list"]),
+        ]
+    )
+    vocab = FakeVocabulary(["党群服务站开放，水很清。名单一份。"], TOKENIZER)
+    expander = QueryExpander(TOKENIZER, cedict=lambda: cedict)
+    # 加油站 and 车站 are absent, 服务 + 站 is printed: the words stand.
+    stations = expander.expand("service stations", vocab)
+    assert [c.text for c in stations.concepts] == ["service", "stations"]
+    assert [a.text for a in stations.concept("stations").alternatives] == ["站"]
+    # 水费 is absent and 水 + 单 joins into nothing longer: the paper never says it.
+    bill = expander.expand("water bill", vocab)
+    assert bill.unseen == (("water bill", UNSEEN_PHRASE),)
 
 
 def test_a_single_unseen_word_is_weak_evidence() -> None:
