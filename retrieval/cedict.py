@@ -48,6 +48,9 @@ _ABBR = re.compile(r"^abbr\. (?:for|of|to) [^,]*,\s*", re.I)
 _FILLERS = frozenset(["sth", "sb", "one's", "oneself", "etc", "a", "an", "the", "of", "to"])
 _BRITISH = re.compile(r"our|re\b|res\b|is(?:ation|e|es|ed|ing)\b|programme")
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+# A sense that names a place, person or body: it begins with a capitalised word
+# ("Chengdu subprovincial city", "Liangcheng county"), not an abbreviation (CL:, PRC).
+_PROPER = re.compile(r"[A-Z][a-z]+\b(?!:)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 # British → American spelling: CC-CEDICT mixes both, residents write either.
@@ -112,8 +115,11 @@ class Cedict:
         words: dict[str, list[Sense]] = defaultdict(list)
         readings: dict[str, set[str]] = defaultdict(set)
         headwords: set[str] = set()
+        names: set[str] = set()
         for simplified, pinyin, senses in entries:
             headwords.add(simplified)
+            if len(simplified) > 1 and any(_PROPER.match(sense) for sense in senses):
+                names.add(simplified)
             if len(simplified) == 1:
                 # Every character has an entry per reading; words add nothing new.
                 syllable = _toneless(pinyin)
@@ -139,6 +145,9 @@ class Cedict:
         self.syllables = frozenset(self.readings)
         # Every headword: a word of the language (a name like 汗国 or 占士 too).
         self.headwords = frozenset(headwords)
+        # Headwords the dictionary glosses as a proper noun (成都 "Chengdu ...", not
+        # 程度 "degree"): what a word written in pinyin most likely means.
+        self.names = frozenset(names)
 
     def exact(self, gloss: str) -> list[Sense]:
         """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""

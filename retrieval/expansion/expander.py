@@ -277,7 +277,7 @@ class QueryExpander:
                     present = self._usable(derived, vocabulary)
                     break
         if present:
-            return Concept(phrase, self._weigh(present, vocabulary))
+            return Concept(phrase, self._weigh(present))
         if len(words) == 1 and any(self._present(c, vocabulary) for c in scored):
             # Every translation the paper prints is a function word (somewhere → 哪里,
             # often → 经常, party → 一方): the word frames the question, it is no topic.
@@ -294,7 +294,7 @@ class QueryExpander:
                     ),
                 )
         if len(words) == 1 and cedict is not None:
-            chains = pinyin_chains(words[0].text, cedict, vocabulary)
+            chains = pinyin_chains(words[0].text, cedict, vocabulary, self.tokenizer.is_stopword)
             if chains:
                 return Concept(
                     phrase,
@@ -345,7 +345,7 @@ class QueryExpander:
         joined = "".join(w.text for w in words)
         return [
             c
-            for c in pinyin_chains(joined, cedict, vocabulary)
+            for c in pinyin_chains(joined, cedict, vocabulary, self.tokenizer.is_stopword)
             if len(c) >= len(words) and (vocabulary.doc_freq(c) or vocabulary.contains(c))
         ]
 
@@ -446,9 +446,7 @@ class QueryExpander:
         # One piece of evidence each: not 国际志愿 beside 国际志愿者日.
         return [c for c in found if not any(c != o and c in o for o in found)]
 
-    def _weigh(
-        self, scores: Mapping[str, float], vocabulary: Vocabulary
-    ) -> tuple[Alternative, ...]:
+    def _weigh(self, scores: Mapping[str, float]) -> tuple[Alternative, ...]:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
         best = ranked[0][1]
         kept = [(c, s / best) for c, s in ranked[:MAX_CANDIDATES] if s >= MIN_SHARE * best]

@@ -8,6 +8,8 @@ contain are proposed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..cedict import Cedict
 from .concepts import Vocabulary
 
@@ -17,17 +19,25 @@ MAX_SEGMENTATIONS = 8
 MAX_CHAINS = 40
 
 
-def pinyin_chains(word: str, cedict: Cedict, vocabulary: Vocabulary) -> list[str]:
+def pinyin_chains(
+    word: str,
+    cedict: Cedict,
+    vocabulary: Vocabulary,
+    stopword: Callable[[str], bool] = lambda ch: False,
+) -> list[str]:
     """Character strings of the index that read as ``word`` (Liangcheng → 凉城), best first.
 
-    At most as many as :data:`PINYIN_WEIGHTS` has weights.
+    At most as many as :data:`PINYIN_WEIGHTS` has weights. ``stopword`` tells the
+    characters the index keeps no term of on their own (都 of 成都): they may still be
+    a link of a chain.
     """
-    chains: dict[str, tuple[int, int]] = {}
+    chains: dict[str, tuple[int, bool, int]] = {}
     for syllables in _segmentations(word, cedict.syllables):
         if len(syllables) < 2:
             continue
         options = [
-            sorted(ch for ch in cedict.readings[s] if vocabulary.doc_freq(ch)) for s in syllables
+            sorted(ch for ch in cedict.readings[s] if vocabulary.doc_freq(ch) or stopword(ch))
+            for s in syllables
         ]
         stack: list[str] = list(options[0])
         while stack and len(chains) < MAX_CHAINS:
@@ -37,14 +47,15 @@ def pinyin_chains(word: str, cedict: Cedict, vocabulary: Vocabulary) -> list[str
                     continue
                 whole = 1 if vocabulary.doc_freq(prefix) else 0
                 rarest = min(vocabulary.doc_freq(prefix[j : j + 2]) for j in range(len(prefix) - 1))
-                chains[prefix] = (whole, -rarest)
+                chains[prefix] = (whole, prefix in cedict.names, -rarest)
                 continue
             for ch in options[len(prefix)]:
                 if vocabulary.doc_freq(prefix[-1] + ch):
                     stack.append(prefix + ch)
-    # A string the index holds as a word beats a chain of bigrams; then the chain
-    # whose rarest link is most frequent (a real name recurs; a chance chain rarely).
-    ranked = sorted(chains, key=lambda c: (-chains[c][0], chains[c][1], c))
+    # A string the index holds as a word beats a chain of bigrams; then a proper noun of
+    # the dictionary (Chengdu is 成都, not 程度); then the chain whose rarest link is
+    # most frequent (a real name recurs; a chance chain rarely).
+    ranked = sorted(chains, key=lambda c: (-chains[c][0], -chains[c][1], chains[c][2], c))
     return ranked[: len(PINYIN_WEIGHTS)]
 
 

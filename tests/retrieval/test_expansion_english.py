@@ -108,3 +108,21 @@ def test_a_name_written_in_pinyin_as_several_words_is_read_whole() -> None:
     assert texts(expansion, "wang xinyuan") == ["王心园"]
     # "hong" alone would be Hong Kong; with "zheng" it is the name the paper prints.
     assert texts(expand("zheng hong requirements"), "zheng hong") == ["郑宏"]
+
+
+def test_a_pinyin_word_reads_as_the_dictionary_s_proper_noun_first() -> None:
+    cedict = Cedict(
+        [
+            ("成都", "cheng2 du1", ["Chengdu subprovincial city"]),
+            ("程度", "cheng2 du4", ["degree", "level"]),
+            ("成", "cheng2", ["to succeed"]),
+            ("程", "cheng2", ["rule"]),
+            ("都", "du1", ["capital"]),
+            ("度", "du4", ["degree"]),
+        ]
+    )
+    assert "成都" in cedict.names and "程度" not in cedict.names
+    # 都 is a stopword, so the index keeps no term of it alone: still a link of 成都.
+    vocab = FakeVocabulary(["成都市锦江区参访团", "重视程度不够"], TOKENIZER)
+    expansion = QueryExpander(TOKENIZER, cedict=lambda: cedict).expand("Chengdu", vocab)
+    assert texts(expansion, "chengdu")[0] == "成都"
