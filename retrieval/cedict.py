@@ -149,6 +149,10 @@ class Cedict:
         # 程度 "degree"): what a word written in pinyin most likely means.
         self.names = frozenset(names)
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` (lower-cased, one spelling) is a gloss or a word of one."""
+        return word in self._glosses or word in self._words
+
     def exact(self, gloss: str) -> list[Sense]:
         """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""
         return self._glosses.get(gloss, [])

@@ -10,7 +10,7 @@ expander's choice (:mod:`.expander`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,7 +22,9 @@ from ..tokenization import DATA_DIR, read_word_list
 MAX_CANDIDATES = 3
 MIN_SHARE = 0.3
 
-_EN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
+# A number may carry an ordinal suffix (98th): one word, read as its digits.
+_EN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?(?:st|nd|rd|th)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 # English function words, question words and verbs too general to translate usefully
 # ("get", "do"): in Chinese they would only add noise.
@@ -278,3 +280,35 @@ def dictionary_candidates(cedict: Cedict, form: str, *, single: bool) -> list[tu
         score = match / (1 + sense.rank / 2) * (0.5 if len(sense.headword) == 1 else 1.0)
         found[sense.headword] = max(found.get(sense.headword, 0.0), score)
     return list(found.items())
+
+
+def number_of(word: str) -> str:
+    """The digits of a number word (98th → 98)."""
+    match = _NUMBER.match(word)
+    return match.group() if match else word
+
+
+# Shortest word a typing slip is looked for in: shorter ones have too many neighbours.
+MIN_SLIP_CHARS = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_slip_away(word: str, known: Callable[[str], bool]) -> list[str]:
+    """The ``known`` words one typing slip from ``word`` (requirments → requirements):
+    a letter left out, one too many, two swapped or one wrong, in that order of
+    likelihood, alphabetically within each."""
+    if len(word) < MIN_SLIP_CHARS or not word.isalpha():
+        return []
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    kinds = [
+        [a + c + b for a, b in splits for c in _LETTERS],  # a letter left out
+        [a + b[1:] for a, b in splits if b],  # one too many
+        [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1],  # two swapped
+        [a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]],  # one wrong
+    ]
+    found: dict[str, None] = {}
+    for kind in kinds:
+        for candidate in sorted(set(kind)):
+            if candidate != word and known(candidate):
+                found[candidate] = None
+    return list(found)

@@ -31,6 +31,8 @@ from .english import (
     dictionary_candidates,
     english_variants,
     english_words,
+    number_of,
+    one_slip_away,
     phrase_forms,
 )
 from .homophones import HOMOPHONE_WEIGHT, homophone_fixes
@@ -266,7 +268,7 @@ class QueryExpander:
         """
         phrase = " ".join(w.text for w in words)
         if len(words) == 1 and words[0].text[0].isdigit():
-            return Concept(phrase, (Alternative(words[0].text, 1.0, "question"),))
+            return Concept(phrase, (Alternative(number_of(words[0].text), 1.0, "question"),))
         scored = self._translations(words, cedict, vocabulary)
         present = self._usable(scored, vocabulary)
         if not present and len(words) == 1 and cedict is not None:
@@ -303,6 +305,11 @@ class QueryExpander:
                         for c, w in zip(chains, PINYIN_WEIGHTS, strict=False)
                     ),
                 )
+        if not scored and len(words) == 1 and cedict is not None:
+            # No dictionary word at all: perhaps a typing slip (requirments).
+            slip = self._slip(words[0], cedict, vocabulary)
+            if slip is not None:
+                return slip
         if scored:
             # Translatable, but the paper never says it ("swimming pool" is 游泳池, not
             # 游泳 and 池): a concept nothing can match, and evidence the paper is silent
@@ -316,6 +323,27 @@ class QueryExpander:
                 # A head word the paper has only as a character (bill → 单) is no sign.
                 return None
             return Concept(phrase, (), unseen=UNSEEN_PHRASE)
+        return None
+
+    def _slip(self, word: Word, cedict: Cedict, vocabulary: Vocabulary) -> Concept | None:
+        """The concept of the word one typing slip from ``word`` whose translations the
+        paper prints, at :data:`~.homophones.HOMOPHONE_WEIGHT` (a guess, as a Chinese
+        slip's correction is)."""
+
+        def known(candidate: str) -> bool:
+            return any(cedict.knows(form) for form in english_variants(candidate))
+
+        for fixed in one_slip_away(word.text, known):
+            present = self._usable(
+                self._translations([Word(fixed, word.start, word.end)], cedict, vocabulary),
+                vocabulary,
+            )
+            if present:
+                alternatives = tuple(
+                    dataclasses.replace(a, weight=a.weight * HOMOPHONE_WEIGHT)
+                    for a in self._weigh(present)
+                )
+                return Concept(word.text, alternatives)
         return None
 
     @staticmethod

@@ -5,7 +5,8 @@ from __future__ import annotations
 from retrieval import Tokenizer
 from retrieval.cedict import Cedict
 from retrieval.expansion import QueryExpander, english_variants
-from retrieval.expansion.english import derived_forms, english_words
+from retrieval.expansion.english import derived_forms, english_words, one_slip_away
+from retrieval.expansion.homophones import HOMOPHONE_WEIGHT
 from tests.support.vocabulary import FakeVocabulary
 
 TOKENIZER = Tokenizer(char_unigrams=True)
@@ -126,3 +127,18 @@ def test_a_pinyin_word_reads_as_the_dictionary_s_proper_noun_first() -> None:
     vocab = FakeVocabulary(["成都市锦江区参访团", "重视程度不够"], TOKENIZER)
     expansion = QueryExpander(TOKENIZER, cedict=lambda: cedict).expand("Chengdu", vocab)
     assert texts(expansion, "chengdu")[0] == "成都"
+
+
+def test_a_word_the_dictionary_lacks_is_read_one_typing_slip_away() -> None:
+    known = {"requirement", "requirements", "require"}.__contains__
+    assert one_slip_away("requirments", known) == ["requirements"]
+    assert one_slip_away("reqiurement", known) == ["requirement"]  # two letters swapped
+    assert one_slip_away("plan", known) == []  # too short to guess
+    concept = expand("how many requirments").concept("requirments")
+    assert concept is not None
+    # requirement → 要求, a guess: below the weight of a word typed right.
+    assert [(a.text, a.weight) for a in concept.alternatives] == [("要求", HOMOPHONE_WEIGHT)]
+
+
+def test_an_ordinal_number_is_read_as_its_digits() -> None:
+    assert texts(expand("the 98th anniversary"), "98th") == ["98"]
