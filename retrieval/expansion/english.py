@@ -24,6 +24,8 @@ MIN_SHARE = 0.3
 
 # A number may carry an ordinal suffix (98th): one word, read as its digits.
 _EN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?(?:st|nd|rd|th)?")
+# What a contraction or a possessive adds to a word ('s, 're, 'll, 've, 'd, 'm).
+_CLITIC = re.compile(r"'(?:s|re|ll|ve|d|m)$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 # English function words, question words and verbs too general to translate usefully
@@ -230,11 +232,12 @@ def english_words(text: str) -> list[list[Word]]:
     runs: list[list[Word]] = [[]]
     tokens = list(_EN_TOKEN.finditer(text.lower()))
     for i, match in enumerate(tokens):
-        word = match.group()
+        word = _CLITIC.sub("", match.group())  # when's → when, party's → party
         before = tokens[i - 1].group() if i else None
         after = tokens[i + 1].group() if i + 1 < len(tokens) else None
         if (
             word in stopwords
+            or word.endswith("n't")  # isn't, didn't: no topic
             or (len(word) == 1 and not word.isdigit())
             or is_frame(word, before, after)
         ):

@@ -142,3 +142,8 @@ def test_a_word_the_dictionary_lacks_is_read_one_typing_slip_away() -> None:
 
 def test_an_ordinal_number_is_read_as_its_digits() -> None:
     assert texts(expand("the 98th anniversary"), "98th") == ["98"]
+
+
+def test_contractions_and_possessives_are_read_as_their_word() -> None:
+    runs = [[w.text for w in run] for run in english_words("when's the party's lecture, isn't it")]
+    assert runs == [["party", "lecture"]]
