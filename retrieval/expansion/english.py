@@ -75,9 +75,9 @@ def english_variants(word: str) -> list[str]:
 
 
 def derived_forms(word: str) -> list[str]:
-    """The verb a noun is made from (celebration → celebrate, requirements → require),
-    for when none of the noun's own translations is in the paper (典礼, 庆典: it
-    says 庆祝)."""
+    """The verb or adjective a noun is made from (celebration → celebrate, requirements
+    → require, convenience → convenient), for when none of the noun's own translations
+    is in the paper (典礼, 庆典: it says 庆祝)."""
     word = SHORTHAND.get(spelling(word.lower()), word.lower())
     if len(word) <= 6:
         return []
@@ -85,10 +85,15 @@ def derived_forms(word: str) -> list[str]:
         if word.endswith(suffix):
             stem = word[: -len(suffix)]
             return [stem + "ate", stem + "e", stem] if len(stem) >= 4 else []
-    for suffix in ("ments", "ment"):
+    for suffix in ("ments", "ment", "ness"):
         if word.endswith(suffix):
             stem = word[: -len(suffix)]
             return [stem] if len(stem) >= 4 else []
+    # ... or the adjective (convenience → convenient → 便民, 方便).
+    for suffix, adjective in (("ences", "ent"), ("ence", "ent"), ("ances", "ant"), ("ance", "ant")):
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            return [stem + adjective] if len(stem) >= 3 else []
     return []
 
 

@@ -100,6 +100,7 @@ def test_a_noun_the_paper_prints_only_as_its_verb_is_read_as_the_verb() -> None:
     assert derived_forms("celebration")[0] == "celebrate"
     assert derived_forms("requirements") == ["require"]
     assert derived_forms("station") == []
+    assert derived_forms("convenience") == ["convenient"]
     # 庆典 (celebration) is absent; 庆祝 (to celebrate) is printed.
     assert texts(expand("party celebration"), "celebration") == ["庆祝"]
 
