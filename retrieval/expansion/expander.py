@@ -36,7 +36,7 @@ from .english import (
     phrase_forms,
 )
 from .homophones import HOMOPHONE_WEIGHT, homophone_fixes
-from .pinyin import PINYIN_WEIGHTS, pinyin_chains
+from .pinyin import PINYIN_WEIGHTS, pinyin_chains, reads_as_pinyin
 from .synonyms import SYNONYM_WEIGHT, SynonymTable
 from .thesaurus import (
     MAX_GROUP_SIZE,
@@ -366,16 +366,26 @@ class QueryExpander:
         """The corpus's strings that read as ``words`` joined, if all are pinyin.
 
         Only a string the index holds as a term or the text holds whole: two English
-        words that happen to spell syllables rarely spell one.
+        words that happen to spell syllables rarely spell one. A word of one syllable
+        (Zheng, Hong) is read only with the others; otherwise each word's own readings
+        are joined (Shiji Tongle: 世纪 + 同乐), as cheap as reading them apart.
         """
-        if not all(w.text.isalpha() for w in words):
-            return []
-        joined = "".join(w.text for w in words)
+        syllables = cedict.syllables
+        if not all(w.text.isalpha() and reads_as_pinyin(w.text, syllables) for w in words):
+            return []  # most runs are plain English
+        stopword = self.tokenizer.is_stopword
+        if any(w.text in syllables for w in words):
+            joined = pinyin_chains("".join(w.text for w in words), cedict, vocabulary, stopword)
+        else:
+            joined = [""]
+            for word in words:
+                readings = pinyin_chains(word.text, cedict, vocabulary, stopword)
+                joined = [j + r for j in joined for r in readings if vocabulary.contains(j + r)]
         return [
             c
-            for c in pinyin_chains(joined, cedict, vocabulary, self.tokenizer.is_stopword)
+            for c in joined
             if len(c) >= len(words) and (vocabulary.doc_freq(c) or vocabulary.contains(c))
-        ]
+        ][: len(PINYIN_WEIGHTS)]
 
     def _usable(self, scored: Mapping[str, float], vocabulary: Vocabulary) -> dict[str, float]:
         """The candidates the paper prints that are not function words.

@@ -79,3 +79,15 @@ def _segmentations(word: str, syllables: frozenset[str]) -> list[list[str]]:
 
     walk(0, [])
     return sorted(results, key=len)
+
+
+def reads_as_pinyin(word: str, syllables: frozenset[str]) -> bool:
+    """Whether ``word`` is toneless pinyin syllables run together (linear: no paths)."""
+    word = word.lower().replace("ü", "v")
+    ends = [True] + [False] * len(word)  # ends[i]: word[:i] reads as syllables
+    for i in range(len(word)):
+        if ends[i]:
+            for size in range(1, min(6, len(word) - i) + 1):
+                if word[i : i + size] in syllables:
+                    ends[i + size] = True
+    return ends[-1]

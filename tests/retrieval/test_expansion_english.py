@@ -7,6 +7,7 @@ from retrieval.cedict import Cedict
 from retrieval.expansion import QueryExpander, english_variants
 from retrieval.expansion.english import derived_forms, english_words, one_slip_away
 from retrieval.expansion.homophones import HOMOPHONE_WEIGHT
+from retrieval.expansion.pinyin import reads_as_pinyin
 from tests.support.vocabulary import FakeVocabulary
 
 TOKENIZER = Tokenizer(char_unigrams=True)
@@ -148,3 +149,9 @@ def test_an_ordinal_number_is_read_as_its_digits() -> None:
 def test_contractions_and_possessives_are_read_as_their_word() -> None:
     runs = [[w.text for w in run] for run in english_words("when's the party's lecture, isn't it")]
     assert runs == [["party", "lecture"]]
+
+
+def test_reads_as_pinyin() -> None:
+    syllables = frozenset({"shi", "ji", "tong", "le", "zheng", "hong"})
+    assert reads_as_pinyin("shijitongle", syllables)
+    assert not reads_as_pinyin("party", syllables)
