@@ -18,8 +18,11 @@ def test_one_round_prints_both_languages_by_stage_and_dumps_every_answer(
     dump = tmp_path / "answers.jsonl"
     assert bench.main(["--store-dir", str(tmp_path), "--rounds", "1", "--dump", str(dump)]) == 0
     out = capsys.readouterr().out
-    assert "| Chinese, first round | 213 |" in out
-    assert "| English, first round | 42 |" in out
+    questions = bench.gold_questions()
+    english = sum(q.lang == "en" for q in questions)
+    assert f"| Chinese, first round | {len(questions) - english} |" in out
+    assert f"| English, first round | {english} |" in out
+    assert english >= 42
     assert "| Chinese | " in out and "| quotes |" in out
     lines = [json.loads(line) for line in dump.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in lines] == [q.id for q in bench.gold_questions()]
