@@ -27,11 +27,27 @@ say it in the paper, each weighted:
   :attr:`Concept.unseen` (listed by :attr:`Expansion.unseen`): evidence that the
   paper does not cover it, strongest for a phrase the dictionary names as a
   whole (swimming pool) whose head word the corpus has no word for either;
+* **which English words count**: function words and question-type words are dropped
+  (stopwords; "what date", "how often", "which day", "number of"), and so is a word
+  whose every translation the paper prints is a function word (somewhere → 哪里,
+  often → 经常); a candidate that is a pronoun, adverb, conjunction, particle or a
+  numeral phrase 一X (party → 一方, 一行) never stands. A character stands only in
+  its own first sense and where the paper prints no longer word for it (party → 党,
+  station → 站). A word is tried in its dictionary forms (plurals, verb endings,
+  irregular pasts: held → hold; chat shorthand: ppl → people), then, if the paper
+  prints none of its translations, as the verb or adjective it is made from
+  (celebration → 庆祝, convenience → 方便), and a word no gloss knows at all as the
+  word one typing slip away (requirments → requirements), at
+  :data:`~.homophones.HOMOPHONE_WEIGHT`. A phrase the paper never prints is read
+  word by word when its head word or its words joined are printed (foot massage,
+  service stations → 服务站); otherwise it is the unseen phrase above;
 * **compounds**: two or three adjacent English words whose translations, joined
   in order, make a string the corpus holds (International Volunteer Day →
   国际志愿者日) add that string's terms for ranking (not for coverage);
 * **names in pinyin** (Liangcheng, Shiji Tongle) become the character strings
-  of the index whose readings spell them;
+  of the index whose readings spell them, a proper noun of the dictionary first
+  (Chengdu → 成都, not 程度); a name of one-syllable words is read whole (Zheng Hong
+  → 郑宏);
 * **typing slips** (凉成, 健身不道: the input method's wrong homophone) become the
   word the corpus prints one same-sounding character away (凉城, 健身步道), at
   :data:`~.homophones.HOMOPHONE_WEIGHT`, only for characters no known word holds and
