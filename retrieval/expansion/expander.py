@@ -407,8 +407,10 @@ class QueryExpander:
         """Whether ``candidate`` is a function word: a pronoun, adverb, conjunction,
         preposition, particle or interjection (jieba's tags), a stopword, or a numeral
         phrase 一X (一方, 一行: "a party" as in a group of people)."""
-        if candidate.isdigit() or self.tokenizer.is_stopword(candidate):
-            return not candidate.isdigit()
+        if candidate.isdigit():
+            return False
+        if self.tokenizer.is_stopword(candidate):
+            return True
         tagged = self.tokenizer.parts_of_speech(candidate)
         if len(candidate) >= 2 and candidate[0] == "一" and tagged and tagged[0][1] == "m":
             return True
