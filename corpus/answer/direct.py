@@ -35,7 +35,7 @@ from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
 from retrieval.expansion import Expansion
 from retrieval.sentences import split_sentences
-from retrieval.snippets import match_spans
+from retrieval.snippets import ELLIPSIS, match_spans
 
 # Passages of the best article read besides its best one.
 DIRECT_PASSAGES = 4
@@ -199,7 +199,7 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
     covers the whole topic of the question.
     """
     if signals.share < DIRECT_MIN_SHARE:
-        return False  # (the caller does not even quote the sentence then)
+        return False  # (the caller only adds the sentence to the quote then)
     if not signals.whole_words:
         return False  # a piece of a longer name, or a name running into the next word
     if not signals.noun_held or not signals.proper:
@@ -318,7 +318,9 @@ def direct_answer(
     )
     if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
-        # the question to be sure it answers it: no direct line; the quotes speak.
+        # the question to be sure it answers it: no direct line; the quote shows it
+        # beside the window chosen for the question's words.
+        _add_sentence(quotes, record, sentence, found.value or "", terms, highlighter)
         return None
     # The sentence covers the question: it is quoted first even when its value is not
     # sure enough for a direct line (several counts of people in it: the resident reads
@@ -540,6 +542,50 @@ def _lead_with(
             quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
         return
     quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
+
+
+# The longest piece of a sentence added to a quote beside its window (the sentence
+# holding a value of the asked kind that the window left out).
+ADDED_CHARS = 100
+
+
+def _add_sentence(
+    quotes: list[Quote],
+    record: PassageRecord,
+    sentence: str,
+    value: str,
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> None:
+    """Add ``sentence`` (or its part around ``value``) to the first quote, in reading
+    order and parted by "…", when it stands in the quote's passage outside its snippet.
+
+    The window was chosen for the question's words; the sentence holding a value of the
+    kind asked for, though too far from them to share the window, is what the resident
+    asked to see.
+    """
+    quote = quotes[0]
+    if quote.passage_id != record.passage_id or sentence in quote.snippet:
+        return
+    core = quote.snippet.strip(ELLIPSIS)
+    at, sentence_at = quote.passage.find(core), quote.passage.find(sentence)
+    if at < 0 or sentence_at < 0:
+        return
+    if sentence_at < at + len(core) and at < sentence_at + len(sentence):
+        # The window is a piece of the (long) sentence: the piece around the value.
+        snippet = clip_sentence(sentence, value)
+    else:
+        piece = clip_sentence(sentence, value, ADDED_CHARS)
+        if sentence_at < at:
+            between = quote.passage[sentence_at + len(sentence) : at]
+            first, second = piece, quote.snippet
+        else:
+            between = quote.passage[at + len(core) : sentence_at]
+            first, second = quote.snippet, piece
+        cut = between.strip() or first.endswith(ELLIPSIS) or second.startswith(ELLIPSIS)
+        snippet = first.rstrip(ELLIPSIS) + (ELLIPSIS if cut else "") + second.lstrip(ELLIPSIS)
+    spans = tuple(match_spans(snippet, terms, highlighter))
+    quotes[0] = replace(quote, snippet=snippet, spans=spans)
 
 
 def _overlap(

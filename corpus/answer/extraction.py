@@ -51,9 +51,13 @@ def question_kind(question: str) -> Kind | None:
     return None
 
 
+_PLACE_ACTS = "举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放"
+# A place is where something happens (在…举行), or what an action is done to when an
+# act follows it (对华府樟园开展楼道堆物治理): "对无线这个弱点，" is no place.
 _PLACE_RE = re.compile(
-    r"(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
-    r"(?:举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放|$|，|。)"
+    r"(?:(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
+    rf"(?:{_PLACE_ACTS}|$|，|。)"
+    rf"|对(?P<target>[^，。；！？、“”\s]{{2,20}}?)(?:{_PLACE_ACTS}))"
 )
 # What a place's name ends with; a "where" answer that does not is a fragment of a sentence.
 _PLACE_END = re.compile(
@@ -367,12 +371,16 @@ def find_answer(
             dict.fromkeys((at, at + len(name)) for at, name, _ in named if name != found.value)
         )
         return replace(found, others=people_named)
-    matches = [
-        (m.start("place"), m.group("place"))
+    places = [
+        (m.start(group), m.group(group))
         for m in _PLACE_RE.finditer(text)
-        if _PLACE_END.search(m.group("place"))
-        and not _FRAGMENT.search(m.group("place"))
-        and new(m.group("place"))
+        for group in ("place", "target")
+        if m.group(group)
+    ]
+    matches = [
+        (at, place)
+        for at, place in places
+        if _PLACE_END.search(place) and not _FRAGMENT.search(place) and new(place)
     ]
     return _read(kind, _nearest(matches, anchors), matches, "place")
 
