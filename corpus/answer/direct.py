@@ -473,10 +473,12 @@ def _noun_held(expansion: Expansion, clause: str) -> bool:
     match = _HOW_MANY_EN.search(expansion.question)
     if match is None:
         return True
-    words = match.group(1).split()
-    for concept in reversed(expansion.concepts):
-        if concept.alternatives and any(w in words for w in concept.text.split()):
-            return any(a.text in clause for a in concept.alternatives)
+    # The head noun is the phrase's last word the index can translate ("volunteer
+    # service projects" counts 项目, not the 志愿者 of "Volunteer Day" further on).
+    for word in reversed(match.group(1).split()):
+        for concept in expansion.concepts:
+            if concept.alternatives and word in concept.text.split():
+                return any(a.text in clause for a in concept.alternatives)
     return True
 
 

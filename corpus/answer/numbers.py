@@ -33,7 +33,8 @@ UNIT_FAMILIES = {
     "weight": ("公斤", "千克", "克", "吨"),
     "length": ("米", "厘米", "毫米", "公里", "千米", "公尺"),
     "area": ("平方米", "平方公里", "平方千米", "公顷", "亩"),
-    "ratio": ("%", "％"),
+    # A multiple (是其上一代的2倍) compares, it does not count: "速度是多少" is not 2倍.
+    "ratio": ("%", "％", "倍"),
 }
 # Measure words of a quantity (an age, a price, a length …), not of a count of things or
 # people: such a number answers only a question about that measure.
