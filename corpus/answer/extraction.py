@@ -140,7 +140,7 @@ def _read(
 _ASKED_UNIT_RE = re.compile(
     rf"(?:几|多少)(?P<unit>平方公里|平方米|公里|千米|厘米|毫米|公斤|千克|米|吨|年|[{UNITS}])"
 )
-_ORDINAL_ASKED = re.compile(r"第几|第多少|\bwhat (?:place|rank|position)\b", re.I)
+_ORDINAL_ASKED = re.compile(r"第几|第多少|\bwhat (?:place|rank|position|number)\b", re.I)
 
 
 def asks_ordinal(question: str) -> bool:

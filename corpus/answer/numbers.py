@@ -49,7 +49,8 @@ _RANGE_START = re.compile(rf"(?:{NUM})(?:{MEASURES})?(?:至|到|-|—|－|~|～)
 
 
 def counts(text: str) -> list[tuple[int, str, str, bool]]:
-    """Counts in ``text``: ``(start, as printed, measure word, ordinal)``, years left out.
+    """Counts in ``text``: ``(start, as printed, measure word, ordinal)``, years left out
+    (ordinal: a rank or a label, 第3届, 35号楼).
 
     A range is one count, printed whole ("100米至2,800米"): its upper end alone would be
     a wrong answer.
@@ -68,7 +69,9 @@ def counts(text: str) -> list[tuple[int, str, str, bool]]:
                 start = lower.start()
                 if found and found[-1][0] >= start:
                     found.pop()  # the lower end was read as a count of its own
-        found.append((start, text[start : m.end()], unit, bool(m.group("ordinal"))))
+        # A building number (35号楼) labels one, like a rank: it counts nothing.
+        label = bool(m.group("ordinal")) or unit == "号楼"
+        found.append((start, text[start : m.end()], unit, label))
     return found
 
 
