@@ -266,21 +266,32 @@ def _eval_corpus(settings: Settings, *, configured: bool) -> Iterator[Corpus]:
 
 
 def _print_misses(report: EvalReport, out: TextIO) -> None:
-    """Each question Linli missed (not in its top 3, or quoted on a none question)."""
+    """Each question Linli missed (not in its top 3, or quoted on a none question), and
+    each it hit but whose reply leaves the answer out (NOT SHOWN: the snippet of the
+    passage holding it, or the quoted sentence, cut it away)."""
     for outcome in report.outcomes:
         q = outcome.question
         missed = (q.group == "none" and outcome.found) or (
             q.group != "none" and (outcome.rank or 99) > 3
         )
-        if not missed:
+        unshown = q.group != "none" and not missed and not outcome.shown
+        if not missed and not unshown:
             continue
         base = report.baseline_outcomes.get(q.id)
-        beaten = base is not None and q.group != "none" and (base.rank or 99) <= 3
-        print(
-            f"\nMISS {q.id} [{q.split}/{q.group}] {q.question}"
-            + (f"  {BELOW} baseline hit@3 (rank {base.rank})" if beaten and base else ""),
-            file=out,
-        )
+        if unshown:
+            beaten = base is not None and base.shown
+            print(
+                f"\nNOT SHOWN {q.id} [{q.split}/{q.group}] {q.question}  (hit at rank "
+                f"{outcome.rank})" + (f"  {BELOW} baseline shown" if beaten else ""),
+                file=out,
+            )
+        else:
+            beaten = base is not None and q.group != "none" and (base.rank or 99) <= 3
+            print(
+                f"\nMISS {q.id} [{q.split}/{q.group}] {q.question}"
+                + (f"  {BELOW} baseline hit@3 (rank {base.rank})" if beaten and base else ""),
+                file=out,
+            )
         if q.group != "none":
             print(f"  want {list(q.answers)} in {q.issue}", file=out)
         print("  " + outcome.answer_text.replace("\n", "\n  "), file=out)
@@ -371,7 +382,7 @@ def _answer_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "eval", help="answer quality on the gold question sets, beside the naive baseline"
     )
     p.add_argument("--json", action="store_true", help="print the same figures as JSON")
-    p.add_argument("-v", "--verbose", action="store_true", help="show the questions missed")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the questions missed, and those hit whose answer the reply leaves out")
     p.add_argument(
         "--split",
         choices=("all", "tune", "heldout", "fresh"),

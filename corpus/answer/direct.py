@@ -28,14 +28,17 @@ from corpus.answer.extraction import (
     which_noun,
 )
 from corpus.answer.live_index import IndexState
+from corpus.answer.numbers import UNITS
 from corpus.answer.quotes import clip_sentence
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Quote
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
-from retrieval.expansion import Expansion
+from retrieval.cedict import load_cedict
+from retrieval.expansion import Concept, Expansion
+from retrieval.expansion.pinyin import reads_as
 from retrieval.sentences import split_sentences
-from retrieval.snippets import match_spans
+from retrieval.snippets import ELLIPSIS, match_spans
 
 # Passages of the best article read besides its best one.
 DIRECT_PASSAGES = 4
@@ -105,7 +108,8 @@ class Signals(NamedTuple):
     # 销量12.6万张" for 累计销量): the value is the other figure of the same thing.
     outdone: bool = False
     # An English count's noun ("how many projects" → 项目) stands in the value's clause:
-    # a count of something else in the sentence ("100多家单位") does not answer it.
+    # a count of something else in the sentence ("100多家单位") does not answer it; a
+    # Chinese one's (几个社区), when the sentence names it, stands beside the count.
     noun_held: bool = True
     # A name of the asked noun is a name, not its kind: "漫画杂志" (a comic magazine)
     # does not say which 杂志; a proper name, a verb or an adjective before it does.
@@ -199,7 +203,7 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
     covers the whole topic of the question.
     """
     if signals.share < DIRECT_MIN_SHARE:
-        return False  # (the caller does not even quote the sentence then)
+        return False  # (the caller only adds the sentence to the quote then)
     if not signals.whole_words:
         return False  # a piece of a longer name, or a name running into the next word
     if not signals.noun_held or not signals.proper:
@@ -222,9 +226,12 @@ def confident(found: DirectAnswer, signals: Signals) -> bool:
         return False
     if signals.outdone:
         return False
-    if found.kind != "number" and signals.rival > signals.clause:
+    tied = bool(found.others) and signals.rival == signals.clause > 0
+    if found.kind != "number" and (signals.rival > signals.clause or tied):
         # Another date, place or person of the sentence stands in the clause that tells
-        # more of the question ("占旭刚1987年进入浙江省举重队，1994年入选中国国家举重队").
+        # more of the question ("占旭刚1987年进入浙江省举重队，1994年入选中国国家举重队"),
+        # or as much of it: the sentence does not say which one (书记乐跃明，…副书记许军霞
+        # for "who chaired the secretaries' meeting").
         return False
     way = (found.kind, found.path)
     if way in WEAKEST_PATHS:
@@ -256,6 +263,7 @@ class _Asked:
     family: str | None = None
     year_only: bool = False
     ordinal: bool = False
+    counted: str | None = None  # the noun after 几个/多少 (几个社区 → 社区)
 
 
 def direct_answer(
@@ -285,6 +293,10 @@ def direct_answer(
             return None
         return DirectAnswer(asked.kind, None)
     _, record, sentence, found, context = chosen
+    if not _names_held(expansion, record):
+        # An English question's name (Peihua → 培花) the passage does not print: the
+        # value is of the right kind, but about another compound's event.
+        return None
     held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
     whole = evidence(state, segmenters, expansion, [record], topics)
     clause, rival = clause_evidence(
@@ -306,11 +318,14 @@ def direct_answer(
         or _on_word_edges(segmenters, sentence, found.span),
         beside=found.kind != "number"
         or found.span is None
-        or _beside(found.span, match_spans(sentence, terms, highlighter)),
+        or _beside(found.span, match_spans(sentence, terms, highlighter), sentence),
         noun_held=found.kind != "number"
-        or expansion.lang != "en"
         or found.span is None
-        or _noun_held(expansion, _clause(sentence, found.span)),
+        or (
+            _noun_held(expansion, _clause(sentence, found.span))
+            if expansion.lang == "en"
+            else _counts_noun(asked.counted, sentence, found.span, terms, highlighter)
+        ),
         proper=found.path != "named"
         or not found.value
         or not asked.noun
@@ -318,7 +333,9 @@ def direct_answer(
     )
     if signals.share < DIRECT_MIN_SHARE:
         # The sentence holding the value covers too little of what its passage covers of
-        # the question to be sure it answers it: no direct line; the quotes speak.
+        # the question to be sure it answers it: no direct line; the quote shows it
+        # beside the window chosen for the question's words.
+        _add_sentence(quotes, record, sentence, found.value or "", terms, highlighter)
         return None
     # The sentence covers the question: it is quoted first even when its value is not
     # sure enough for a direct line (several counts of people in it: the resident reads
@@ -367,10 +384,11 @@ def _choose(
             # followed by a word of the question (110名退休党员: a count of those); then
             # the passage that ranked first; then overlap with the question.
             pos = sentence.find(found.value)
+            end = pos + len(found.value)
             key = (
                 bool(asked.unit and found.value.endswith(asked.unit)),
                 asked.kind == "number"
-                and any(0 <= a - pos - len(found.value) <= 2 for a, _ in spans),
+                and any(b > end and a - end <= _BESIDE for a, b in spans),
                 rank == 0,
                 _overlap(state, highlighter, expansion, sentence),
             )
@@ -433,10 +451,14 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
     title = None
     if kind == "who":
-        # An English question's title is found among its translations (director → 主任).
-        title = asked_title(question) or asked_title(
-            " ".join(a.text for c in expansion.concepts for a in c.alternatives)
-        )
+        # An English question's title is found among the translations of the words it
+        # asks who is (who is the director of … → 主任), not of any word: "who chaired
+        # the party secretaries' meeting" asks for no 书记.
+        title = asked_title(question)
+        if title is None and expansion.lang == "en":
+            title = asked_title(
+                " ".join(a.text for c in _who_is_en(expansion) for a in c.alternatives)
+            )
     return _Asked(
         kind,
         noun,
@@ -445,7 +467,53 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         family,
         year_only=kind == "when" and asks_year(question),
         ordinal=kind == "number" and asks_ordinal(question),
+        counted=_counted_noun(question, words) if kind == "number" and expansion.lang == "zh" else None,
     )
+
+
+_NOUN_TAGS = ("n", "j", "l")
+_COUNTED = re.compile(rf"(?:几|多少)[{UNITS}]?(?P<rest>[\u4e00-\u9fff]+)")
+
+
+def _counted_noun(question: str, words: MemoTokenizer) -> str | None:
+    """The noun a Chinese count question counts: 几个社区 → 社区, 多少个钢瓶 → 钢瓶 (the
+    head of the nouns right after the measure word, or after the last 的 of a noun
+    phrase: 多少穆斯林统治时期的光塔 → 光塔); None for 多少人参会 (a verb)."""
+    match = _COUNTED.search(question)
+    if match is None:
+        return None
+    tagged = words.tokenizer.parts_of_speech(match.group("rest"))
+    if not tagged or not tagged[0][1].startswith(_NOUN_TAGS):
+        return None
+    words_ = [w for w, _ in tagged]
+    if "的" in words_:
+        tagged = tagged[len(words_) - words_[::-1].index("的") :]
+    run = []
+    for word, tag in tagged:
+        if not tag.startswith(_NOUN_TAGS):
+            break
+        run.append(word)
+    head = run[-1] if run else ""
+    return head if len(head) >= 2 else None
+
+
+def _counts_noun(
+    noun: str | None,
+    sentence: str,
+    span: tuple[int, int],
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> bool:
+    """Whether the count at ``span`` is of ``noun`` when the sentence names it: a
+    question-word run holding the noun stands beside the count ("六大社区、47个居民区"
+    holds 社区, but 47个 counts the 居民区)."""
+    if not noun or noun not in sentence:
+        return True
+    at = [m.start() for m in re.finditer(re.escape(noun), sentence)]
+    runs = [
+        (a, b) for a, b in match_spans(sentence, terms, highlighter) if any(a <= i < b for i in at)
+    ]
+    return _beside(span, runs, sentence)
 
 
 # Words before the asked noun that make a kind of it, not a name: common nouns, fixed
@@ -471,10 +539,12 @@ def _noun_held(expansion: Expansion, clause: str) -> bool:
     match = _HOW_MANY_EN.search(expansion.question)
     if match is None:
         return True
-    words = match.group(1).split()
-    for concept in reversed(expansion.concepts):
-        if concept.alternatives and any(w in words for w in concept.text.split()):
-            return any(a.text in clause for a in concept.alternatives)
+    # The head noun is the phrase's last word the index can translate ("volunteer
+    # service projects" counts 项目, not the 志愿者 of "Volunteer Day" further on).
+    for word in reversed(match.group(1).split()):
+        for concept in expansion.concepts:
+            if concept.alternatives and word in concept.text.split():
+                return any(a.text in clause for a in concept.alternatives)
     return True
 
 
@@ -490,11 +560,22 @@ def _proper(segmenters: Segmenters, value: str, noun: str) -> bool:
 _BESIDE = 2
 
 
-def _beside(span: tuple[int, int], words: list[tuple[int, int]]) -> bool:
-    """Whether one of ``words`` (question-word spans) ends just before ``span`` or begins
-    just after it."""
+# What parts the items of an enumeration or clauses: a word across it is another item's.
+_GAP_BREAK = re.compile(r"[，,、；;：:。！？!?]")
+
+
+def _beside(span: tuple[int, int], words: list[tuple[int, int]], sentence: str = "") -> bool:
+    """Whether one of ``words`` (question-word spans, merged: one may run into the
+    value, "10人组团" matching 人 and 组团) ends just before ``span`` or runs on just
+    after it, with no punctuation between ("社区、47个居民区" counts no 社区)."""
+
+    def clear(start: int, end: int) -> bool:
+        return not _GAP_BREAK.search(sentence, start, end) if start < end else True
+
     return any(
-        0 <= span[0] - end <= _BESIDE or 0 <= start - span[1] <= _BESIDE for start, end in words
+        (start < span[0] and 0 <= span[0] - end <= _BESIDE and clear(end, span[0]))
+        or (end > span[1] and start - span[1] <= _BESIDE and clear(span[1], start))
+        for start, end in words
     )
 
 
@@ -505,6 +586,21 @@ def _on_word_edges(segmenters: Segmenters, sentence: str, span: tuple[int, int])
         at += len(word)
         edges.add(at)
     return span[0] in edges and span[1] in edges
+
+
+def _names_held(expansion: Expansion, record: PassageRecord) -> bool:
+    """Whether ``record`` (with its street, headline and subhead) prints every name the
+    question gave in pinyin, in characters that read so.
+
+    The pinyin's characters proposed for the search are guesses among homophones
+    (Chengdu was read 程度): the passage is read for the syllables instead.
+    """
+    named = [c for c in expansion.concepts if any(a.origin == "pinyin" for a in c.alternatives)]
+    if not named:
+        return True
+    text = "\n".join((record.issue.street, record.article_title, record.heading, record.text))
+    cedict = load_cedict()
+    return all(reads_as(concept.text.replace(" ", ""), text, cedict) for concept in named)
 
 
 def _people(segmenters: Segmenters, sentence: str) -> list[tuple[int, int]]:
@@ -542,6 +638,50 @@ def _lead_with(
     quotes[0] = _requote(quotes[0], record, snippet, terms, highlighter)
 
 
+# The longest piece of a sentence added to a quote beside its window (the sentence
+# holding a value of the asked kind that the window left out).
+ADDED_CHARS = 100
+
+
+def _add_sentence(
+    quotes: list[Quote],
+    record: PassageRecord,
+    sentence: str,
+    value: str,
+    terms: list[str],
+    highlighter: MemoTokenizer,
+) -> None:
+    """Add ``sentence`` (or its part around ``value``) to the first quote, in reading
+    order and parted by "…", when it stands in the quote's passage outside its snippet.
+
+    The window was chosen for the question's words; the sentence holding a value of the
+    kind asked for, though too far from them to share the window, is what the resident
+    asked to see.
+    """
+    quote = quotes[0]
+    if quote.passage_id != record.passage_id or sentence in quote.snippet:
+        return
+    core = quote.snippet.strip(ELLIPSIS)
+    at, sentence_at = quote.passage.find(core), quote.passage.find(sentence)
+    if at < 0 or sentence_at < 0:
+        return
+    if sentence_at < at + len(core) and at < sentence_at + len(sentence):
+        # The window is a piece of the (long) sentence: the piece around the value.
+        snippet = clip_sentence(sentence, value)
+    else:
+        piece = clip_sentence(sentence, value, ADDED_CHARS)
+        if sentence_at < at:
+            between = quote.passage[sentence_at + len(sentence) : at]
+            first, second = piece, quote.snippet
+        else:
+            between = quote.passage[at + len(core) : sentence_at]
+            first, second = quote.snippet, piece
+        cut = between.strip() or first.endswith(ELLIPSIS) or second.startswith(ELLIPSIS)
+        snippet = first.rstrip(ELLIPSIS) + (ELLIPSIS if cut else "") + second.lstrip(ELLIPSIS)
+    spans = tuple(match_spans(snippet, terms, highlighter))
+    quotes[0] = replace(quote, snippet=snippet, spans=spans)
+
+
 def _overlap(
     state: IndexState, highlighter: MemoTokenizer, expansion: Expansion, sentence: str
 ) -> float:
@@ -570,6 +710,21 @@ def _requote(
             p for p in (best.passage_id, *best.merged_passage_ids) if p != record.passage_id
         ),
     )
+
+
+_WHO_IS_EN = re.compile(
+    r"\bwho(?:'s| is| was| are| were) (?:the |a |an )?((?:[a-z'-]+ ){0,4}?[a-z'-]+)"
+    r"(?= of\b| at\b| in\b| for\b| on\b| from\b|\s*\?|\s*$)"
+)
+
+
+def _who_is_en(expansion: Expansion) -> list[Concept]:
+    """The concepts of the words an English "who is the X (of …)" asks who is."""
+    match = _WHO_IS_EN.search(expansion.question)
+    if match is None:
+        return []
+    words = set(match.group(1).split())
+    return [c for c in expansion.concepts if set(c.text.split()) & words]
 
 
 def _which_en(expansion: Expansion) -> str | None:

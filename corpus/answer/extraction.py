@@ -51,9 +51,14 @@ def question_kind(question: str) -> Kind | None:
     return None
 
 
+_PLACE_ACTS = "举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放"
+# A place is where something happens (在…举行; not the 在 of 现在, 存在), or what an
+# action is done to when an act follows it (对华府樟园开展楼道堆物治理): "对无线这个弱点，"
+# is no place.
 _PLACE_RE = re.compile(
-    r"(?:在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
-    r"(?:举行|举办|召开|开展|进行|参观|学习|调研|走访|签约|集中|设立|开放|$|，|。)"
+    r"(?:(?:(?<![现存实])在|来到|前往|走进|到)(?P<place>[^，。；！？、“”\s]{2,20}?)"
+    rf"(?:{_PLACE_ACTS}|$|，|。)"
+    rf"|对(?P<target>[^，。；！？、“”\s]{{2,20}}?)(?:{_PLACE_ACTS}))"
 )
 # What a place's name ends with; a "where" answer that does not is a fragment of a sentence.
 _PLACE_END = re.compile(
@@ -135,7 +140,7 @@ def _read(
 _ASKED_UNIT_RE = re.compile(
     rf"(?:几|多少)(?P<unit>平方公里|平方米|公里|千米|厘米|毫米|公斤|千克|米|吨|年|[{UNITS}])"
 )
-_ORDINAL_ASKED = re.compile(r"第几|第多少|\bwhat (?:place|rank|position)\b", re.I)
+_ORDINAL_ASKED = re.compile(r"第几|第多少|\bwhat (?:place|rank|position|number)\b", re.I)
 
 
 def asks_ordinal(question: str) -> bool:
@@ -367,14 +372,29 @@ def find_answer(
             dict.fromkeys((at, at + len(name)) for at, name, _ in named if name != found.value)
         )
         return replace(found, others=people_named)
-    matches = [
-        (m.start("place"), m.group("place"))
+    places = [
+        (m.start(group), m.group(group))
         for m in _PLACE_RE.finditer(text)
-        if _PLACE_END.search(m.group("place"))
-        and not _FRAGMENT.search(m.group("place"))
-        and new(m.group("place"))
+        for group in ("place", "target")
+        if m.group(group)
+    ]
+    matches = [
+        (at, place)
+        for at, place in places
+        if _PLACE_END.search(place)
+        and not _FRAGMENT.search(place)
+        and new(place)
+        and _names_more(place, asked_in)
     ]
     return _read(kind, _nearest(matches, anchors), matches, "place")
+
+
+def _names_more(place: str, question: str) -> bool:
+    """Whether ``place`` says more than its kind and the question's own words: "在广场中心"
+    answers no "胜利广场是哪儿的广场" (广场 + 中心), nor does a bare "社区"."""
+    end = _PLACE_END.search(place)
+    head = place[: end.start()] if end else place
+    return bool(head) and head not in question
 
 
 # The dimension a length question asks (多长, 身高, 海拔, how deep) and the words that
@@ -468,14 +488,26 @@ def _when(
     others += tuple(lone_years)
     dates = tuple(d for _, _, d in group)
     if year_only:
-        years = list(dict.fromkeys(d.year for d in dates if d.year and new(f"{d.year}年")))
+        # A decade stays one ("1990年代以来" does not say 1990年).
+        years = list(
+            dict.fromkeys(
+                (d.year, d.named == "代") for d in dates if d.year and new(f"{d.year}年")
+            )
+        )
         if not years:
             return DirectAnswer("when", None)
-        kept = tuple(DateMention(y, None, year_inferred=any(
-            d.year_inferred for d in dates if d.year == y)) for y in years)
+        kept = tuple(
+            DateMention(
+                y,
+                None,
+                year_inferred=any(d.year_inferred for d in dates if d.year == y),
+                named="代" if decade else "",
+            )
+            for y, decade in years
+        )
         return DirectAnswer(
             "when",
-            "、".join(f"{y}年" for y in years),
+            "、".join(d.zh() for d in kept),
             kept,
             path="year",
             candidates=len(groups) + len(lone_years),

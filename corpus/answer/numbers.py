@@ -33,7 +33,8 @@ UNIT_FAMILIES = {
     "weight": ("公斤", "千克", "克", "吨"),
     "length": ("米", "厘米", "毫米", "公里", "千米", "公尺"),
     "area": ("平方米", "平方公里", "平方千米", "公顷", "亩"),
-    "ratio": ("%", "％"),
+    # A multiple (是其上一代的2倍) compares, it does not count: "速度是多少" is not 2倍.
+    "ratio": ("%", "％", "倍"),
 }
 # Measure words of a quantity (an age, a price, a length …), not of a count of things or
 # people: such a number answers only a question about that measure.
@@ -48,7 +49,8 @@ _RANGE_START = re.compile(rf"(?:{NUM})(?:{MEASURES})?(?:至|到|-|—|－|~|～)
 
 
 def counts(text: str) -> list[tuple[int, str, str, bool]]:
-    """Counts in ``text``: ``(start, as printed, measure word, ordinal)``, years left out.
+    """Counts in ``text``: ``(start, as printed, measure word, ordinal)``, years left out
+    (ordinal: a rank or a label, 第3届, 35号楼).
 
     A range is one count, printed whole ("100米至2,800米"): its upper end alone would be
     a wrong answer.
@@ -67,7 +69,9 @@ def counts(text: str) -> list[tuple[int, str, str, bool]]:
                 start = lower.start()
                 if found and found[-1][0] >= start:
                     found.pop()  # the lower end was read as a count of its own
-        found.append((start, text[start : m.end()], unit, bool(m.group("ordinal"))))
+        # A building number (35号楼) labels one, like a rank: it counts nothing.
+        label = bool(m.group("ordinal")) or unit == "号楼"
+        found.append((start, text[start : m.end()], unit, label))
     return found
 
 

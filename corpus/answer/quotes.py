@@ -14,6 +14,9 @@ from retrieval.snippets import best_snippet
 
 MAX_QUOTES = 12
 SNIPPET_CHARS = 200
+# What a question term printed in the quote's headline or subhead counts for, as a share
+# of its weight, when the snippet window is chosen (see cited_down).
+CITED_WEIGHT = 0.1
 
 # A hit's passage and its BM25 score.
 Scored = tuple[PassageRecord, float]
@@ -73,7 +76,8 @@ def make_quotes(
     quotes = []
     for group in groups:
         record, score = group[0]
-        snippet = best_snippet(record.text, terms, highlighter, SNIPPET_CHARS, weights=weights)
+        own = cited_down(weights, highlighter.tokenize(f"{record.article_title}\n{record.heading}"))
+        snippet = best_snippet(record.text, terms, highlighter, SNIPPET_CHARS, weights=own)
         quotes.append(
             Quote(
                 score=score,
@@ -89,6 +93,17 @@ def make_quotes(
             )
         )
     return quotes
+
+
+def cited_down(weights: dict[str, float], cited: Sequence[str]) -> dict[str, float]:
+    """``weights`` with the terms of the quote's citation (headline, subhead) weighed down.
+
+    The citation line under every quote shows the headline, so a window holding the
+    question's topic word again ("黄鳍紫鱼，又称…") tells the resident nothing new; the
+    window holding the words the question asks about (体长, 为食, 招募) does.
+    """
+    shown = set(cited)
+    return {t: w * CITED_WEIGHT if t in shown else w for t, w in weights.items()}
 
 
 def source_of(record: PassageRecord) -> Source:

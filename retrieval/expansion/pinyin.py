@@ -59,6 +59,20 @@ def pinyin_chains(
     return ranked[: len(PINYIN_WEIGHTS)]
 
 
+def reads_as(word: str, text: str, cedict: Cedict) -> bool:
+    """Whether ``text`` holds characters reading as the pinyin ``word`` (toneless, in
+    any of its segmentations into two syllables or more): 成都 for Chengdu, whichever
+    homophone the search was given."""
+    for syllables in _segmentations(word, cedict.syllables):
+        if len(syllables) < 2:
+            continue
+        options = [cedict.readings[s] for s in syllables]
+        for start in range(len(text) - len(syllables) + 1):
+            if all(text[start + j] in chars for j, chars in enumerate(options)):
+                return True
+    return False
+
+
 def _segmentations(word: str, syllables: frozenset[str]) -> list[list[str]]:
     """Ways to read ``word`` as toneless pinyin syllables (fewest syllables first)."""
     word = word.lower().replace("ü", "v")

@@ -218,6 +218,24 @@ def test_eval_prints_per_group_figures() -> None:
     assert tune["plain"]["linli"]["hit@3"] >= 0.9 and "hit@3" in tune["plain"]["baseline"]
 
 
+def test_eval_verbose_lists_answers_hit_but_left_out_of_the_reply() -> None:
+    from bot.cli import _print_misses
+    from corpus.answer.evaluate import Report
+    from corpus.answer.gold import GoldQuestion, Outcome
+
+    def outcome(qid: str, rank: int | None, shown: bool) -> Outcome:
+        q = GoldQuestion(qid, "plain", "number", f"{qid}招了多少人", ("90余名",), None, "tune")
+        return Outcome(q, rank, shown, True, "1. “团队成员主要由退休党员组成。”")
+
+    outcomes = [outcome("a", 1, False), outcome("b", 1, True), outcome("c", None, False)]
+    base = {"a": outcomes[1], "c": outcomes[1]}  # the baseline showed both
+    out = io.StringIO()
+    _print_misses(Report({}, outcomes, base), out)
+    text = out.getvalue()
+    assert "NOT SHOWN a [tune/plain] a招了多少人  (hit at rank 1)  ▼ baseline shown" in text
+    assert "MISS c" in text and " b " not in text and "NOT SHOWN c" not in text
+
+
 def test_eval_without_the_baseline_libraries_says_so_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -1,0 +1,151 @@
+"""What a direct answer's value may be: a count, a year, a place, as the question asks."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.answer.direct import (
+    Signals,
+    _beside,
+    _counted_noun,
+    _counts_noun,
+    _noun_held,
+    _who_is_en,
+    confident,
+)
+from corpus.answer.extraction import DirectAnswer, asks_ordinal, find_answer
+from corpus.answer.segmenters import Segmenters
+from retrieval import DEFAULT_USERDICT, MemoTokenizer
+from retrieval.cedict import Cedict
+from retrieval.expansion import Alternative, Concept, Expansion
+from retrieval.expansion.pinyin import reads_as
+
+
+@pytest.fixture(scope="module")
+def words() -> MemoTokenizer:
+    return Segmenters(DEFAULT_USERDICT).words
+
+
+def test_a_multiple_is_no_count() -> None:
+    text = "新处理器的速度为每秒百亿次，是其上一代处理器的2倍。"
+    assert find_answer("number", text, issue_date="2026-11", question="新处理器速度是多少").value is None
+    asked = find_answer("number", text, issue_date="2026-11", unit="倍", question="快了几倍")
+    assert asked.value == "2倍"
+
+
+def test_a_year_question_answered_by_a_decade_keeps_the_decade() -> None:
+    text = "1990年代以来，老城区受到外来文化的影响。"
+    found = find_answer("when", text, issue_date="2026-11", year_only=True)
+    assert found.value == "1990年代"
+    assert find_answer("when", "1990年以来，老城区…", issue_date="2026-11", year_only=True).value == "1990年"
+
+
+def test_a_place_names_more_than_the_question_and_its_kind() -> None:
+    question = "胜利广场是哪里的一个圆形广场"
+    # 广场 (the question's word) + 中心 (a kind of place): no name of anything.
+    text = "在广场中心，是国王的骑马雕像。"
+    assert find_answer("where", text, issue_date="2026-11", question=question).value is None
+    # The 在 of 现在 places nothing.
+    text = "广场周围地区现在是高档街区，设计师都在此开设店铺。"
+    assert find_answer("where", text, issue_date="2026-11", question=question).value is None
+    text = "庆祝活动正在社区文化活动中心举行。"
+    assert find_answer("where", text, issue_date="2026-11", question="活动在哪里").value == (
+        "社区文化活动中心"
+    )
+
+
+def _concept(text: str, *chinese: str) -> Concept:
+    return Concept(text, tuple(Alternative(c, 1.0, "dictionary") for c in chinese))
+
+
+def test_an_english_count_is_of_the_phrases_head_noun() -> None:
+    expansion = Expansion(
+        "how many volunteer service projects were there on International Volunteer Day",
+        "en",
+        (
+            _concept("volunteer", "志愿者"),
+            _concept("service", "服务"),
+            _concept("projects", "项目"),
+            _concept("international", "国际"),
+            _concept("volunteer", "志愿者"),
+            _concept("day", "每日"),
+        ),
+        {},
+    )
+    # "volunteer" is a word of the day's name too: the count is still of projects.
+    assert not _noun_held(expansion, "社区单位近100名志愿者共同参与")
+    assert _noun_held(expansion, "现场提供16项志愿服务项目")
+
+
+def test_a_building_number_counts_nothing() -> None:
+    text = "党员们共同对世纪同乐小区35号楼的楼梯间进行清理，共清出杂物近10车。"
+    assert find_answer("number", text, issue_date="2026-11").value == "近10车"
+    assert find_answer("number", "志愿者清理了35号楼的楼梯间。", issue_date="2026-11").value is None
+
+
+def test_what_number_asks_a_rank() -> None:
+    assert asks_ordinal("what number International Volunteer Day is it this year")
+    text = "12月5日是第34个国际志愿者日，近100名志愿者参与。"
+    assert find_answer("number", text, issue_date="2026-11", ordinal=True).value == "第34个"
+
+
+def test_a_value_tied_with_another_of_its_kind_is_no_answer() -> None:
+    name = DirectAnswer("who", "乐跃明", path="name", candidates=2, span=(7, 10), others=((20, 23),))
+    told = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=0.4, rival=0.2)
+    assert confident(name, told)
+    # 书记乐跃明，…副书记许军霞: each clause tells as much of the question.
+    assert not confident(name, told._replace(rival=0.4))
+
+
+def test_a_question_word_beside_a_count_may_run_into_it() -> None:
+    sentence = "推出专属影票，10人组团还可享受点播服务。"
+    value = (sentence.index("10人"), sentence.index("10人") + 3)
+    run = (sentence.index("人组团"), sentence.index("人组团") + 3)  # 人 + 组团, merged
+    assert _beside(value, [run], sentence)
+    # Across an enumeration's 、 the word before is another item's.
+    sentence = "指导六大社区、47个居民区开展主题教育。"
+    value = (sentence.index("47个"), sentence.index("47个") + 3)
+    word = (sentence.index("社区"), sentence.index("社区") + 2)
+    assert not _beside(value, [word], sentence)
+
+
+def test_the_noun_a_chinese_count_question_counts(words: MemoTokenizer) -> None:
+    assert _counted_noun("花木街道有几个社区", words) == "社区"
+    assert _counted_noun("至今有多少穆斯林统治时期的光塔", words) == "光塔"
+    assert _counted_noun("多少人参加了区里的活动", words) is None
+
+
+def test_a_count_of_another_noun_than_the_one_asked(words: MemoTokenizer) -> None:
+    sentence = "花木街道指导六大社区、47个居民区开展主题教育。"
+    value = (sentence.index("47个"), sentence.index("47个") + 3)
+    assert not _counts_noun("社区", sentence, value, ["社区", "花木"], words)
+    assert _counts_noun("居民区", sentence, value, ["居民区"], words)
+    assert _counts_noun("钢瓶", sentence, value, ["钢瓶"], words)  # not named: no judgment
+
+
+def test_an_english_title_is_of_the_words_asked_who_is() -> None:
+    expansion = Expansion(
+        "who chaired the party secretaries' report meeting",
+        "en",
+        (_concept("chaired"), _concept("party secretaries", "书记"), _concept("meeting", "会议")),
+        {},
+    )
+    assert _who_is_en(expansion) == []
+    expansion = Expansion(
+        "who is the director of the sub-district office",
+        "en",
+        (_concept("director", "主任"), _concept("sub-district office", "街道办事处")),
+        {},
+    )
+    assert [c.text for c in _who_is_en(expansion)] == ["director"]
+
+
+def test_an_english_name_must_be_printed_in_the_passage() -> None:
+    cedict = Cedict(
+        [("培", "pei2", ["to cultivate"]), ("花", "hua1", ["flower"]), ("牡", "mu3", ["male"]),
+         ("丹", "dan1", ["red"]), ("成", "cheng2", ["to succeed"]), ("都", "du1", ["capital"])]
+    )
+    assert reads_as("Peihua", "培花一居委组织志愿者前往老港", cedict)
+    assert not reads_as("Peihua", "牡丹四居委组织志愿者前往崇明", cedict)
+    # Whichever homophone the search was given (程度 for Chengdu), the passage's 成都 reads so.
+    assert reads_as("chengdu", "成都市锦江区参访团来到联洋社区", cedict)
