@@ -32,6 +32,15 @@ MIN_COVERAGE = 0.2
 # so their topic share is held to a lower floor (chosen on the tuning half).
 MIN_TOPIC = {"zh": 0.35, "en": 0.2}
 MIN_HEAVIEST = 0.0
+# jieba's tags of proper nouns: person (nr, nrfg, nrt for transliterated), place (ns),
+# organisation (nt). Not its "other proper noun" (nz): its dictionary gives that to
+# everyday words too (聊天), and a new word is judged a name anyway.
+NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt"})
+# Characters a name seldom begins or ends with but the HMM glues to one: the copula,
+# particles, prepositions and adverbs, small verbs of motion, 一 (一词), date units
+# after a year, question words.
+EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所来去到可现一年月日何哪什么几多")
+_EDGES = "".join(sorted(EDGE_CHARS))
 
 
 class _Texts:
@@ -106,10 +115,12 @@ class _Judge:
     def _matched(self, weighed: tuple[_Weighed, ...]) -> float:
         """How much of the weight of ``weighed`` (see QuestionWords.weighed) the texts hold."""
         has_word, has_bigram = self.texts.has_word, self.texts.has_bigram
+        has_phrase = self.texts.has_phrase
         matched = 0.0
-        for word, weight, bigrams, bigram_total in weighed:
+        for word, weight, bigrams, bigram_total, named in weighed:
             if bigrams is None:
-                matched += weight if has_word(word) else 0.0
+                held = has_phrase(word) if named else has_word(word)
+                matched += weight if held else 0.0
                 continue
             held = sum(w for b, w in bigrams if has_bigram(b))
             matched += weight * held / bigram_total
@@ -189,7 +200,8 @@ class QuestionWords:
                 weight, bigrams = weights.of(word)
                 total += weight
                 bigram_total = sum(w for _, w in bigrams) if bigrams is not None else 0.0
-                weighed.append((word, weight, bigrams, bigram_total))
+                named = bigrams is None and weights.named(word)
+                weighed.append((word, weight, bigrams, bigram_total, named))
             found = self._weighed[id(words)] = (words, weights, total, tuple(weighed))
         return found[2], found[3]
 
@@ -232,8 +244,8 @@ class QuestionWords:
 
 
 # A word as measured: itself, its weight, its weighted bigrams if the corpus never saw
-# it (else None), and their summed weight.
-_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float]
+# it (else None), their summed weight, and whether it is a name (held by its characters).
+_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float, bool]
 # QuestionWords.plan: own words weighed (total, words) or None, the weight without
 # them, and each other wording's (text, weight, its words weighed).
 _Plan = tuple[
@@ -260,7 +272,9 @@ class _WordWeights:
         self.index = state.retriever.index
         self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
         self.bigrams = segmenters.bigrams
+        self.words = segmenters.words
         self._memo: dict[str, tuple[float, tuple[tuple[str, float], ...] | None]] = {}
+        self._named: dict[str, bool] = {}
 
     def of(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
         """The word's weight, and None if the corpus knows it, else its weighted bigrams."""
@@ -273,11 +287,30 @@ class _WordWeights:
                 self._memo[word] = found
         return found
 
+    def named(self, word: str) -> bool:
+        """Whether jieba's dictionary tags ``word`` a proper noun (成都, ns).
+
+        A name counts wherever its characters stand, as the answerability gate reads
+        names: the paper prints it inside longer words its dictionary holds (成都市,
+        锦江区) that the resident does not write.
+        """
+        found = self._named.get(word)
+        if found is None:
+            tagged = self.words.tokenizer.parts_of_speech(word)
+            found = len(tagged) == 1 and tagged[0][1] in NAME_TAGS
+            if len(self._named) >= self.SIZE:
+                self._named = {}
+            self._named[word] = found
+        return found
+
     def _weigh(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
         scale = 0.5 if len(word) == 1 else 1.0
         if self.index.doc_freq(word):
             return self.index.idf(word) * scale, None
-        bigrams = self.bigrams.tokenize(word) or [word]
+        # The HMM glues a particle to the word before it (东关街有, 黄华麒是): the pairs
+        # with it are no evidence against, the word itself is judged without it.
+        core = word.rstrip(_EDGES) or word
+        bigrams = self.bigrams.tokenize(core) or [core]
         weights = [self.index.idf(b) or self.unseen for b in bigrams]
         return scale * sum(weights) / len(weights), tuple(zip(bigrams, weights, strict=True))
 
