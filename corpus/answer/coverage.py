@@ -12,6 +12,7 @@ say little. An English word nothing in the index translates weighs as a word nev
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,6 +126,31 @@ class _Judge:
             held = sum(w for b, w in bigrams if has_bigram(b))
             matched += weight * held / bigram_total
         return matched
+
+    def joined(self, concept: Concept, head: Concept, question: str) -> float:
+        """The share of ``concept`` held when the question says it "X的Y" of ``head``
+        and X is a word the corpus never printed, counting the pair of X's last
+        character and Y's first among X's pairs (0 when the texts lack that pair).
+
+        A resident's modifier with 的 is often half of the paper's compound: 跑步的道
+        for 步道, the corpus printing neither 跑步 nor the phrase.
+        """
+        word, following = concept.text, head.text
+        if (
+            len(concept.alternatives) != 1
+            or not following
+            or f"{word}的{following}" not in question
+        ):
+            return 0.0
+        weight, bigrams = self.weights.of(word)
+        pair = word[-1] + following[0]
+        if bigrams is None or not weight or not self.texts.has_bigram(pair):
+            return 0.0
+        index = self.weights.index
+        pair_weight = index.idf(pair) or self.weights.unseen
+        has_bigram = self.texts.has_bigram
+        held = sum(w for b, w in bigrams if has_bigram(b)) + pair_weight
+        return held / (sum(w for _, w in bigrams) + pair_weight)
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
@@ -378,7 +404,13 @@ def evidence(
         exact=exact,
     )
     judge = _Judge(state, segmenters, texts, question)
-    judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    concepts = expansion.concepts
+    judged = [judge.concept(concept, segmenters.words) for concept in concepts]
+    for at, (concept, head) in enumerate(itertools.pairwise(concepts)):
+        joined = judge.joined(concept, head, expansion.question)
+        if joined:
+            weight, share, held = judged[at]
+            judged[at] = (weight, max(share, joined), max(held, joined))
     weighed = [(w, s) for w, s, _ in judged]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)

@@ -140,6 +140,10 @@ GUESTS = """# 社区晨报
 ## 居委会主任
 
 汶水路居委会主任王建华毕业于华东师范大学中文专业，在社区工作了二十年。
+
+## 健身设施
+
+汶水公园内新建了三条健身步道，全长两公里。
 """
 
 
@@ -193,3 +197,16 @@ def test_a_place_counts_inside_the_longer_word_the_paper_prints(guests: LinliSer
     assert coverage(state, guests.segmenters, guests.expand(state, "园改"), [visit]) < 1.0
     answer = guests.answer("成都哪个区来参观了")
     assert answer.found and "锦江区" in answer.text()
+
+
+def test_a_word_never_printed_before_de_may_be_half_of_the_papers_compound(
+    guests: LinliService,
+) -> None:
+    # 跑步 is in no passage; 跑步的道 is the resident's 步道 (健身步道).
+    answer = guests.answer("汶水公园有几条跑步的道")
+    assert answer.found and "三条健身步道" in answer.quotes[0].passage
+    state = guests.state
+    (trails,) = [r for r in state.records if "步道" in r.text]
+    joined = coverage(state, guests.segmenters, guests.expand(state, "跑步的道"), [trails])
+    apart = coverage(state, guests.segmenters, guests.expand(state, "跑步和道"), [trails])
+    assert joined > apart
