@@ -33,9 +33,9 @@ MIN_NAME_SHARE = 0.5
 # silent on: a whole phrase unknown to the corpus, not a single word.
 MIN_UNSEEN = UNSEEN_PHRASE
 
-# A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
-# HMM glued (招齐, 楼里装, 松有), not a name.
-_NOT_NAME_TAGS = ("v", "a", "d", "s", "f")
+# A new word the tagger reads as a verb, adjective, adverb, position or numeral is a
+# phrase the HMM glued (招齐, 楼里装, 松有, 前十), not a name.
+_NOT_NAME_TAGS = ("v", "a", "d", "s", "f", "m")
 # A word holding a question character asks (由谁来), it names nothing.
 _ASKING = re.compile("[谁哪]")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")

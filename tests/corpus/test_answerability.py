@@ -153,8 +153,10 @@ def guests(empty_store: Store) -> LinliService:
     return LinliService(empty_store)
 
 
-def _record(text: str) -> SimpleNamespace:
-    return SimpleNamespace(issue=SimpleNamespace(street=""), article_title="", heading="", text=text)
+def _record(text: str, title: str = "") -> SimpleNamespace:
+    return SimpleNamespace(
+        issue=SimpleNamespace(street=""), article_title=title, heading="", text=text
+    )
 
 
 def test_a_term_beside_a_name_the_passage_holds_needs_one_of_its_pairs(
@@ -167,6 +169,17 @@ def test_a_term_beside_a_name_the_passage_holds_needs_one_of_its_pairs(
     # Asked on its own, the term is the topic, held as a name is.
     assert not holds_names((Term("本科毕业"),), passage, words)
     assert not holds_names(("李德胜", Term("本科毕业")), passage, words)
+
+
+def test_a_new_word_read_as_a_numeral_is_no_name(guests: LinliService) -> None:
+    question = "汶水公园进入前十的项目有哪些"
+    assert dict(guests.segmenters.words.tokenizer.parts_of_speech(question))["前十"] == "m"
+    expansion = guests.expand(guests.state, question)
+    topics = topic_concepts(expansion, guests.segmenters.words)
+    names = asked_names(
+        expansion, topics, guests.segmenters.words, guests.state.retriever.index.doc_freq
+    )
+    assert "前十" not in names
 
 
 def test_a_dictionary_compound_no_passage_prints_is_asked_as_a_term(
