@@ -4,9 +4,10 @@ Each concept is one thing the resident said (a word, an everyday phrase, an Engl
 word) and weighs what the resident's own Chinese words weigh, so an English or
 colloquial question is held to the same floor as a plain one; it counts as matched by
 its best alternative, a synonym only at its weight. Counted over jieba words (bigrams
-would reward half-words): a word the corpus knows counts if the text has it; a word the
-corpus has never seen (often a compound jieba did not split, e.g. 派出所长) counts by the
-share of its character bigrams the text has. Single characters weigh half: 来, 去, 年
+would reward half-words): a word the corpus knows counts if the text has it (a name
+wherever its characters stand, a sub-word of a user-dictionary compound where the
+compound is printed); a word the corpus has never seen (often a compound jieba did not
+split, e.g. 派出所长) counts by the share of its character bigrams the text has. Single characters weigh half: 来, 去, 年
 say little. An English word nothing in the index translates weighs as a word never seen.
 """
 
@@ -77,6 +78,12 @@ class _Texts:
             found = self._found[word] = word in self._joined and any(
                 word in piece and holds(piece, word) for piece in self.pieces
             )
+            if not found and word in self._joined:
+                found = self._found[word] = any(
+                    compound in self._joined
+                    and any(compound in piece and holds(piece, compound) for piece in self.pieces)
+                    for compound in self.segmenters.compounds_of(word)
+                )
         return found
 
     def has_bigram(self, bigram: str) -> bool:

@@ -144,6 +144,10 @@ GUESTS = """# 社区晨报
 ## 健身设施
 
 汶水公园内新建了三条健身步道，全长两公里。
+
+## 三号楼的喜事
+
+汶水路三号楼加装电梯已经完工，居民出资一半。
 """
 
 
@@ -223,3 +227,14 @@ def test_a_word_never_printed_before_de_may_be_half_of_the_papers_compound(
     joined = coverage(state, guests.segmenters, guests.expand(state, "跑步的道"), [trails])
     apart = coverage(state, guests.segmenters, guests.expand(state, "跑步和道"), [trails])
     assert joined > apart
+
+
+def test_a_part_of_a_local_compound_counts_where_the_compound_is_printed(
+    guests: LinliService,
+) -> None:
+    # 加装电梯 is one word by the user dictionary; the resident writes 电梯.
+    state = guests.state
+    (lift,) = [r for r in state.records if "加装电梯" in r.text]
+    assert coverage(state, guests.segmenters, guests.expand(state, "电梯"), [lift]) == 1.0
+    answer = guests.answer("楼里装电梯的事怎么样了")
+    assert answer.found and "已经完工" in answer.quotes[0].passage
