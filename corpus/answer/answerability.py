@@ -20,19 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from corpus.answer.coverage import own_words
+from corpus.answer.coverage import EDGE_CHARS, NAME_TAGS, own_words
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
 from retrieval.expansion import UNSEEN_PHRASE, Expansion
 
-# jieba's tags of proper nouns: person (nr, nrfg, nrt for transliterated), place (ns),
-# organisation (nt). Not its "other proper noun" (nz): its dictionary gives that to
-# everyday words too (聊天), and a new word is judged a name anyway.
-NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt"})
-# Characters a name seldom begins or ends with but the HMM glues to one: the copula,
-# particles, prepositions and adverbs, small verbs of motion, 一 (一词), date units
-# after a year, question words.
-EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所来去到可现一年月日何哪什么几多")
 # A dictionary word this long that no passage of the corpus has is a term of its own.
 MIN_TERM_CHARS = 3
 # Share of a name's character pairs the passage (with its headline) must hold.
@@ -41,9 +33,9 @@ MIN_NAME_SHARE = 0.5
 # silent on: a whole phrase unknown to the corpus, not a single word.
 MIN_UNSEEN = UNSEEN_PHRASE
 
-# A new word the tagger reads as a verb, adjective, adverb or position is a phrase the
-# HMM glued (招齐, 楼里装, 松有), not a name.
-_NOT_NAME_TAGS = ("v", "a", "d", "s", "f")
+# A new word the tagger reads as a verb, adjective, adverb, position or numeral is a
+# phrase the HMM glued (招齐, 楼里装, 松有, 前十), not a name.
+_NOT_NAME_TAGS = ("v", "a", "d", "s", "f", "m")
 # A word holding a question character asks (由谁来), it names nothing.
 _ASKING = re.compile("[谁哪]")
 _CHINESE_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
@@ -87,8 +79,21 @@ def asked_names(
         if len(before) == 1 and before_tag in NAME_TAGS and word.startswith(core):
             # A surname or a name's first character cut off on its own (兰 | 比尔).
             core = before + core
-        names[core] = None
+        if term and tag not in NAME_TAGS:
+            core = Term(core)
+        names.setdefault(core, None)
     return tuple(names)
+
+
+class Term(str):
+    """A dictionary compound asked about that no passage prints (本科毕业, 研究成果).
+
+    Unlike a name it is made of ordinary words, and a resident may word the thing so
+    while the paper prints it otherwise (毕业 beside the person's name): see
+    :func:`holds_names`.
+    """
+
+    __slots__ = ()
 
 
 def name_core(word: str) -> str:
@@ -102,14 +107,27 @@ def name_core(word: str) -> str:
 
 
 def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenizer) -> bool:
-    """Whether the passage, with its street, headline and subhead, holds every one of ``names``."""
+    """Whether the passage, with its street, headline and subhead, holds every one of ``names``.
+
+    A :class:`Term` beside names the passage holds needs only one of its character
+    pairs there: the passage is about the person or place asked about, and the term
+    is likely the resident's wording of what it says (本科毕业 asked, 专业毕业 printed).
+    Asked with no such name, it is the question's topic and held as a name is.
+    """
     if not names:
         return True
     texts = [
         words.normalize(text)
         for text in (record.issue.street, record.article_title, record.heading, record.text)
     ]
-    return all(name_share(name, texts) >= MIN_NAME_SHARE for name in names)
+    named = [name for name in names if not isinstance(name, Term)]
+    if not all(name_share(name, texts) >= MIN_NAME_SHARE for name in named):
+        return False
+    return all(
+        (share := name_share(term, texts)) >= MIN_NAME_SHARE or (named and share > 0)
+        for term in names
+        if isinstance(term, Term)
+    )
 
 
 def name_share(name: str, texts: Sequence[str]) -> float:

@@ -4,14 +4,16 @@ Each concept is one thing the resident said (a word, an everyday phrase, an Engl
 word) and weighs what the resident's own Chinese words weigh, so an English or
 colloquial question is held to the same floor as a plain one; it counts as matched by
 its best alternative, a synonym only at its weight. Counted over jieba words (bigrams
-would reward half-words): a word the corpus knows counts if the text has it; a word the
-corpus has never seen (often a compound jieba did not split, e.g. 派出所长) counts by the
-share of its character bigrams the text has. Single characters weigh half: 来, 去, 年
+would reward half-words): a word the corpus knows counts if the text has it (a name
+wherever its characters stand, a sub-word of a user-dictionary compound where the
+compound is printed); a word the corpus has never seen (often a compound jieba did not
+split, e.g. 派出所长) counts by the share of its character bigrams the text has. Single characters weigh half: 来, 去, 年
 say little. An English word nothing in the index translates weighs as a word never seen.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +34,15 @@ MIN_COVERAGE = 0.2
 # so their topic share is held to a lower floor (chosen on the tuning half).
 MIN_TOPIC = {"zh": 0.35, "en": 0.2}
 MIN_HEAVIEST = 0.0
+# jieba's tags of proper nouns: person (nr, nrfg, nrt for transliterated), place (ns),
+# organisation (nt). Not its "other proper noun" (nz): its dictionary gives that to
+# everyday words too (聊天), and a new word is judged a name anyway.
+NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt"})
+# Characters a name seldom begins or ends with but the HMM glues to one: the copula,
+# particles, prepositions and adverbs, small verbs of motion, 一 (一词), date units
+# after a year, question words.
+EDGE_CHARS = frozenset("是有才把以被在的了和与及或将为从向对于也都就还又所来去到可现一年月日何哪什么几多")
+_EDGES = "".join(sorted(EDGE_CHARS))
 
 
 class _Texts:
@@ -67,6 +78,12 @@ class _Texts:
             found = self._found[word] = word in self._joined and any(
                 word in piece and holds(piece, word) for piece in self.pieces
             )
+            if not found and word in self._joined:
+                found = self._found[word] = any(
+                    compound in self._joined
+                    and any(compound in piece and holds(piece, compound) for piece in self.pieces)
+                    for compound in self.segmenters.compounds_of(word)
+                )
         return found
 
     def has_bigram(self, bigram: str) -> bool:
@@ -106,14 +123,41 @@ class _Judge:
     def _matched(self, weighed: tuple[_Weighed, ...]) -> float:
         """How much of the weight of ``weighed`` (see QuestionWords.weighed) the texts hold."""
         has_word, has_bigram = self.texts.has_word, self.texts.has_bigram
+        has_phrase = self.texts.has_phrase
         matched = 0.0
-        for word, weight, bigrams, bigram_total in weighed:
+        for word, weight, bigrams, bigram_total, named in weighed:
             if bigrams is None:
-                matched += weight if has_word(word) else 0.0
+                held = has_phrase(word) if named else has_word(word)
+                matched += weight if held else 0.0
                 continue
             held = sum(w for b, w in bigrams if has_bigram(b))
             matched += weight * held / bigram_total
         return matched
+
+    def joined(self, concept: Concept, head: Concept, question: str) -> float:
+        """The share of ``concept`` held when the question says it "X的Y" of ``head``
+        and X is a word the corpus never printed, counting the pair of X's last
+        character and Y's first among X's pairs (0 when the texts lack that pair).
+
+        A resident's modifier with 的 is often half of the paper's compound: 跑步的道
+        for 步道, the corpus printing neither 跑步 nor the phrase.
+        """
+        word, following = concept.text, head.text
+        if (
+            len(concept.alternatives) != 1
+            or not following
+            or f"{word}的{following}" not in question
+        ):
+            return 0.0
+        weight, bigrams = self.weights.of(word)
+        pair = word[-1] + following[0]
+        if bigrams is None or not weight or not self.texts.has_bigram(pair):
+            return 0.0
+        index = self.weights.index
+        pair_weight = index.idf(pair) or self.weights.unseen
+        has_bigram = self.texts.has_bigram
+        held = sum(w for b, w in bigrams if has_bigram(b)) + pair_weight
+        return held / (sum(w for _, w in bigrams) + pair_weight)
 
     def known(self, concept: Concept, words: MemoTokenizer) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
@@ -189,7 +233,8 @@ class QuestionWords:
                 weight, bigrams = weights.of(word)
                 total += weight
                 bigram_total = sum(w for _, w in bigrams) if bigrams is not None else 0.0
-                weighed.append((word, weight, bigrams, bigram_total))
+                named = bigrams is None and weights.named(word)
+                weighed.append((word, weight, bigrams, bigram_total, named))
             found = self._weighed[id(words)] = (words, weights, total, tuple(weighed))
         return found[2], found[3]
 
@@ -232,8 +277,8 @@ class QuestionWords:
 
 
 # A word as measured: itself, its weight, its weighted bigrams if the corpus never saw
-# it (else None), and their summed weight.
-_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float]
+# it (else None), their summed weight, and whether it is a name (held by its characters).
+_Weighed = tuple[str, float, "tuple[tuple[str, float], ...] | None", float, bool]
 # QuestionWords.plan: own words weighed (total, words) or None, the weight without
 # them, and each other wording's (text, weight, its words weighed).
 _Plan = tuple[
@@ -260,6 +305,7 @@ class _WordWeights:
         self.index = state.retriever.index
         self.unseen = math.log(1 + (len(state.retriever) + 0.5) / 0.5)
         self.bigrams = segmenters.bigrams
+        self.words = segmenters.words
         self._memo: dict[str, tuple[float, tuple[tuple[str, float], ...] | None]] = {}
 
     def of(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
@@ -273,11 +319,24 @@ class _WordWeights:
                 self._memo[word] = found
         return found
 
+    def named(self, word: str) -> bool:
+        """Whether jieba's dictionary tags ``word`` a proper noun (成都, ns).
+
+        A name counts wherever its characters stand, as the answerability gate reads
+        names: the paper prints it inside longer words its dictionary holds (成都市,
+        锦江区) that the resident does not write.
+        """
+        tagged = self.words.tokenizer.parts_of_speech(word)
+        return len(tagged) == 1 and tagged[0][1] in NAME_TAGS
+
     def _weigh(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
         scale = 0.5 if len(word) == 1 else 1.0
         if self.index.doc_freq(word):
             return self.index.idf(word) * scale, None
-        bigrams = self.bigrams.tokenize(word) or [word]
+        # The HMM glues a particle to the word before it (东关街有, 黄华麒是): the pairs
+        # with it are no evidence against, the word itself is judged without it.
+        core = word.rstrip(_EDGES) or word
+        bigrams = self.bigrams.tokenize(core) or [core]
         weights = [self.index.idf(b) or self.unseen for b in bigrams]
         return scale * sum(weights) / len(weights), tuple(zip(bigrams, weights, strict=True))
 
@@ -345,7 +404,13 @@ def evidence(
         exact=exact,
     )
     judge = _Judge(state, segmenters, texts, question)
-    judged = [judge.concept(concept, segmenters.words) for concept in expansion.concepts]
+    concepts = expansion.concepts
+    judged = [judge.concept(concept, segmenters.words) for concept in concepts]
+    for at, (concept, head) in enumerate(itertools.pairwise(concepts)):
+        joined = judge.joined(concept, head, expansion.question)
+        if joined:
+            weight, share, held = judged[at]
+            judged[at] = (weight, max(share, joined), max(held, joined))
     weighed = [(w, s) for w, s, _ in judged]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)

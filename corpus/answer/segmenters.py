@@ -11,6 +11,8 @@ from pathlib import Path
 
 from corpus.answer.live_index import IndexState
 from retrieval import MemoTokenizer, Tokenizer
+from retrieval.normalize import normalize
+from retrieval.tokenization import read_word_list
 
 # Texts whose tokens are kept, per tokenizer: more than a street's popular passages.
 TEXT_CACHE = 512
@@ -29,6 +31,35 @@ class Segmenters:
             TEXT_CACHE,
         )
         self._highlighters: tuple[Tokenizer, MemoTokenizer] | None = None
+        self._compounds: dict[str, tuple[str, ...]] | None = None
+
+    def compounds_of(self, word: str) -> tuple[str, ...]:
+        """The user dictionary's compounds that hold ``word`` as a dictionary sub-word.
+
+        The user dictionary glues local terms (加装电梯, 楼道堆物) into one word, and the
+        index reads their sub-words too (search mode): a resident asking about 电梯
+        asks about what 加装电梯 says.
+        """
+        if self._compounds is None:
+            self._compounds = self._read_compounds()
+        return self._compounds.get(word, ())
+
+    def _read_compounds(self) -> dict[str, tuple[str, ...]]:
+        """Sub-word → compounds, by the index's search-mode rule (dictionary 2- and
+        3-grams of the word, stopwords left out)."""
+        tokenizer = self.words.tokenizer
+        if not isinstance(tokenizer.userdict, Path):
+            return {}
+        dictionary = tokenizer._segmenter().FREQ.get
+        found: dict[str, dict[str, None]] = {}
+        for entry in read_word_list(tokenizer.userdict):
+            compound = normalize(entry.split()[0])
+            for size in (2, 3):
+                for i in range(len(compound) - size + 1):
+                    gram = compound[i : i + size]
+                    if gram != compound and dictionary(gram) and not tokenizer.is_stopword(gram):
+                        found.setdefault(gram, {})[compound] = None
+        return {gram: tuple(compounds) for gram, compounds in found.items()}
 
     @property
     def preload(self) -> tuple[Tokenizer, ...]:

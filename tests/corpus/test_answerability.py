@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from corpus.answer.answerability import asked_names, name_core, name_share
-from corpus.answer.coverage import topic_concepts
+from corpus.answer.answerability import Term, asked_names, holds_names, name_core, name_share
+from corpus.answer.coverage import coverage, topic_concepts
 from corpus.answer.service import LinliService
 from corpus.ingest.prepare import IssueMeta
 from corpus.ingest.write import ingest_text
@@ -121,3 +123,118 @@ def test_interjections_run_together_are_no_name(service: LinliService, tail: str
     # jieba's HMM makes one new word of 啊啊啊…; a resident's filler must not be asked for.
     answer = service.answer("汶水公园每天几点开放" + tail)
     assert answer.found and "六点" in answer.text()
+
+
+GUESTS = """# 社区晨报
+
+凉城新村街道党工委、办事处 联合出版
+
+## 远方来客
+
+成都市锦江区参访团来到汶水公园参观学习，听取了公园改造的介绍。
+
+## 老街新貌
+
+汶水街全长八百米，宽约五米，两旁的老房子修缮一新。
+
+## 居委会主任
+
+汶水路居委会主任王建华毕业于华东师范大学中文专业，在社区工作了二十年。
+
+## 健身设施
+
+汶水公园内新建了三条健身步道，全长两公里。
+
+## 三号楼的喜事
+
+汶水路三号楼加装电梯已经完工，居民出资一半。
+"""
+
+
+@pytest.fixture
+def guests(empty_store: Store) -> LinliService:
+    ingest_text(empty_store.factory, GUESTS, IssueMeta(date="2026-11"))
+    return LinliService(empty_store)
+
+
+def _record(text: str, title: str = "") -> SimpleNamespace:
+    return SimpleNamespace(
+        issue=SimpleNamespace(street=""), article_title=title, heading="", text=text
+    )
+
+
+def test_a_term_beside_a_name_the_passage_holds_needs_one_of_its_pairs(
+    guests: LinliService,
+) -> None:
+    words = guests.segmenters.words
+    passage = _record("王建华毕业于华东师范大学中文专业")
+    assert holds_names(("王建华", Term("本科毕业")), passage, words)  # 毕业
+    assert not holds_names(("王建华", Term("研究成果")), passage, words)
+    # Asked on its own, the term is the topic, held as a name is.
+    assert not holds_names((Term("本科毕业"),), passage, words)
+    assert not holds_names(("李德胜", Term("本科毕业")), passage, words)
+
+
+def test_a_new_word_read_as_a_numeral_is_no_name(guests: LinliService) -> None:
+    question = "汶水公园进入前十的项目有哪些"
+    assert dict(guests.segmenters.words.tokenizer.parts_of_speech(question))["前十"] == "m"
+    expansion = guests.expand(guests.state, question)
+    topics = topic_concepts(expansion, guests.segmenters.words)
+    names = asked_names(
+        expansion, topics, guests.segmenters.words, guests.state.retriever.index.doc_freq
+    )
+    assert "前十" not in names
+
+
+def test_a_dictionary_compound_no_passage_prints_is_asked_as_a_term(
+    guests: LinliService,
+) -> None:
+    expansion = guests.expand(guests.state, "王建华本科毕业于哪所大学")
+    topics = topic_concepts(expansion, guests.segmenters.words)
+    names = asked_names(
+        expansion, topics, guests.segmenters.words, guests.state.retriever.index.doc_freq
+    )
+    assert [(n, isinstance(n, Term)) for n in names] == [("王建华", False), ("本科毕业", True)]
+    assert guests.answer("王建华本科毕业于哪所大学").found
+
+
+def test_a_particle_glued_to_a_word_is_no_evidence_against(guests: LinliService) -> None:
+    tagged = dict(guests.segmenters.words.tokenizer.parts_of_speech("汶水街有哪些老房子"))
+    assert "街有" in tagged  # jieba's HMM glued 街 and 有
+    answer = guests.answer("汶水街有哪些老房子")
+    assert answer.found and "修缮一新" in answer.text()
+
+
+def test_a_place_counts_inside_the_longer_word_the_paper_prints(guests: LinliService) -> None:
+    # The paper prints 成都市 (one word to jieba); the resident writes 成都.
+    state = guests.state
+    (visit,) = [r for r in state.records if "成都市" in r.text]
+    assert coverage(state, guests.segmenters, guests.expand(state, "成都"), [visit]) == 1.0
+    # Other words are still held only as words of the text (园改 runs across 公园改造).
+    assert coverage(state, guests.segmenters, guests.expand(state, "园改"), [visit]) < 1.0
+    answer = guests.answer("成都哪个区来参观了")
+    assert answer.found and "锦江区" in answer.text()
+
+
+def test_a_word_never_printed_before_de_may_be_half_of_the_papers_compound(
+    guests: LinliService,
+) -> None:
+    # 跑步 is in no passage; 跑步的道 is the resident's 步道 (健身步道).
+    answer = guests.answer("汶水公园有几条跑步的道")
+    assert answer.found and "三条健身步道" in answer.quotes[0].passage
+    state = guests.state
+    (trails,) = [r for r in state.records if "步道" in r.text]
+    joined = coverage(state, guests.segmenters, guests.expand(state, "跑步的道"), [trails])
+    apart = coverage(state, guests.segmenters, guests.expand(state, "跑步和道"), [trails])
+    assert joined > apart
+
+
+def test_a_part_of_a_local_compound_counts_where_the_compound_is_printed(
+    guests: LinliService,
+) -> None:
+    # 加装电梯 is one word by the user dictionary; the resident writes 电梯.
+    state = guests.state
+    (lift,) = [r for r in state.records if "加装电梯" in r.text]
+    assert coverage(state, guests.segmenters, guests.expand(state, "电梯"), [lift]) == 1.0
+    answer = guests.answer("楼里装电梯的事怎么样了")
+    assert answer.found and "已经完工" in answer.quotes[0].passage
