@@ -87,19 +87,46 @@ def _contribution(
 
 
 def _seek(doc_ids: np.ndarray, at: int, end: int, doc: int) -> int:
-    """The first position in ``[at, end)`` whose passage is ``>= doc`` (galloping search)."""
+    """The first position in ``[at, end)`` whose passage is ``>= doc``.
+
+    Galloping from where the passages between ``doc_ids[at]`` and the list's last one,
+    spread evenly, would put ``doc``: a long list is near even, so the search starts a
+    few postings from its target instead of climbing to it in dependent reads (each a
+    cache miss in a list read for the first time).
+    """
     if at >= end or doc_ids[at] >= doc:
         return at
-    step = 1
-    lo = at
-    hi = at + 1
-    while hi < end and doc_ids[hi] < doc:
-        lo = hi
-        step *= 2
-        hi = at + step
-    if hi > end:
-        hi = end
-    # doc_ids[lo] < doc <= doc_ids[hi] (or hi == end)
+    last = doc_ids[end - 1]
+    if last < doc:
+        return end
+    # doc_ids[at] < doc <= doc_ids[end - 1]: the answer is in (at, end - 1].
+    first = doc_ids[at]
+    guess = at + int((end - 1 - at) * (float(doc - first) / float(last - first)))
+    if guess <= at:
+        guess = at + 1
+    if doc_ids[guess] < doc:
+        lo = guess
+        step = 1
+        hi = guess + 1
+        while doc_ids[hi] < doc:  # stops at end - 1 at the latest
+            lo = hi
+            step *= 2
+            hi = guess + step
+            if hi >= end - 1:
+                hi = end - 1
+                break
+    else:
+        hi = guess
+        step = 1
+        lo = guess - 1
+        while lo > at and doc_ids[lo] >= doc:
+            hi = lo
+            step *= 2
+            lo = guess - step
+            if lo <= at:
+                lo = at
+                break
+    # doc_ids[lo] < doc <= doc_ids[hi]
     lo += 1
     while lo < hi:
         mid = (lo + hi) // 2
