@@ -40,7 +40,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from .normalize import normalize, normalize_with_offsets
 from .segmenter import RJieba, Segmenter, SegmenterName, new_segmenter, tag_words
-from .weighting import character_shares
+from .weighting import character_shares, word_shares
 
 WordMode = Literal["precise", "search", "none"]
 
@@ -303,7 +303,35 @@ class Tokenizer:
         each a full one (:func:`~retrieval.weighting.character_shares`). This is what
         :meth:`Retriever.search <retrieval.Retriever.search>` scores a question with.
         """
-        return character_shares(self._analyze(normalize(text)))
+        text = normalize(text)
+        if self.words != "precise" or not text:
+            return character_shares(self._analyze(text))
+        # The same weights as character_shares(self._precise_tokens(text)), put together
+        # from each word's shares (a memo, :class:`_WordShares`), without Token objects:
+        # this ran as long as the search itself at 10k passages.
+        stop = _stopwords() if self.stopwords else frozenset()
+        shares = _word_shares(self)
+        words = self._cut(text)
+        entries = list(map(shares.tokens.__getitem__, words))
+        grams = []  # the bigram across the start of each word, or ""
+        before = ""
+        for _, _, head, tail in entries:
+            gram = before + head if before and head else ""
+            grams.append(gram if gram not in stop else "")
+            before = tail
+        grams.append("")
+        weights: dict[str, float] = {}
+        get = weights.get
+        last = 0.0  # what the last character of the word before gives a term reading it
+        for i, (word, (terms, _, _, _)) in enumerate(zip(words, entries, strict=True)):
+            gram = grams[i]
+            own, first, last_here = shares[word, bool(gram), bool(grams[i + 1])]
+            if gram:
+                weights[gram] = get(gram, 0.0) + (last + first) / 2
+            for term, share in zip(terms, own, strict=True):
+                weights[term] = get(term, 0.0) + share
+            last = last_here
+        return weights
 
     def tokenize_with_spans(self, text: str) -> list[Token]:
         """Like :meth:`tokenize`, with each term's slice of the ORIGINAL ``text``.
@@ -623,6 +651,33 @@ class _WordTokens(dict[str, WordTokens]):
 
 
 _word_tokens_memo: dict[Tokenizer, _WordTokens] = {}
+
+
+class _WordShares(dict[tuple[str, bool, bool], tuple[tuple[float, ...], float, float]]):
+    """(word, bigram across its start, bigram across its end) -> its terms' shares of
+    the question's characters (:func:`~retrieval.weighting.word_shares`), for
+    :meth:`Tokenizer.query_terms`."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        super().__init__()
+        self.tokens = _word_tokens(tokenizer)
+
+    def __missing__(self, key: tuple[str, bool, bool]) -> tuple[tuple[float, ...], float, float]:
+        if len(self) >= WORD_MEMO_SIZE:
+            self.clear()
+        word, left, right = key
+        out = self[key] = word_shares(self.tokens[word][1], len(word), left, right)
+        return out
+
+
+_word_shares_memo: dict[Tokenizer, _WordShares] = {}
+
+
+def _word_shares(tokenizer: Tokenizer) -> _WordShares:
+    memo = _word_shares_memo.get(tokenizer)
+    if memo is None:
+        memo = _word_shares_memo.setdefault(tokenizer, _WordShares(tokenizer))
+    return memo
 
 
 def _word_tokens(tokenizer: Tokenizer) -> _WordTokens:

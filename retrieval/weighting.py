@@ -25,7 +25,7 @@ keeps every term with its frequency, so the index file format does not change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
 # (term, start, end): a Token, or anything shaped like one.
@@ -54,16 +54,47 @@ def character_shares(tokens: Iterable[Span]) -> dict[str, float]:
     weights: dict[str, float] = {}
     get = weights.get  # once per question, not once per term
     for term, start, end in tokens:
-        # The mean over the term's characters, summed left to right (the one- and
-        # two-character cases spelled out give the same floats as the sum).
-        size = end - start
-        if size == 1:
-            share = given[start]
-        elif size == 2:
-            share = (given[start] + given[start + 1]) / 2
-        elif size > 2:
-            share = sum(given[start:end]) / size
-        else:
-            share = 1.0
-        weights[term] = get(term, 0.0) + share
+        weights[term] = get(term, 0.0) + _share(given, start, end)
     return weights
+
+
+def _share(given: list[float], start: int, end: int) -> float:
+    """The mean of ``given`` over ``[start, end)``, summed left to right (the one- and
+    two-character cases spelled out give the same floats as the sum); 1 if empty."""
+    size = end - start
+    if size == 1:
+        return given[start]
+    if size == 2:
+        return (given[start] + given[start + 1]) / 2
+    if size > 2:
+        return sum(given[start:end]) / size
+    return 1.0
+
+
+def word_shares(
+    spans: Sequence[tuple[int, int]], size: int, left: bool, right: bool
+) -> tuple[tuple[float, ...], float, float]:
+    """:func:`character_shares` of one word's own terms (their ``spans`` in the
+    ``size``-character word), a bigram across its start (``left``) and one across its
+    end (``right``) reading its first and last character too; and what its first and
+    last character give each term that reads them (the bigrams across its ends take
+    their share from these).
+
+    A term's share depends only on how many terms read each of its characters, and a
+    word's characters are read by its own terms and those two bigrams alone, so a
+    question's weights can be put together word by word from these (the same floats
+    as :func:`character_shares` over the whole question's tokens).
+    """
+    steps = [0] * (size + 1)
+    for start, end in spans:
+        if end > start:
+            steps[start] += 1
+            steps[end] -= 1
+    if left:
+        steps[0] += 1
+        steps[1] -= 1
+    if right:
+        steps[size - 1] += 1
+        steps[size] -= 1
+    given = [1 / cover if cover else 0.0 for cover in accumulate(steps)]
+    return tuple(_share(given, start, end) for start, end in spans), given[0], given[size - 1]

@@ -240,6 +240,24 @@ def test_compiled_top_k_equals_ranking_every_score_with_numpy(
     assert got.tolist() == expected_scores.tolist() == fallback_scores.tolist()
 
 
+@pytest.mark.skipif(not kernel.AVAILABLE, reason="numba not installed")
+@given(
+    ids=st.lists(st.integers(0, 3000), max_size=300, unique=True).map(sorted),
+    bounds=st.tuples(st.integers(0, 300), st.integers(0, 300)),
+    targets=st.lists(st.integers(-5, 3005), max_size=20),
+)
+def test_the_compiled_seek_finds_what_searchsorted_finds(
+    ids: list[int], bounds: tuple[int, int], targets: list[int]
+) -> None:
+    # The interpolating galloping search, compiled, against numpy on the same slice.
+    kernel.load()
+    doc_ids = np.asarray(ids, np.int32)
+    at, end = min(bounds[0], len(ids)), min(max(bounds), len(ids))
+    for doc in targets + ids[:3] + ids[-3:]:
+        expected = at + int(np.searchsorted(doc_ids[at:end], doc))
+        assert kernel._seek(doc_ids, at, end, doc) == expected
+
+
 def _kernel_top(index: BM25Index, query: list[str], k: int) -> tuple[list[int], int]:
     snap = index._snap
     scorer = search.QueryScorer(snap, index.k1, index._terms(snap, query))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval import Retriever, Tokenizer, scoring_tokenizer
+from retrieval import Retriever, Tokenizer, normalize, scoring_tokenizer
 from retrieval.expansion import QueryExpander
 from retrieval.weighting import character_shares
 
@@ -67,6 +67,53 @@ def test_query_terms_are_the_tokenizers_terms(question: str) -> None:
     spans_ = TOKENIZER.tokenize_with_spans(question)
     # Offsets into the original or the normalised text: the same shares.
     assert weights == pytest.approx(character_shares(spans_))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"char_unigrams": True},
+        {"char_bigrams": False},
+        {"stopwords": False, "char_unigrams": True},
+    ],
+)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "凉二",
+                "小区",
+                "加装电梯",
+                "的",
+                "什么时候",
+                "2019",
+                "年",
+                "WiFi",
+                "？",
+                " ",
+                "世纪同乐",
+                "楼道",
+                "堆物",
+                "是",
+                "驛站",
+                "a1",
+                "了",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_query_terms_are_the_shares_of_the_questions_tokens(
+    options: dict[str, bool], pieces: list[str]
+) -> None:
+    # query_terms puts the weights together word by word (a memo per word); they are
+    # the floats character_shares gives over the whole question's tokens, in its order.
+    tokenizer = Tokenizer(**options)
+    text = "".join(pieces)
+    weights = tokenizer.query_terms(text)
+    expected = character_shares(tokenizer._analyze(normalize(text)))
+    assert list(weights.items()) == list(expected.items())
 
 
 def test_a_long_name_no_longer_outvotes_the_rest_of_the_question() -> None:
