@@ -25,7 +25,7 @@ import importlib.util
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -53,6 +53,10 @@ _FILLERS = frozenset(["sth", "sb", "one's", "oneself", "etc", "a", "an", "the", 
 _BRITISH = re.compile(r"our|re\b|res\b|is(?:ation|e|es|ed|ing)\b|programme")
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# In a CC-CEDICT file: each entry's simplified headword, and single characters with
+# their reading ("traditional simplified [pinyin] /senses/" lines; "#" comments).
+_HEADWORD = re.compile(r"^[^#\s]\S* (\S+) \[", re.M)
+_SINGLE_LINE = re.compile(r"^[^#\s]\S* (\S) \[([^\]]*)\]", re.M)
 
 # British → American spelling: CC-CEDICT mixes both, residents write either.
 _SPELLING = [
@@ -119,18 +123,43 @@ class Cedict:
         """Index ``(simplified, pinyin, senses)`` triples; ``senses`` may also be the
         entry's English field as CC-CEDICT prints it (senses between ``/``, several in
         one separated by ``;``), split only when the glosses are first needed."""
-        self._entries: list[tuple[str, str, Sequence[str] | str]] = list(entries)
+        listed = list(entries)
+        self._setup(
+            [(simplified, pinyin) for simplified, pinyin, _ in listed if len(simplified) == 1],
+            [entry[0] for entry in listed],
+            lambda: listed,
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> Cedict:
+        """The dictionary of a CC-CEDICT file (gzip), its glosses read when first needed.
+
+        Readings and headwords are found by two regular expressions over the whole text,
+        which give what :func:`read_entries` gives (tests/retrieval/test_cedict.py).
+        """
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        self = cls.__new__(cls)
+        self._setup(_SINGLE_LINE.findall(text), _HEADWORD.findall(text), lambda: read_entries(path))
+        return self
+
+    def _setup(
+        self,
+        singles: Iterable[tuple[str, str]],
+        headwords: Iterable[str],
+        entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]],
+    ) -> None:
         readings: dict[str, set[str]] = defaultdict(set)
-        for simplified, pinyin, _ in self._entries:
-            if len(simplified) == 1:
-                # Every character has an entry per reading; words add nothing new.
-                syllable = _toneless(pinyin)
-                if syllable and _CJK.match(simplified):
-                    readings[syllable].add(simplified)
+        # Every character has an entry per reading; words add nothing new.
+        for simplified, pinyin in singles:
+            syllable = _toneless(pinyin)
+            if syllable and _CJK.match(simplified):
+                readings[syllable].add(simplified)
         self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
         self.syllables = frozenset(self.readings)
         # Every headword: a word of the language (a name like 汗国 or 占士 too).
-        self.headwords = frozenset([entry[0] for entry in self._entries])
+        self.headwords = frozenset(headwords)
+        self._entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]] | None
+        self._entries = entries
         self._inverted: tuple[dict[str, list[Sense]], dict[str, list[Sense]]] | None = None
         self._invert_lock = threading.Lock()
 
@@ -144,7 +173,8 @@ class Cedict:
                 return self._inverted
             glosses: dict[str, list[Sense]] = defaultdict(list)
             words: dict[str, list[Sense]] = defaultdict(list)
-            for simplified, _, senses in self._entries:
+            assert self._entries is not None
+            for simplified, _, senses in self._entries():
                 if not _CJK.search(simplified):
                     continue
                 if isinstance(senses, str):
@@ -162,7 +192,7 @@ class Cedict:
                         for word in set(key.split()):
                             words[word].append(sense_)
             self._inverted = (dict(glosses), dict(words))
-            self._entries = []  # what they were built from is no longer needed
+            self._entries = None  # what they were built from is no longer needed
             return self._inverted
 
     def load_glosses(self) -> None:
@@ -219,5 +249,5 @@ def load_cedict() -> Cedict:
     if _cedict is None:
         with _lock:
             if _cedict is None:
-                _cedict = Cedict(read_entries(cedict_path()))
+                _cedict = Cedict.from_file(cedict_path())
     return _cedict
