@@ -197,7 +197,11 @@ class CorpusVocabulary:
     def _full_text(self) -> str:
         with self._lock:
             if self._text is None:
-                self._text = normalize("\n".join(indexed_text(r) for r in self.records))
+                # Passage by passage (the same text: normalising never reaches across a
+                # line break): normalising the whole corpus in one call held the GIL for
+                # seconds at 10^5 passages (OpenCC's t2s alone), and every other
+                # question and the bot's event loop waited for it.
+                self._text = "\n".join(normalize(indexed_text(r)) for r in self.records)
             return self._text
 
 
