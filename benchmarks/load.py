@@ -636,6 +636,26 @@ def cold_start(db_url: str, data_dir: Path) -> ColdStart:
     )
 
 
+def _warm_kernel() -> None:
+    """Compile the search kernel into numba's disk cache in a process of its own."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from retrieval import Retriever\n"
+            "from retrieval.index import kernel\n"
+            "if kernel.AVAILABLE:\n"
+            "    kernel.load()\n"
+            "    r = Retriever.from_texts(['凉城新村街道加装电梯', '长风社区楼道堆物'])\n"
+            "    r.search('加装电梯')\n"
+            "    kernel.warm(r.index._snap, r.index._vocab)\n",
+        ],
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 def run_cold_start(root: Path, passages: int) -> None:
     """Print the first start, a new issue in the running service, and three restarts."""
     import compileall
@@ -646,6 +666,10 @@ def run_cold_start(root: Path, passages: int) -> None:
     # these figures come from) every start would compile Linli's modules again.
     for package in ("bot", "corpus", "retrieval"):
         compileall.compile_dir(REPO / package, quiet=1)
+    # Likewise numba's disk cache of the search kernel, which a deployed bot fills once:
+    # in a fresh checkout each timed start would compile it in a background thread
+    # until its exit (seconds of CPU counted against the start).
+    _warm_kernel()
 
     from benchmarks.generate import PASSAGES_PER_ISSUE
 

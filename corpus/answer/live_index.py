@@ -12,11 +12,13 @@ in place meanwhile.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,36 @@ def _return_freed_memory() -> None:
     except OSError:  # not glibc (musl, macOS): nothing to trim
         return
     libc.malloc_trim(0)
+
+
+_paused = 0  # threads reading the store with the collector paused
+_pause_lock = threading.Lock()
+_resume = False  # whether the collector was on when the first of them paused it
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector off while every passage is read.
+
+    A record per passage (10^5 tuples and the lists of their indexed texts) made the
+    collector run its full passes over the whole heap several times during the read,
+    freeing nothing: they took a fifth to a third of the read's CPU time
+    (benchmarks/README.md). Readers in several threads share one pause; the last
+    switches the collector back on, and only if it was on.
+    """
+    global _paused, _resume
+    with _pause_lock:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()
 
 
 @dataclass(frozen=True)
@@ -165,7 +197,11 @@ class CorpusVocabulary:
     def _full_text(self) -> str:
         with self._lock:
             if self._text is None:
-                self._text = normalize("\n".join(indexed_text(r) for r in self.records))
+                # Passage by passage (the same text: normalising never reaches across a
+                # line break): normalising the whole corpus in one call held the GIL for
+                # seconds at 10^5 passages (OpenCC's t2s alone), and every other
+                # question and the bot's event loop waited for it.
+                self._text = "\n".join(normalize(indexed_text(r)) for r in self.records)
             return self._text
 
 
@@ -216,9 +252,11 @@ class LiveIndex:
         # follows the store on the same schedule (the service's synonyms).
         self.on_check: list[Callable[[Session], None]] = []
 
-    def _read_records(self) -> tuple[PassageRecord, ...]:
-        with self.store.factory() as session:
-            return tuple(queries.all_passages(session))
+    def _read_records(self) -> tuple[tuple[PassageRecord, ...], list[str]]:
+        """Every passage's record, and the text the index sees of each."""
+        with _collector_paused(), self.store.factory() as session:
+            records = tuple(queries.all_passages(session))
+            return records, [indexed_text(r) for r in records]
 
     def _build(self, version: int) -> IndexState:
         loaded: IndexedCorpus | type[NotLoaded] | None = NotLoaded
@@ -227,19 +265,19 @@ class LiveIndex:
             # from the database (both mostly outside the GIL): a shorter cold start.
             with ThreadPoolExecutor(1) as pool:
                 saved = pool.submit(self._index_cache.load_saved)
-                records = self._read_records()
+                records, texts = self._read_records()
                 loaded = saved.result()
             for tokenizer in self._preload:
                 tokenizer.load()
         else:
-            records = self._read_records()
+            records, texts = self._read_records()
         started = time.perf_counter()
         # Reuses the previous index (or the saved one) for unchanged passages.
         self._indexed, how = self._index_cache.update(
             self._indexed,
             version,
             [r.passage_id for r in records],
-            [indexed_text(r) for r in records],
+            texts,
             saved=loaded,
         )
         log.info(

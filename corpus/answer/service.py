@@ -169,7 +169,7 @@ class LinliService:
 
     def load_dictionary(self) -> None:
         """Load the dictionaries now (seconds), not on a resident's first question needing one."""
-        load_cedict()
+        load_cedict().load_glosses()
         if self.thesaurus:
             load_thesaurus()
 

@@ -27,17 +27,34 @@ SPAN_SIZES = (4, 3, 2)
 _HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
 
+class _Homophones:
+    """Character → the other characters sharing one of its toneless readings, each
+    character's worked out when first asked (a question asks a few; the whole table
+    cost a first slipped question a third of a second)."""
+
+    def __init__(self, cedict: Cedict) -> None:
+        self._readings = cedict.readings
+        self._syllables: dict[str, set[str]] = {}
+        for syllable, chars in cedict.readings.items():
+            for ch in chars:
+                self._syllables.setdefault(ch, set()).add(syllable)
+        self._others: dict[str, tuple[str, ...]] = {}
+
+    def get(self, ch: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        found = self._others.get(ch)
+        if found is None:
+            syllables = self._syllables.get(ch)
+            if syllables is None:
+                return default
+            found = tuple(sorted({c for s in syllables for c in self._readings[s]} - {ch}))
+            self._others[ch] = found
+        return found
+
+
 @functools.lru_cache(maxsize=2)
-def _homophones(cedict: Cedict) -> dict[str, tuple[str, ...]]:
+def _homophones(cedict: Cedict) -> _Homophones:
     """Character → the other characters sharing one of its toneless readings."""
-    readings: dict[str, set[str]] = {}
-    for syllable, chars in cedict.readings.items():
-        for ch in chars:
-            readings.setdefault(ch, set()).add(syllable)
-    return {
-        ch: tuple(sorted({c for s in syllables for c in cedict.readings[s]} - {ch}))
-        for ch, syllables in readings.items()
-    }
+    return _Homophones(cedict)
 
 
 def homophone_fixes(
@@ -72,7 +89,7 @@ def homophone_fixes(
             inside[i] = at if known else -1
     if not any(loose):
         return []
-    others: dict[str, tuple[str, ...]] | None = None
+    others: _Homophones | None = None
     dictionary: Cedict | None = None
     fixes: list[tuple[int, int, str]] = []
     taken = bytearray(len(text))
@@ -162,7 +179,7 @@ def _held(span: str, vocabulary: Vocabulary) -> bool:
 def _fix(
     span: str,
     loose: bytes | bytearray,
-    others: dict[str, tuple[str, ...]],
+    others: _Homophones,
     vocabulary: Vocabulary,
     is_word: Callable[[str], object],
     is_stopword: Callable[[str], bool],

@@ -54,3 +54,18 @@ def test_passages_with_a_character_are_all_the_passages_whose_text_has_it(
     assert not tokenizer.indexes_every("\U0002a6e5")  # unassigned: never indexed
     assert tokenizer.indexes_every("电梯") and not tokenizer.indexes_every("电梯间")
     assert index.passages_with("从未出现过的词").tolist() == []
+
+
+def test_the_corpus_text_normalised_passage_by_passage_is_the_whole_text_normalised() -> None:
+    from corpus.store.records import IssueRef, PassageRecord
+    from retrieval import Retriever
+
+    issue = IssueRef(1, "凉城新村", "凉城新村街道", "2024-11-01", False, "第1期", "x.docx")
+    texts = ["電梯加裝ＡＢＣ１２３", "Ｔｈｅ　Ｑｕｉｃｋ\n臺灣", "ﾊﾝｶｸ 後來", "ＩＳＳＵＥ"]
+    records = [
+        PassageRecord(i, text, i, "標題" if i % 2 else "", 1, "加裝電梯進展", issue)
+        for i, text in enumerate(texts)
+    ]
+    retriever = Retriever.from_texts([indexed_text(r) for r in records])
+    vocabulary = CorpusVocabulary(retriever.index, retriever.tokenizer, records)
+    assert vocabulary._full_text() == normalize("\n".join(indexed_text(r) for r in records))

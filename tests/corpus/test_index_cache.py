@@ -216,3 +216,30 @@ def test_replicas_sharing_the_database_and_index_directory_agree(
     assert hits(first, question)  # the new issue answers it
     third = service(seeded_store, index_dir)  # a replica started later loads the file
     assert hits(third, question) == hits(first, question)
+
+
+def test_every_passage_is_read_with_the_collector_paused_and_it_is_back_on_after(
+    seeded_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from corpus.answer import live_index
+
+    seen: list[bool] = []
+    read = queries.all_passages
+
+    def watched(session):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return read(session)
+
+    monkeypatch.setattr(live_index.queries, "all_passages", watched)
+    assert gc.isenabled()
+    svc = service(seeded_store, tmp_path / "index")
+    assert svc.state.records and seen == [False]
+    assert gc.isenabled()
+    gc.disable()  # its owner's choice is kept
+    try:
+        svc.refresh(force=True)
+        assert seen == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
