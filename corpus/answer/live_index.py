@@ -29,6 +29,7 @@ from corpus.store import issues as queries
 from corpus.store.engine import Store
 from corpus.store.records import IssueRef, PassageRecord
 from retrieval import BM25Index, Retriever, Tokenizer, normalize
+from retrieval.normalize import IDEOGRAPHS, keeps_ideographs
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +76,20 @@ class CorpusVocabulary:
     """What query expansion may know of one index: its terms, and whether a phrase occurs.
 
     ``contains`` reads only passages that hold every character and character bigram
-    of the phrase (their posting lists intersected, rarest first), so nothing is
-    built per corpus and a check costs about the same at 10^3 and 10^6 passages (at
-    most ``MAX_READS`` passages read: a phrase not among them counts as absent); a
+    of the phrase (found in their posting lists, rarest first), so nothing is built
+    per corpus and a check costs about the same at 10^3 and 10^6 passages (at most
+    ``MAX_READS`` passages read, the first that hold them: a phrase not among them
+    counts as absent); a phrase of ideographs is looked for in a passage's own text
+    where normalising would move none (most passages: ``keeps_ideographs``); a
     phrase whose characters the index cannot vouch for (stopword characters, Latin
     letters) falls back to scanning the whole corpus text, built once on first need.
     """
 
-    # Intersect posting lists until this few passages remain, then read them.
-    ENOUGH = 64
     # Passages read one by one, at most, for a phrase whose characters are indexed.
     MAX_READS = 256
+    # Passages of the rarest posting list checked against the others at first (then
+    # twice as many each time), while MAX_READS passages holding them all are not found.
+    SLICE = 256
     # Answers to contains() kept, and passages' normalised texts kept (0: none). The
     # phrases are an English question's translations, asked again by question after
     # question, and the passages read are the first of posting lists, the same ones
@@ -145,22 +149,52 @@ class CorpusVocabulary:
     def _contains(self, text: str) -> bool:
         if not text:
             return False
-        grams = {text[i : i + n] for n in (1, 2) for i in range(len(text) - n + 1)}
-        keys = [gram for gram in grams if self.tokenizer.indexes_every(gram)]
+        indexes_every = self.tokenizer.indexes_every
+        keys = [g for g in {text[i : i + 2] for i in range(len(text) - 1)} if indexes_every(g)]
+        # A character inside an indexed pair adds nothing: the pair's passages have it.
+        paired = set("".join(keys))
+        keys += [ch for ch in set(text) - paired if indexes_every(ch)]
         if not keys:
             return text in self._full_text()
-        postings = sorted((self.index.passages_with(ch) for ch in keys), key=len)
-        candidates = postings[0]
-        for more in postings[1:]:
-            if len(candidates) <= self.ENOUGH:
-                break
-            candidates = np.intersect1d(candidates, more, assume_unique=True)
-        # A phrase the corpus prints is almost always in the first passages that hold
-        # all its characters and pairs. Past MAX_READS it counts as absent: scanning the
-        # whole text for it cost each English or mistyped question up to seconds at 100k
-        # passages (benchmarks/answer.py --passages 100000), for a phrase that can at most
-        # add a search term.
-        return any(text in self._passage_text(i) for i in candidates[: self.MAX_READS].tolist())
+        rarest, *postings = sorted((self.index.passages_with(key) for key in keys), key=len)
+        # Only passages holding every character and pair of the phrase can hold it. A
+        # phrase the corpus prints is almost always in the first of them: past MAX_READS
+        # it counts as absent (scanning the whole text for it cost each English or
+        # mistyped question up to seconds at 100k passages, benchmarks/answer.py
+        # --passages 100000, for a phrase that can at most add a search term). They are
+        # found in order, a slice of the rarest posting list at a time (never the whole
+        # intersection: a common pair's list holds most of the corpus), and read as found.
+        holds = (
+            self._holds_ideographs
+            if IDEOGRAPHS.fullmatch(text)
+            else lambda i, phrase: phrase in self._passage_text(i)
+        )
+        left, start, step = self.MAX_READS, 0, self.SLICE
+        while left > 0 and start < len(rarest):
+            found = rarest[start : start + step]
+            start, step = start + step, step * 2
+            for more in postings:
+                found = held_by(more, found)
+                if not len(found):
+                    break
+            found = found[:left].tolist()
+            if any(holds(i, text) for i in found):
+                return True
+            left -= len(found)
+        return False
+
+    def _holds_ideographs(self, i: int, text: str) -> bool:
+        """``text in self._passage_text(i)`` for ``text`` of ideographs alone."""
+        record = self.records[i]
+        if not keeps_ideographs(indexed_text(record)):
+            return text in self._passage_text(i)
+        # Piece by piece, not joined: ideographs never span the line breaks between them.
+        return (
+            text in record.text
+            or text in record.article_title
+            or text in record.heading
+            or text in record.issue.street
+        )
 
     def _full_text(self) -> str:
         with self._lock:
@@ -361,6 +395,19 @@ class LiveIndex:
             )
             cached = self._vocabulary = (state, vocabulary)
         return cached[1]
+
+
+def held_by(postings: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The ``candidates`` (ascending) that are in ``postings`` (ascending), in order.
+
+    ``np.intersect1d`` of the two, without sorting their concatenation: a few candidates
+    against a character's posting list of tens of thousands of passages.
+    """
+    if not len(postings) or not len(candidates):
+        return candidates[:0]
+    at = np.searchsorted(postings, candidates)
+    np.minimum(at, len(postings) - 1, out=at)
+    return candidates[postings[at] == candidates]
 
 
 def indexed_text(record: PassageRecord) -> str:
