@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from corpus.store.engine import Store
 from corpus.store.records import IssueRef, PassageRecord
 from retrieval import BM25Index, Retriever, Tokenizer, normalize
 from retrieval.normalize import IDEOGRAPHS, keeps_ideographs
+from retrieval.tokenization import stopword_chars
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,46 @@ class IndexState:
         return None if at is None else self.records[at]
 
 
+class _StopwordChars:
+    """Which passages have each stopword character: the index cannot tell (a stopword's
+    characters yield no terms), so a phrase made of them was looked for in the whole
+    corpus text, ~40 ms at 100k passages each (benchmarks/answer.py --passages 100000).
+
+    One bit per passage and character (148 characters: 19 bytes a passage), set while
+    the corpus text is normalised for that whole-text search anyway.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        chars = sorted(ch for ch in stopword_chars() if IDEOGRAPHS.fullmatch(ch))
+        self.bits = {ch: 1 << k for k, ch in enumerate(chars)}
+        self.size = (len(chars) + 7) // 8
+        bits, wanted = self.bits, frozenset(chars)
+        rows = b"".join(
+            sum(bits[ch] for ch in wanted.intersection(t)).to_bytes(self.size, "little")
+            for t in texts
+        )
+        self.rows = np.frombuffer(rows, np.uint8).reshape(len(texts), self.size)
+
+    def holding(self, phrase: str) -> np.ndarray:
+        """The passages (ascending) that have every stopword character of ``phrase``."""
+        need = sum(self.bits.get(ch, 0) for ch in set(phrase))
+        if not need:
+            return np.arange(len(self.rows))
+        need_bytes = np.frombuffer(need.to_bytes(self.size, "little"), np.uint8)
+        columns = np.flatnonzero(need_bytes)
+        wanted = need_bytes[columns]
+        held = (self.rows[:, columns] & wanted) == wanted
+        return np.flatnonzero(held.all(axis=1))
+
+
+class _Corpus(NamedTuple):
+    """The whole corpus text, normalised, with where each passage starts in it."""
+
+    text: str
+    starts: list[int]  # passage i is text[starts[i] : starts[i + 1] - 1]
+    chars: _StopwordChars
+
+
 class CorpusVocabulary:
     """What query expansion may know of one index: its terms, and whether a phrase occurs.
 
@@ -106,7 +147,7 @@ class CorpusVocabulary:
         self.index = index
         self.tokenizer = tokenizer
         self.records = records
-        self._text: str | None = None
+        self._text: _Corpus | None = None
         self._lock = threading.Lock()
         self._found: dict[str, bool] = {}
         self._texts: dict[int, str] = {}
@@ -155,7 +196,7 @@ class CorpusVocabulary:
         paired = set("".join(keys))
         keys += [ch for ch in set(text) - paired if indexes_every(ch)]
         if not keys:
-            return text in self._full_text()
+            return self._unvouched(text)
         rarest, *postings = sorted((self.index.passages_with(key) for key in keys), key=len)
         # Only passages holding every character and pair of the phrase can hold it. A
         # phrase the corpus prints is almost always in the first of them: past MAX_READS
@@ -196,11 +237,32 @@ class CorpusVocabulary:
             or text in record.issue.street
         )
 
-    def _full_text(self) -> str:
+    def _unvouched(self, text: str) -> bool:
+        """Whether the corpus text holds ``text``, whose characters the index cannot vouch for.
+
+        A phrase of ideographs is looked for only in the passages that have all its
+        stopword characters (:class:`_StopwordChars`), elsewhere it cannot be; any other
+        phrase in the whole text.
+        """
+        corpus = self._corpus()
+        if IDEOGRAPHS.fullmatch(text) is None:
+            return text in corpus.text
+        find, starts = corpus.text.find, corpus.starts
+        return any(
+            find(text, starts[i], starts[i + 1]) >= 0 for i in corpus.chars.holding(text).tolist()
+        )
+
+    def _corpus(self) -> _Corpus:
         with self._lock:
             if self._text is None:
-                self._text = normalize("\n".join(indexed_text(r) for r in self.records))
+                texts = [normalize(indexed_text(r)) for r in self.records]
+                starts = np.zeros(len(texts) + 1, np.int64)
+                np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
+                self._text = _Corpus("\n".join(texts), starts.tolist(), _StopwordChars(texts))
             return self._text
+
+    def _full_text(self) -> str:
+        return self._corpus().text
 
 
 class LiveIndex:

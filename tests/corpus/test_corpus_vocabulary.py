@@ -82,3 +82,18 @@ def test_contains_reads_traditional_and_full_width_passages_as_normalised() -> N
                "新村加装", "电梯居民", "楼居", "标题", "凉城新村街道", "街道标题"]
     for phrase in phrases:
         assert vocabulary.contains(phrase) == (phrase in full), phrase
+
+
+def test_stopword_characters_are_found_in_every_passage_that_has_them(
+    seeded_store: Store,
+) -> None:
+    state = LinliService(seeded_store, refresh_interval=0).state
+    vocabulary = CorpusVocabulary(state.retriever.index, state.retriever.tokenizer, state.records)
+    texts = [normalize(indexed_text(r)) for r in state.records]
+    chars = vocabulary._corpus().chars
+    for phrase in ["的", "是谁", "我们的", "的是谁", "哪几样", "这里", "凉城的", "年月日"]:
+        expected = [
+            i for i, t in enumerate(texts) if all(ch in t for ch in phrase if ch in chars.bits)
+        ]
+        assert chars.holding(phrase).tolist() == expected, phrase
+        assert vocabulary.contains(phrase) == (phrase in "\n".join(texts)), phrase
