@@ -140,6 +140,8 @@ class CorpusVocabulary:
     # Document frequencies kept: an English word read as pinyin looks up every character
     # of each of its syllables' readings (hundreds), the same ones question after question.
     FREQS = 50_000
+    # Whether passages' keeps_ideographs is kept (a byte each): see --memos.
+    PLAIN = True
 
     def __init__(
         self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
@@ -152,6 +154,10 @@ class CorpusVocabulary:
         self._found: dict[str, bool] = {}
         self._texts: dict[int, str] = {}
         self._freqs: dict[str, int] = {}
+        # Per passage: 0 not known yet, 1 its text keeps its ideographs when normalised
+        # (keeps_ideographs), 2 it does not. An absent phrase reads MAX_READS passages,
+        # mostly the same first ones of posting lists, phrase after phrase.
+        self._plain = bytearray(len(records))
 
     def doc_freq(self, term: str) -> int:
         found = self._freqs.get(term)
@@ -227,7 +233,12 @@ class CorpusVocabulary:
     def _holds_ideographs(self, i: int, text: str) -> bool:
         """``text in self._passage_text(i)`` for ``text`` of ideographs alone."""
         record = self.records[i]
-        if not keeps_ideographs(indexed_text(record)):
+        plain = self._plain[i]
+        if not plain:
+            plain = 1 if keeps_ideographs(indexed_text(record)) else 2
+            if self.PLAIN:
+                self._plain[i] = plain
+        if plain == 2:
             return text in self._passage_text(i)
         # Piece by piece, not joined: ideographs never span the line breaks between them.
         return (
