@@ -203,6 +203,10 @@ class CorpusVocabulary:
         keys += [ch for ch in set(text) - paired if indexes_every(ch)]
         if not keys:
             return self._unvouched(text)
+        # Most phrases asked (a translation joined to the next word's) have a pair the
+        # corpus never prints: told by the kept document frequencies alone.
+        if not all(map(self.doc_freq, keys)):
+            return False
         rarest, *postings = sorted((self.index.passages_with(key) for key in keys), key=len)
         # Only passages holding every character and pair of the phrase can hold it. A
         # phrase the corpus prints is almost always in the first of them: past MAX_READS
