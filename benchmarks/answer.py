@@ -192,7 +192,8 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     bound: every candidate judged exactly (``coverage.may_answer`` says yes to all);
     word weights: ``coverage._WordWeights`` keeps nothing; question words: a question's
     words are read again for each candidate; vocabulary: ``CorpusVocabulary`` keeps no
-    phrase answers, passage texts nor document frequencies; papers: the scope reads
+    phrase answers, passage texts, document frequencies nor whether a passage's text
+    keeps its ideographs; papers: the scope reads
     every issue's street (``scope._papers`` and ``scope.street_base`` unmemoised). The tokenizers' own memos
     stay as they are.
     """
@@ -205,6 +206,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         vocabulary_class.PHRASES,
         vocabulary_class.TEXTS,
         vocabulary_class.FREQS,
+        vocabulary_class.PLAIN,
         service_module.may_answer,
         service_module.QuestionWords,
         scope._papers,
@@ -215,6 +217,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     vocabulary._found.clear()
     vocabulary._texts.clear()
     vocabulary._freqs.clear()
+    vocabulary._plain[:] = bytes(len(vocabulary._plain))
     if "bound" in off:
         service_module.may_answer = lambda *args, **kwargs: True  # type: ignore[assignment]
     if "word weights" in off:
@@ -223,6 +226,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         service_module.QuestionWords = lambda words: None  # type: ignore[assignment,misc]
     if "vocabulary" in off:
         vocabulary_class.PHRASES = vocabulary_class.TEXTS = vocabulary_class.FREQS = 0
+        vocabulary_class.PLAIN = False
     if "papers" in off:
         scope._papers = lambda issues: [(i.street, i.publication) for i in issues]
         scope.street_base = scope.street_base.__wrapped__  # type: ignore[assignment]
@@ -234,6 +238,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
             vocabulary_class.PHRASES,
             vocabulary_class.TEXTS,
             vocabulary_class.FREQS,
+            vocabulary_class.PLAIN,
             service_module.may_answer,
             service_module.QuestionWords,
             scope._papers,

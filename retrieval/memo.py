@@ -15,7 +15,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .normalize import INERT, normalize, normalize_with_offsets
+from .normalize import ONE_FOR_ONE, normalize, normalize_with_offsets
 from .tokenization import Token, Tokenizer, as_token
 
 # Characters no term of any Tokenizer starts, ends or runs across, in a normalised text:
@@ -28,17 +28,10 @@ _BREAKS = re.compile(f"[{_BREAK_CHARS}]")
 _CLAUSE = re.compile(f"[^{_BREAK_CHARS}]+")
 
 
-# Texts whose every character normalises to one character in place, by itself: the
-# inert ones (their own NFKC, never composing) and the full-width forms of ASCII and
-# the ideographic space (NFKC: one ASCII character each, which composes with nothing
-# here). Then only OpenCC could move characters, and does so only by changing the length.
-_ONE_FOR_ONE = re.compile(f"[{INERT}\uff01-\uff5e\u3000]*")
-
-
 def _in_place(text: str, norm: str) -> bool:
     """Whether ``norm``, the normalised ``text``, has each character where ``text`` has
     the one it came from (as ``normalize_with_offsets(text).identity``)."""
-    if len(norm) == len(text) and _ONE_FOR_ONE.fullmatch(text) is not None:
+    if len(norm) == len(text) and ONE_FOR_ONE.fullmatch(text) is not None:
         return True
     return normalize_with_offsets(text).identity
 

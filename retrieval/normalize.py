@@ -112,6 +112,31 @@ def normalize(text: str) -> str:
     return simplified(nfkc(text)).lower()
 
 
+# Texts whose every character normalises to one character in place, by itself: the
+# inert ones (their own NFKC, never composing) and the full-width forms of ASCII and
+# the ideographic space (NFKC: one ASCII character each, which composes with nothing
+# here). Then only OpenCC could move characters, and does so only by changing the length.
+ONE_FOR_ONE = re.compile(f"[{INERT}\uff01-\uff5e\u3000]*")
+# CJK ideographs (the unified ones and extension A): what keeps_ideographs keeps.
+IDEOGRAPHS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def keeps_ideographs(text: str) -> bool:
+    """Whether :func:`normalize` leaves every CJK ideograph of ``text`` where it stands
+    and makes no other character one (so a run of ideographs is in the normalised text
+    exactly where it is in ``text``: found without normalising ``text``).
+
+    True for a text of :data:`ONE_FOR_ONE` characters that OpenCC's t2s leaves alone:
+    NFKC then replaces characters one for one, each inert one by itself and each
+    full-width form by ASCII, and lower-casing makes none of them an ideograph. Most
+    newspaper text: its only characters outside :data:`INERT` are full-width punctuation.
+    """
+    if ONE_FOR_ONE.fullmatch(text) is None:
+        return False
+    trigger = _t2s_trigger()
+    return trigger is not None and trigger.search(text) is None
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
     """A normalised string and where each of its characters came from.

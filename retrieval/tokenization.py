@@ -134,6 +134,12 @@ def _stopword_chars() -> frozenset[str]:
     return frozenset("".join(_stopwords()))
 
 
+def stopword_chars() -> frozenset[str]:
+    """The characters of the bundled stopwords: no n-gram of an index vouches for them
+    (see :meth:`Tokenizer.indexes_every`)."""
+    return _stopword_chars()
+
+
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
     return (

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -31,6 +31,8 @@ from corpus.store import issues as queries
 from corpus.store.engine import Store
 from corpus.store.records import IssueRef, PassageRecord
 from retrieval import BM25Index, Retriever, Tokenizer, normalize
+from retrieval.normalize import IDEOGRAPHS, keeps_ideographs
+from retrieval.tokenization import stopword_chars
 
 log = logging.getLogger(__name__)
 
@@ -103,21 +105,64 @@ class IndexState:
         return None if at is None else self.records[at]
 
 
+class _StopwordChars:
+    """Which passages have each stopword character: the index cannot tell (a stopword's
+    characters yield no terms), so a phrase made of them was looked for in the whole
+    corpus text, ~40 ms at 100k passages each (benchmarks/answer.py --passages 100000).
+
+    One bit per passage and character (148 characters: 19 bytes a passage), set while
+    the corpus text is normalised for that whole-text search anyway.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        chars = sorted(ch for ch in stopword_chars() if IDEOGRAPHS.fullmatch(ch))
+        self.bits = {ch: 1 << k for k, ch in enumerate(chars)}
+        self.size = (len(chars) + 7) // 8
+        bits, wanted = self.bits, frozenset(chars)
+        rows = b"".join(
+            sum(bits[ch] for ch in wanted.intersection(t)).to_bytes(self.size, "little")
+            for t in texts
+        )
+        self.rows = np.frombuffer(rows, np.uint8).reshape(len(texts), self.size)
+
+    def holding(self, phrase: str) -> np.ndarray:
+        """The passages (ascending) that have every stopword character of ``phrase``."""
+        need = sum(self.bits.get(ch, 0) for ch in set(phrase))
+        if not need:
+            return np.arange(len(self.rows))
+        need_bytes = np.frombuffer(need.to_bytes(self.size, "little"), np.uint8)
+        columns = np.flatnonzero(need_bytes)
+        wanted = need_bytes[columns]
+        held = (self.rows[:, columns] & wanted) == wanted
+        return np.flatnonzero(held.all(axis=1))
+
+
+class _Corpus(NamedTuple):
+    """The whole corpus text, normalised, with where each passage starts in it."""
+
+    text: str
+    starts: list[int]  # passage i is text[starts[i] : starts[i + 1] - 1]
+    chars: _StopwordChars
+
+
 class CorpusVocabulary:
     """What query expansion may know of one index: its terms, and whether a phrase occurs.
 
     ``contains`` reads only passages that hold every character and character bigram
-    of the phrase (their posting lists intersected, rarest first), so nothing is
-    built per corpus and a check costs about the same at 10^3 and 10^6 passages (at
-    most ``MAX_READS`` passages read: a phrase not among them counts as absent); a
+    of the phrase (found in their posting lists, rarest first), so nothing is built
+    per corpus and a check costs about the same at 10^3 and 10^6 passages (at most
+    ``MAX_READS`` passages read, the first that hold them: a phrase not among them
+    counts as absent); a phrase of ideographs is looked for in a passage's own text
+    where normalising would move none (most passages: ``keeps_ideographs``); a
     phrase whose characters the index cannot vouch for (stopword characters, Latin
     letters) falls back to scanning the whole corpus text, built once on first need.
     """
 
-    # Intersect posting lists until this few passages remain, then read them.
-    ENOUGH = 64
     # Passages read one by one, at most, for a phrase whose characters are indexed.
     MAX_READS = 256
+    # Passages of the rarest posting list checked against the others at first (then
+    # twice as many each time), while MAX_READS passages holding them all are not found.
+    SLICE = 256
     # Answers to contains() kept, and passages' normalised texts kept (0: none). The
     # phrases are an English question's translations, asked again by question after
     # question, and the passages read are the first of posting lists, the same ones
@@ -127,6 +172,8 @@ class CorpusVocabulary:
     # Document frequencies kept: an English word read as pinyin looks up every character
     # of each of its syllables' readings (hundreds), the same ones question after question.
     FREQS = 50_000
+    # Whether passages' keeps_ideographs is kept (a byte each): see --memos.
+    PLAIN = True
 
     def __init__(
         self, index: BM25Index, tokenizer: Tokenizer, records: Sequence[PassageRecord]
@@ -134,11 +181,15 @@ class CorpusVocabulary:
         self.index = index
         self.tokenizer = tokenizer
         self.records = records
-        self._text: str | None = None
+        self._text: _Corpus | None = None
         self._lock = threading.Lock()
         self._found: dict[str, bool] = {}
         self._texts: dict[int, str] = {}
         self._freqs: dict[str, int] = {}
+        # Per passage: 0 not known yet, 1 its text keeps its ideographs when normalised
+        # (keeps_ideographs), 2 it does not. An absent phrase reads MAX_READS passages,
+        # mostly the same first ones of posting lists, phrase after phrase.
+        self._plain = bytearray(len(records))
 
     def doc_freq(self, term: str) -> int:
         found = self._freqs.get(term)
@@ -177,32 +228,92 @@ class CorpusVocabulary:
     def _contains(self, text: str) -> bool:
         if not text:
             return False
-        grams = {text[i : i + n] for n in (1, 2) for i in range(len(text) - n + 1)}
-        keys = [gram for gram in grams if self.tokenizer.indexes_every(gram)]
+        indexes_every = self.tokenizer.indexes_every
+        keys = [g for g in {text[i : i + 2] for i in range(len(text) - 1)} if indexes_every(g)]
+        # A character inside an indexed pair adds nothing: the pair's passages have it.
+        paired = set("".join(keys))
+        keys += [ch for ch in set(text) - paired if indexes_every(ch)]
         if not keys:
-            return text in self._full_text()
-        postings = sorted((self.index.passages_with(ch) for ch in keys), key=len)
-        candidates = postings[0]
-        for more in postings[1:]:
-            if len(candidates) <= self.ENOUGH:
-                break
-            candidates = np.intersect1d(candidates, more, assume_unique=True)
-        # A phrase the corpus prints is almost always in the first passages that hold
-        # all its characters and pairs. Past MAX_READS it counts as absent: scanning the
-        # whole text for it cost each English or mistyped question up to seconds at 100k
-        # passages (benchmarks/answer.py --passages 100000), for a phrase that can at most
-        # add a search term.
-        return any(text in self._passage_text(i) for i in candidates[: self.MAX_READS].tolist())
+            return self._unvouched(text)
+        # Most phrases asked (a translation joined to the next word's) have a pair the
+        # corpus never prints: told by the kept document frequencies alone.
+        if not all(map(self.doc_freq, keys)):
+            return False
+        rarest, *postings = sorted((self.index.passages_with(key) for key in keys), key=len)
+        # Only passages holding every character and pair of the phrase can hold it. A
+        # phrase the corpus prints is almost always in the first of them: past MAX_READS
+        # it counts as absent (scanning the whole text for it cost each English or
+        # mistyped question up to seconds at 100k passages, benchmarks/answer.py
+        # --passages 100000, for a phrase that can at most add a search term). They are
+        # found in order, a slice of the rarest posting list at a time (never the whole
+        # intersection: a common pair's list holds most of the corpus), and read as found.
+        holds = (
+            self._holds_ideographs
+            if IDEOGRAPHS.fullmatch(text)
+            else lambda i, phrase: phrase in self._passage_text(i)
+        )
+        left, start, step = self.MAX_READS, 0, self.SLICE
+        while left > 0 and start < len(rarest):
+            found = rarest[start : start + step]
+            start, step = start + step, step * 2
+            for more in postings:
+                found = held_by(more, found)
+                if not len(found):
+                    break
+            found = found[:left].tolist()
+            if any(holds(i, text) for i in found):
+                return True
+            left -= len(found)
+        return False
 
-    def _full_text(self) -> str:
+    def _holds_ideographs(self, i: int, text: str) -> bool:
+        """``text in self._passage_text(i)`` for ``text`` of ideographs alone."""
+        record = self.records[i]
+        plain = self._plain[i]
+        if not plain:
+            plain = 1 if keeps_ideographs(indexed_text(record)) else 2
+            if self.PLAIN:
+                self._plain[i] = plain
+        if plain == 2:
+            return text in self._passage_text(i)
+        # Piece by piece, not joined: ideographs never span the line breaks between them.
+        return (
+            text in record.text
+            or text in record.article_title
+            or text in record.heading
+            or text in record.issue.street
+        )
+
+    def _unvouched(self, text: str) -> bool:
+        """Whether the corpus text holds ``text``, whose characters the index cannot vouch for.
+
+        A phrase of ideographs is looked for only in the passages that have all its
+        stopword characters (:class:`_StopwordChars`), elsewhere it cannot be; any other
+        phrase in the whole text.
+        """
+        corpus = self._corpus()
+        if IDEOGRAPHS.fullmatch(text) is None:
+            return text in corpus.text
+        find, starts = corpus.text.find, corpus.starts
+        return any(
+            find(text, starts[i], starts[i + 1]) >= 0 for i in corpus.chars.holding(text).tolist()
+        )
+
+    def _corpus(self) -> _Corpus:
         with self._lock:
             if self._text is None:
                 # Passage by passage (the same text: normalising never reaches across a
                 # line break): normalising the whole corpus in one call held the GIL for
                 # seconds at 10^5 passages (OpenCC's t2s alone), and every other
                 # question and the bot's event loop waited for it.
-                self._text = "\n".join(normalize(indexed_text(r)) for r in self.records)
+                texts = [normalize(indexed_text(r)) for r in self.records]
+                starts = np.zeros(len(texts) + 1, np.int64)
+                np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
+                self._text = _Corpus("\n".join(texts), starts.tolist(), _StopwordChars(texts))
             return self._text
+
+    def _full_text(self) -> str:
+        return self._corpus().text
 
 
 class LiveIndex:
@@ -399,6 +510,19 @@ class LiveIndex:
             )
             cached = self._vocabulary = (state, vocabulary)
         return cached[1]
+
+
+def held_by(postings: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """The ``candidates`` (ascending) that are in ``postings`` (ascending), in order.
+
+    ``np.intersect1d`` of the two, without sorting their concatenation: a few candidates
+    against a character's posting list of tens of thousands of passages.
+    """
+    if not len(postings) or not len(candidates):
+        return candidates[:0]
+    at = np.searchsorted(postings, candidates)
+    np.minimum(at, len(postings) - 1, out=at)
+    return candidates[postings[at] == candidates]
 
 
 def indexed_text(record: PassageRecord) -> str:

@@ -16,6 +16,8 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from ..cedict import Cedict
 from .concepts import Vocabulary
 
@@ -142,20 +144,32 @@ def _in_context(
     chars = [ch for ch in dict.fromkeys(fixed) if vocabulary.doc_freq(ch)]
     if not chars:
         return True
-    mine = set(passages_with(chars[0]).tolist())
+    mine = passages_with(chars[0])
     for ch in chars[1:]:
-        mine.intersection_update(passages_with(ch).tolist())
+        mine = _common(mine, passages_with(ch))
     context = False
     for term, a, b in tokens:
         if b - a < 2 or (a < end and start < b) or is_stopword(term):
             continue
         if not vocabulary.doc_freq(term):
             continue
-        if mine.intersection(passages_with(term).tolist()):
+        if len(_common(mine, passages_with(term))):
             return True
         context = True
     # No other word of the question the paper prints: nothing to judge by.
     return not context
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The passages in both ascending lists (as Python sets of them, without the sets:
+    a character's list holds tens of thousands of passages in a large corpus)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    at = np.searchsorted(b, a)
+    np.minimum(at, len(b) - 1, out=at)
+    return a[b[at] == a]
 
 
 def _whole_words(inside: Sequence[int], start: int, end: int) -> bool:

@@ -7,7 +7,8 @@ import random
 from corpus.answer.live_index import CorpusVocabulary, indexed_text
 from corpus.answer.service import LinliService
 from corpus.store.engine import Store
-from retrieval import normalize
+from corpus.store.records import IssueRef, PassageRecord
+from retrieval import Retriever, normalize, scoring_tokenizer
 
 
 def test_contains_agrees_with_a_scan_of_the_whole_text(seeded_store: Store) -> None:
@@ -68,4 +69,46 @@ def test_the_corpus_text_normalised_passage_by_passage_is_the_whole_text_normali
     ]
     retriever = Retriever.from_texts([indexed_text(r) for r in records])
     vocabulary = CorpusVocabulary(retriever.index, retriever.tokenizer, records)
-    assert vocabulary._full_text() == normalize("\n".join(indexed_text(r) for r in records))
+    assert vocabulary._corpus().text == normalize("\n".join(indexed_text(r) for r in records))
+
+
+def test_contains_reads_traditional_and_full_width_passages_as_normalised() -> None:
+    # Passages that normalising changes (t2s, a Kangxi radical, NFKC expansions) beside
+    # ones it leaves alone apart from punctuation, read a slice at a time.
+    issue = IssueRef(1, "社区晨报", "凉城新村街道", "2019-07-15", False, "一", "a.txt")
+    texts = [
+        "凉城新村加裝電梯，居民很高興。",
+        "加装电梯进展顺利（3号楼）：“好！”",
+        "⼀楼居民同意加装电梯…",
+        "国际志愿者日，志愿者服务居民。",
+        "志愿者日活动在凉城举行",
+        "ＡＢＣ物业公司清理楼道堆物",
+    ] * 3
+    records = tuple(
+        PassageRecord(i, text, 0, "", i, "标题", issue) for i, text in enumerate(texts)
+    )
+    tokenizer = scoring_tokenizer(userdict=None)
+    retriever = Retriever.from_texts([indexed_text(r) for r in records], tokenizer=tokenizer)
+    vocabulary = CorpusVocabulary(retriever.index, retriever.tokenizer, records)
+    vocabulary.SLICE = 1  # every passage its own slice: the slices' order matters
+    full = "\n".join(normalize(indexed_text(r)) for r in records)
+    phrases = ["加装电梯", "装电梯", "一楼", "一楼居民", "高兴", "居民很高兴", "国际志愿者日",
+               "志愿者日活动", "abc物业", "物业公司", "清理楼道", "电梯进展", "梯进", "凉城举行",
+               "新村加装", "电梯居民", "楼居", "标题", "凉城新村街道", "街道标题"]
+    for phrase in phrases:
+        assert vocabulary.contains(phrase) == (phrase in full), phrase
+
+
+def test_stopword_characters_are_found_in_every_passage_that_has_them(
+    seeded_store: Store,
+) -> None:
+    state = LinliService(seeded_store, refresh_interval=0).state
+    vocabulary = CorpusVocabulary(state.retriever.index, state.retriever.tokenizer, state.records)
+    texts = [normalize(indexed_text(r)) for r in state.records]
+    chars = vocabulary._corpus().chars
+    for phrase in ["的", "是谁", "我们的", "的是谁", "哪几样", "这里", "凉城的", "年月日"]:
+        expected = [
+            i for i, t in enumerate(texts) if all(ch in t for ch in phrase if ch in chars.bits)
+        ]
+        assert chars.holding(phrase).tolist() == expected, phrase
+        assert vocabulary.contains(phrase) == (phrase in "\n".join(texts)), phrase

@@ -152,3 +152,37 @@ def test_another_opencc_version_converts_every_text(monkeypatch: pytest.MonkeyPa
         monkeypatch.undo()
         module._t2s_trigger.cache_clear()
     assert module._t2s_trigger() is not None
+
+
+_IDEOGRAPH_TEXT = st.sampled_from([*"凉城电梯加装的是谁国际志愿者日", *"電樓裡丽﨑⼀", *"，。！？、“”（）《》：ＡＢ１２ \n…·—"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(st.one_of(_IDEOGRAPH_TEXT, _TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24),
+    st.text(st.sampled_from([*"凉城电梯加装的是谁国际志愿者日"]), min_size=1, max_size=4),
+)
+@example("凉城，電梯", "电梯")
+@example("凉城﨑", "凉城")
+def test_a_text_that_keeps_its_ideographs_holds_a_phrase_of_them_as_it_stands(
+    text: str, phrase: str
+) -> None:
+    from retrieval.normalize import IDEOGRAPHS, keeps_ideographs
+
+    assert IDEOGRAPHS.fullmatch(phrase)
+    if keeps_ideographs(text):
+        assert (phrase in text) == (phrase in normalize(text))
+        norm = normalize(text)
+        assert len(norm) == len(text)
+        assert [i for i, ch in enumerate(text) if IDEOGRAPHS.fullmatch(ch)] == [
+            i for i, ch in enumerate(norm) if IDEOGRAPHS.fullmatch(ch)
+        ]
+
+
+def test_most_newspaper_text_keeps_its_ideographs() -> None:
+    from retrieval.normalize import keeps_ideographs
+
+    assert keeps_ideographs("凉二居民区加装电梯（第3号楼）：“好！”——2019年")
+    assert not keeps_ideographs("加裝電梯")  # t2s moves them
+    assert not keeps_ideographs("凉城…")  # NFKC: three characters for one
+    assert not keeps_ideographs("⼀楼")  # a Kangxi radical becomes an ideograph
