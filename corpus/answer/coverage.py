@@ -486,9 +486,11 @@ _NOW_WORDS = frozenset(
 
 # Parts of speech that frame a question rather than name its topic (jieba's tag set):
 # locatives (附近, 门口 is s: kept), pronouns, conjunctions, prepositions, adverbs,
-# particles, modal and onomatopoeic words, measure words.
+# particles, modal and onomatopoeic words, measure words, and affixes (们, 老-): a
+# prefix or suffix jieba cuts off on its own belongs to the word beside it.
 _FRAME_TAGS = frozenset(
     {"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y", "e", "o", "q", "zg"}
+    | {"k", "h"}
 )
 # Nouns and verbs a question is framed with, whatever it asks about.
 _FRAME_WORDS = frozenset(

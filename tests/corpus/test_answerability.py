@@ -238,3 +238,18 @@ def test_a_part_of_a_local_compound_counts_where_the_compound_is_printed(
     assert coverage(state, guests.segmenters, guests.expand(state, "电梯"), [lift]) == 1.0
     answer = guests.answer("楼里装电梯的事怎么样了")
     assert answer.found and "已经完工" in answer.quotes[0].passage
+
+
+def test_an_affix_cut_off_on_its_own_is_no_topic(service: LinliService) -> None:
+    # jieba tags 们 k (a suffix): 居民们 asks about 居民, not about 们 as well.
+    question = "居民们讨论了什么"
+    assert ("们", "k") in service.segmenters.words.tokenizer.parts_of_speech(question)
+    expansion = service.expand(service.state, question)
+    topics = dict(
+        zip(
+            (c.text for c in expansion.concepts),
+            topic_concepts(expansion, service.segmenters.words),
+            strict=True,
+        )
+    )
+    assert topics["居民"] and not topics["们"]
