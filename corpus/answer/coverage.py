@@ -204,6 +204,7 @@ class QuestionWords:
         self._weighed: dict[int, tuple[set[str], _WordWeights, float, tuple[_Weighed, ...]]] = {}
         self._known: dict[int, tuple[Concept, _WordWeights, bool]] = {}
         self._plans: dict[int, tuple[Concept, _WordWeights, _Plan]] = {}
+        self._frames: dict[int, tuple[Concept, bool]] = {}
 
     def own(self, concept: Concept) -> set[str] | None:
         """:func:`own_words` of ``concept``."""
@@ -262,6 +263,16 @@ class QuestionWords:
             )
             found = self._plans[id(concept)] = (concept, weights, (weighed, weight, alternatives))
         return found[2]
+
+    def says_nothing(self, concept: Concept) -> bool:
+        """Whether ``concept`` only frames the question, a small verb aside (那天, 几样)."""
+        found = self._frames.get(id(concept))
+        if found is None or found[0] is not concept:
+            found = self._frames[id(concept)] = (
+                concept,
+                _frame_only(concept, self.words, verbs=False),
+            )
+        return found[1]
 
     def known(self, concept: Concept, weights: _WordWeights) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
@@ -411,7 +422,20 @@ def evidence(
         if joined:
             weight, share, held = judged[at]
             judged[at] = (weight, max(share, joined), max(held, joined))
-    weighed = [(w, s) for w, s, _ in judged]
+    # A framing word the corpus never printed (那天, 几样: the paper does not ask
+    # questions) weighs as much as the rarest word, yet says nothing of the topic: out.
+    # Not a small verb never printed (吵): what happened is still asked.
+    weighed = [
+        (
+            0.0
+            if not topic
+            and not judge.known(concept, segmenters.words)
+            and judge.question.says_nothing(concept)
+            else w,
+            s,
+        )
+        for (w, s, _), topic, concept in zip(judged, topics, concepts, strict=True)
+    ]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)
     # Whether the topic is there is asked of any wording of it (a synonym's match is the
@@ -486,9 +510,11 @@ _NOW_WORDS = frozenset(
 
 # Parts of speech that frame a question rather than name its topic (jieba's tag set):
 # locatives (附近, 门口 is s: kept), pronouns, conjunctions, prepositions, adverbs,
-# particles, modal and onomatopoeic words, measure words.
+# particles, modal and onomatopoeic words, measure words, and affixes (们, 老-): a
+# prefix or suffix jieba cuts off on its own belongs to the word beside it.
 _FRAME_TAGS = frozenset(
     {"f", "r", "c", "p", "d", "u", "uj", "ul", "ud", "uz", "uv", "ug", "y", "e", "o", "q", "zg"}
+    | {"k", "h"}
 )
 # Nouns and verbs a question is framed with, whatever it asks about.
 _FRAME_WORDS = frozenset(
@@ -543,17 +569,23 @@ def topic_concepts(expansion: Expansion, words: MemoTokenizer) -> list[bool]:
         if best is None:
             flags.append(True)  # untranslated: unknown, so it counts against
             continue
-        tagged = words.tokenizer.parts_of_speech(best.text)
-        flags.append(
-            any(
-                tag not in _FRAME_TAGS
-                and word not in _FRAME_WORDS
-                and not (len(word) == 1 and tag.startswith("v"))
-                and not word.startswith(("几", "多少"))  # 几条, 多少人: what is asked, not of what
-                for word, tag in tagged
-            )
-        )
+        flags.append(not _frame_only(concept, words))
     return flags
+
+
+def _frame_only(concept: Concept, words: MemoTokenizer, *, verbs: bool = True) -> bool:
+    """Whether every word of ``concept``'s best Chinese wording frames the question
+    (:func:`topic_concepts`); with ``verbs`` False a one-character verb does not."""
+    best = concept.alternatives[0] if concept.alternatives else None
+    if best is None:
+        return False
+    return all(
+        tag in _FRAME_TAGS
+        or word in _FRAME_WORDS
+        or (verbs and len(word) == 1 and tag.startswith("v"))
+        or word.startswith(("几", "多少"))  # 几条, 多少人: what is asked, not of what
+        for word, tag in words.tokenizer.parts_of_speech(best.text)
+    )
 
 
 def own_words(concept: Concept, words: MemoTokenizer) -> set[str] | None:

@@ -131,6 +131,10 @@ class QueryExpander:
         every = self._all_words.tokenize_with_spans(text)
         for token in every:
             cuts.update((token.start, token.end))
+        # The dictionary's own cut too: jieba's HMM glues single characters across the
+        # phrase's edge (查小饭馆 → 查小 | 饭馆), and the phrase is still the resident's.
+        for _, start, end in self.tokenizer._segmenter().tokenize(text, "default", False):
+            cuts.update((start, end))
         matches = [m for m in self.synonyms.find(text) if m[0] in cuts and m[1] in cuts]
         concepts: dict[str, Concept] = {}
         for _, _, key in matches:
@@ -154,9 +158,7 @@ class QueryExpander:
                 ),
             )
         words: dict[str, Concept] = {}
-        for token in tokens:
-            if any(start < token.end and token.start < end for start, end in spans):
-                continue
+        for token in _outside(text, tokens, spans, self.words):
             if token.term in words:
                 continue
             own = (Alternative(token.term, 1.0, "question"),)
@@ -548,6 +550,31 @@ _FUNCTION_TAGS = frozenset(
 )
 # What _english_concept gives for a function word: no concept at all.
 _FUNCTION_WORD = Concept("", ())
+
+
+def _outside(
+    text: str, tokens: Sequence[Token], spans: Sequence[tuple[int, int]], words: Tokenizer
+) -> list[Token]:
+    """The words of ``text`` (``tokens``) outside the phrases matched (``spans``), in order.
+
+    A word the phrase cuts into (舞太吵 beside 广场舞, on the dictionary's cut) leaves
+    the rest of its characters, read again as words: 吵 is still asked about.
+    """
+    kept: list[Token] = []
+    for token in tokens:
+        cuts = sorted((s, e) for s, e in spans if s < token.end and token.start < e)
+        if not cuts:
+            kept.append(token)
+            continue
+        at = token.start
+        for start, end in [*cuts, (token.end, token.end)]:
+            if at < start:
+                kept.extend(
+                    Token(t.term, t.start + at, t.end + at)
+                    for t in words.tokenize_with_spans(text[at:start])
+                )
+            at = max(at, end)
+    return kept
 
 
 def _singular_at(word: str, forms: Sequence[str]) -> int | None:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from corpus.answer.answerability import Term, asked_names, holds_names, name_core, name_share
-from corpus.answer.coverage import coverage, topic_concepts
+from corpus.answer.coverage import coverage, evidence, topic_concepts
 from corpus.answer.service import LinliService
 from corpus.ingest.prepare import IssueMeta
 from corpus.ingest.write import ingest_text
@@ -238,3 +238,35 @@ def test_a_part_of_a_local_compound_counts_where_the_compound_is_printed(
     assert coverage(state, guests.segmenters, guests.expand(state, "电梯"), [lift]) == 1.0
     answer = guests.answer("楼里装电梯的事怎么样了")
     assert answer.found and "已经完工" in answer.quotes[0].passage
+
+
+def test_an_affix_cut_off_on_its_own_is_no_topic(service: LinliService) -> None:
+    # jieba tags 们 k (a suffix): 居民们 asks about 居民, not about 们 as well.
+    question = "居民们讨论了什么"
+    assert ("们", "k") in service.segmenters.words.tokenizer.parts_of_speech(question)
+    expansion = service.expand(service.state, question)
+    topics = dict(
+        zip(
+            (c.text for c in expansion.concepts),
+            topic_concepts(expansion, service.segmenters.words),
+            strict=True,
+        )
+    )
+    assert topics["居民"] and not topics["们"]
+
+
+def test_a_framing_word_the_paper_never_printed_costs_no_coverage(
+    service: LinliService,
+) -> None:
+    state, segmenters = service.state, service.segmenters
+    (record,) = [r for r in state.records if "汶水公园位于" in r.text]
+
+    def judged(question: str) -> float:
+        expansion = service.expand(state, question)
+        topics = topic_concepts(expansion, segmenters.words)
+        return evidence(state, segmenters, expansion, [record], topics).coverage
+
+    # 那天 (a pronoun) is in no passage, as no question word is: it says nothing.
+    assert judged("那天汶水公园位于什么地方") == judged("汶水公园位于什么地方")
+    # A small verb no passage has (吵) is still something the passage does not say.
+    assert judged("汶水公园位于什么地方吵") < judged("汶水公园位于什么地方")

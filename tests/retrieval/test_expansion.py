@@ -135,6 +135,28 @@ def test_everyday_words_add_official_ones_at_lower_weight() -> None:
     assert expansion.highlight["钢瓶"] == SYNONYM_WEIGHT
 
 
+def test_a_phrase_the_hmm_cut_into_is_still_found() -> None:
+    # jieba's HMM reads 查小 | 饭馆; the dictionary's own cut keeps 小饭馆 whole.
+    table = SynonymTable({"小饭馆": ["餐饮店"]})
+    expansion = expander(table).expand("花木查小饭馆烧气安不安全", VOCAB)
+    concept = expansion.concept("小饭馆")
+    assert concept is not None
+    assert [a.text for a in concept.alternatives] == ["小饭馆", "餐饮店"]
+    assert expansion.concept("查小") is None and expansion.concept("饭馆") is None
+    # Inside a word of the HMM's cut the phrase is still not matched (装电梯 in 加装电梯).
+    assert (
+        expander(SynonymTable({"装电梯": ["加梯"]})).expand("凉二加装电梯", VOCAB).concept("装电梯")
+        is None
+    )
+
+
+def test_what_a_phrase_leaves_of_a_word_it_cuts_into_is_still_asked() -> None:
+    # 广场舞 on the dictionary's cut takes 舞 from the HMM's 舞太吵: 太吵 is still asked.
+    table = SynonymTable({"广场舞": ["舞蹈"]})
+    expansion = expander(table).expand("楼下跳广场舞太吵了", VOCAB)
+    assert [c.text for c in expansion.concepts] == ["楼下", "跳", "太吵", "广场舞"]
+
+
 def test_traditional_question_is_expanded_like_simplified() -> None:
     table = SynonymTable({"煤气罐": ["钢瓶"]})
     simplified = expander(table).expand("花木收走了几个煤气罐", VOCAB)
