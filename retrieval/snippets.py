@@ -16,6 +16,7 @@ or full-width question still marks the simplified passage and vice versa.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -207,7 +208,8 @@ def best_snippet(
         covered = {
             m.term for m in within(window) if window.start <= m.start and m.end <= window.end
         }
-        return sum(weight(term) for term in covered)
+        # fsum: the total must not depend on the set's (hash-seeded) order, or ties flip.
+        return math.fsum(weight(term) for term in covered)
 
     def rank(window: _Window) -> tuple[float, int, int, int, int]:
         cuts = window.cut_left + window.cut_right

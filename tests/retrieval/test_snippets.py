@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 
 from retrieval.snippets import ELLIPSIS, best_snippet, match_spans
@@ -121,3 +125,27 @@ def test_match_spans_cover_the_whole_text(tokenizer: Tokenizer) -> None:
     assert [text[a:b] for a, b in spans] == ["加裝電梯", "加装电梯"]
     assert match_spans(text, "", tokenizer) == []
     assert match_spans(text, ["加梯"], tokenizer) == [(15, 17)]
+
+
+_SEEDED_SNIPPET = """
+from retrieval.snippets import best_snippet
+from retrieval.tokenization import Tokenizer
+
+weights = {"理发": 0.1, "钟表": 0.2, "维修": 0.3, "健康": 0.6}
+text = "驿站提供理发和钟表维修。健康讲座由志愿者开展。"
+print(best_snippet(text, list(weights), Tokenizer().load(), 12, weights=weights).text)
+"""
+
+
+def test_the_window_does_not_depend_on_the_hash_seed() -> None:
+    # 0.1 + 0.2 + 0.3 is 0.6 or 0.6000000000000001 depending on the order a set of
+    # terms is summed in, which Python draws per process from PYTHONHASHSEED.
+    chosen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", _SEEDED_SNIPPET], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        chosen.add(run.stdout.strip())
+    assert len(chosen) == 1, chosen
