@@ -72,9 +72,7 @@ class Timings:
 def gold_questions() -> list[Question]:
     from corpus.answer.gold import load_all
 
-    return [
-        Question(q.id, q.question, "en" if q.group == "english" else "zh") for q in load_all()
-    ]
+    return [Question(q.id, q.question, "en" if q.group == "english" else "zh") for q in load_all()]
 
 
 def open_service(passages: int, store_dir: Path) -> Any:
@@ -256,8 +254,23 @@ def dump_answers(service: Any, questions: Sequence[Question], path: Path) -> Non
     with path.open("w", encoding="utf-8") as out:
         for q in questions:
             answer = dataclasses.replace(service.answer(q.text), took_ms=0.0)
-            out.write(json.dumps({"id": q.id, "answer": json.loads(answer_to_json(answer))},
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {"id": q.id, "answer": json.loads(answer_to_json(answer))}, ensure_ascii=False
+                )
+                + "\n"
+            )
+
+
+def _rss_mib() -> float:
+    """This process's resident memory now (Linux), MiB; nan elsewhere."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _row(label: str, t: Timings) -> str:
@@ -289,10 +302,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="also N rounds of each: all shortcuts off, all on, and each off alone",
     )
+    parser.add_argument(
+        "--text-cache",
+        type=int,
+        default=0,
+        help="texts each segmenter's memos keep (0: segmenters.TEXT_CACHE as shipped)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     print(f"python -m benchmarks.answer {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
 
+    if args.text_cache:
+        from corpus.answer import segmenters
+
+        segmenters.TEXT_CACHE = args.text_cache
     service = open_service(args.passages, args.store_dir)
     questions = gold_questions()
     langs = ("zh", "en")
@@ -324,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.rounds > 1:
             print(_row(f"{names[lang]}, all rounds", pooled))
+
+    print(f"resident memory after the rounds: {_rss_mib():.0f} MiB")
 
     if args.memos:
         variants = [frozenset(SHORTCUTS), frozenset()] + [frozenset({x}) for x in SHORTCUTS]

@@ -123,10 +123,9 @@ class MemoTokenizer:
         # A clause's tokens as columns, without the table's term positions (a clause
         # has few tokens: reading them all is cheaper than indexing them).
         self._columns = lru_cache(size)(lambda text: _columns(tokenizer.tokenize_with_spans(text)))
-        # The cached function, not self, in the closure: no reference cycle (the bot
-        # freezes the heap, and frozen cycles are never freed).
-        terms = self._terms
-        self._sets = lru_cache(size)(lambda text: frozenset(terms(text)))
+        # Not through the memo of tokenize: a clause's terms are asked only as a set,
+        # and keeping them there too pushed out the whole texts that memo is for.
+        self._sets = lru_cache(size)(lambda text: frozenset(tokenizer.tokenize(text)))
 
     def normalize(self, text: str) -> str:
         """:meth:`Tokenizer.normalize`, memoised."""

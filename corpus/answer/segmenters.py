@@ -14,8 +14,10 @@ from retrieval import MemoTokenizer, Tokenizer
 from retrieval.normalize import normalize
 from retrieval.tokenization import read_word_list
 
-# Texts whose tokens are kept, per tokenizer: more than a street's popular passages.
-TEXT_CACHE = 512
+# Texts whose tokens are kept, per tokenizer and memo: more than a street's popular
+# passages, and at a city's scale the clauses of the passages questions come back to
+# (its worth and memory: benchmarks/answer.py --text-cache).
+TEXT_CACHE = 8192
 
 
 class Segmenters:

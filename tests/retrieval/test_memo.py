@@ -75,3 +75,15 @@ def test_clauses_split_at_punctuation_and_spaces_only() -> None:
     text = normalize("凉城，加装电梯 3.5米A栋。好")
     assert clauses_of(text) == ((0, 3, 8, 15), ("凉城", "加装电梯", "3.5米a栋", "好"))
     assert clauses_of("") == ((), ()) and clauses_of("，。 ") == ((), ())
+
+
+def test_a_clause_looked_in_does_not_take_a_place_among_the_texts_tokenized() -> None:
+    memo = MemoTokenizer(TOKENIZERS["words"], size=2)
+    memo.tokenize("加装电梯什么时候开工")
+    text = normalize("凉城小区，楼道堆物清理。加装电梯开工")
+    word = TOKENIZERS["words"].tokenize("楼道堆物清理")[0]
+    assert memo.holds(text, word)
+    assert not memo.holds(text, "不在")
+    # The texts a caller tokenised stay kept: the clauses went to their own memo.
+    assert memo._terms.cache_info().currsize == 1
+    assert memo._sets.cache_info().currsize >= 1
