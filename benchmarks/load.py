@@ -50,6 +50,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -232,6 +233,30 @@ async def _ticker(stop: asyncio.Event, lags: list[float], interval: float = 0.00
         lags.append(time.perf_counter() - started - interval)
 
 
+def _spy(out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling this process (the GIL's holder only) until sent SIGINT."""
+    spying = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(os.getpid()),
+            "--gil",
+            "--threads",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+        ],
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)  # attached before the burst starts (blocking: the ticker is not on yet)
+    return spying
+
+
 async def _full_collection() -> float:
     """Seconds one full collection takes now.
 
@@ -318,6 +343,7 @@ async def run_load(
     label: str,
     transport: str = "production",
     gc_mode: str = "production",
+    spy: Path | None = None,
 ) -> LoadResult:
     import gc
     from multiprocessing.managers import BaseManager
@@ -407,6 +433,7 @@ async def run_load(
             # starts, or the loop would be measured waiting for the benchmark itself.
             mark = fake.mark()
             logged_before = _log_size(store)
+            spying = _spy(spy) if spy else None
             stop = asyncio.Event()
             ticker = asyncio.create_task(_ticker(stop, lags))
             await asyncio.sleep(0.2)
@@ -427,6 +454,9 @@ async def run_load(
             wall = time.time() - started
             cpu = time.process_time() - cpu_started
             gc.callbacks.remove(time_collections)
+            if spying is not None:
+                spying.send_signal(signal.SIGINT)
+                await asyncio.to_thread(spying.wait)
             stop.set()
             await ticker
             forced = await _full_collection()
@@ -494,6 +524,22 @@ class Variant:
         return ", ".join(parts)
 
 
+def run_dir(template: Path) -> Path:
+    """Where each run's copy of the store prepared in ``template`` is made."""
+    return template.with_name(template.name + ".run")
+
+
+def prepare_template(template: Path, passages: int) -> None:
+    """Prepare the store where runs will use it (see run_in_process), keep it in ``template``."""
+    import shutil
+
+    work = run_dir(template)
+    work.mkdir(parents=True)
+    prepare_store(work, passages)
+    shutil.rmtree(template, ignore_errors=True)
+    work.rename(template)
+
+
 def prepare_store(root: Path, passages: int) -> tuple[str, Path]:
     """A store and a data folder with its index already saved, to be copied for each run."""
     from corpus.answer.service import service_from_settings
@@ -510,17 +556,22 @@ def prepare_store(root: Path, passages: int) -> tuple[str, Path]:
     return url, root / "data"
 
 
-def run_in_process(template: Path, variant: Variant, *, users: int, questions: int) -> LoadResult:
-    """One run of the burst in a fresh process, on its own copy of the prepared store."""
+def run_in_process(
+    template: Path, variant: Variant, *, users: int, questions: int, spy: Path | None = None
+) -> LoadResult:
+    """One run of the burst in a fresh process, on its own copy of the prepared store.
+
+    The copy is always made at the same path, the one the store was prepared at
+    (``template`` with ``.run`` added): the saved index is keyed by the database's URL,
+    and a copy anywhere else made every run rebuild it from the passages at start (as no
+    restart of the bot does), 19 s at 100k passages, leaving another heap behind.
+    """
     import shutil
 
-    with tempfile.TemporaryDirectory() as tmp:
-        for item in template.iterdir():
-            target = Path(tmp) / item.name
-            if item.is_dir():
-                shutil.copytree(item, target)
-            else:
-                shutil.copy2(item, target)
+    tmp = str(run_dir(template))
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(template, tmp)
+    try:
         out = subprocess.run(
             [
                 sys.executable,
@@ -538,6 +589,7 @@ def run_in_process(template: Path, variant: Variant, *, users: int, questions: i
                 variant.transport,
                 "--gc",
                 variant.gc,
+                *(["--spy", str(spy)] if spy else []),
             ],
             check=True,
             capture_output=True,
@@ -545,6 +597,8 @@ def run_in_process(template: Path, variant: Variant, *, users: int, questions: i
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         ).stdout
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     fields = json.loads(out.strip().splitlines()[-1])
     fields["label"] = variant.label
     return LoadResult(**fields)
@@ -764,6 +818,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "production = as bot.app does it",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each variant, interleaved")
+    parser.add_argument(
+        "--spy",
+        type=Path,
+        help="record where the bot's threads hold the GIL during each burst (py-spy "
+        "--gil --threads, raw stacks) into FILE.<variant>.<run>",
+    )
     # Internal: one run in this process, on the prepared store in DIR; prints JSON.
     parser.add_argument("--run-in", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -791,6 +851,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 label="",
                 transport=transport,
                 gc_mode=gc_mode,
+                spy=args.spy,
             )
         )
         print(json.dumps(asdict(result)))
@@ -801,9 +862,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = Path(tmp)
         if not args.no_throughput:
             template = root / "load"
-            template.mkdir()
             started = time.perf_counter()
-            prepare_store(template, args.passages)
+            prepare_template(template, args.passages)
             corpus = f"{args.passages:,} generated passages" if args.passages else "bundled corpus"
             print(f"store: {corpus} ({time.perf_counter() - started:.0f} s to prepare)")
             variants = [
@@ -827,7 +887,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # A B C, then C B A: a drift in the machine's load falls on every side alike.
                 for variant in variants if attempt % 2 == 0 else variants[::-1]:
                     result = run_in_process(
-                        template, variant, users=args.users, questions=args.questions
+                        template,
+                        variant,
+                        users=args.users,
+                        questions=args.questions,
+                        spy=args.spy
+                        and args.spy.with_name(f"{args.spy.name}.{variant.label}.{attempt}"),
                     )
                     results[variant].append(result)
                     print(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import opencc
 
 _converter: opencc.OpenCC | None = None
@@ -135,6 +136,26 @@ def keeps_ideographs(text: str) -> bool:
         return False
     trigger = _t2s_trigger()
     return trigger is not None and trigger.search(text) is None
+
+
+@cache
+def ideograph_keepers() -> np.ndarray | None:
+    """Per code point of the BMP, whether :func:`keeps_ideographs` holds for it alone
+    (None: for no text, OpenCC being another version than the triggers were listed for).
+
+    Both of its tests are character classes, so a text keeps its ideographs exactly when
+    every character does, none beyond the BMP (all t2s triggers): a whole corpus is
+    checked with numpy instead of two regular expressions a passage.
+    """
+    trigger = _t2s_trigger()
+    if trigger is None:
+        return None
+    bmp = [chr(code) for code in range(0x10000)]
+    return np.fromiter(
+        (ONE_FOR_ONE.fullmatch(ch) is not None and trigger.search(ch) is None for ch in bmp),
+        dtype=bool,
+        count=len(bmp),
+    )
 
 
 @dataclass(frozen=True, slots=True)

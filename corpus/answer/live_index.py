@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from corpus.store import issues as queries
 from corpus.store.engine import Store
 from corpus.store.records import IssueRef, PassageRecord
 from retrieval import BM25Index, Retriever, Tokenizer, normalize
-from retrieval.normalize import IDEOGRAPHS, keeps_ideographs
+from retrieval.normalize import IDEOGRAPHS, ideograph_keepers, keeps_ideographs
 from retrieval.tokenization import stopword_chars
 
 log = logging.getLogger(__name__)
@@ -110,20 +110,70 @@ class _StopwordChars:
     characters yield no terms), so a phrase made of them was looked for in the whole
     corpus text, ~40 ms at 100k passages each (benchmarks/answer.py --passages 100000).
 
-    One bit per passage and character (148 characters: 19 bytes a passage), set while
-    the corpus text is normalised for that whole-text search anyway.
+    One bit per passage and character (148 characters: 19 bytes a passage), of the
+    passage's normalised text. ``changed`` holds the normalised texts of the passages
+    whose ideographs normalising moves (``keeps_ideographs`` false); for every other
+    passage the ideographs of its own text are those of the normalised one.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        chars = sorted(ch for ch in stopword_chars() if IDEOGRAPHS.fullmatch(ch))
-        self.bits = {ch: 1 << k for k, ch in enumerate(chars)}
-        self.size = (len(chars) + 7) // 8
-        bits, wanted = self.bits, frozenset(chars)
-        rows = b"".join(
-            sum(bits[ch] for ch in wanted.intersection(t)).to_bytes(self.size, "little")
-            for t in texts
-        )
-        self.rows = np.frombuffer(rows, np.uint8).reshape(len(texts), self.size)
+    # Passages read at a time: bounds the arrays of one batch's characters, and the GIL
+    # is let go between batches.
+    BATCH = 4096
+
+    def __init__(self, rows: np.ndarray, changed: dict[int, str]) -> None:
+        self.bits = _stopword_bits()[0]
+        self.size = _row_size()
+        self.rows = rows
+        self.changed = changed
+
+    @classmethod
+    def of_texts(cls, texts: Sequence[str]) -> _StopwordChars:
+        """The rows of already normalised texts, one set intersection a text."""
+        rows = b"".join(map(_stopword_row, texts))
+        return cls(np.frombuffer(rows, np.uint8).reshape(len(texts), _row_size()), {})
+
+    @classmethod
+    def of_records(cls, records: Sequence[PassageRecord], plain: bytearray) -> _StopwordChars:
+        """The same rows as :meth:`of_texts` of the normalised ``indexed_text``s, reading
+        the characters of the passages that keep their ideographs as numpy arrays (done
+        one set intersection and one normalisation a passage, this held the GIL for over
+        two seconds at 10^5 passages, on the first question that needed it, while every
+        other question and the bot's event loop waited). Fills ``plain`` as
+        :meth:`CorpusVocabulary._holds_ideographs` does.
+        """
+        keepers = ideograph_keepers()
+        if keepers is None:
+            plain[:] = bytes([2]) * len(records)
+            texts = [normalize(indexed_text(r)) for r in records]
+            return cls(cls.of_texts(texts).rows, dict(enumerate(texts)))
+        chars = _stopword_list()
+        size, count = _row_size(), len(chars)
+        lookup = np.full(0x10000, -1, np.int16)
+        lookup[[ord(ch) for ch in chars]] = np.arange(count)
+        rows = np.zeros((len(records), size), np.uint8)
+        flags = np.frombuffer(plain, np.uint8)
+        changed: dict[int, str] = {}
+        for first in range(0, len(records), cls.BATCH):
+            texts = [indexed_text(r) for r in records[first : first + cls.BATCH]]
+            lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+            codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
+            # Which passage each character is of (the separators count with the one before).
+            owner = np.repeat(np.arange(len(texts)), lengths)[: len(codes)]
+            bmp = np.minimum(codes, 0xFFFF)
+            moved = np.zeros(len(texts), bool)
+            moved[owner[~(keepers[bmp] & (codes <= 0xFFFF))]] = True
+            found = lookup[bmp]
+            at = np.flatnonzero(found >= 0)
+            held = np.zeros((len(texts), count), bool)
+            held[owner[at], found[at]] = True
+            # Bit k of byte k // 8, as of_texts's little-endian integers have them.
+            rows[first : first + len(texts)] = np.packbits(held, axis=1, bitorder="little")
+            flags[first : first + len(texts)] = 1
+            for j in np.flatnonzero(moved).tolist():
+                text = changed[first + j] = normalize(texts[j])
+                rows[first + j] = np.frombuffer(_stopword_row(text), np.uint8)
+                flags[first + j] = 2
+        return cls(rows, changed)
 
     def holding(self, phrase: str) -> np.ndarray:
         """The passages (ascending) that have every stopword character of ``phrase``."""
@@ -137,12 +187,24 @@ class _StopwordChars:
         return np.flatnonzero(held.all(axis=1))
 
 
-class _Corpus(NamedTuple):
-    """The whole corpus text, normalised, with where each passage starts in it."""
+@functools.cache
+def _stopword_list() -> tuple[str, ...]:
+    return tuple(sorted(ch for ch in stopword_chars() if IDEOGRAPHS.fullmatch(ch)))
 
-    text: str
-    starts: list[int]  # passage i is text[starts[i] : starts[i + 1] - 1]
-    chars: _StopwordChars
+
+def _row_size() -> int:
+    return (len(_stopword_list()) + 7) // 8
+
+
+@functools.cache
+def _stopword_bits() -> tuple[dict[str, int], frozenset[str]]:
+    chars = _stopword_list()
+    return {ch: 1 << k for k, ch in enumerate(chars)}, frozenset(chars)
+
+
+def _stopword_row(text: str) -> bytes:
+    bits, wanted = _stopword_bits()
+    return sum(bits[ch] for ch in wanted.intersection(text)).to_bytes(_row_size(), "little")
 
 
 class CorpusVocabulary:
@@ -181,7 +243,8 @@ class CorpusVocabulary:
         self.index = index
         self.tokenizer = tokenizer
         self.records = records
-        self._text: _Corpus | None = None
+        self._text: str | None = None  # the whole corpus text, normalised
+        self._stopwords: _StopwordChars | None = None
         self._lock = threading.Lock()
         self._found: dict[str, bool] = {}
         self._texts: dict[int, str] = {}
@@ -291,29 +354,42 @@ class CorpusVocabulary:
         stopword characters (:class:`_StopwordChars`), elsewhere it cannot be; any other
         phrase in the whole text.
         """
-        corpus = self._corpus()
         if IDEOGRAPHS.fullmatch(text) is None:
-            return text in corpus.text
-        find, starts = corpus.text.find, corpus.starts
-        return any(
-            find(text, starts[i], starts[i + 1]) >= 0 for i in corpus.chars.holding(text).tolist()
-        )
+            return text in self._corpus()
+        chars = self._chars()
+        changed, records = chars.changed, self.records
+        for i in chars.holding(text).tolist():
+            moved = changed.get(i)
+            if moved is not None:
+                if text in moved:
+                    return True
+                continue
+            # Piece by piece, not joined: ideographs never span the line breaks between them.
+            record = records[i]
+            if (
+                text in record.text
+                or text in record.article_title
+                or text in record.heading
+                or text in record.issue.street
+            ):
+                return True
+        return False
 
-    def _corpus(self) -> _Corpus:
+    def _chars(self) -> _StopwordChars:
+        with self._lock:
+            if self._stopwords is None:
+                self._stopwords = _StopwordChars.of_records(self.records, self._plain)
+            return self._stopwords
+
+    def _corpus(self) -> str:
         with self._lock:
             if self._text is None:
                 # Passage by passage (the same text: normalising never reaches across a
                 # line break): normalising the whole corpus in one call held the GIL for
                 # seconds at 10^5 passages (OpenCC's t2s alone), and every other
                 # question and the bot's event loop waited for it.
-                texts = [normalize(indexed_text(r)) for r in self.records]
-                starts = np.zeros(len(texts) + 1, np.int64)
-                np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
-                self._text = _Corpus("\n".join(texts), starts.tolist(), _StopwordChars(texts))
+                self._text = "\n".join([normalize(indexed_text(r)) for r in self.records])
             return self._text
-
-    def _full_text(self) -> str:
-        return self._corpus().text
 
 
 class LiveIndex:

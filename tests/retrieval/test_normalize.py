@@ -1,3 +1,4 @@
+import random
 import unicodedata
 
 import pytest
@@ -154,12 +155,16 @@ def test_another_opencc_version_converts_every_text(monkeypatch: pytest.MonkeyPa
     assert module._t2s_trigger() is not None
 
 
-_IDEOGRAPH_TEXT = st.sampled_from([*"凉城电梯加装的是谁国际志愿者日", *"電樓裡丽﨑⼀", *"，。！？、“”（）《》：ＡＢ１２ \n…·—"])
+_IDEOGRAPH_TEXT = st.sampled_from(
+    [*"凉城电梯加装的是谁国际志愿者日", *"電樓裡丽﨑⼀", *"，。！？、“”（）《》：ＡＢ１２ \n…·—"]
+)
 
 
 @settings(max_examples=1000, deadline=None)
 @given(
-    st.text(st.one_of(_IDEOGRAPH_TEXT, _TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24),
+    st.text(
+        st.one_of(_IDEOGRAPH_TEXT, _TRICKY, st.characters(exclude_categories=["Cs"])), max_size=24
+    ),
     st.text(st.sampled_from([*"凉城电梯加装的是谁国际志愿者日"]), min_size=1, max_size=4),
 )
 @example("凉城，電梯", "电梯")
@@ -186,3 +191,17 @@ def test_most_newspaper_text_keeps_its_ideographs() -> None:
     assert not keeps_ideographs("加裝電梯")  # t2s moves them
     assert not keeps_ideographs("凉城…")  # NFKC: three characters for one
     assert not keeps_ideographs("⼀楼")  # a Kangxi radical becomes an ideograph
+
+
+def test_ideograph_keepers_tell_keeps_ideographs_character_by_character() -> None:
+    from retrieval.normalize import ideograph_keepers, keeps_ideographs
+
+    keepers = ideograph_keepers()
+    assert keepers is not None and keepers.shape == (0x10000,)
+    rng = random.Random(3)
+    samples = "电梯們這ＡＢ，。abcＺ\u3000⼀\uf900é·×—“”…\n\t0"
+    for _ in range(300):
+        text = "".join(rng.choice(samples) for _ in range(rng.randint(0, 6)))
+        assert all(keepers[ord(ch)] for ch in text) == keeps_ideographs(text), text
+    for code in range(0, 0x10000, 7):
+        assert bool(keepers[code]) == keeps_ideographs(chr(code)), hex(code)
