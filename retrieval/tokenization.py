@@ -667,12 +667,23 @@ class _WordShares(dict[tuple[str, bool, bool], tuple[tuple[float, ...], float, f
     def __init__(self, tokenizer: Tokenizer) -> None:
         super().__init__()
         self.tokens = _word_tokens(tokenizer)
+        # The shares depend only on the word's shape (its terms' spans, its length, the
+        # bigrams at its ends), and words share a few dozen shapes: a word new to the
+        # memo (most words of a question never seen before) costs a lookup, not
+        # word_shares' arithmetic.
+        self.by_shape: dict[tuple, tuple[tuple[float, ...], float, float]] = {}
 
     def __missing__(self, key: tuple[str, bool, bool]) -> tuple[tuple[float, ...], float, float]:
         if len(self) >= WORD_MEMO_SIZE:
             self.clear()
         word, left, right = key
-        out = self[key] = word_shares(self.tokens[word][1], len(word), left, right)
+        shape = (self.tokens[word][1], len(word), left, right)
+        out = self.by_shape.get(shape)
+        if out is None:
+            if len(self.by_shape) >= WORD_MEMO_SIZE:
+                self.by_shape.clear()
+            out = self.by_shape[shape] = word_shares(*shape)
+        self[key] = out
         return out
 
 

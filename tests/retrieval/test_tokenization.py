@@ -194,3 +194,14 @@ def test_terms_without_spans_on_every_bundled_paragraph() -> None:
         for paragraph in path.read_text(encoding="utf-8").splitlines():
             spans = tokenizer.tokenize_with_spans(paragraph)
             assert tokenizer.tokenize(paragraph) == [token.term for token in spans]
+
+
+def test_words_of_one_shape_share_their_weights_and_match_character_shares() -> None:
+    from retrieval.weighting import character_shares
+
+    tokenizer = Tokenizer(char_unigrams=True)
+    # 电梯 and 楼道 (two characters, a bigram on neither side) take one memo entry's
+    # shares; the question's weights must still be the whole-question ones.
+    for question in ("电梯维修", "楼道清理电梯", "电梯 2019 楼道"):
+        expected = character_shares(tokenizer.tokenize_with_spans(question))
+        assert tokenizer.query_terms(question) == expected
