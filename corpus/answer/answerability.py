@@ -112,7 +112,9 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
     A :class:`Term` beside names the passage holds needs only one of its character
     pairs there: the passage is about the person or place asked about, and the term
     is likely the resident's wording of what it says (本科毕业 asked, 专业毕业 printed).
-    Asked with no such name, it is the question's topic and held as a name is.
+    Asked with no such name, it is the question's topic and must be held by more
+    than half of its pairs: one pair of a three-character term is one word of it
+    (居住 of 居住证, printed in 居住环境), not the thing asked about.
     """
     if not names:
         return True
@@ -124,7 +126,7 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
     if not all(name_share(name, texts) >= MIN_NAME_SHARE for name in named):
         return False
     return all(
-        (share := name_share(term, texts)) >= MIN_NAME_SHARE or (named and share > 0)
+        (share := name_share(term, texts)) > MIN_NAME_SHARE or (named and share > 0)
         for term in names
         if isinstance(term, Term)
     )

@@ -175,6 +175,16 @@ def test_a_term_beside_a_name_the_passage_holds_needs_one_of_its_pairs(
     assert not holds_names(("李德胜", Term("本科毕业")), passage, words)
 
 
+def test_a_term_asked_alone_needs_more_than_half_of_its_pairs(guests: LinliService) -> None:
+    words = guests.segmenters.words
+    # 居住 is one word of 居住证: a passage on 居住环境 is not about the permit.
+    assert not holds_names((Term("居住证"),), _record("彻底改善了居住环境"), words)
+    assert holds_names((Term("居住证"),), _record("凭居住证办理"), words)
+    # Four characters: two of its three pairs are more than half.
+    assert holds_names((Term("研究成果"),), _record("研究取得了成果"), words)  # 研究, 成果
+    assert not holds_names((Term("研究成果"),), _record("他的研究很深入"), words)
+
+
 def test_a_new_word_read_as_a_numeral_is_no_name(guests: LinliService) -> None:
     question = "汶水公园进入前十的项目有哪些"
     assert dict(guests.segmenters.words.tokenizer.parts_of_speech(question))["前十"] == "m"
