@@ -195,6 +195,10 @@ _PERSON_NOUNS = (
     r"(?:居民|党员|志愿者|群众|老人|学生|儿童|孩子|书记|代表|成员|工作人员|人员|选手|家庭|的人)"
     r"(?![区委会楼点站组队])"  # 居民区, 志愿者队: places and bodies, not people
 )
+# A telephone number as printed: 021-66666666, 5508 1234, 13912345678, 12345.
+_PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[-－—\s]?)?\d{4}[-－\s]?\d{4}(?![\d.])|(?<!\d)123\d{2}(?!\d)")
+# A question naming people: a 个 count of it may be a head count.
+_NAMES_PEOPLE = re.compile(rf"{_PERSON_NOUNS}|{_TITLES}|人")
 _FAMILY_PATTERNS = (
     (
         "duration",
@@ -211,6 +215,11 @@ _FAMILY_PATTERNS = (
             r"|\bhow much\b(?! time)|\bprice\b|\bcost\b",
             re.I,
         ),
+    ),
+    # A phone number is asked (物业电话是多少), not a count: no count in the text answers.
+    (
+        "contact",
+        re.compile(r"电话|号码|热线|手机号|联系方式|\b(?:phone|telephone|hotline)\b", re.I),
     ),
     ("age", re.compile(r"几岁|多少岁|多大年纪|年龄|\bhow old\b", re.I)),
     ("ratio", re.compile(r"[率比]是?多少|比例|百分比|占比|百分之几|\bpercent", re.I)),
@@ -331,6 +340,9 @@ def find_answer(
         # A rank is answered by a rank (第几 → 第20张), a count never by one (第3届).
         found = [c for c in counts(text) if c[3] == ordinal and new(c[1])]
         path = "ordinal" if ordinal else "any"
+        if family == "contact":
+            phones = [(m.start(), m.group()) for m in _PHONE_RE.finditer(text) if new(m.group())]
+            return _read(kind, _nearest(phones, anchors), phones, "contact")
         if unit and unit != "个" and (
             not family or unit in UNIT_FAMILIES[family]
         ):
@@ -344,6 +356,10 @@ def find_answer(
         else:
             # "多少个国家" is not answered by an age or a price in the same sentence.
             found = [c for c in found if c[2] not in MEASURED]
+            if unit == "个" and asked_in and not _NAMES_PEOPLE.search(asked_in):
+                # 个 counts things unless a person is named (几个党员, 主任有几个):
+                # "活动的地方一共有多少个" is never answered by a head count (200余人).
+                found = [c for c in found if c[2] not in UNIT_FAMILIES["people"]]
         matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.
         counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]

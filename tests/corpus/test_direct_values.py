@@ -13,7 +13,7 @@ from corpus.answer.direct import (
     _who_is_en,
     confident,
 )
-from corpus.answer.extraction import DirectAnswer, asks_ordinal, find_answer
+from corpus.answer.extraction import DirectAnswer, asked_family, asks_ordinal, find_answer
 from corpus.answer.segmenters import Segmenters
 from retrieval import DEFAULT_USERDICT, MemoTokenizer
 from retrieval.cedict import Cedict
@@ -149,3 +149,34 @@ def test_an_english_name_must_be_printed_in_the_passage() -> None:
     assert not reads_as("Peihua", "牡丹四居委组织志愿者前往崇明", cedict)
     # Whichever homophone the search was given (程度 for Chengdu), the passage's 成都 reads so.
     assert reads_as("chengdu", "成都市锦江区参访团来到联洋社区", cedict)
+
+
+def test_a_count_of_things_is_never_a_head_count() -> None:
+    text = "街道建成25个居委活动点，每场服务200余人。"
+    asked = "凉城各个居委搞活动的地方一共有多少个"
+    found = find_answer("number", text, issue_date="2021-05", unit="个", question=asked)
+    assert found.value == "25个"
+    only_people = "每场平均服务人次达200人。"
+    assert find_answer("number", only_people, issue_date="2021-05", unit="个", question=asked).value is None
+    # A person named: 个 may count people (主任有几个 → 16位).
+    told = "16位居委会主任进行了述职。"
+    assert (
+        find_answer("number", told, issue_date="2022-01", unit="个", question="主任述职的有几个").value
+        == "16位"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("物业服务热线021-56781234，欢迎来电。", "021-56781234"),
+        ("报名请拨打 5508 1234。", "5508 1234"),
+        ("有问题拨打12345市民热线。", "12345"),
+        ("清理出杂物近10车，两幢高层。", None),
+    ],
+)
+def test_a_phone_number_is_asked_not_a_count(text: str, value: str | None) -> None:
+    assert asked_family("世纪同乐小区物业电话是多少") == "contact"
+    assert asked_family("电话费多少钱") == "money"
+    found = find_answer("number", text, issue_date="2019-12", family="contact", question="物业电话是多少")
+    assert found.value == value
