@@ -113,8 +113,9 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
     pairs there: the passage is about the person or place asked about, and the term
     is likely the resident's wording of what it says (本科毕业 asked, 专业毕业 printed).
     Asked with no such name, it is the question's topic and must be held by more
-    than half of its pairs: one pair of a three-character term is one word of it
-    (居住 of 居住证, printed in 居住环境), not the thing asked about.
+    than half of its pairs, or as what it shortens (志愿队 of 志愿服务队: every
+    character, in order, close together): one pair of a three-character term is one
+    word of it (居住 of 居住证, printed in 居住环境), not the thing asked about.
     """
     if not names:
         return True
@@ -126,10 +127,23 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
     if not all(name_share(name, texts) >= MIN_NAME_SHARE for name in named):
         return False
     return all(
-        (share := name_share(term, texts)) > MIN_NAME_SHARE or (named and share > 0)
+        (share := name_share(term, texts)) > MIN_NAME_SHARE
+        or (named and share > 0)
+        or (share and _shortens(term, texts))
         for term in names
         if isinstance(term, Term)
     )
+
+
+# Characters a printed name may hold between two of a resident's shortening of it.
+MAX_SHORTENED_GAP = 3
+
+
+def _shortens(term: str, texts: Sequence[str]) -> bool:
+    """Whether some text prints a longer form of ``term``: its characters in order,
+    at most MAX_SHORTENED_GAP apart (志愿队 in 志愿服务队)."""
+    pattern = re.compile(f".{{0,{MAX_SHORTENED_GAP}}}".join(map(re.escape, term)))
+    return any(pattern.search(text) for text in texts)
 
 
 def name_share(name: str, texts: Sequence[str]) -> float:

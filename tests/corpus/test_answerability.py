@@ -180,6 +180,9 @@ def test_a_term_asked_alone_needs_more_than_half_of_its_pairs(guests: LinliServi
     # 居住 is one word of 居住证: a passage on 居住环境 is not about the permit.
     assert not holds_names((Term("居住证"),), _record("彻底改善了居住环境"), words)
     assert holds_names((Term("居住证"),), _record("凭居住证办理"), words)
+    # A resident's shortening of the printed name: every character, in order, near.
+    assert holds_names((Term("志愿队"),), _record("绿叶园丁志愿服务队招募党员"), words)
+    assert not holds_names((Term("志愿队"),), _record("志愿者来到党员服务站，排成一队"), words)
     # Four characters: two of its three pairs are more than half.
     assert holds_names((Term("研究成果"),), _record("研究取得了成果"), words)  # 研究, 成果
     assert not holds_names((Term("研究成果"),), _record("他的研究很深入"), words)

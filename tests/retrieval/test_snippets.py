@@ -149,3 +149,18 @@ def test_the_window_does_not_depend_on_the_hash_seed() -> None:
         assert run.returncode == 0, run.stderr
         chosen.add(run.stdout.strip())
     assert len(chosen) == 1, chosen
+
+
+def test_a_word_printed_only_in_part_counts_by_its_characters(tokenizer: Tokenizer) -> None:
+    # The subject's name is in the first sentence only; the answer prints 毒性, not 有毒.
+    passage = (
+        "丙烯颜料发明于1950年代，是颜料粉调和丙烯树脂制成的。"
+        "它可以用水稀释，干后不再溶于水。"
+        "丙烯颜料有轻微毒性。"
+    )
+    weights = {"丙烯": 1.0, "颜料": 1.0, "有毒": 6.0}
+    snippet = best_snippet(passage, ["丙烯", "颜料", "有毒"], tokenizer, max_chars=30, weights=weights)
+    assert "轻微毒性" in snippet.text
+    assert_well_formed(snippet, passage)
+    # Only the whole word is marked: a character is no match to bold.
+    assert "毒" not in "".join(marked(snippet.text, snippet.spans))
