@@ -63,6 +63,13 @@ def asked_names(
     dictionary = _dictionary(words)
     names: dict[str, None] = {}
     tagged = words.tokenizer.parts_of_speech(expansion.question)
+    coined = [
+        bool(_CHINESE_WORD.match(word))
+        and not dictionary(word)
+        and tag not in NAME_TAGS
+        and not tag.startswith(_NOT_NAME_TAGS)
+        for word, tag in tagged
+    ]
     for at, (word, tag) in enumerate(tagged):
         if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
             continue
@@ -81,8 +88,34 @@ def asked_names(
             core = before + core
         if term and tag not in NAME_TAGS:
             core = Term(core)
+        elif coined[at]:
+            core = Coined(core, _run(tagged, coined, at))
         names.setdefault(core, None)
     return tuple(names)
+
+
+class Coined(str):
+    """A name the segmenter's HMM coined, with the run of coined words it stands in.
+
+    The HMM cuts a resident's shortening of a long name anywhere (区文旅局 → 区文 | 旅局
+    for 区文化和旅游局): the run as a whole is what to look for, as a shortening.
+    """
+
+    run: str
+
+    def __new__(cls, text: str, run: str) -> Coined:
+        self = super().__new__(cls, text)
+        self.run = run
+        return self
+
+
+def _run(tagged: Sequence[tuple[str, str]], coined: Sequence[bool], at: int) -> str:
+    start = end = at
+    while start > 0 and coined[start - 1]:
+        start -= 1
+    while end + 1 < len(tagged) and coined[end + 1]:
+        end += 1
+    return "".join(word for word, _ in tagged[start : end + 1])
 
 
 class Term(str):
@@ -124,7 +157,15 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
         for text in (record.issue.street, record.article_title, record.heading, record.text)
     ]
     named = [name for name in names if not isinstance(name, Term)]
-    if not all(name_share(name, texts) >= MIN_NAME_SHARE for name in named):
+    if not all(
+        name_share(name, texts) >= MIN_NAME_SHARE
+        or (
+            isinstance(name, Coined)
+            and len(name.run) >= MIN_TERM_CHARS
+            and _shortens(name.run, texts)
+        )
+        for name in named
+    ):
         return False
     return all(
         (share := name_share(term, texts)) > MIN_NAME_SHARE

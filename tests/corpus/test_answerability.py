@@ -6,7 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from corpus.answer.answerability import Term, asked_names, holds_names, name_core, name_share
+from corpus.answer.answerability import (
+    Coined,
+    Term,
+    asked_names,
+    holds_names,
+    name_core,
+    name_share,
+)
 from corpus.answer.coverage import coverage, evidence, topic_concepts
 from corpus.answer.service import LinliService
 from corpus.ingest.prepare import IssueMeta
@@ -283,3 +290,18 @@ def test_a_framing_word_the_paper_never_printed_costs_no_coverage(
     assert judged("那天汶水公园位于什么地方") == judged("汶水公园位于什么地方")
     # A small verb no passage has (吵) is still something the passage does not say.
     assert judged("汶水公园位于什么地方吵") < judged("汶水公园位于什么地方")
+
+
+def test_a_shortened_name_the_segmenter_cut_in_two_is_found_whole(
+    guests: LinliService,
+) -> None:
+    words = guests.segmenters.words
+    question = "陪同调研的区文旅局党组书记是谁"
+    expansion = guests.expand(guests.state, question)
+    topics = topic_concepts(expansion, words)
+    names = asked_names(expansion, topics, words, guests.state.retriever.index.doc_freq)
+    coined = [n for n in names if isinstance(n, Coined)]
+    assert coined and all(n.run == "区文旅局" for n in coined)  # 区文 | 旅局
+    printed = _record("区委宣传部副部长、区文化和旅游局党组书记赵明陪同。")
+    assert holds_names(names, printed, words)
+    assert not holds_names(names, _record("区委宣传部副部长、区旅游协会会长陪同。"), words)
