@@ -148,7 +148,9 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
     Asked with no such name, it is the question's topic and must be held by more
     than half of its pairs, or as what it shortens (志愿队 of 志愿服务队: every
     character, in order, close together): one pair of a three-character term is one
-    word of it (居住 of 居住证, printed in 居住环境), not the thing asked about.
+    word of it (居住 of 居住证, printed in 居住环境), not the thing asked about. The
+    issue's street is no name to lean on: every passage of its issues holds it (凉城
+    beside 居住证 says where to look, not what was asked about).
     """
     if not names:
         return True
@@ -167,9 +169,11 @@ def holds_names(names: Sequence[str], record: PassageRecord, words: MemoTokenize
         for name in named
     ):
         return False
+    street = words.normalize(record.issue.street)
+    about = [name for name in named if name not in street]
     return all(
         (share := name_share(term, texts)) > MIN_NAME_SHARE
-        or (named and share > 0)
+        or (about and share > 0)
         or (share and _shortens(term, texts))
         for term in names
         if isinstance(term, Term)

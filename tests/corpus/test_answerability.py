@@ -182,6 +182,19 @@ def test_a_term_beside_a_name_the_passage_holds_needs_one_of_its_pairs(
     assert not holds_names(("李德胜", Term("本科毕业")), passage, words)
 
 
+def test_the_issues_street_is_no_name_a_term_may_lean_on(guests: LinliService) -> None:
+    words = guests.segmenters.words
+    passage = SimpleNamespace(
+        issue=SimpleNamespace(street="凉城新村街道"),
+        article_title="",
+        heading="",
+        text="奎照路1000弄拆违结束，改善了居住环境。",
+    )
+    # 凉城 is held by every passage of the street's issues: it says where, not what.
+    assert not holds_names(("凉城", Term("居住证")), passage, words)
+    assert holds_names(("奎照路", Term("居住证")), passage, words)
+
+
 def test_a_term_asked_alone_needs_more_than_half_of_its_pairs(guests: LinliService) -> None:
     words = guests.segmenters.words
     # 居住 is one word of 居住证: a passage on 居住环境 is not about the permit.
