@@ -60,6 +60,7 @@ WEAK_PATHS = frozenset(
         ("where", "named"),
         ("where", "place"),
         ("number", "people"),
+        ("number", "counted"),
         ("who", "title"),
     }
 )
@@ -380,6 +381,10 @@ def _choose(
             )
             if found.value is None:
                 continue
+            if found.path == "counted" and expansion.lang != "en":
+                # A Chinese question's counted noun tells the counts apart (_counts_noun);
+                # an English one's translations, often a word of both items, do not.
+                found = replace(found, path="any")
             # The asked-for measure word (几位 → 14位) beats word overlap; then a count
             # followed by a word of the question (110名退休党员: a count of those); then
             # the passage that ranked first; then overlap with the question.

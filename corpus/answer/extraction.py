@@ -363,6 +363,10 @@ def find_answer(
         matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.
         counted = [m for m in matches if any(0 <= a - m[0] - len(m[1]) <= 2 for a in anchors)]
+        if path == "any" and len({value for _, value in counted}) > 1:
+            # Two counts each followed by a question word (70个健身苑点和16条健身步道):
+            # nearness cannot tell which one was asked.
+            path = "counted"
         return _read(kind, _nearest(counted or matches, anchors), matches, path)
     if kind == "who":
         # The name alone answers (主任是谁 → 陈懿): the title is the question's word.

@@ -180,3 +180,11 @@ def test_a_phone_number_is_asked_not_a_count(text: str, value: str | None) -> No
     assert asked_family("电话费多少钱") == "money"
     found = find_answer("number", text, issue_date="2019-12", family="contact", question="物业电话是多少")
     assert found.value == value
+
+
+def test_two_counts_each_followed_by_a_question_word_are_a_tie() -> None:
+    text = "完成70个健身苑点和16条体育健身步道。"
+    at = [text.index("健身苑点"), text.index("健身步道"), text.index("健身", text.index("体育"))]
+    found = find_answer("number", text, issue_date="2021-05", anchors=at)
+    assert found.path == "counted"  # a weak way: the gate asks for more than nearness
+    assert found.candidates == 2
