@@ -17,6 +17,7 @@ half of them being enough (a name written with a character more or less).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -63,19 +64,21 @@ def asked_names(
     dictionary = _dictionary(words)
     names: dict[str, None] = {}
     tagged = words.tokenizer.parts_of_speech(expansion.question)
-    coined = [
+    # New words: those the HMM put together (not in the dictionary), unless read as a
+    # verb, adjective… (招齐, 楼里装); coined ones are new words not tagged a name.
+    new_words = [
         bool(_CHINESE_WORD.match(word))
         and not dictionary(word)
-        and tag not in NAME_TAGS
         and not tag.startswith(_NOT_NAME_TAGS)
         for word, tag in tagged
     ]
+    coined = [new and tag not in NAME_TAGS for new, (_, tag) in zip(new_words, tagged, strict=True)]
     for at, (word, tag) in enumerate(tagged):
         if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
             continue
         core = name_core(word)
         known = dictionary(word)
-        new = not known and not tag.startswith(_NOT_NAME_TAGS)
+        new = new_words[at]
         term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
         if len(core) < 2 or not (tag in NAME_TAGS or new or term):
             continue
@@ -187,8 +190,14 @@ MAX_SHORTENED_GAP = 3
 def _shortens(term: str, texts: Sequence[str]) -> bool:
     """Whether some text prints a longer form of ``term``: its characters in order,
     at most MAX_SHORTENED_GAP apart (志愿队 in 志愿服务队)."""
-    pattern = re.compile(f".{{0,{MAX_SHORTENED_GAP}}}".join(map(re.escape, term)))
+    pattern = _shortening(term)
     return any(pattern.search(text) for text in texts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shortening(term: str) -> re.Pattern[str]:
+    # Asked once per candidate passage of a question: compiled once per term.
+    return re.compile(f".{{0,{MAX_SHORTENED_GAP}}}".join(map(re.escape, term)))
 
 
 def name_share(name: str, texts: Sequence[str]) -> float:
