@@ -29,6 +29,7 @@ service itself when the tokenizer or the index format changed.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -408,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiler.enable()
         ask_round(service, questions, args.rounds + 1)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
     service.store.close()
     return 0
 

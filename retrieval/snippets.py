@@ -204,6 +204,8 @@ def best_snippet(
             return max(float(weights[term]), 0.0)
         return float(len(term))
 
+    # Each term's weight once, not once per window (a passage offers tens of windows).
+    weight_of = {term: weight(term) for term in terms}
     # Matches come in reading order: a window's are among those starting inside it.
     starts = [m.start for m in matches]
     in_order = all(a <= b for a, b in pairwise(starts))
@@ -213,33 +215,33 @@ def best_snippet(
             return matches
         return matches[bisect_left(starts, window.start) : bisect_right(starts, window.end)]
 
-    partial = _partial_terms(text, terms, matches)
-
-    def value(window: _Window) -> float:
-        covered = {
-            m.term for m in within(window) if window.start <= m.start and m.end <= window.end
-        }
-        # fsum: the total must not depend on the set's (hash-seeded) order, or ties flip.
-        whole = [weight(term) for term in covered]
-        for term, positions in partial:
-            held = sum(
-                any(window.start <= at < window.end for at in where) for where in positions
-            )
-            if held:
-                whole.append(PARTIAL * weight(term) * held / len(term))
-        return math.fsum(whole)
+    # A partial term: its weight at PARTIAL, its length, where its characters stand.
+    partial = [
+        (PARTIAL * weight_of[term], len(term), positions)
+        for term, positions in _partial_terms(text, terms, matches)
+    ]
 
     def rank(window: _Window) -> tuple[float, int, int, int, int]:
+        lo, hi = window.start, window.end
+        inside = [m for m in within(window) if lo <= m.start and m.end <= hi]
+        # fsum: the total must not depend on the set's (hash-seeded) order, or ties flip.
+        whole = [weight_of[term] for term in {m.term for m in inside}]
+        for scaled, size, positions in partial:
+            # Characters of the term with an occurrence in [lo, hi) (positions sorted).
+            held = 0
+            for where in positions:
+                at = bisect_left(where, lo)
+                if at < len(where) and where[at] < hi:
+                    held += 1
+            if held:
+                whole.append(scaled * held / size)
         cuts = window.cut_left + window.cut_right
-        length = window.end - window.start
-        inside = [
-            m.start for m in within(window) if window.start <= m.start and m.end <= window.end
-        ]
-        lead = (min(inside) - window.start) if inside else length
+        length = hi - lo
+        lead = (min(m.start for m in inside) - lo) if inside else length
         # Start where the match starts (no unrelated lead-in), then take as much as
         # fits: the sentences after a matching one often hold the answer (the place
         # after "开展红色之旅。", the number after the activity's name).
-        return (value(window), -cuts, -lead, length, -window.start)
+        return (math.fsum(whole), -cuts, -lead, length, -lo)
 
     if matches:
         best = max(windows, key=rank)
@@ -260,10 +262,20 @@ def _partial_terms(
     for term in sorted(terms - found):
         if len(term) < 2 or not _HAN.fullmatch(term):
             continue
-        positions = [[m.start() for m in re.finditer(re.escape(ch), text)] for ch in term]
+        positions = [_positions(text, ch) for ch in term]
         if any(positions):
             partial.append((term, positions))
     return partial
+
+
+def _positions(text: str, ch: str) -> list[int]:
+    """Where the character ``ch`` stands in ``text``, in order."""
+    found = []
+    at = text.find(ch)
+    while at >= 0:
+        found.append(at)
+        at = text.find(ch, at + 1)
+    return found
 
 
 def _render(text: str, window: _Window, matches: list[Token]) -> Snippet:
