@@ -425,32 +425,24 @@ def evidence(
     # A framing word the corpus never printed (那天, 几样: the paper does not ask
     # questions) weighs as much as the rarest word, yet says nothing of the topic: out.
     # Not a small verb never printed (吵): what happened is still asked.
+    known_words = [judge.known(concept, segmenters.words) for concept in concepts]
     weighed = [
-        (
-            0.0
-            if not topic
-            and not judge.known(concept, segmenters.words)
-            and judge.question.says_nothing(concept)
-            else w,
-            s,
+        (0.0 if not topic and not known and judge.question.says_nothing(concept) else w, s)
+        for (w, s, _), topic, known, concept in zip(
+            judged, topics, known_words, concepts, strict=True
         )
-        for (w, s, _), topic, concept in zip(judged, topics, concepts, strict=True)
     ]
     total = sum(w for w, _ in weighed)
     matched = sum(w * s for w, s in weighed)
     # Whether the topic is there is asked of any wording of it (a synonym's match is the
     # topic in the paper's words): its lower weight shapes ranking, not this test.
     topical = [
-        (w, h, judge.known(concept, segmenters.words))
-        for (w, _, h), topic, concept in zip(judged, topics, expansion.concepts, strict=True)
+        (w, h, known)
+        for (w, _, h), topic, known in zip(judged, topics, known_words, strict=True)
         if topic and w
     ]
     if not topical:
-        topical = [
-            (w, h, judge.known(concept, segmenters.words))
-            for (w, _, h), concept in zip(judged, expansion.concepts, strict=True)
-            if w
-        ]
+        topical = [(w, h, known) for (w, _, h), known in zip(judged, known_words, strict=True) if w]
     topic_total = sum(w for w, _, _ in topical)
     # The most specific topic the corpus knows must be there: a word the corpus never
     # saw is often a typo (judged by its bigrams above), but a known word missing from

@@ -335,6 +335,10 @@ class LinliService:
         bounded = passed = 0
         for hit in hits[:CANDIDATES]:
             record = state.records[hit.index]
+            # Names first: a plain search of the passage's text, where the evidence below
+            # segments it (both must hold, and neither changes anything).
+            if not holds_names(names, record, self.segmenters.words):
+                continue
             group = [record]
             # The cheap bound first: most candidates fail it and are never segmented. Not
             # once it has let most of a question's first candidates through (a large
@@ -345,9 +349,7 @@ class LinliService:
                 if not may_answer(state, self.segmenters, expansion, group, topics, question):
                     continue
                 passed += 1
-            if evidence(
-                state, self.segmenters, expansion, group, topics, question=question
-            ).answers and holds_names(names, record, self.segmenters.words):
+            if evidence(state, self.segmenters, expansion, group, topics, question=question).answers:
                 relevant.append((record, float(hit.score)))
         return relevant
 
