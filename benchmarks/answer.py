@@ -49,8 +49,8 @@ STAGES = (
     ("expansion", "corpus.answer.service.LinliService", "expand"),
     ("topics", "corpus.answer.service", "topic_concepts"),
     ("search", "retrieval.retriever.Retriever", "search_terms"),
-    ("bound", "corpus.answer.service", "may_answer"),
-    ("coverage", "corpus.answer.service", "evidence"),
+    ("bound", "corpus.answer.service", "may_answer_groups"),
+    ("coverage", "corpus.answer.service", "judge_groups"),
     ("grouping", "corpus.answer.service", "group_passages"),
     ("quotes", "corpus.answer.service", "make_quotes"),
     ("direct", "corpus.answer.service", "direct_answer"),
@@ -180,6 +180,12 @@ def stage_round(
     return out
 
 
+def _all_pass(state: Any, segmenters: Any, expansion: Any, groups: Sequence[Any], *args: Any) -> Any:
+    import numpy as np
+
+    return np.ones(len(groups), np.bool_)
+
+
 # The answer path's shortcuts, each of which --memos turns off alone and all together.
 SHORTCUTS = ("bound", "word weights", "question words", "vocabulary", "papers")
 
@@ -188,7 +194,7 @@ SHORTCUTS = ("bound", "word weights", "question words", "vocabulary", "papers")
 def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     """The answer path with the ``off`` shortcuts (of SHORTCUTS) turned off, memos empty.
 
-    bound: every candidate judged exactly (``coverage.may_answer`` says yes to all);
+    bound: every candidate judged exactly (``coverage.may_answer_groups`` says yes to all);
     word weights: ``coverage._WordWeights`` keeps nothing; question words: a question's
     words are read again for each candidate; vocabulary: ``CorpusVocabulary`` keeps no
     phrase answers, passage texts, document frequencies nor whether a passage's text
@@ -206,7 +212,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
         vocabulary_class.TEXTS,
         vocabulary_class.FREQS,
         vocabulary_class.PLAIN,
-        service_module.may_answer,
+        service_module.may_answer_groups,
         service_module.QuestionWords,
         scope._papers,
         scope.street_base,
@@ -218,7 +224,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
     vocabulary._freqs.clear()
     vocabulary._plain[:] = bytes(len(vocabulary._plain))
     if "bound" in off:
-        service_module.may_answer = lambda *args, **kwargs: True  # type: ignore[assignment]
+        service_module.may_answer_groups = _all_pass  # type: ignore[assignment]
     if "word weights" in off:
         coverage._WordWeights.SIZE = 0
     if "question words" in off:
@@ -238,7 +244,7 @@ def memos(service: Any, off: frozenset[str] = frozenset()) -> Iterator[None]:
             vocabulary_class.TEXTS,
             vocabulary_class.FREQS,
             vocabulary_class.PLAIN,
-            service_module.may_answer,
+            service_module.may_answer_groups,
             service_module.QuestionWords,
             scope._papers,
             scope.street_base,

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from corpus.answer.live_index import IndexState
 from corpus.answer.segmenters import Segmenters
@@ -101,43 +103,83 @@ class _Texts:
         return text in self._joined
 
 
+class _Presence:
+    """Which of ``n`` groups' texts hold a word, a bigram or a phrase: one boolean array
+    per thing asked, each asked once per judgement (several concepts share words)."""
+
+    def __init__(self, texts: Sequence[_Texts]) -> None:
+        self.texts = texts
+        self.n = len(texts)
+        self._words: dict[str, np.ndarray] = {}
+        self._bigrams: dict[str, np.ndarray] = {}
+        self._phrases: dict[str, np.ndarray] = {}
+
+    def word(self, word: str) -> np.ndarray:
+        found = self._words.get(word)
+        if found is None:
+            found = self._words[word] = self._ask(_Texts.has_word, word)
+        return found
+
+    def bigram(self, bigram: str) -> np.ndarray:
+        found = self._bigrams.get(bigram)
+        if found is None:
+            found = self._bigrams[bigram] = self._ask(_Texts.has_bigram, bigram)
+        return found
+
+    def phrase(self, text: str) -> np.ndarray:
+        found = self._phrases.get(text)
+        if found is None:
+            found = self._phrases[text] = self._ask(_Texts.has_phrase, text)
+        return found
+
+    def _ask(self, has: Callable[[_Texts, str], bool], what: str) -> np.ndarray:
+        return np.fromiter((has(texts, what) for texts in self.texts), np.bool_, self.n)
+
+
 class _Judge:
-    """Weighs a question's words against one group's texts."""
+    """Weighs a question's words against several groups' texts at once.
+
+    Every measure is an array, one value per group, made with the same operations in
+    the same order as summing one group's terms one by one (adding 0.0 where a group
+    lacks a word leaves its sum as it was), so a group's figures do not depend on the
+    groups judged beside it.
+    """
 
     def __init__(
         self,
         state: IndexState,
         segmenters: Segmenters,
-        texts: _Texts,
+        texts: Sequence[_Texts],
         question: QuestionWords | None = None,
     ) -> None:
-        self.texts = texts
+        self.presence = _Presence(texts)
+        self.n = len(texts)
         self.weights = _word_weights(state, segmenters)
         self.question = question or QuestionWords(segmenters.words)
 
-    def measure(self, words: set[str]) -> tuple[float, float]:
-        """The idf mass of ``words`` and how much of it the texts hold."""
-        total, weighed = self.question.weighed(words, self.weights)
-        return total, self._matched(weighed)
-
-    def _matched(self, weighed: tuple[_Weighed, ...]) -> float:
+    def _matched(self, weighed: tuple[_Weighed, ...]) -> np.ndarray:
         """How much of the weight of ``weighed`` (see QuestionWords.weighed) the texts hold."""
-        has_word, has_bigram = self.texts.has_word, self.texts.has_bigram
-        has_phrase = self.texts.has_phrase
-        matched = 0.0
+        presence = self.presence
+        matched = np.zeros(self.n)
         for word, weight, bigrams, bigram_total, named in weighed:
             if bigrams is None:
-                held = has_phrase(word) if named else has_word(word)
-                matched += weight if held else 0.0
+                held = presence.phrase(word) if named else presence.word(word)
+                matched = matched + np.where(held, weight, 0.0)
                 continue
-            held = sum(w for b, w in bigrams if has_bigram(b))
-            matched += weight * held / bigram_total
+            matched = matched + weight * self._bigrams_held(bigrams) / bigram_total
         return matched
 
-    def joined(self, concept: Concept, head: Concept, question: str) -> float:
+    def _bigrams_held(self, bigrams: tuple[tuple[str, float], ...]) -> np.ndarray:
+        held = np.zeros(self.n)
+        for bigram, weight in bigrams:
+            held = held + np.where(self.presence.bigram(bigram), weight, 0.0)
+        return held
+
+    def joined(self, concept: Concept, head: Concept, question: str) -> np.ndarray | None:
         """The share of ``concept`` held when the question says it "X的Y" of ``head``
         and X is a word the corpus never printed, counting the pair of X's last
-        character and Y's first among X's pairs (0 when the texts lack that pair).
+        character and Y's first among X's pairs (0 where the texts lack that pair);
+        None where the question does not say it so.
 
         A resident's modifier with 的 is often half of the paper's compound: 跑步的道
         for 步道, the corpus printing neither 跑步 nor the phrase.
@@ -148,44 +190,49 @@ class _Judge:
             or not following
             or f"{word}的{following}" not in question
         ):
-            return 0.0
+            return None
         weight, bigrams = self.weights.of(word)
+        if bigrams is None or not weight:
+            return None
         pair = word[-1] + following[0]
-        if bigrams is None or not weight or not self.texts.has_bigram(pair):
-            return 0.0
-        index = self.weights.index
-        pair_weight = index.idf(pair) or self.weights.unseen
-        has_bigram = self.texts.has_bigram
-        held = sum(w for b, w in bigrams if has_bigram(b)) + pair_weight
-        return held / (sum(w for _, w in bigrams) + pair_weight)
+        pair_held = self.presence.bigram(pair)
+        if not pair_held.any():
+            return None
+        pair_weight = self.weights.index.idf(pair) or self.weights.unseen
+        held = self._bigrams_held(bigrams) + pair_weight
+        return np.where(pair_held, held / (sum(w for _, w in bigrams) + pair_weight), 0.0)
 
-    def known(self, concept: Concept, words: MemoTokenizer) -> bool:
+    def known(self, concept: Concept) -> bool:
         """Whether the corpus has any of the words the resident used for ``concept``."""
         return self.question.known(concept, self.weights)
 
-    def concept(self, concept: Concept, words: MemoTokenizer) -> tuple[float, float, float]:
+    def concept(self, concept: Concept) -> tuple[float, np.ndarray, np.ndarray]:
         """The concept's weight, the share of it the texts answer (0..1, a synonym counting
         at its weight), and how wholly some wording of it is there (0..1, any wording)."""
         # Everything but what the texts hold is the question's: planned once for all its
         # candidates (QuestionWords.plan), in the order the sums are made.
         own, weight, alternatives = self.question.plan(concept, self.weights)
-        share = 0.0
+        share = np.zeros(self.n)
         if own is not None:
             weight, weighed = own
-            hit = self._matched(weighed)
-            share = hit / weight if weight else 0.0
+            if weight:
+                share = self._matched(weighed) / weight
         if not weight:
-            return 0.0, 0.0, 0.0
+            return 0.0, np.zeros(self.n), np.zeros(self.n)
         held = share
-        has_phrase = self.texts.has_phrase
         for text, alt_weight_share, (alt_weight, weighed) in alternatives:
-            if has_phrase(text):
-                share, held = max(share, alt_weight_share), 1.0
+            printed = self.presence.phrase(text)
+            if printed.all():
+                share, held = np.maximum(share, alt_weight_share), np.ones(self.n)
                 continue
-            alt_hit = self._matched(weighed)
             if alt_weight:
-                share = max(share, alt_weight_share * alt_hit / alt_weight)
-                held = max(held, alt_hit / alt_weight)
+                alt_hit = self._matched(weighed)
+                alt_share = np.maximum(share, alt_weight_share * alt_hit / alt_weight)
+                alt_held = np.maximum(held, alt_hit / alt_weight)
+            else:
+                alt_share, alt_held = share, held
+            share = np.where(printed, np.maximum(share, alt_weight_share), alt_share)
+            held = np.where(printed, 1.0, alt_held)
         return weight, share, held
 
 
@@ -225,7 +272,7 @@ class QuestionWords:
     ) -> tuple[float, tuple[_Weighed, ...]]:
         """The summed weight of ``words`` (one of this question's sets), and each word's
         weight, bigrams and their summed weight, in the set's order (sums as
-        :meth:`_Judge.measure` made them, term by term)."""
+        :meth:`_Judge._matched` makes them, term by term)."""
         found = self._weighed.get(id(words))
         if found is None or found[0] is not words or found[1] is not weights:
             total = 0.0
@@ -300,7 +347,7 @@ _Plan = tuple[
 
 
 class _WordWeights:
-    """What a word weighs in :meth:`_Judge.measure`, read off one index once per word.
+    """What a word weighs in :meth:`_Judge._matched`, read off one index once per word.
 
     A word the corpus knows weighs its idf; one it has never seen, the mean idf of its
     character bigrams (each bigram with its weight). The same for every passage judged
@@ -390,17 +437,17 @@ class Evidence:
         )
 
 
-def evidence(
+def judge_groups(
     state: IndexState,
     segmenters: Segmenters,
     expansion: Expansion,
-    group: Sequence[PassageRecord],
+    groups: Sequence[Sequence[PassageRecord]],
     topics: Sequence[bool],
     *,
     exact: bool = True,
     question: QuestionWords | None = None,
-) -> Evidence:
-    """How far ``group`` (passages of one article) answers the question.
+) -> Judgements:
+    """How far each of ``groups`` (passages of one article each) answers the question.
 
     Args:
         topics: for each of ``expansion.concepts``, whether it is a topic concept
@@ -408,24 +455,28 @@ def evidence(
         exact: False counts a word wherever its characters stand (:func:`may_answer`).
         question: the question's words, if already read for another of its candidates.
     """
-    first = group[0]
-    texts = _Texts(
-        segmenters,
-        [first.issue.street, first.article_title, first.heading] + [r.text for r in group],
-        exact=exact,
-    )
+    texts = [
+        _Texts(
+            segmenters,
+            [group[0].issue.street, group[0].article_title, group[0].heading]
+            + [r.text for r in group],
+            exact=exact,
+        )
+        for group in groups
+    ]
+    n = len(groups)
     judge = _Judge(state, segmenters, texts, question)
     concepts = expansion.concepts
-    judged = [judge.concept(concept, segmenters.words) for concept in concepts]
+    judged = [judge.concept(concept) for concept in concepts]
     for at, (concept, head) in enumerate(itertools.pairwise(concepts)):
         joined = judge.joined(concept, head, expansion.question)
-        if joined:
+        if joined is not None:
             weight, share, held = judged[at]
-            judged[at] = (weight, max(share, joined), max(held, joined))
+            judged[at] = (weight, np.maximum(share, joined), np.maximum(held, joined))
+    known_words = [judge.known(concept) for concept in concepts]
     # A framing word the corpus never printed (那天, 几样: the paper does not ask
     # questions) weighs as much as the rarest word, yet says nothing of the topic: out.
     # Not a small verb never printed (吵): what happened is still asked.
-    known_words = [judge.known(concept, segmenters.words) for concept in concepts]
     weighed = [
         (0.0 if not topic and not known and judge.question.says_nothing(concept) else w, s)
         for (w, s, _), topic, known, concept in zip(
@@ -433,7 +484,9 @@ def evidence(
         )
     ]
     total = sum(w for w, _ in weighed)
-    matched = sum(w * s for w, s in weighed)
+    matched = np.zeros(n)
+    for w, s in weighed:
+        matched = matched + w * s
     # Whether the topic is there is asked of any wording of it (a synonym's match is the
     # topic in the paper's words): its lower weight shapes ranking, not this test.
     topical = [
@@ -444,21 +497,102 @@ def evidence(
     if not topical:
         topical = [(w, h, known) for (w, _, h), known in zip(judged, known_words, strict=True) if w]
     topic_total = sum(w for w, _, _ in topical)
+    topic_held = np.zeros(n)
+    for w, h, _ in topical:
+        topic_held = topic_held + w * h
     # The most specific topic the corpus knows must be there: a word the corpus never
     # saw is often a typo (judged by its bigrams above), but a known word missing from
     # the passage means the passage is about something else.
-    known = [(w, s) for w, s, k in topical if k]
-    heaviest = max(known, key=lambda ws: ws[0])[1] if known else 1.0
-    return Evidence(
-        coverage=matched / total if total else 0.0,
-        topic=sum(w * s for w, s, _ in topical) / topic_total if topic_total else 0.0,
-        heaviest=heaviest,
+    known = [(w, h) for w, h, k in topical if k]
+    absent = np.zeros(n, np.bool_)
+    for (_, s), topic, concept in zip(weighed, topics, concepts, strict=True):
+        if topic and concept.text in _NOW_WORDS:
+            absent = absent | (s == 0)
+    return Judgements(
+        coverage=matched / total if total else np.zeros(n),
+        topic=topic_held / topic_total if topic_total else np.zeros(n),
+        heaviest=max(known, key=lambda wh: wh[0])[1] if known else np.ones(n),
+        absent=absent,
         lang=expansion.lang,
-        absent=any(
-            topic and not s and concept.text in _NOW_WORDS
-            for (_, s), topic, concept in zip(weighed, topics, expansion.concepts, strict=True)
-        ),
     )
+
+
+@dataclass(frozen=True)
+class Judgements:
+    """:class:`Evidence` for several groups at once: each measure an array, one value
+    a group (:func:`judge_groups`)."""
+
+    coverage: np.ndarray
+    topic: np.ndarray
+    heaviest: np.ndarray
+    absent: np.ndarray
+    lang: str
+
+    @property
+    def answers(self) -> np.ndarray:
+        """Whether each group is evidence enough to quote (:attr:`Evidence.answers`)."""
+        return (
+            ~self.absent
+            & (self.coverage >= MIN_COVERAGE)
+            & (self.topic >= MIN_TOPIC[self.lang])
+            & (self.heaviest >= MIN_HEAVIEST)
+        )
+
+    def __getitem__(self, at: int) -> Evidence:
+        return Evidence(
+            coverage=float(self.coverage[at]),
+            topic=float(self.topic[at]),
+            heaviest=float(self.heaviest[at]),
+            lang=self.lang,
+            absent=bool(self.absent[at]),
+        )
+
+
+def evidence(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+    topics: Sequence[bool],
+    *,
+    exact: bool = True,
+    question: QuestionWords | None = None,
+) -> Evidence:
+    """How far ``group`` (passages of one article) answers the question
+    (:func:`judge_groups` of this one group)."""
+    return judge_groups(
+        state, segmenters, expansion, [group], topics, exact=exact, question=question
+    )[0]
+
+
+def concept_shares(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    group: Sequence[PassageRecord],
+) -> list[tuple[float, float]]:
+    """Each concept's weight and the share of it ``group`` holds (for explaining a quote)."""
+    first = group[0]
+    texts = _Texts(segmenters, [first.issue.street, first.article_title, first.heading, first.text])
+    judge = _Judge(state, segmenters, [texts])
+    return [
+        (weight, float(share[0]))
+        for weight, share, _ in map(judge.concept, expansion.concepts)
+    ]
+
+
+def may_answer_groups(
+    state: IndexState,
+    segmenters: Segmenters,
+    expansion: Expansion,
+    groups: Sequence[Sequence[PassageRecord]],
+    topics: Sequence[bool],
+    question: QuestionWords | None = None,
+) -> np.ndarray:
+    """:func:`may_answer` of each of ``groups``, judged together."""
+    return judge_groups(
+        state, segmenters, expansion, groups, topics, exact=False, question=question
+    ).answers
 
 
 def may_answer(

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from corpus.answer.coverage import MIN_COVERAGE, MIN_TOPIC, _Judge, _Texts, evidence, topic_concepts
+from corpus.answer.coverage import (
+    MIN_COVERAGE,
+    MIN_TOPIC,
+    concept_shares,
+    evidence,
+    topic_concepts,
+)
 from corpus.answer.live_index import IndexState
 from corpus.answer.segmenters import Segmenters
 from corpus.answer.types import Answer, Quote
@@ -76,15 +82,13 @@ def _quote_why(
     if not group:
         return None  # the issue went between the answer and this (removed meanwhile)
     judged = evidence(state, segmenters, expansion, group[:1], topics)
-    first = group[0]
-    judge = _Judge(
-        state,
-        segmenters,
-        _Texts(segmenters, [first.issue.street, first.article_title, first.heading, first.text]),
-    )
     concepts = []
-    for concept, topic in zip(expansion.concepts, topics, strict=True):
-        weight, share, _ = judge.concept(concept, segmenters.words)
+    for concept, topic, (weight, share) in zip(
+        expansion.concepts,
+        topics,
+        concept_shares(state, segmenters, expansion, group[:1]),
+        strict=True,
+    ):
         concepts.append(
             ConceptMatch(
                 text=concept.text,

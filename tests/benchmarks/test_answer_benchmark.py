@@ -37,7 +37,7 @@ def test_turning_the_shortcuts_off_puts_everything_back(tmp_path: Path) -> None:
         live_index.CorpusVocabulary.PHRASES,
         live_index.CorpusVocabulary.TEXTS,
         live_index.CorpusVocabulary.FREQS,
-        service_module.may_answer,
+        service_module.may_answer_groups,
         service_module.QuestionWords,
         scope._papers,
         scope.street_base,
@@ -45,14 +45,14 @@ def test_turning_the_shortcuts_off_puts_everything_back(tmp_path: Path) -> None:
     with bench.memos(service, frozenset(bench.SHORTCUTS)):
         assert coverage._WordWeights.SIZE == 0
         assert live_index.CorpusVocabulary.FREQS == 0
-        assert service_module.may_answer is not before[4]
+        assert service_module.may_answer_groups is not before[4]
         service.answer("凉城加装电梯进展怎么样了")
     after = (
         coverage._WordWeights.SIZE,
         live_index.CorpusVocabulary.PHRASES,
         live_index.CorpusVocabulary.TEXTS,
         live_index.CorpusVocabulary.FREQS,
-        service_module.may_answer,
+        service_module.may_answer_groups,
         service_module.QuestionWords,
         scope._papers,
         scope.street_base,

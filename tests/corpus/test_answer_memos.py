@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from corpus.answer import coverage, live_index, scope
@@ -56,7 +57,11 @@ def test_memos_and_bound_leave_every_answer_as_it_was(
     monkeypatch.setattr(live_index.CorpusVocabulary, "PHRASES", 0)
     monkeypatch.setattr(live_index.CorpusVocabulary, "TEXTS", 0)
     monkeypatch.setattr(live_index.CorpusVocabulary, "FREQS", 0)
-    monkeypatch.setattr(service_module, "may_answer", lambda *args, **kwargs: True)
+    monkeypatch.setattr(
+        service_module,
+        "may_answer_groups",
+        lambda state, segmenters, expansion, groups, *args: np.ones(len(groups), np.bool_),
+    )
     monkeypatch.setattr(service_module, "QuestionWords", lambda words: None)
     monkeypatch.setattr(scope, "_papers", lambda issues: [(i.street, i.publication) for i in issues])
     assert _answers(plain, questions) == shipped
