@@ -62,7 +62,7 @@ class _Texts:
         self.pieces = [segmenters.words.normalize(t) for t in texts]
         # One string to look in, not one per piece: a word never holds a line break,
         # so it is in the joined text where it is in a piece.
-        self._joined = "\n".join(self.pieces)
+        self.joined = "\n".join(self.pieces)
         # Not exact: a word or bigram counts wherever its characters stand, without
         # segmenting. Every token is a slice of its normalised piece, so this never
         # finds less than the tokens do (see may_answer).
@@ -77,12 +77,12 @@ class _Texts:
         found = self._found.get(word)
         if found is None:
             holds = self.segmenters.words.holds
-            found = self._found[word] = word in self._joined and any(
+            found = self._found[word] = word in self.joined and any(
                 word in piece and holds(piece, word) for piece in self.pieces
             )
-            if not found and word in self._joined:
+            if not found and word in self.joined:
                 found = self._found[word] = any(
-                    compound in self._joined
+                    compound in self.joined
                     and any(compound in piece and holds(piece, compound) for piece in self.pieces)
                     for compound in self.segmenters.compounds_of(word)
                 )
@@ -93,14 +93,14 @@ class _Texts:
         if not self.exact:
             return self.has_phrase(bigram)
         holds = self.segmenters.bigrams.holds
-        return bigram in self._joined and any(
+        return bigram in self.joined and any(
             bigram in piece and holds(piece, bigram) for piece in self.pieces
         )
 
     def has_phrase(self, text: str) -> bool:
         if "\n" in text:
             return any(text in piece for piece in self.pieces)
-        return text in self._joined
+        return text in self.joined
 
 
 class _Presence:
@@ -110,6 +110,8 @@ class _Presence:
     def __init__(self, texts: Sequence[_Texts]) -> None:
         self.texts = texts
         self.n = len(texts)
+        # Not exact (the bound): words and bigrams are asked as phrases.
+        self.exact = any(t.exact for t in texts)
         self._words: dict[str, np.ndarray] = {}
         self._bigrams: dict[str, np.ndarray] = {}
         self._phrases: dict[str, np.ndarray] = {}
@@ -117,23 +119,26 @@ class _Presence:
     def word(self, word: str) -> np.ndarray:
         found = self._words.get(word)
         if found is None:
-            found = self._words[word] = self._ask(_Texts.has_word, word)
+            found = self._words[word] = self._ask(_Texts.has_word, word, self.exact)
         return found
 
     def bigram(self, bigram: str) -> np.ndarray:
         found = self._bigrams.get(bigram)
         if found is None:
-            found = self._bigrams[bigram] = self._ask(_Texts.has_bigram, bigram)
+            found = self._bigrams[bigram] = self._ask(_Texts.has_bigram, bigram, self.exact)
         return found
 
     def phrase(self, text: str) -> np.ndarray:
         found = self._phrases.get(text)
         if found is None:
-            found = self._phrases[text] = self._ask(_Texts.has_phrase, text)
+            found = self._phrases[text] = self._ask(_Texts.has_phrase, text, False)
         return found
 
-    def _ask(self, has: Callable[[_Texts, str], bool], what: str) -> np.ndarray:
-        return np.fromiter((has(texts, what) for texts in self.texts), np.bool_, self.n)
+    def _ask(self, has: Callable[[_Texts, str], bool], what: str, exact: bool) -> np.ndarray:
+        if not exact and "\n" not in what:
+            # As has_phrase: a phrase without a line break is in the joined text.
+            return np.array([what in texts.joined for texts in self.texts], np.bool_)
+        return np.array([has(texts, what) for texts in self.texts], np.bool_)
 
 
 class _Judge:
