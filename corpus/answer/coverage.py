@@ -370,6 +370,7 @@ class _WordWeights:
         self.bigrams = segmenters.bigrams
         self.words = segmenters.words
         self._memo: dict[str, tuple[float, tuple[tuple[str, float], ...] | None]] = {}
+        self._named: dict[str, bool] = {}
 
     def of(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
         """The word's weight, and None if the corpus knows it, else its weighted bigrams."""
@@ -389,8 +390,15 @@ class _WordWeights:
         names: the paper prints it inside longer words its dictionary holds (成都市,
         锦江区) that the resident does not write.
         """
-        tagged = self.words.tokenizer.parts_of_speech(word)
-        return len(tagged) == 1 and tagged[0][1] in NAME_TAGS
+        found = self._named.get(word)
+        if found is None:
+            tagged = self.words.tokenizer.parts_of_speech(word)
+            found = len(tagged) == 1 and tagged[0][1] in NAME_TAGS
+            if len(self._named) >= self.SIZE:
+                self._named = {}
+            if self.SIZE:
+                self._named[word] = found
+        return found
 
     def _weigh(self, word: str) -> tuple[float, tuple[tuple[str, float], ...] | None]:
         scale = 0.5 if len(word) == 1 else 1.0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from corpus.answer.coverage import evidence, topic_concepts
+from corpus.answer.coverage import evidence, judge_groups, topic_concepts
 from corpus.answer.extraction import (
     DirectAnswer,
     Kind,
@@ -298,8 +298,10 @@ def direct_answer(
         # An English question's name (Peihua → 培花) the passage does not print: the
         # value is of the right kind, but about another compound's event.
         return None
-    held = evidence(state, segmenters, expansion, [record._replace(text=context)], topics)
-    whole = evidence(state, segmenters, expansion, [record], topics)
+    judged = judge_groups(
+        state, segmenters, expansion, [[record._replace(text=context)], [record]], topics
+    )
+    held, whole = judged[0], judged[1]
     clause, rival = clause_evidence(
         sentence, found, lambda text: _overlap(state, highlighter, expansion, text)
     )
