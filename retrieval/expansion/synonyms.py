@@ -29,6 +29,8 @@ class SynonymTable:
 
     def __init__(self, entries: Mapping[str, Iterable[str]] | None = None) -> None:
         self._entries: dict[str, tuple[str, ...]] = {}
+        # The Chinese keys, longest first (find's order), sorted once per change.
+        self._chinese_keys: list[str] | None = None
         for everyday, officials in (entries or {}).items():
             self.add(everyday, officials)
 
@@ -42,6 +44,7 @@ class SynonymTable:
         merged = list(self._entries.get(key, ()))
         merged += [v for v in values if v not in merged]
         self._entries[key] = tuple(merged)
+        self._chinese_keys = None
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_SYNONYMS) -> SynonymTable:
@@ -79,7 +82,11 @@ class SynonymTable:
         """
         taken = bytearray(len(text))
         found = []
-        for key in sorted((k for k in self._entries if CJK.search(k)), key=len, reverse=True):
+        keys = self._chinese_keys
+        if keys is None:
+            keys = sorted((k for k in self._entries if CJK.search(k)), key=len, reverse=True)
+            self._chinese_keys = keys
+        for key in keys:
             start = text.find(key)
             while start >= 0:
                 end = start + len(key)
