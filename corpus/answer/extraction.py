@@ -259,6 +259,16 @@ def asked_family(question: str) -> str | None:
     return None
 
 
+def supplies(question: str, text: str) -> bool:
+    """Whether ``text`` could hold the value ``question`` asks for, where only a value of
+    its own type answers it: a phone number asked (物业电话是多少) is never answered by a
+    passage that prints none, whatever else it shares with the question. Other kinds
+    are not judged here (a date or a count may be said in words, or by the issue)."""
+    if question_kind(question) == "number" and asked_family(question) == "contact":
+        return _PHONE_RE.search(text) is not None
+    return True
+
+
 def asked_title(question: str) -> str | None:
     """The title a "who" question asks about: 办事处主任是谁 → 主任, 副书记是谁 → 副书记
     (a deputy is not the head)."""

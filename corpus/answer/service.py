@@ -27,6 +27,7 @@ from corpus.answer.coverage import (
 )
 from corpus.answer.direct import direct_answer
 from corpus.answer.explain import Explanation, explain
+from corpus.answer.extraction import supplies
 from corpus.answer.followup import names_a_thing, topic_text
 from corpus.answer.live_index import IndexState, LiveIndex
 from corpus.answer.quotes import group_passages, make_quotes
@@ -338,6 +339,7 @@ class LinliService:
             (record, hit)
             for hit in hits[:CANDIDATES]
             if holds_names(names, record := state.records[hit.index], words)
+            and supplies(expansion.question, record.text)
         ]
         if not candidates:
             return []

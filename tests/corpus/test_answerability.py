@@ -318,3 +318,47 @@ def test_a_shortened_name_the_segmenter_cut_in_two_is_found_whole(
     printed = _record("区委宣传部副部长、区文化和旅游局党组书记赵明陪同。")
     assert holds_names(names, printed, words)
     assert not holds_names(names, _record("区委宣传部副部长、区旅游协会会长陪同。"), words)
+
+
+PHONE_ISSUE = """# 社区晨报
+
+凉城新村街道党工委、办事处 联合出版
+
+## 汶水路小区物业换新
+
+汶水路小区物业公司十二月起由新公司接管，居委会将召集居民代表座谈。
+
+## 卫生服务中心开通预约热线
+
+凉城社区卫生服务中心开通预约热线，电话6655 8899，工作日早上八点半到下午五点接听。
+"""
+
+
+def test_a_phone_number_asked_needs_a_passage_that_prints_one(empty_store: Store) -> None:
+    ingest_text(empty_store.factory, PHONE_ISSUE, IssueMeta(date="2026-11"))
+    service = LinliService(empty_store)
+    # The estate's property company is in the paper, its telephone is not: the passage
+    # sharing 小区 and 物业 is not the answer.
+    answer = service.answer("汶水路小区物业电话是多少")
+    assert not answer.found and not answer.quotes
+    answer = service.answer("社区卫生服务中心预约电话是多少")
+    assert answer.found
+    assert "6655 8899" in answer.quotes[0].passage
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "supplied"),
+    [
+        ("物业电话是多少", "物业公司由新公司接管", False),
+        ("物业电话是多少", "物业电话021-66558899", True),
+        ("what is the hotline number", "开通热线12345", True),
+        ("物业费是多少", "物业公司由新公司接管", True),  # a count or amount: not judged
+        ("居委会在哪里", "居委会位于汶水路", True),
+    ],
+)
+def test_only_a_value_of_the_asked_type_supplies_a_phone_question(
+    question: str, text: str, supplied: bool
+) -> None:
+    from corpus.answer.extraction import supplies
+
+    assert supplies(question, text) is supplied
