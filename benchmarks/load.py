@@ -653,7 +653,11 @@ answer = service.answer("凉城街道加装电梯进展怎么样了")
 answered, answer_cpu = time.time(), time.process_time()
 status = dict(l.split(":", 1) for l in open("/proc/self/status"))
 rss, peak = (int(status[k].split()[0]) * 1024 for k in ("VmRSS", "VmHWM"))
-print(ready - started, answered - started, len(service.state.records), rss, peak, cpu, answer_cpu)
+import resource
+children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the tokenising workers, if any
+workers, workers_cpu = children.ru_maxrss * 1024, children.ru_utime + children.ru_stime
+print(ready - started, answered - started, len(service.state.records), rss, peak, cpu, answer_cpu,
+      workers, workers_cpu)
 """
 
 
@@ -666,6 +670,8 @@ class ColdStart:
     peak: int  # the process's peak RSS (VmHWM), bytes
     cpu: float  # CPU seconds the process used until ready (all threads, imports included)
     answer_cpu: float  # ... until the first answer is made
+    worker_peak: int  # the peak RSS of the largest worker process that tokenised, bytes (0: none)
+    worker_cpu: float  # CPU seconds the workers used, all together
 
 
 def cold_start(db_url: str, data_dir: Path) -> ColdStart:
@@ -687,6 +693,8 @@ def cold_start(db_url: str, data_dir: Path) -> ColdStart:
         int(out[4]),
         float(out[5]),
         float(out[6]),
+        int(out[7]),
+        float(out[8]),
     )
 
 
@@ -751,7 +759,13 @@ def run_cold_start(root: Path, passages: int) -> None:
         f"after spawn ({first.cpu:.1f} s CPU; first answer at {first.answered:.1f} s, "
         f"{first.answer_cpu:.1f} s CPU), peak RSS "
         f"{first.peak / 2**20:,.0f} MiB, RSS after {first.rss / 2**20:,.0f} MiB, "
-        f"index file {size / 2**20:.0f} MiB",
+        f"index file {size / 2**20:.0f} MiB"
+        + (
+            f"; tokenised by worker processes: {first.worker_cpu:.1f} s CPU in all, "
+            f"the largest's peak RSS {first.worker_peak / 2**20:,.0f} MiB"
+            if first.worker_cpu
+            else ""
+        ),
         flush=True,
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from .context import DEFAULT_CONTEXT_WEIGHT, context_of
 from .index import DEFAULT_B, DEFAULT_K1, BM25Index, IdfMode, QueryTerms
+from .index.parallel import build_texts
 from .snippets import Snippet, best_snippet
 from .tokenization import Tokenizer, WordMode
 
@@ -112,6 +113,7 @@ class Retriever:
         userdict: str | Path | type[_Default] | None = _Default,
         extra_words: Iterable[str] | None = None,
         context: float = DEFAULT_CONTEXT_WEIGHT,
+        workers: int = 1,
     ) -> Retriever:
         """Tokenise and index ``texts``; hit ``index`` is the position in ``texts``.
 
@@ -123,6 +125,9 @@ class Retriever:
                 options keep the tokenizer's defaults.
             k1, b, idf, epsilon: BM25 parameters (see :class:`BM25Index`).
             context: the weight of the preceding passage's terms (see the class).
+            workers: processes to tokenise in (:mod:`.index.parallel`; the same index):
+                worth it for a large corpus only, each costs a fraction of a second to
+                start.
         """
         options = {
             name: value
@@ -142,9 +147,12 @@ class Retriever:
         tokenizer = tokenizer or scoring_tokenizer(**options)
         # Tokenised as the index reads them: the token lists of a whole archive
         # would take several times the memory of the index they make.
-        index = BM25Index.from_tokens(
-            map(tokenizer.tokenize, texts), k1=k1, b=b, idf=idf, epsilon=epsilon
-        )
+        params: dict[str, float | str] = {"k1": k1, "b": b, "idf": idf, "epsilon": epsilon}
+        if workers > 1:
+            texts = texts if isinstance(texts, Sequence) else list(texts)
+            index = BM25Index.from_postings(*build_texts(texts, tokenizer, workers), **params)
+        else:
+            index = BM25Index.from_tokens(map(tokenizer.tokenize, texts), **params)
         return cls(index, tokenizer, context=context)
 
     @classmethod

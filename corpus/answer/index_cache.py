@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,19 @@ from retrieval.index.persist import IndexFileError, IndexMismatchError, load, sa
 log = logging.getLogger(__name__)
 
 SUFFIX = ".lidx"
+
+
+# A corpus this large is tokenised by one process per core when built from scratch (the
+# first start): each worker costs a fraction of a second to start, which only pays
+# for itself on many passages (benchmarks/load.py --cold-start).
+PARALLEL_BUILD_PASSAGES = 20_000
+
+
+def build_workers(passages: int) -> int:
+    """How many processes tokenise a corpus of ``passages`` built from scratch."""
+    if passages < PARALLEL_BUILD_PASSAGES:
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def text_digests(texts: Sequence[str]) -> np.ndarray:
@@ -123,7 +137,9 @@ class IndexCache:
         elif base is None and self.path is not None:
             base, source = self.load_saved(), "file"
         if base is None:
-            retriever = Retriever.from_texts(texts, tokenizer=self.tokenizer, **self.bm25)
+            retriever = Retriever.from_texts(
+                texts, tokenizer=self.tokenizer, workers=build_workers(len(texts)), **self.bm25
+            )
             return IndexedCorpus(version, retriever, ids, digests), "built"
 
         n_old = len(base.passage_ids)

@@ -66,8 +66,14 @@ class BM25Index:
         ``corpus`` may be an iterator (e.g. tokenising passages as they are read),
         of which only one batch is held at a time.
         """
+        return cls.from_postings(*build.build(corpus), **params)
+
+    @classmethod
+    def from_postings(
+        cls, terms: list[str], postings: build.Postings, **params: float | str
+    ) -> BM25Index:
+        """An index of what :func:`.build.build` (or :func:`.parallel.build_texts`) made."""
         index = cls(**params)  # type: ignore[arg-type]
-        terms, postings = build.build(corpus)
         index._vocab = TermIds.from_terms(terms)
         index._snap = index._snapshot(*postings)
         return index

@@ -30,8 +30,8 @@ _BUILD_CHUNK = 4096
 # Postings read at a time by check_arrays.
 _CHECK_BLOCK = 1 << 20
 
-# (term ids int32, passage ids int32, tf int64) of one batch's postings, sorted
-# by term, then passage.
+# (term ids int32, passage ids int32, tf) of one batch's postings, grouped by
+# term, each term's passages ascending.
 Part = tuple[np.ndarray, np.ndarray, np.ndarray]
 # (doc_len, indptr, doc_ids, tf): the postings arrays of an index state.
 Postings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -74,34 +74,55 @@ def build(corpus: Iterable[Sequence[str]]) -> tuple[list[str], Postings]:
     parts: list[Part] = []
     lengths: list[np.ndarray] = []
     n_docs = 0
-    iterator = iter(corpus)
-    while batch := list(islice(iterator, _BUILD_CHUNK)):
-        if any(isinstance(doc, str) for doc in batch):
-            raise TypeError("each passage must be a sequence of tokens, not a string")
-        doc_len = np.fromiter(map(len, batch), np.int64, len(batch))
-        total = int(doc_len.sum())
-        term_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(batch)), np.int64, total)
-        # One sort groups the batch's postings by term, passages ascending; runs of
-        # equal keys are one posting each, their length its tf.
-        keys = np.sort(term_ids * len(batch) + np.repeat(np.arange(len(batch)), doc_len))
-        del term_ids
-        starts = np.flatnonzero(np.concatenate(([total > 0], keys[1:] != keys[:-1])))
-        tf = np.diff(np.append(starts, total))
-        keys = keys[starts]
-        parts.append(
-            (
-                (keys // len(batch)).astype(np.int32),
-                (keys % len(batch) + n_docs).astype(np.int32),
-                tf.astype(_tf_dtype(int(tf.max(initial=0)))),
-            )
-        )
-        lengths.append(doc_len.astype(np.int32))
+    for batch in _batches(corpus, _BUILD_CHUNK):
+        (term_ids, docs, tf), doc_len = count_batch(batch, ids)
+        check_size(n_docs + len(batch), len(ids))
+        parts.append((term_ids, docs + np.int32(n_docs), tf))
+        lengths.append(doc_len)
         n_docs += len(batch)
         del batch  # before the next batch is read: one batch's tokens alive at a time
-        if n_docs > np.iinfo(np.int32).max or len(ids) > np.iinfo(np.int32).max:
-            raise OverflowError("an index holds at most 2**31 - 1 passages and terms")
-    terms = list(ids)
-    del ids
+    return assemble(list(ids), parts, lengths)
+
+
+def count_batch(batch: list[Sequence[str]], ids: defaultdict[str, int]) -> tuple[Part, np.ndarray]:
+    """One batch's postings, its passages numbered from 0, grouped by term (each term's
+    passages ascending), and its passage lengths; new terms join ``ids`` in order of
+    first appearance.
+
+    Raises:
+        TypeError: a passage is a string rather than a sequence of tokens.
+    """
+    if any(isinstance(doc, str) for doc in batch):
+        raise TypeError("each passage must be a sequence of tokens, not a string")
+    doc_len = np.fromiter(map(len, batch), np.int64, len(batch))
+    total = int(doc_len.sum())
+    term_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(batch)), np.int64, total)
+    # One sort groups the batch's postings by term, passages ascending; runs of
+    # equal keys are one posting each, their length its tf.
+    keys = np.sort(term_ids * len(batch) + np.repeat(np.arange(len(batch)), doc_len))
+    del term_ids
+    starts = np.flatnonzero(np.concatenate(([total > 0], keys[1:] != keys[:-1])))
+    tf = np.diff(np.append(starts, total))
+    keys = keys[starts]
+    part = (
+        (keys // len(batch)).astype(np.int32),
+        (keys % len(batch)).astype(np.int32),
+        tf.astype(_tf_dtype(int(tf.max(initial=0)))),
+    )
+    return part, doc_len.astype(np.int32)
+
+
+def check_size(n_docs: int, n_terms: int) -> None:
+    """Raises OverflowError past what int32 passage and term ids can number."""
+    if n_docs > np.iinfo(np.int32).max or n_terms > np.iinfo(np.int32).max:
+        raise OverflowError("an index holds at most 2**31 - 1 passages and terms")
+
+
+def assemble(
+    terms: list[str], parts: list[Part], lengths: list[np.ndarray]
+) -> tuple[list[str], Postings]:
+    """The index arrays of ``parts`` (in passage order; each grouped by term, a term's
+    passages ascending) for ``terms``; ``parts`` is emptied as they are placed."""
     counts = np.zeros(len(terms), np.int64)
     for term_ids32, _, _ in parts:
         counts += np.bincount(term_ids32, minlength=len(terms))
@@ -126,7 +147,7 @@ def _place(part: Part, fill: np.ndarray, doc_ids: np.ndarray, tf: np.ndarray) ->
     term_ids, part_docs, part_tf = part
     if not len(term_ids):
         return
-    # term_ids is sorted: rank each posting within its term's run.
+    # term_ids is grouped: rank each posting within its term's run.
     starts = np.flatnonzero(np.concatenate(([True], term_ids[1:] != term_ids[:-1])))
     sizes = np.diff(np.append(starts, len(term_ids)))
     dest = np.arange(len(term_ids), dtype=np.int64) - np.repeat(starts, sizes)

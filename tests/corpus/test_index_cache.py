@@ -243,3 +243,10 @@ def test_every_passage_is_read_with_the_collector_paused_and_it_is_back_on_after
         assert seen == [False, False] and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_only_a_large_corpus_built_from_scratch_is_tokenised_by_workers() -> None:
+    from corpus.answer.index_cache import PARALLEL_BUILD_PASSAGES, build_workers
+
+    assert build_workers(PARALLEL_BUILD_PASSAGES - 1) == 1
+    assert build_workers(PARALLEL_BUILD_PASSAGES) >= 1
