@@ -41,12 +41,17 @@ test: install
 lint: install
 	$(BIN)/ruff check bot retrieval corpus tests benchmarks
 
-# Search against rank_bm25, bm25s (numpy and numba) and tantivy on the same tokens, one run,
-# its output written into the README's performance section (SIZES=...,1000000 for a million).
+# Search against rank_bm25, bm25s (numpy and numba) and tantivy on the same tokens, one run
+# (SIZES=...,1000000 for a million), then the answer path, the bot under a burst and cold
+# starts: each one's output written into its block of the README's performance section.
 # Tokens are cached under ~/.cache/linli/bench.
 SIZES ?= 10000,100000
 bench: install
 	$(BIN)/python -m benchmarks.scale --sizes $(SIZES) --readme README.md
+	$(BIN)/python -m benchmarks.answer --readme README.md
+	$(BIN)/python -m benchmarks.answer --passages 100000 --readme README.md
+	$(BIN)/python -m benchmarks.load --cold-start --readme README.md
+	$(BIN)/python -m benchmarks.load --passages 100000 --limiter off --readme README.md
 
 # CMRC 2018 passage retrieval (data from ../shared/data/cmrc2018).
 bench-cmrc: install

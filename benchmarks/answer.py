@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.readme import into_readme
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Stages and where they are wrapped: (label, module, attribute). Wrapped where the
@@ -315,8 +317,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="texts each segmenter's memos keep (0: segmenters.TEXT_CACHE as shipped)",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="also write this run's output into this README's block for the corpus size "
+        "(see benchmarks/readme.py)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    block = f"benchmarks.answer --passages {args.passages}"
+    with into_readme(args.readme, block):
+        return _run(args, argv)
+
+
+def _run(args: Any, argv: Sequence[str] | None) -> int:
     print(f"python -m benchmarks.answer {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
 
     if args.text_cache:

@@ -62,6 +62,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.readme import into_readme
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -838,6 +840,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="record where the bot's threads hold the GIL during each burst (py-spy "
         "--gil --threads, raw stacks) into FILE.<variant>.<run>",
     )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="also write this run's output into this README's block for the corpus size "
+        "(see benchmarks/readme.py)",
+    )
     # Internal: one run in this process, on the prepared store in DIR; prints JSON.
     parser.add_argument("--run-in", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -871,6 +879,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(asdict(result)))
         return 0
 
+    block = f"benchmarks.load --passages {args.passages}" + (
+        " --cold-start" if args.cold_start else ""
+    )
+    with into_readme(args.readme, block):
+        return _run(args, argv, limiters, transports, gc_modes)
+
+
+def _run(
+    args: Any,
+    argv: Sequence[str] | None,
+    limiters: list[bool],
+    transports: list[str],
+    gc_modes: list[str],
+) -> int:
     print(f"python -m benchmarks.load {' '.join(sys.argv[1:] if argv is None else argv)}".strip())
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

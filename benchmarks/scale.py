@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.generate import PASSAGES_PER_ISSUE, indexed_texts, questions, token_lists
+from benchmarks.readme import markers, write_block
 
 K = 10
 K1, B = 0.1, 0.3
@@ -500,21 +501,13 @@ def format_rows(rows: Sequence[Row], size: int) -> str:
     return "\n".join(lines)
 
 
-README_START = "<!-- benchmarks.scale: start -->"
-README_END = "<!-- benchmarks.scale: end -->"
+README_BLOCK = "benchmarks.scale"
+README_START, README_END = markers(README_BLOCK)
 
 
 def write_readme(path: Path, lines: list[str]) -> None:
     """Replace what ``path`` holds between the two marker lines with this run's output."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        head, rest = text.split(README_START + "\n", 1)
-        _, tail = rest.split(README_END + "\n", 1)
-    except ValueError:
-        raise SystemExit(f"{path}: no {README_START!r} ... {README_END!r} lines") from None
-    body = "\n".join(lines).strip("\n")
-    path.write_text(f"{head}{README_START}\n\n{body}\n\n{README_END}\n{tail}", encoding="utf-8")
-    print(f"wrote the figures into {path}")
+    write_block(path, README_BLOCK, lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
