@@ -649,7 +649,7 @@ import bot.app
 from corpus.answer.service import service_from_settings
 from corpus.settings import Settings
 service = service_from_settings(Settings(data_dir=Path(sys.argv[3]), database_url=sys.argv[2]))
-service.refresh(force=True)  # what post_init does before the bot takes updates
+service.load()  # what post_init does before the bot takes updates
 ready, cpu = time.time(), time.process_time()
 answer = service.answer("凉城街道加装电梯进展怎么样了")
 answered, answer_cpu = time.time(), time.process_time()
