@@ -6,6 +6,7 @@ expression of the asked-for kind; otherwise the caller says the text does not gi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -264,9 +265,15 @@ def supplies(question: str, text: str) -> bool:
     its own type answers it: a phone number asked (物业电话是多少) is never answered by a
     passage that prints none, whatever else it shares with the question. Other kinds
     are not judged here (a date or a count may be said in words, or by the issue)."""
-    if question_kind(question) == "number" and asked_family(question) == "contact":
+    if _asks_phone(question):
         return _PHONE_RE.search(text) is not None
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def _asks_phone(question: str) -> bool:
+    # Read once per question, not once per candidate passage it is asked of.
+    return question_kind(question) == "number" and asked_family(question) == "contact"
 
 
 def asked_title(question: str) -> str | None:
