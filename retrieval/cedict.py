@@ -21,7 +21,11 @@ candidates by what the index knows is :mod:`.expansion`'s job.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.util
+import logging
+import marshal
+import os
 import re
 import threading
 from collections import defaultdict
@@ -29,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 # Glosses longer than this are descriptions, not translations.
 MAX_GLOSS_WORDS = 4
@@ -134,15 +140,25 @@ class Cedict:
         )
 
     @classmethod
-    def from_file(cls, path: Path) -> Cedict:
+    def from_file(cls, path: Path, *, cache_dir: Path | None = None) -> Cedict:
         """The dictionary of a CC-CEDICT file (gzip), its glosses read when first needed.
 
         Readings and headwords are found by two regular expressions over the whole text,
         which give what :func:`read_entries` gives (tests/retrieval/test_cedict.py).
+
+        Args:
+            cache_dir: where to keep the readings and headwords between processes
+                (see :func:`_cached_tables`); None reads them from the dictionary.
         """
-        text = gzip.decompress(path.read_bytes()).decode("utf-8")
         self = cls.__new__(cls)
+        tables = _cached_tables(path, cache_dir) if cache_dir is not None else None
+        if tables is not None:
+            self._readings_and_headwords(*tables, entries=lambda: read_entries(path))
+            return self
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
         self._setup(_SINGLE_LINE.findall(text), _HEADWORD.findall(text), lambda: read_entries(path))
+        if cache_dir is not None:
+            _save_tables(path, cache_dir, self.readings, self.headwords)
         return self
 
     def _setup(
@@ -157,10 +173,20 @@ class Cedict:
             syllable = _toneless(pinyin)
             if syllable and _CJK.match(simplified):
                 readings[syllable].add(simplified)
-        self.readings: dict[str, frozenset[str]] = {s: frozenset(c) for s, c in readings.items()}
-        self.syllables = frozenset(self.readings)
         # Every headword: a word of the language (a name like 汗国 or 占士 too).
-        self.headwords = frozenset(headwords)
+        self._readings_and_headwords(
+            {s: frozenset(c) for s, c in readings.items()}, frozenset(headwords), entries
+        )
+
+    def _readings_and_headwords(
+        self,
+        readings: dict[str, frozenset[str]],
+        headwords: frozenset[str],
+        entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]],
+    ) -> None:
+        self.readings: dict[str, frozenset[str]] = readings
+        self.syllables = frozenset(readings)
+        self.headwords: frozenset[str] = headwords
         self._entries: Callable[[], Iterable[tuple[str, str, Sequence[str] | str]]] | None
         self._entries = entries
         self._inverted: (
@@ -261,8 +287,72 @@ def _toneless(syllable: str) -> str:
     return syllable if syllable.isalpha() and syllable.isascii() else ""
 
 
+# Bumped, with this module's source, into the cache's name: a cache made by other code
+# is never read.
+_CACHE_FORMAT = 1
+
+
+def _cache_file(path: Path, cache_dir: Path) -> Path:
+    """The cache of ``path``'s tables: named by the dictionary file (size, time) and this
+    module's code, so a new dictionary or a change here makes a new one."""
+    stat = path.stat()
+    key = hashlib.sha256(Path(__file__).read_bytes())
+    key.update(f"{_CACHE_FORMAT} {path} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return cache_dir / f"cedict-{key.hexdigest()[:16]}.marshal"
+
+
+def _cached_tables(
+    path: Path, cache_dir: Path
+) -> tuple[dict[str, frozenset[str]], frozenset[str]] | None:
+    """The readings and headwords :func:`_save_tables` kept for ``path``, or None.
+
+    Parsing the dictionary (decompressing 9 MB, two passes of a regular expression)
+    is most of what a restart's first answer costs (benchmarks/README.md); the tables
+    are read back in a tenth of that time. A missing, unreadable or damaged file is
+    None: the dictionary is parsed again.
+    """
+    try:
+        tables = marshal.loads(_cache_file(path, cache_dir).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if (
+        not isinstance(tables, tuple)
+        or len(tables) != 2
+        or not isinstance(tables[0], dict)
+        or not isinstance(tables[1], frozenset)
+        or not all(isinstance(v, frozenset) for v in tables[0].values())
+    ):
+        return None
+    return tables[0], tables[1]
+
+
+def _save_tables(
+    path: Path, cache_dir: Path, readings: dict[str, frozenset[str]], headwords: frozenset[str]
+) -> None:
+    """Write the tables for :func:`_cached_tables` if ``cache_dir`` exists (it is the
+    index's, made when the index is first saved); a failure only costs the next start."""
+    target = _cache_file(path, cache_dir)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    if not cache_dir.is_dir():
+        return
+    try:
+        temporary.write_bytes(marshal.dumps((readings, headwords)))
+        os.replace(temporary, target)  # whole or not at all, for a reader in another process
+    except OSError as exc:
+        log.info("could not keep CC-CEDICT's readings in %s: %s", cache_dir, exc)
+        temporary.unlink(missing_ok=True)
+
+
 _cedict: Cedict | None = None
+_cache_dir: Path | None = None
 _lock = threading.Lock()
+
+
+def keep_tables_in(directory: Path | None) -> None:
+    """Where :func:`load_cedict` keeps the dictionary's readings between processes (the
+    service's index directory); None (the default) parses the dictionary every time."""
+    global _cache_dir
+    _cache_dir = directory
 
 
 def load_cedict() -> Cedict:
@@ -271,5 +361,5 @@ def load_cedict() -> Cedict:
     if _cedict is None:
         with _lock:
             if _cedict is None:
-                _cedict = Cedict.from_file(cedict_path())
+                _cedict = Cedict.from_file(cedict_path(), cache_dir=_cache_dir)
     return _cedict

@@ -39,7 +39,7 @@ from corpus.store import synonyms as synonym_queries
 from corpus.store.engine import Store
 from corpus.store.records import PassageRecord
 from retrieval import DEFAULT_USERDICT, Hit, Tokenizer, scoring_tokenizer
-from retrieval.cedict import load_cedict
+from retrieval.cedict import keep_tables_in, load_cedict
 from retrieval.expansion import (
     Expansion,
     QueryExpander,
@@ -120,6 +120,10 @@ class LinliService:
                 and no open licence is known for its data (``benchmarks/thesaurus.py``).
         """
         self.store = store
+        if index_dir is not None:
+            # Beside the index: a restart reads the dictionary's readings back rather
+            # than parse them for its first question (a typing slip is checked on most).
+            keep_tables_in(index_dir)
         self.tokenizer = tokenizer or scoring_tokenizer()
         self.segmenters = Segmenters(self.tokenizer.userdict)
         self.index = LiveIndex(
