@@ -645,7 +645,9 @@ _COLD = """
 import time, sys
 started = float(sys.argv[1])
 from pathlib import Path
-import bot.app
+from bot.launch import collector_off
+with collector_off():  # as the linli command imports it
+    import bot.app
 from corpus.answer.service import service_from_settings
 from corpus.settings import Settings
 service = service_from_settings(Settings(data_dir=Path(sys.argv[3]), database_url=sys.argv[2]))

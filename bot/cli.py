@@ -17,6 +17,7 @@ from typing import TextIO
 
 from bot import cli_db, cli_log
 from bot.cli_log import CliError
+from bot.launch import collector_off
 from bot.redact import redact
 from corpus import api
 from corpus.api import (
@@ -310,7 +311,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from bot.app import serve
+    with collector_off():  # PTB, aiohttp: as bot.launch imports the rest
+        from bot.app import serve
 
     return serve(settings)
 
