@@ -645,12 +645,13 @@ _COLD = """
 import time, sys
 started = float(sys.argv[1])
 from pathlib import Path
-from bot.launch import collector_off
-with collector_off():  # as the linli command imports it
+from bot.launch import settled_imports
+with settled_imports():  # as the linli command imports it
     import bot.app
 from corpus.answer.service import service_from_settings
 from corpus.settings import Settings
 service = service_from_settings(Settings(data_dir=Path(sys.argv[3]), database_url=sys.argv[2]))
+service.after_rebuild.append(bot.app.settle_heap)  # as build_application does
 service.load()  # what post_init does before the bot takes updates
 ready, cpu = time.time(), time.process_time()
 answer = service.answer("凉城街道加装电梯进展怎么样了")

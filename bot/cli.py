@@ -17,7 +17,7 @@ from typing import TextIO
 
 from bot import cli_db, cli_log
 from bot.cli_log import CliError
-from bot.launch import collector_off
+from bot.launch import settled_imports
 from bot.redact import redact
 from corpus import api
 from corpus.api import (
@@ -311,7 +311,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    with collector_off():  # PTB, aiohttp: as bot.launch imports the rest
+    with settled_imports():  # PTB, aiohttp: as bot.launch imports the rest
         from bot.app import serve
 
     return serve(settings)

@@ -25,17 +25,22 @@ def test_the_console_script_is_the_launcher() -> None:
 
 
 def test_the_collector_is_off_inside_and_on_again_after(collector_on: None) -> None:
-    with launch.collector_off():
+    with launch.settled_imports():
         assert not gc.isenabled()
+        made = [["an imported module's table"]]
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), launch.collector_off():
+    # Frozen: in no generation a collection walks.
+    assert not any(o is made for o in gc.get_objects())
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError), launch.settled_imports():
         raise RuntimeError("an import failed")
     assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # a failed import freezes nothing
 
 
 def test_a_collector_switched_off_stays_off(collector_on: None) -> None:
     gc.disable()
-    with launch.collector_off():
+    with launch.settled_imports():
         pass
     assert not gc.isenabled()
 
