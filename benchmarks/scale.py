@@ -19,7 +19,9 @@ Each system runs in its own forked process, so its memory is measured alone:
   (``BM25Index.memory_bytes``); for the others, RSS retained after building.
 * **disk MiB / load s**: Linli's :mod:`retrieval.index.persist` file; rank_bm25
   pickled; bm25s's own ``save``/``load``.
-* **p50/p95 ms**: one question at a time, after a warm-up. Linli:
+* **p50/p95 ms**: one question at a time, after a warm-up of five, each system's
+  questions tokenised from empty word memos (the memos of a process are shared by
+  the systems timed in it; see ``_cold_tokenizer``). Linli:
   ``Retriever.search`` (question tokenisation included); rank_bm25:
   ``get_scores`` + top-10; bm25s: ``retrieve(k=10)``, and ``get_scores`` + top-10.
   **CPU ms**: the thread's CPU time for the same questions, which the time
@@ -125,8 +127,27 @@ def _in_child(job: Callable[[], Any]) -> Any:
     return result
 
 
+def _cold_tokenizer() -> None:
+    """Empty the tokenizer's word memos (shared by every Tokenizer of one configuration in
+    a process), so that each system's timed questions are tokenised from the same state.
+
+    Without this, the second system timed in a process (bm25s's numba backend, after
+    its numpy one) tokenised the questions the first had just tokenised: ~6 us a
+    question instead of ~35, a head start of a tenth of its search time at 100k.
+    """
+    from retrieval import tokenization
+
+    for memo in (
+        tokenization._word_terms_memo,
+        tokenization._word_shares_memo,
+        tokenization._word_tokens_memo,
+    ):
+        memo.clear()
+
+
 def _timed(search: Callable[[int], list[int]], n_queries: int, warmup: int = 5) -> Row:
     row = Row(system="", load=os.getloadavg()[0])
+    _cold_tokenizer()
     for i in range(min(warmup, n_queries)):
         search(i)
     for i in range(n_queries):
