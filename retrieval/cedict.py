@@ -341,6 +341,11 @@ def _save_tables(
     except OSError as exc:
         log.info("could not keep CC-CEDICT's readings in %s: %s", cache_dir, exc)
         temporary.unlink(missing_ok=True)
+        return
+    # The tables of an earlier dictionary or module are never read again.
+    for old in cache_dir.glob("cedict-*.marshal"):
+        if old != target:
+            old.unlink(missing_ok=True)
 
 
 _cedict: Cedict | None = None
