@@ -53,6 +53,9 @@ class Snapshot:
     # float64, (n_docs,): (k1 + 1) / (1 + length_norm), the saturation at tf = 1
     # (most postings), bit-identical to the general formula with tf = 1.
     saturation_1: np.ndarray
+    # float32, (n_docs,): length_norm rounded, what the compiled search prunes with
+    # (:mod:`.kernel`; its final scores use length_norm).
+    norm32: np.ndarray
 
     def nbytes(self) -> int:
         """Memory held by the snapshot's arrays."""
@@ -66,6 +69,7 @@ class Snapshot:
                 self.idf,
                 self.length_norm,
                 self.saturation_1,
+                self.norm32,
             )
         )
 
@@ -81,6 +85,7 @@ EMPTY = Snapshot(
     idf=np.zeros(0, np.float64),
     length_norm=np.zeros(0, np.float64),
     saturation_1=np.zeros(0, np.float64),
+    norm32=np.zeros(0, np.float32),
 )
 
 
@@ -137,6 +142,7 @@ def derive(
         idf=_idf(n_docs, np.diff(indptr), idf, epsilon),
         length_norm=length_norm,
         saturation_1=(k1 + 1) / (1.0 + length_norm),
+        norm32=length_norm.astype(np.float32),
     )
 
 

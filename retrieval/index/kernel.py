@@ -19,8 +19,11 @@ never exceeds ``weight * idf * (k1 + 1)``, its bound. Two phases:
 The survivors within rounding of the k-th best are then scored exactly: their
 contributions added in query order from 0.0, with the same operations as
 :meth:`.search.QueryScorer.score` (and ``np.bincount``), so the scores are
-bit-identical to the numpy path's; ties go to the lower passage id. Bounds are
-compared with a relative slack, so partial sums taken in another order never
+bit-identical to the numpy path's; ties go to the lower passage id. Pruning
+itself adds in float32 (the length norms rounded, ``Snapshot.norm32``, and a float32
+accumulator): the two arrays read at random for each posting take half the cache.
+Bounds are compared with a relative slack wider than float32's rounding of a
+question's sums, so partial sums taken in another order or precision never
 prune a passage that belongs. A bound of 0 or below (okapi's idf of a term in
 half the passages or more) turns pruning off: every posting is added in query order.
 
@@ -73,15 +76,16 @@ def _contribution(
     idf: float,
     weight: float,
     k1p1: float,
-    saturation_1: np.ndarray,
-    length_norm: np.ndarray,
+    norm: np.ndarray,
 ) -> float:
     # As QueryScorer._saturation and _contributions, idf first, then the query weight
     # (x * 1.0 == x). The whole formula for every tf: at tf = 1 it gives saturation_1's
     # bits (1.0 * k1p1 == k1p1), and a division costs less than the mispredicted branch
-    # to a lookup where tf > 1 is common (the long lists of single characters).
+    # to a lookup where tf > 1 is common (the long lists of single characters). ``norm``
+    # is the length norm in float64 (exact scores) or float32 (pruning, see _top_k);
+    # the arithmetic is float64 either way.
     tf = float(f)
-    return idf * (tf * k1p1 / (tf + length_norm[doc])) * weight
+    return idf * (tf * k1p1 / (tf + norm[doc])) * weight
 
 
 def _seek(doc_ids: np.ndarray, at: int, end: int, doc: int) -> int:
@@ -175,8 +179,7 @@ def _add_term(
     idf: float,
     weight: float,
     k1p1: float,
-    saturation_1: np.ndarray,
-    length_norm: np.ndarray,
+    norm: np.ndarray,
     acc: np.ndarray,
     seen: np.ndarray,
     touched: np.ndarray,
@@ -192,7 +195,7 @@ def _add_term(
             seen[doc] = True
         else:  # contributions are positive: a passage not yet seen still holds 0.0
             n_touched += acc[doc] == 0.0
-        acc[doc] += _contribution(doc, tf[p], idf, weight, k1p1, saturation_1, length_norm)
+        acc[doc] += _contribution(doc, tf[p], idf, weight, k1p1, norm)
     return n_touched
 
 
@@ -233,6 +236,7 @@ def _finish(
     first: int,
     q: int,
     threshold: float,
+    slack: float,
     order: np.ndarray,
     rest: np.ndarray,
     indptr: np.ndarray,
@@ -242,15 +246,14 @@ def _finish(
     idfs: np.ndarray,
     weights: np.ndarray,
     k1p1: float,
-    saturation_1: np.ndarray,
-    length_norm: np.ndarray,
+    norm: np.ndarray,
     starts: np.ndarray | None,
 ) -> float:
     """``score`` plus what positions ``order[first:]`` add to ``doc``, or -1.0 as soon as
     it cannot reach ``threshold``. ``starts``: per position, where to search from (moved
     forward as passages ascend); None: each list is searched from its start."""
     for i in range(first, q):
-        if (score + rest[i]) * (1 + _SLACK) < threshold:
+        if (score + rest[i]) * (1 + slack) < threshold:
             return -1.0
         j = order[i]
         hi = indptr[tids[j] + 1]
@@ -260,7 +263,7 @@ def _finish(
             p = _seek(doc_ids, starts[i], hi, doc)
             starts[i] = p
         if p < hi and doc_ids[p] == doc:
-            score += _contribution(doc, tf[p], idfs[j], weights[j], k1p1, saturation_1, length_norm)
+            score += _contribution(doc, tf[p], idfs[j], weights[j], k1p1, norm)
     return score
 
 
@@ -268,7 +271,7 @@ def _top_k(
     indptr: np.ndarray,
     doc_ids: np.ndarray,
     tf: np.ndarray,
-    saturation_1: np.ndarray,
+    norm32: np.ndarray,
     length_norm: np.ndarray,
     k1p1: float,
     tids: np.ndarray,
@@ -276,13 +279,21 @@ def _top_k(
     weights: np.ndarray,
     k: int,
     acc: np.ndarray,
+    acc32: np.ndarray,
     seen: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The ``k`` best positive-scoring passages (unordered) and how many postings were read.
 
     ``tids``, ``idfs`` and ``weights`` describe the query positions in query order;
-    ``acc`` (float64) and ``seen`` (bool), one value per passage, must be all zero and
-    are left so.
+    ``acc`` (float64), ``acc32`` (float32) and ``seen`` (bool), one value per passage,
+    must be all zero and are left so.
+
+    Pruning works in float32 (``norm32``, the length norms, and ``acc32``): half the
+    bytes of the two arrays read at random per posting, which keeps them in the
+    core's cache at 10^5 passages and more. Every float32 partial score is within
+    ``(q + 1) * 2**-24`` of its exact value, relatively (one rounding of the norm, one
+    per addition), so every comparison allows twice that (``slack``); the passages
+    left are scored exactly, in float64, from ``length_norm``.
     """
     q = len(tids)
     bounds = np.empty(q, np.float64)
@@ -290,9 +301,11 @@ def _top_k(
     total = 0
     for j in range(q):
         bounds[j] = weights[j] * idfs[j] * k1p1
-        if bounds[j] <= 0:  # okapi: idf 0 or negative
+        # okapi: idf 0 or negative. Beyond float32's comfortable range: exact sums only.
+        if not (1e-20 <= bounds[j] <= 1e20):
             prune = False
         total += indptr[tids[j] + 1] - indptr[tids[j]]
+    slack = _SLACK + 4.0 * (q + 1) * 2.0**-24
     n_docs = len(acc)
     touched = np.empty(min(total, n_docs) + 1, np.int64)
     buffer = np.empty(k, np.float64)
@@ -310,7 +323,6 @@ def _top_k(
                 idfs[j],
                 weights[j],
                 k1p1,
-                saturation_1,
                 length_norm,
                 acc,
                 seen,
@@ -343,16 +355,16 @@ def _top_k(
                 # Before a long list: can the terms left still lift an unseen passage?
                 # And are the passages still in the race few enough that searching the
                 # lists left for each is cheaper than reading them?
-                threshold = _kth_largest(acc, touched, n_touched, k, buffer)
+                threshold = _kth_largest(acc32, touched, n_touched, k, buffer)
                 measured = i
-                if threshold > rest[i] * (1 + _SLACK):
+                if threshold > rest[i] * (1 + slack):
                     # The passages still in the race, gathered as they are counted:
                     # if phase 1 stops here, they are the candidates.
                     racing = 0
                     for t in range(n_touched):
                         doc = touched[t]
                         candidates[racing] = doc  # written always, kept only if racing
-                        racing += acc[doc] + rest[i] >= threshold * (1 - _SLACK)
+                        racing += acc32[doc] + rest[i] >= threshold * (1 - slack)
                     left = 0
                     for t in range(i, q):
                         left += indptr[tids[order[t]] + 1] - indptr[tids[order[t]]]
@@ -367,9 +379,8 @@ def _top_k(
                 idfs[j],
                 weights[j],
                 k1p1,
-                saturation_1,
-                length_norm,
-                acc,
+                norm32,
+                acc32,
                 seen,
                 touched,
                 n_touched,
@@ -383,10 +394,10 @@ def _top_k(
         if switch == q and n > k:
             # Drop what falls short of the k-th best (within rounding), then sort the
             # rest for the merges below.
-            threshold = _kth_largest(acc, candidates, n, k, buffer)
+            threshold = _kth_largest(acc32, candidates, n, k, buffer)
             kept = 0
             for c in range(n):
-                if acc[candidates[c]] + rest[switch] >= threshold * (1 - _SLACK):
+                if acc32[candidates[c]] + rest[switch] >= threshold * (1 - slack):
                     candidates[kept] = candidates[c]
                     kept += 1
             n = kept
@@ -398,12 +409,12 @@ def _top_k(
             # partial scores go first: finished, they set a threshold that drops most
             # of the others before a single search, and before sorting them.
             done = seen  # unused in this mode otherwise
-            first = _kth_largest(acc, candidates, n, k, buffer) if n > k else -1.0
+            first = _kth_largest(acc32, candidates, n, k, buffer) if n > k else -1.0
             leaders = np.empty(n, np.int64)
             m = 0
             for c in range(n):
                 leaders[m] = candidates[c]  # written always, kept only if among the best
-                m += acc[candidates[c]] >= first
+                m += acc32[candidates[c]] >= first
             leaders = np.sort(leaders[:m])  # ascending: one merge per list, not a search each
             at = np.empty(q, np.int64)
             for i in range(switch, q):
@@ -413,10 +424,11 @@ def _top_k(
                 doc = leaders[c]
                 score = _finish(
                     doc,
-                    acc[doc],
+                    acc32[doc],
                     switch,
                     q,
                     -1.0,
+                    slack,
                     order,
                     rest,
                     indptr,
@@ -426,18 +438,17 @@ def _top_k(
                     idfs,
                     weights,
                     k1p1,
-                    saturation_1,
-                    length_norm,
+                    norm32,
                     at,
                 )
-                acc[doc] = score
+                acc32[doc] = score
                 done[doc] = True
                 finished = _push(buffer, finished, k, score)
             threshold = buffer[0] if finished == k else 0.0
             kept = 0
             for c in range(n):
                 doc = candidates[c]
-                if done[doc] or (acc[doc] + rest[switch]) * (1 + _SLACK) >= threshold:
+                if done[doc] or (acc32[doc] + rest[switch]) * (1 + slack) >= threshold:
                     candidates[kept] = doc
                     kept += 1
             n = kept
@@ -452,14 +463,15 @@ def _top_k(
                     candidates[kept] = doc
                     kept += 1
                     continue
-                if (acc[doc] + rest[switch]) * (1 + _SLACK) < threshold:
+                if (acc32[doc] + rest[switch]) * (1 + slack) < threshold:
                     continue  # what _finish would find first, without the call
                 score = _finish(
                     doc,
-                    acc[doc],
+                    acc32[doc],
                     switch,
                     q,
                     threshold,
+                    slack,
                     order,
                     rest,
                     indptr,
@@ -469,13 +481,12 @@ def _top_k(
                     idfs,
                     weights,
                     k1p1,
-                    saturation_1,
-                    length_norm,
+                    norm32,
                     at,
                 )
                 if score < 0:
                     continue
-                acc[doc] = score
+                acc32[doc] = score
                 candidates[kept] = doc
                 kept += 1
                 finished = _push(buffer, finished, k, score)
@@ -485,10 +496,10 @@ def _top_k(
         if n > k:
             # Scores are final but for rounding (added in another order): only those
             # within rounding of the k-th best need their exact score.
-            threshold = _kth_largest(acc, candidates, n, k, buffer)
+            threshold = _kth_largest(acc32, candidates, n, k, buffer)
             kept = 0
             for c in range(n):
-                if acc[candidates[c]] >= threshold * (1 - _SLACK):
+                if acc32[candidates[c]] >= threshold * (1 - slack):
                     candidates[kept] = candidates[c]
                     kept += 1
             n = kept
@@ -505,12 +516,14 @@ def _top_k(
                     break
                 if doc_ids[p] == doc:
                     exact[c] += _contribution(
-                        doc, tf[p], idfs[j], weights[j], k1p1, saturation_1, length_norm
+                        doc, tf[p], idfs[j], weights[j], k1p1, length_norm
                     )
-    for i in range(n_touched):
-        acc[touched[i]] = 0.0
-    if not prune:
+    if prune:
         for i in range(n_touched):
+            acc32[touched[i]] = 0.0
+    else:
+        for i in range(n_touched):
+            acc[touched[i]] = 0.0
             seen[touched[i]] = False
     # The best k positive ones (ties: lower passage id), unordered.
     positive = 0
@@ -632,11 +645,12 @@ def _search(
     doc_ids: np.ndarray,
     tf: np.ndarray,
     idf: np.ndarray,
-    saturation_1: np.ndarray,
+    norm32: np.ndarray,
     length_norm: np.ndarray,
     k1p1: float,
     k: int,
     acc: np.ndarray,
+    acc32: np.ndarray,
     seen: np.ndarray,
     decay: np.ndarray,
     most: float,
@@ -672,9 +686,9 @@ def _search(
         return np.zeros(0, np.int64), np.zeros(0, np.float64), -1
     wanted = k
     if len(decay):
-        wanted = min(max(k, candidates), len(saturation_1))
+        wanted = min(max(k, candidates), len(length_norm))
     docs, scores, _ = _top_k(
-        indptr, doc_ids, tf, saturation_1, length_norm, k1p1, tids, idfs, ws, wanted, acc, seen
+        indptr, doc_ids, tf, norm32, length_norm, k1p1, tids, idfs, ws, wanted, acc, acc32, seen
     )
     if len(decay):
         values = np.empty(m, np.float64)
@@ -790,7 +804,7 @@ def warm(snap: Snapshot, termids: TermIds) -> None:
         snap.doc_ids,
         snap.tf,
         snap.idf,
-        snap.saturation_1,
+        snap.norm32,
         snap.length_norm,
         1.0,
         1,
@@ -807,15 +821,20 @@ _NO_CONTEXT: Context = (np.zeros(0, np.float64), 0.0, 0)
 _buffers = threading.local()
 
 
-def _scratch(n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-thread, all-zero arrays of one value per passage, reused across queries.
+def _scratch(n_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-thread, all-zero arrays of one value per passage, reused across queries:
+    the exact and the pruning accumulator (float64, float32) and the seen flags.
 
     Allocating them per query costs page faults in proportion to the corpus; the
     kernel leaves them zeroed.
     """
     arrays = getattr(_buffers, "arrays", None)
     if arrays is None or len(arrays[0]) != n_docs:
-        arrays = (np.zeros(n_docs, np.float64), np.zeros(n_docs, np.bool_))
+        arrays = (
+            np.zeros(n_docs, np.float64),
+            np.zeros(n_docs, np.float32),
+            np.zeros(n_docs, np.bool_),
+        )
         _buffers.arrays = arrays
     return arrays
 
@@ -824,7 +843,6 @@ def top_k(
     indptr: np.ndarray,
     doc_ids: np.ndarray,
     tf: np.ndarray,
-    saturation_1: np.ndarray,
     length_norm: np.ndarray,
     k1: float,
     tids: np.ndarray,
@@ -842,14 +860,14 @@ def top_k(
         indptr,
         doc_ids,
         tf,
-        saturation_1,
+        length_norm.astype(np.float32),
         length_norm,
         k1 + 1,
         tids,
         idfs,
         weights,
         k,
-        *_scratch(len(saturation_1)),
+        *_scratch(len(length_norm)),
     )
     order = np.lexsort((docs, -scores))
     return docs[order], scores[order], read
@@ -889,7 +907,7 @@ def search(
         snap.doc_ids,
         snap.tf,
         snap.idf,
-        snap.saturation_1,
+        snap.norm32,
         snap.length_norm,
         k1 + 1,
         min(k, snap.n_docs),

@@ -265,7 +265,6 @@ def _kernel_top(index: BM25Index, query: list[str], k: int) -> tuple[list[int], 
         snap.indptr,
         snap.doc_ids,
         snap.tf,
-        snap.saturation_1,
         snap.length_norm,
         index.k1,
         scorer.tids,
@@ -400,3 +399,35 @@ print("ok")
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_scores_closer_than_float32_can_tell_are_ranked_exactly() -> None:
+    # The compiled search prunes in float32, where these two passages' scores (a relative
+    # 1e-12 apart) are the same number; the passages it keeps are scored in float64,
+    # so the better one still comes first, with the numpy path's exact scores.
+    corpus = [["common", f"w{i}", f"v{i}"] for i in range(2000)]
+    corpus[700] = ["common", "a", "w700"]
+    corpus[300] = ["common", "b", "w300"]
+    index = BM25Index.from_tokens(corpus)
+    query = {"a": 1.0, "b": 1.0 + 1e-12, "common": 0.5}
+    assert np.float32(index.idf("a") * 1.0) == np.float32(index.idf("b") * (1.0 + 1e-12))
+    with mock.patch.object(kernel, "AVAILABLE", False):
+        expected_ids, expected_scores = index.top_k(query, 2)
+    ids, scores = index.top_k(query, 2)
+    assert ids.tolist() == expected_ids.tolist() == [300, 700]
+    assert scores.tolist() == expected_scores.tolist()
+    assert scores[0] > scores[1]
+
+
+@pytest.mark.skipif(not kernel.AVAILABLE, reason="numba not installed")
+@pytest.mark.parametrize("weight", [1e-30, 1e30])
+def test_weights_beyond_float32_are_summed_exactly(weight: float) -> None:
+    # Pruning's float32 sums would underflow or overflow: such a query is scored exactly.
+    corpus = [["x", f"w{i}"] for i in range(50)] + [["x", "y"], ["y"]]
+    index = BM25Index.from_tokens(corpus)
+    query = {"x": weight, "y": weight}
+    with mock.patch.object(kernel, "AVAILABLE", False):
+        expected_ids, expected_scores = index.top_k(query, 3)
+    ids, scores = index.top_k(query, 3)
+    assert ids.tolist() == expected_ids.tolist() == [51, 50, 0]  # y alone is the shortest
+    assert scores.tolist() == expected_scores.tolist()
