@@ -316,12 +316,10 @@ class Tokenizer:
         # from each word's shares (a memo, :class:`_WordShares`), without Token objects:
         # this ran as long as the search itself at 10k passages.
         stop = _stopwords() if self.stopwords else frozenset()
-        shares = _word_shares(self)
-        words = self._cut(text)
-        entries = list(map(shares.tokens.__getitem__, words))
+        entries = list(map(_word_shares(self).__getitem__, self._cut(text)))
         grams = []  # the bigram across the start of each word, or ""
         before = ""
-        for _, _, head, tail in entries:
+        for _, head, tail, _ in entries:
             gram = before + head if before and head else ""
             grams.append(gram if gram not in stop else "")
             before = tail
@@ -329,9 +327,9 @@ class Tokenizer:
         weights: dict[str, float] = {}
         get = weights.get
         last = 0.0  # what the last character of the word before gives a term reading it
-        for i, (word, (terms, _, _, _)) in enumerate(zip(words, entries, strict=True)):
+        for i, (terms, _, _, variants) in enumerate(entries):
             gram = grams[i]
-            own, first, last_here = shares[word, bool(gram), bool(grams[i + 1])]
+            own, first, last_here = variants[(2 if gram else 0) + (1 if grams[i + 1] else 0)]
             if gram:
                 weights[gram] = get(gram, 0.0) + (last + first) / 2
             for term, share in zip(terms, own, strict=True):
@@ -659,31 +657,40 @@ class _WordTokens(dict[str, WordTokens]):
 _word_tokens_memo: dict[Tokenizer, _WordTokens] = {}
 
 
-class _WordShares(dict[tuple[str, bool, bool], tuple[tuple[float, ...], float, float]]):
-    """(word, bigram across its start, bigram across its end) -> its terms' shares of
-    the question's characters (:func:`~retrieval.weighting.word_shares`), for
-    :meth:`Tokenizer.query_terms`."""
+# A word's shares of a question's characters (word_shares' three values) with and without
+# a bigram across its start and its end: indexed by 2 * (bigram before) + (bigram after).
+ShareVariants = tuple[tuple[tuple[float, ...], float, float], ...]
+
+
+class _WordShares(dict[str, tuple[tuple[str, ...], str, str, ShareVariants]]):
+    """Word -> its terms, the characters it offers the bigrams across its ends (as
+    :meth:`Tokenizer._tokens_of_word`) and its terms' shares of the question's characters
+    for each way bigrams may cross its ends (:func:`~retrieval.weighting.word_shares`),
+    for :meth:`Tokenizer.query_terms`: one lookup a word."""
 
     def __init__(self, tokenizer: Tokenizer) -> None:
         super().__init__()
-        self.tokens = _word_tokens(tokenizer)
-        # The shares depend only on the word's shape (its terms' spans, its length, the
-        # bigrams at its ends), and words share a few dozen shapes: a word new to the
-        # memo (most words of a question never seen before) costs a lookup, not
-        # word_shares' arithmetic.
-        self.by_shape: dict[tuple, tuple[tuple[float, ...], float, float]] = {}
+        self._tokens_of = tokenizer._tokens_of_word
+        # The shares depend only on the word's shape (its terms' spans and its length),
+        # and words share a few dozen shapes: a word new to the memo (most words of a
+        # question never seen before) costs a lookup, not word_shares' arithmetic.
+        self.by_shape: dict[tuple[tuple[tuple[int, int], ...], int], ShareVariants] = {}
 
-    def __missing__(self, key: tuple[str, bool, bool]) -> tuple[tuple[float, ...], float, float]:
+    def __missing__(self, word: str) -> tuple[tuple[str, ...], str, str, ShareVariants]:
         if len(self) >= WORD_MEMO_SIZE:
             self.clear()
-        word, left, right = key
-        shape = (self.tokens[word][1], len(word), left, right)
-        out = self.by_shape.get(shape)
-        if out is None:
+        terms, spans, head, tail = self._tokens_of(word)
+        shape = (spans, len(word))
+        variants = self.by_shape.get(shape)
+        if variants is None:
             if len(self.by_shape) >= WORD_MEMO_SIZE:
                 self.by_shape.clear()
-            out = self.by_shape[shape] = word_shares(*shape)
-        self[key] = out
+            variants = self.by_shape[shape] = tuple(
+                word_shares(spans, len(word), left, right)
+                for left in (False, True)
+                for right in (False, True)
+            )
+        out = self[word] = (terms, head, tail, variants)
         return out
 
 
