@@ -21,7 +21,8 @@ Each system runs in its own forked process, so its memory is measured alone:
   pickled; bm25s's own ``save``/``load``.
 * **p50/p95 ms**: one question at a time, after a warm-up of five, each system's
   questions tokenised from empty word memos (the memos of a process are shared by
-  the systems timed in it; see ``_cold_tokenizer``). Linli:
+  the systems timed in it; see ``_cold_tokenizer``), with what the process built
+  frozen out of the garbage collector's full passes, as the bot's index is. Linli:
   ``Retriever.search`` (question tokenisation included); rank_bm25:
   ``get_scores`` + top-10; bm25s: ``retrieve(k=10)``, and ``get_scores`` + top-10.
   **CPU ms**: the thread's CPU time for the same questions, which the time
@@ -148,6 +149,11 @@ def _cold_tokenizer() -> None:
 def _timed(search: Callable[[int], list[int]], n_queries: int, warmup: int = 5) -> Row:
     row = Row(system="", load=os.getloadavg()[0])
     _cold_tokenizer()
+    # What the system built is kept out of the collector's full passes, as the bot keeps
+    # its index (bot.app.settle_heap): otherwise a full collection of this process's token
+    # lists (tens of millions of objects at 100k) lands in whatever is timed next, as in
+    # adding an issue (55 ms measured as 261 ms once).
+    gc.freeze()
     for i in range(min(warmup, n_queries)):
         search(i)
     for i in range(n_queries):
