@@ -220,6 +220,10 @@ def _fix(
             if not vocabulary.contains(candidate):
                 continue
             freq = vocabulary.doc_freq(candidate)
+            if len(candidate) > 2 and i in (0, len(span) - 1) and not freq:
+                # An end character swapped beside a whole word (湿 + 垃圾) must give a word
+                # the index holds: 示垃圾 is printed only across two words (展示|垃圾).
+                continue
             if best is None or freq > best[0]:
                 best = (freq, candidate)
     return best[1] if best else None

@@ -335,3 +335,20 @@ def test_a_correction_must_stand_beside_the_rest_of_the_question() -> None:
     assert all(a.origin != "homophone" for c in lone.concepts for a in c.alternatives)
     beside = expander().expand("凉成的电梯", vocab)
     assert any(a.text == "凉城" for c in beside.concepts for a in c.alternatives)
+
+
+def test_an_end_character_swapped_beside_a_word_must_give_a_word_of_the_index() -> None:
+    # 示垃圾 is printed, but only across two words (展示|垃圾): 湿垃圾 is not its slip.
+    cedict = Cedict(
+        [("湿", "shi1", ["wet"]), ("示", "shi4", ["to show"]), ("垃圾", "la1 ji1", ["trash"])]
+    )
+    slips = QueryExpander(TOKENIZER, cedict=lambda: cedict)
+    vocab = FakeVocabulary(["活动现场展示垃圾分类成果，居民学习垃圾分类。"], TOKENIZER)
+    expansion = slips.expand("湿垃圾每天几点可以扔", vocab)
+    assert all(a.origin != "homophone" for c in expansion.concepts for a in c.alternatives)
+    # Inside a run the swap stands: 健身不道 is the 健身步道 the index holds.
+    cedict = Cedict([("不", "bu4", ["not"]), ("步", "bu4", ["step"])])
+    slips = QueryExpander(TOKENIZER, cedict=lambda: cedict)
+    vocab = FakeVocabulary(["凉城完成16条健身步道建设。"], TOKENIZER)
+    expansion = slips.expand("健身不道有几条", vocab)
+    assert any(a.text == "健身步道" for c in expansion.concepts for a in c.alternatives)
