@@ -9,11 +9,16 @@ from dataclasses import dataclass
 # Years named relative to the issue: 预计明年3月完工 in a 2026-11 issue is 2027年3月.
 RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "后年": 2}
 _REL = "|".join(RELATIVE_YEARS)
+# A time of day as papers print it, in digits or in words: 9时, 10点半, 上午九点, 十点三十分
+# (a lone 一点 is "a little" far more often than one o'clock, so words start at 二).
+_CN_HOUR = "十[一二]?|[两二三四五六七八九]"
+_CN_MINUTE = "[一二三四五]?十[一二三四五六七八九]?|[一二三四五六七八九]|零[一二三四五六七八九]"
+_CLOCK = rf"(?:\d{{1,2}}|{_CN_HOUR})[时点](?:\d{{1,2}}分|(?:{_CN_MINUTE})分|半|整)?"
 _DATE_RE = re.compile(
     # (A year may carry its reign-year in brackets: "1993年（民国82年）1月24日".)
     rf"(?:(?P<year>\d{{4}})年(?:[（(][^（()）]{{1,8}}[）)])?|(?P<rel>{_REL}))?"
     rf"(?P<month>\d{{1,2}})月(?:(?P<day>\d{{1,2}})[日号])?"
-    r"(?P<part>上午|下午|晚上|中午|早上)?(?:(?P<clock>\d{1,2}[时点](?:\d{1,2}分|半)?))?"
+    rf"(?P<part>上午|下午|晚上|中午|早上)?(?P<clock>{_CLOCK})?"
 )
 # Months named relative to the issue (下个月15日), and years alone (明年底前).
 _REL_MONTH_RE = re.compile(
@@ -117,9 +122,50 @@ class DateMention:
             return _YEAR_PARTS_EN[self.named].format(self.year)
         if self.named:
             text += f" ({self.named})"
-        if self.part:
+        clock = clock_en(self.clock, self.part)
+        if clock:
+            text += f", {clock}"
+        elif self.part:
             text += f" ({_PARTS_EN.get(self.part, self.part)})"
         return text
+
+
+# Parts of the day after noon: 下午三点 is 3 p.m., 晚上八点 8 p.m. (中午十二点 is noon).
+_PM_PARTS = frozenset({"下午", "晚上"})
+_CLOCK_PARTS_RE = re.compile(r"^(?P<hour>\d{1,2}|[十一二两三四五六七八九]+)[时点](?P<minute>.*)$")
+
+
+def clock_en(clock: str, part: str = "") -> str:
+    """A printed time of day in English: 九点 → 9:00, 下午3点半 → 3:30 p.m.; "" if none."""
+    match = _CLOCK_PARTS_RE.match(clock)
+    if not match:
+        return ""
+    hour = _clock_number(match.group("hour"))
+    rest = match.group("minute").removesuffix("分")
+    minute = 30 if rest == "半" else 0 if rest in ("", "整") else _clock_number(rest.lstrip("零"))
+    if hour is None or minute is None or not (0 <= hour <= 24 and 0 <= minute < 60):
+        return ""
+    suffix = ""
+    if part in _PM_PARTS and hour < 12:
+        suffix = " p.m."
+    elif part in ("上午", "早上") and hour < 12:
+        suffix = " a.m."
+    return f"{hour}:{minute:02d}{suffix}"
+
+
+_CLOCK_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _clock_number(text: str) -> int | None:
+    """9 or 九, 十二, 三十五 (as a clock prints them); None for anything else."""
+    if text.isdigit():
+        return int(text)
+    tens, _, units = text.rpartition("十")
+    if "十" not in text:
+        return _CLOCK_DIGITS.get(text) if len(text) == 1 else None
+    high = _CLOCK_DIGITS.get(tens) if tens else 1
+    low = _CLOCK_DIGITS.get(units) if units else 0
+    return None if high is None or low is None else high * 10 + low
 
 
 def find_dates(text: str, issue_date: str) -> list[DateMention]:

@@ -265,6 +265,7 @@ class _Asked:
     year_only: bool = False
     ordinal: bool = False
     counted: str | None = None  # the noun after 几个/多少 (几个社区 → 社区)
+    clock: bool = False  # the time of day is asked (几点, what time)
 
 
 def direct_answer(
@@ -344,6 +345,8 @@ def direct_answer(
     # sure enough for a direct line (several counts of people in it: the resident reads
     # which is which).
     _lead_with(quotes, record, sentence, clip_sentence(sentence, found.value or ""), terms, highlighter)
+    if asked.clock and not any(d.clock for d in found.dates):
+        return None  # the day, not the time asked: the quote shows what the paper says
     return found if confident(found, signals) else None
 
 
@@ -353,14 +356,14 @@ def _choose(
     expansion: Expansion,
     quotes: list[Quote],
     asked: _Asked,
-) -> tuple[tuple[bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None:
+) -> tuple[tuple[bool, bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None:
     """The best sentence holding a value of the asked-for kind, with the value and the
     text it is judged by (the sentence and the one before it)."""
     best = quotes[0]
     highlighter = segmenters.highlighter(state)
     weights = expansion.highlight
     terms = list(weights)
-    chosen: tuple[tuple[bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
+    chosen: tuple[tuple[bool, bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
     for rank, record in enumerate(_passages(state, quotes)):
         sentences = split_sentences(record.text)
         for at, sentence in enumerate(sentences):
@@ -380,6 +383,7 @@ def _choose(
                 year_only=asked.year_only,
                 ordinal=asked.ordinal,
                 question=expansion.question,
+                counted=asked.counted,
             )
             if found.value is None:
                 continue
@@ -393,7 +397,12 @@ def _choose(
             pos = sentence.find(found.value)
             end = pos + len(found.value)
             key = (
-                bool(asked.unit and found.value.endswith(asked.unit)),
+                # (人 of 多少人 is any head count's: 10人组团 is not preferred to 近200位.)
+                bool(asked.unit and asked.unit != "人" and found.value.endswith(asked.unit)),
+                # "How many does each session serve" is a rate (每场服务200人), "how many
+                # did it serve" a total: a count is read as the clause printing it says.
+                asked.kind != "number"
+                or asks_per(expansion.question) == bool(_PER.search(_clause(sentence, (pos, end)))),
                 asked.kind == "number"
                 and any(b > end and a - end <= _BESIDE for a, b in spans),
                 rank == 0,
@@ -452,8 +461,10 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         noun = None  # 哪位区委组织部的科长: a person under a title, not a body's name
     if kind is None:
         return None
-    unit = asked_unit(question) if kind == "number" else None
-    family = asked_family(question) if kind == "number" else None
+    # "几天里有多少人买了": the span of time frames the count asked after it.
+    count_asked = _without_time_frame(question) if kind == "number" else question
+    unit = asked_unit(count_asked) if kind == "number" else None
+    family = asked_family(count_asked) if kind == "number" else None
     if kind == "number" and expansion.lang == "en" and _PRICE_EN.search(question):
         unit = "元"  # "how much are the tickets": a price, not the head count nearby
     title = None
@@ -475,7 +486,23 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         year_only=kind == "when" and asks_year(question),
         ordinal=kind == "number" and asks_ordinal(question),
         counted=_counted_noun(question, words) if kind == "number" and expansion.lang == "zh" else None,
+        clock=kind == "when" and bool(_CLOCK_ASKED.search(question)),
     )
+
+
+# A span of time a count is asked within (几天里, 多少年来, 几个月内), not what is counted.
+_TIME_FRAME = re.compile(r"(?:几|多少)(?:个)?(?:天|年|个月|月|周|小时)(?:里|内|中|来|以来|之内)")
+
+
+def _without_time_frame(question: str) -> str:
+    """``question`` without the time span its count is asked within, when it asks another
+    count besides (几天里有多少人 asks 多少人); as it is when the span is the ask."""
+    framed = _TIME_FRAME.sub("", question)
+    return framed if framed != question and question_kind(framed) == "number" else question
+
+
+# The time of day asked: a date alone answers it only in part (12月10日上午 for 几点).
+_CLOCK_ASKED = re.compile(r"几点|几时|\bwhat time\b|\bat what hour\b", re.I)
 
 
 _NOUN_TAGS = ("n", "j", "l")
@@ -531,6 +558,16 @@ _HOW_MANY_EN = re.compile(
     r"\bhow many ((?:[a-z-]+ ){0,3}?[a-z-]+)(?= (?:are|were|is|was|did|do|does|have|has|had"
     r"|will|would|can|could|in|on|at|of|for|there)\b|\s*$|\?)"
 )
+
+
+# A rate: per session, per person, on average (每场, 人均, 平均每天).
+_PER = re.compile(r"每|平均|人均")
+_PER_EN = re.compile(r"\b(?:each|per|every|average|on average|a day|a week|a month)\b", re.I)
+
+
+def asks_per(question: str) -> bool:
+    """Whether a count question asks a rate (每场多少人, how many per session), not a total."""
+    return bool(_PER.search(question) or _PER_EN.search(question))
 
 
 def _clause(sentence: str, span: tuple[int, int]) -> str:

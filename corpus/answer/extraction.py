@@ -25,6 +25,9 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
         "when",
         re.compile(r"什么时候|什么时间|啥时候|哪天|哪一天|几号|几月|何时|哪一年|哪年|日期|多久前"),
     ),
+    # 几点 asks the time of day (几点开始, 几点到几点), unless it counts points (几点要求):
+    # a time is followed by a verb, a time word or the end of the question.
+    ("when", re.compile(r"几点(?:钟|半|[开结到去来集出举在可能前后起]|$|[？?，,。！!\s])|几时")),
     (
         "when",
         re.compile(r"\bwhen\b|what (?:date|day|time|year|month)|which (?:day|date|year)", re.I),
@@ -198,6 +201,19 @@ _PERSON_NOUNS = (
 )
 # A telephone number as printed: 021-66666666, 5508 1234, 13912345678, 12345.
 _PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[-－—\s]?)?\d{4}[-－\s]?\d{4}(?![\d.])|(?<!\d)123\d{2}(?!\d)")
+# Nouns of people by their agentive ending: 居民, 观众, 游客, 教师, 医生, 志愿者, 住户.
+_PERSON_END = re.compile(r"(?:人|员|者|生|师|民|众|客|士|童|友|长|手|工|属|户|家|子|们|干部)$")
+
+
+def names_people(noun: str) -> bool:
+    """Whether a counted noun is one of people (a head count may answer for it)."""
+    return bool(
+        _PERSON_END.search(noun)
+        or re.fullmatch(_PERSON_NOUNS, noun)
+        or re.search(rf"(?:{_TITLES})$", noun)
+    )
+
+
 # A question naming people: a 个 count of it may be a head count.
 _NAMES_PEOPLE = re.compile(rf"{_PERSON_NOUNS}|{_TITLES}|人")
 _FAMILY_PATTERNS = (
@@ -306,6 +322,7 @@ def find_answer(
     year_only: bool = False,
     ordinal: bool = False,
     question: str = "",
+    counted: str | None = None,
 ) -> DirectAnswer:
     """Read the asked-for expression off ``text`` (the best snippet).
 
@@ -327,6 +344,8 @@ def find_answer(
         ordinal: the question asks for a rank (第几): only a rank (第34个) answers.
         question: the question asked; a value it already names (its own date, count or
             name: "莎莉公司在2012年…") is what it asks about, never the answer.
+        counted: the noun a count question counts (多少传单 → 传单); a head count never
+            answers for a noun that names no person.
     """
     asked_in = re.sub(r"\s+", "", question)
 
@@ -360,6 +379,8 @@ def find_answer(
         if family == "contact":
             phones = [(m.start(), m.group()) for m in _PHONE_RE.finditer(text) if new(m.group())]
             return _read(kind, _nearest(phones, anchors), phones, "contact")
+        if unit == "人" and family == "people":
+            unit = None  # 多少人 asks a head count however it is printed (近200位, 80余名)
         if unit and unit != "个" and (
             not family or unit in UNIT_FAMILIES[family]
         ):
@@ -373,9 +394,12 @@ def find_answer(
         else:
             # "多少个国家" is not answered by an age or a price in the same sentence.
             found = [c for c in found if c[2] not in MEASURED]
-            if unit == "个" and asked_in and not _NAMES_PEOPLE.search(asked_in):
+            if (unit == "个" and asked_in and not _NAMES_PEOPLE.search(asked_in)) or (
+                counted and not names_people(counted)
+            ):
                 # 个 counts things unless a person is named (几个党员, 主任有几个):
-                # "活动的地方一共有多少个" is never answered by a head count (200余人).
+                # "活动的地方一共有多少个" is never answered by a head count (200余人),
+                # nor is "发了多少传单" (近100名 volunteers handed them out).
                 found = [c for c in found if c[2] not in UNIT_FAMILIES["people"]]
         matches = [(start, value) for start, value, _, _ in found]
         # The count whose noun follows it (110名退休党员) beats a nearer count of another.

@@ -10,6 +10,10 @@ NUM = (
     rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[二两三四五六七八九十][{CN_DIGITS}百千万]*"
     rf"|一[十百千万][{CN_DIGITS}百千万]*)"
 )
+# A round number said loosely: 上千人 (over a thousand), 数百名, 几十位, 近千人, 百余人. The
+# bare power stands only beside what makes it a count (近/约 before it, 余/多 after it),
+# never in a word (百姓, 千家万户, 万人空巷).
+APPROX = r"(?:上|数|几)[十百千万]+|(?<=[近约])[百千万]|[百千万](?=[余多])"
 # Measure words, longest first: 2个多月 is two months and more, not two "个"; 平方米 is
 # an area, not a length in 米.
 MEASURES = (
@@ -18,7 +22,7 @@ MEASURES = (
     "小时|分钟|天|周(?!年)|批|支|组|期|册|种|座|届|集|层|亩|倍|%|％"
 )
 NUMBER_RE = re.compile(
-    rf"(?P<prefix>近|约|共|达|超过|将近)?(?P<ordinal>第)?(?P<num>{NUM})(?:余|多)?"
+    rf"(?P<prefix>近|约|共|达|超过|将近)?(?P<ordinal>第)?(?P<num>{NUM}|{APPROX})(?:余|多|几)?"
     rf"(?P<scale>亿|万|千|百)?(?:余|多)?(?P<unit>{MEASURES})"
 )
 # A year is not a count of years: 2019年, 1589年 (and 19年12月) are dates.
@@ -134,7 +138,7 @@ _UNIT_EN = {
     "万年": "years",
 }
 _NUMBER_PARTS_RE = re.compile(
-    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<ordinal>第)?(?P<num>{NUM})(?P<more>余|多)?"
+    rf"^(?P<prefix>近|将近|约|超过|达|共)?(?P<ordinal>第)?(?P<num>{NUM}|{APPROX})(?P<more>余|多|几)?"
     r"(?P<scale>亿|万|千|百)?(?P<more2>余|多)?(?P<unit>.*)$"
 )
 
@@ -169,6 +173,10 @@ def number_en(value: str) -> str:
     if not match:
         return value
     raw = match.group("num").replace(",", "")
+    loose = raw[0] if raw[0] in "上数几" else ""
+    raw = raw.removeprefix(loose)
+    if raw[:1] in _CN_POWERS:
+        raw = "一" + raw  # 千 of 上千人, 百 of 百余人: one of that power
     number: float | int | None = float(raw) if "." in raw else chinese_number(raw)
     if number is None:
         return value
@@ -191,6 +199,18 @@ def number_en(value: str) -> str:
         unit_en = _UNIT_EN.get(unit, "")
     if unit_en is None:
         return value
-    prefix = "over " if more else _PREFIX_EN.get(match.group("prefix") or "", "")
+    prefix = "over " if more or loose == "上" else _PREFIX_EN.get(match.group("prefix") or "", "")
     text = f"{number:g}" if isinstance(number, float) else str(number)
+    if loose in ("数", "几") and unit_en:
+        # 数百名 → several hundred people: the power said, not a number that was not printed.
+        return f"{_SEVERAL_EN.get(int(number), f'several times {text}')} {unit_en}"
     return f"{prefix}{text} {unit_en}".strip()
+
+
+_SEVERAL_EN = {
+    10: "dozens of",
+    100: "several hundred",
+    1000: "several thousand",
+    10000: "tens of thousands of",
+    100000: "hundreds of thousands of",
+}

@@ -255,3 +255,33 @@ def test_a_clause_ending_in_after_tells_when_the_next_one_happens() -> None:
     assert rival > clause
     several = Signals(share=1.0, topic=1.0, coverage=1.0, candidates=2, clause=clause, rival=rival)
     assert not confident(found, several)
+
+
+@pytest.fixture
+def rate_service(empty_store: Store, data_dir: Path) -> LinliService:
+    text = (data_dir / "rate_issue.txt").read_text(encoding="utf-8")
+    meta = IssueMeta(date="2026-12", street="凉城新村街道", source_name="rate.txt")
+    ingest_text(empty_store.factory, text, meta)
+    return LinliService(empty_store)
+
+
+def test_a_rate_question_is_answered_by_the_rate_and_a_total_by_the_total(
+    rate_service: LinliService,
+) -> None:
+    per = rate_service.answer("梅花苑便民服务每场服务多少居民")
+    assert per.found and per.direct is not None
+    assert per.direct.value == "80人"
+    total = rate_service.answer("梅花苑便民服务队集中服务那天服务了多少居民")
+    assert total.found and total.direct is not None
+    assert total.direct.value == "上千人"
+    english = rate_service.answer("how many residents does each Meihuayuan convenience service session serve")
+    assert english.found
+    assert english.quotes[0].snippet.find("80人") >= 0
+
+
+def test_the_time_of_day_printed_in_words_answers_what_time(rate_service: LinliService) -> None:
+    answer = rate_service.answer("梅花苑便民服务队几点在小区广场开展集中服务")
+    assert answer.found and answer.direct is not None
+    assert answer.direct.value == "2026年12月6日上午九点"
+    english = rate_service.answer("what time was the Meihuayuan convenience service in the square")
+    assert english.direct is not None and "9:00 a.m." in (english.direct_answer or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from corpus.answer.dates import find_dates
 from corpus.answer.direct import (
     Signals,
     _beside,
@@ -11,9 +12,11 @@ from corpus.answer.direct import (
     _counts_noun,
     _noun_held,
     _who_is_en,
+    asks_per,
     confident,
 )
 from corpus.answer.extraction import DirectAnswer, asked_family, asks_ordinal, find_answer
+from corpus.answer.numbers import counts, number_en
 from corpus.answer.segmenters import Segmenters
 from retrieval import DEFAULT_USERDICT, MemoTokenizer
 from retrieval.cedict import Cedict
@@ -188,3 +191,47 @@ def test_two_counts_each_followed_by_a_question_word_are_a_tie() -> None:
     found = find_answer("number", text, issue_date="2021-05", anchors=at)
     assert found.path == "counted"  # a weak way: the gate asks for more than nearness
     assert found.candidates == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "english"),
+    [
+        ("受惠人数上千人。", "上千人", "over 1000 people"),
+        ("服务近千人。", "近千人", "nearly 1000 people"),
+        ("百余人到场。", "百余人", "over 100 people"),
+        ("数百名居民参加。", "数百名", "several hundred people"),
+        ("几十位老人。", "几十位", "dozens of people"),
+        ("捐款上万元。", "上万元", "over 10000 yuan"),
+        ("两千余人观看。", "两千余人", "over 2000 people"),
+    ],
+)
+def test_a_round_number_said_loosely_is_a_count(text: str, value: str, english: str) -> None:
+    found = counts(text)
+    assert [c[1] for c in found] == [value]
+    assert number_en(value) == english
+
+
+@pytest.mark.parametrize("text", ["老百姓的事", "走进千家万户", "万人空巷", "百花齐放", "一点点"])
+def test_a_power_inside_a_word_counts_nothing(text: str) -> None:
+    assert counts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "zh", "en"),
+    [
+        ("12月10日上午九点，师大二村党支部开会。", "2019年12月10日上午九点", "10 December 2019, 9:00 a.m."),
+        ("11月2日晚上八点三十分开演。", "2019年11月2日晚上八点三十分", "2 November 2019, 8:30 p.m."),
+        ("5月6日下午3点半集合。", "2019年5月6日下午3点半", "6 May 2019, 3:30 p.m."),
+        ("7月1日十点整开幕。", "2019年7月1日十点整", "1 July 2019, 10:00"),
+        ("3月1日上午举行。", "2019年3月1日上午", "1 March 2019 (morning)"),
+    ],
+)
+def test_a_time_of_day_is_read_in_digits_or_words(text: str, zh: str, en: str) -> None:
+    (date,) = find_dates(text, "2019-12")
+    assert (date.zh(), date.en()) == (zh, en)
+
+
+def test_a_rate_is_asked_by_each_or_per() -> None:
+    assert asks_per("每场服务多少人") and asks_per("平均每天来多少人")
+    assert asks_per("how many people does each session serve")
+    assert not asks_per("一共服务了多少人") and not asks_per("how many people came")
