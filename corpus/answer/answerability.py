@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from corpus.answer.coverage import EDGE_CHARS, NAME_TAGS, own_words
+from corpus.answer.extraction import SURNAMES
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
 from retrieval.expansion import UNSEEN_PHRASE, Expansion
@@ -77,6 +78,10 @@ def asked_names(
         if word not in own or not _CHINESE_WORD.match(word) or _ASKING.search(word):
             continue
         core = name_core(word)
+        if len(core) < 2 and tag in NAME_TAGS and word[0] in SURNAMES and len(word) >= 2:
+            # A common surname before a given name (于海, 向明) is no preposition the HMM
+            # glued on: only the particles after the name are (松才 is 松).
+            core = word[0] + name_core(word[1:]) if len(name_core(word[1:])) else core
         known = dictionary(word)
         new = new_words[at]
         term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)

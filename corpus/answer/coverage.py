@@ -73,7 +73,10 @@ class _Texts:
 
     def has_word(self, word: str) -> bool:
         if not self.exact:
-            return self.has_phrase(word)
+            return self.has_phrase(word) or any(
+                self.has_phrase(head) and self.has_phrase(tail)
+                for head, tail in self.segmenters.parts_of(word)
+            )
         found = self._found.get(word)
         if found is None:
             holds = self.segmenters.words.holds
@@ -85,6 +88,13 @@ class _Texts:
                     compound in self.joined
                     and any(compound in piece and holds(piece, compound) for piece in self.pieces)
                     for compound in self.segmenters.compounds_of(word)
+                )
+            if not found:
+                # 凉城文化中心 asked, 凉城 in the masthead and 文化中心 in the text: held,
+                # as "凉城 文化中心" would be.
+                found = self._found[word] = any(
+                    self.has_phrase(head) and self.has_phrase(tail)
+                    for head, tail in self.segmenters.parts_of(word)
                 )
         return found
 
@@ -119,7 +129,12 @@ class _Presence:
     def word(self, word: str) -> np.ndarray:
         found = self._words.get(word)
         if found is None:
-            found = self._words[word] = self._ask(_Texts.has_word, word, self.exact)
+            found = self._ask(_Texts.has_word, word, self.exact)
+            if not self.exact and self.texts:
+                # The bound finds what has_word finds: a run held by its parts too.
+                for head, tail in self.texts[0].segmenters.parts_of(word):
+                    found = found | (self.phrase(head) & self.phrase(tail))
+            self._words[word] = found
         return found
 
     def bigram(self, bigram: str) -> np.ndarray:
@@ -127,6 +142,14 @@ class _Presence:
         if found is None:
             found = self._bigrams[bigram] = self._ask(_Texts.has_bigram, bigram, self.exact)
         return found
+
+    def name(self, name: str) -> np.ndarray:
+        """Where a name is printed, or all its parts are (凉城 | 文化中心, see has_word)."""
+        held = self.phrase(name)
+        if not held.all() and self.texts:
+            for head, tail in self.texts[0].segmenters.parts_of(name):
+                held = held | (self.phrase(head) & self.phrase(tail))
+        return held
 
     def phrase(self, text: str) -> np.ndarray:
         found = self._phrases.get(text)
@@ -168,7 +191,7 @@ class _Judge:
         matched = np.zeros(self.n)
         for word, weight, bigrams, bigram_total, named in weighed:
             if bigrams is None:
-                held = presence.phrase(word) if named else presence.word(word)
+                held = presence.name(word) if named else presence.word(word)
                 matched = matched + np.where(held, weight, 0.0)
                 continue
             matched = matched + weight * self._bigrams_held(bigrams) / bigram_total

@@ -419,7 +419,7 @@ def find_answer(
             and (
                 people is None
                 or _overlaps(m.span("name"), people)
-                or m.group("name")[0] in _SURNAMES
+                or m.group("name")[0] in SURNAMES
             )
         ]
         matches = [(at, name) for at, name, held in named if not title or held == title]
@@ -606,7 +606,7 @@ def _date_path(dates: Sequence[DateMention]) -> str:
 
 # The common single-character surnames (about nine in ten people in China bear one):
 # jieba tags 刘伟民 as 刘 + 伟民, not as a name, but a title before a surname is a person.
-_SURNAMES = frozenset(
+SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
     "毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关"

@@ -18,6 +18,9 @@ from retrieval.tokenization import read_word_list
 # passages, and at a city's scale the clauses of the passages questions come back to
 # (its worth and memory: benchmarks/answer.py --text-cache).
 TEXT_CACHE = 8192
+# A word this long may be held by its parts (Segmenters.parts_of); a shorter one's parts
+# are a word and a character (快递柜: 快递, 柜), and a character says little.
+PARTS_FROM = 4
 
 
 class Segmenters:
@@ -34,6 +37,7 @@ class Segmenters:
         )
         self._highlighters: tuple[Tokenizer, MemoTokenizer] | None = None
         self._compounds: dict[str, tuple[str, ...]] | None = None
+        self._parts: dict[str, tuple[str, ...]] = {}
 
     def compounds_of(self, word: str) -> tuple[str, ...]:
         """The user dictionary's compounds that hold ``word`` as a dictionary sub-word.
@@ -62,6 +66,34 @@ class Segmenters:
                     if gram != compound and dictionary(gram) and not tokenizer.is_stopword(gram):
                         found.setdefault(gram, {})[compound] = None
         return {gram: tuple(compounds) for gram, compounds in found.items()}
+
+    def parts_of(self, word: str) -> tuple[tuple[str, str], ...]:
+        """The ways ``word`` splits in two runs of two or more characters, one of them a
+        dictionary word (凉城文化中心 → 凉城 + 文化中心); () if it is shorter than
+        PARTS_FROM characters.
+
+        A resident writes a place or a body as one run (凉城文化中心) where the paper
+        prints its parts apart (the street in the masthead, 文化中心 in the text): the run
+        is held where both parts of one split are, as it would be had the resident put
+        a space in it.
+        """
+        found = self._parts.get(word)
+        if found is None:
+            found = self._split(word) if len(word) >= PARTS_FROM else ()
+            if len(self._parts) > TEXT_CACHE:
+                self._parts = {}
+            self._parts[word] = found
+        return found
+
+    def _split(self, word: str) -> tuple[tuple[str, str], ...]:
+        tokenizer = self.words.tokenizer
+        dictionary = tokenizer._segmenter().FREQ.get
+        splits = []
+        for at in range(2, len(word) - 1):
+            head, tail = word[:at], word[at:]
+            if any(dictionary(part) and not tokenizer.is_stopword(part) for part in (head, tail)):
+                splits.append((head, tail))
+        return tuple(splits)
 
     @property
     def preload(self) -> tuple[Tokenizer, ...]:

@@ -362,3 +362,39 @@ def test_only_a_value_of_the_asked_type_supplies_a_phone_question(
     from corpus.answer.extraction import supplies
 
     assert supplies(question, text) is supplied
+
+
+def test_a_surname_before_a_given_name_is_part_of_the_name(service: LinliService) -> None:
+    # 于 and 向 begin prepositions too, but before a given name tagged a name they are
+    # surnames: 于海 must be printed, not 海.
+    expansion = service.expand(service.state, "于海为何无缘汶水公园")
+    topics = topic_concepts(expansion, service.segmenters.words)
+    assert "于海" in asked_names(expansion, topics, service.segmenters.words)
+    assert not service.answer("于海什么时候去汶水公园").found
+
+
+RUN = """# 社区晨报
+
+凉城新村街道党工委、办事处 联合出版
+
+## 活动预告
+
+文化中心本月举办象棋比赛，欢迎居民报名参加。
+
+## 场馆开放
+
+凉城文化中心周一闭馆维护，其余时间正常开放。
+"""
+
+
+def test_a_name_written_as_one_run_is_held_where_its_parts_are(empty_store: Store) -> None:
+    # The street is in the masthead, 文化中心 in the text: 凉城文化中心 written as one
+    # run (a word the corpus prints elsewhere) answers as "凉城 文化中心" written apart.
+    ingest_text(empty_store.factory, RUN, IssueMeta(date="2026-11", street="凉城新村街道"))
+    service = LinliService(empty_store)
+    apart = service.answer("凉城 文化中心有没有下棋比赛")
+    together = service.answer("凉城文化中心有没有下棋比赛")
+    assert apart.found and together.found
+    assert together.quotes[0].passage_id == apart.quotes[0].passage_id
+    # Both parts are needed: 凉城 alone beside another centre is not it.
+    assert not service.answer("凉城体育中心有没有下棋比赛").found
