@@ -23,6 +23,8 @@ from corpus.answer.extraction import (
     asks_ordinal,
     asks_year,
     find_answer,
+    named_noun,
+    names_a_person,
     person_spans,
     question_kind,
     which_noun,
@@ -62,6 +64,7 @@ WEAK_PATHS = frozenset(
         ("number", "people"),
         ("number", "counted"),
         ("who", "title"),
+        ("name", "quoted"),
     }
 )
 # Lists (哪几个, 哪些) were right least often: partial lists, or common nouns. They need
@@ -455,6 +458,24 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
             run.append(word)
         head = run[-1] if run else (tagged[0][0] if tagged else "")
         noun = head if len(head) >= 2 else None
+    if kind == "name" and _ALIAS_ASKED.search(question):
+        return None  # 又叫什么, 最初叫什么: another name of it, not the quoted one nearby
+    if kind == "name":
+        # 副部长叫什么 asks who; 志愿队叫什么名字 the name printed for the 志愿队.
+        named = named_noun(question)
+        # (头头叫啥: the synonym table reads 头头 as 所长, a title.)
+        titled = any(
+            asked_title(a.text) == a.text
+            for c in expansion.concepts
+            if c.text and named.endswith(c.text)
+            for a in c.alternatives
+        )
+        if names_a_person(named) or titled:
+            kind = "who"
+        else:
+            tagged = words.tokenizer.parts_of_speech(named) if named else []
+            nouns = [w for w, tag in tagged if tag.startswith(_NOUN_TAGS)]
+            noun = nouns[-1] if nouns else None
     if kind is None and noun is not None:
         kind = "where"  # "哪家影院", "哪个党群服务站": a named place or body
     if kind == "who":
@@ -488,6 +509,14 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         counted=_counted_noun(question, words) if kind == "number" and expansion.lang == "zh" else None,
         clock=kind == "when" and bool(_CLOCK_ASKED.search(question)),
     )
+
+
+# A name question asking another name of a thing (又叫, 还可以叫, 原名, 最初叫, 艺名):
+# its answer follows 又称/原名 …, which the quoted-name reading does not know.
+_ALIAS_ASKED = re.compile(
+    r"(?:又|还|也|亦|原|本|最初|最早|起初|早期|旧|曾|以前|过去|当时|艺|别|俗|简|原来)(?:可以|可|被|的)?(?:叫|称|名)"
+    r"|\d{4}年(?:时|的时候)?(?:叫|称)"
+)
 
 
 # A span of time a count is asked within (几天里, 多少年来, 几个月内), not what is counted.

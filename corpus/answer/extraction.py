@@ -15,8 +15,12 @@ from typing import Literal
 from corpus.answer.dates import DateMention, date_spans
 from corpus.answer.numbers import MEASURED, UNIT_FAMILIES, UNITS, counts, number_en
 
-Kind = Literal["when", "number", "who", "where", "which"]
+Kind = Literal["when", "number", "who", "where", "which", "name"]
 
+# (Chinese only: an English question's noun is a translation, too loose to tell which
+# quoted name of a sentence is the one asked.)
+_NAME_ASKED = r"叫什么|叫啥|叫做什么|名叫什么|什么名字?|名字是什么|名称是什么"
+_NAME_ASK = re.compile(_NAME_ASKED)
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     # "哪几个小区", "哪些单位": which ones — a list of names, not a count.
     ("which", re.compile(r"哪几|哪些")),
@@ -44,6 +48,9 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     ("who", re.compile(r"\bwho(?:m|se)?\b", re.I)),
     ("where", re.compile(r"哪里|哪儿|在哪|去哪|什么地方|哪个地方|什么地点|哪个小区|地点")),
     ("where", re.compile(r"\bwhere\b|what place|which place", re.I)),
+    # "叫什么名字": a name (a team's, a play's); a person's (副部长叫什么) is read as "who"
+    # once the noun before it is known (direct._asked).
+    ("name", _NAME_ASK),
 ]
 
 
@@ -202,7 +209,10 @@ _PERSON_NOUNS = (
 # A telephone number as printed: 021-66666666, 5508 1234, 13912345678, 12345.
 _PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[-－—\s]?)?\d{4}[-－\s]?\d{4}(?![\d.])|(?<!\d)123\d{2}(?!\d)")
 # Nouns of people by their agentive ending: 居民, 观众, 游客, 教师, 医生, 志愿者, 住户.
-_PERSON_END = re.compile(r"(?:人|员|者|生|师|民|众|客|士|童|友|长|手|工|属|户|家|子|们|干部)$")
+_PERSON_END = re.compile(
+    r"(?:人|员|者|生|师|民|众|客|士|童|友|长|手|工|属|户|家|子|们|干部"
+    r"|[弟哥姐妹父母儿女夫妻爸妈爷奶孙])$"  # kin: 弟弟, 女儿, 丈夫
+)
 
 
 def names_people(noun: str) -> bool:
@@ -299,6 +309,61 @@ def asked_title(question: str) -> str | None:
     return max(found, key=len) if found else None
 
 
+def named_noun(question: str) -> str:
+    """What a name question asks the name of: the words before its 叫什么 (志愿队叫什么名字
+    → 志愿队), as written; "" when nothing stands before it."""
+    match = _NAME_ASK.search(question)
+    if match is None:
+        return ""
+    before = re.split(r"[，,。？?！!\s的]", question[: match.start()])[-1]
+    return before.removesuffix("的名字").removesuffix("名字")
+
+
+def names_a_person(noun: str) -> bool:
+    """Whether a name question asks a person's name (副部长叫什么, 楼组长叫什么名字)."""
+    return bool(noun) and (names_people(noun) or bool(re.search(rf"(?:{_TITLES})$", noun)))
+
+
+# A name as papers print it: in quotation marks or title marks (“净美凉城”志愿服务队,
+# 《垃圾分类党员先行》), two to sixteen characters.
+_QUOTED_NAME = re.compile(r"[“「『《\"]([^“”「」『』《》\"\n]{2,16})[”」』》\"]")
+# What introduces a name: 名为, 叫做, 称为 …
+_NAMED_AS = re.compile(r"(?:名为|名叫|叫做|叫|称为|称作|命名为|题为|主题为)$")
+
+
+def _quoted_names(
+    text: str, noun: str, new: Callable[[str], bool]
+) -> list[tuple[int, str]]:
+    """Quoted names of ``text`` the question does not hold, printed as the name of
+    ``noun``: the quote beside a word ending like it (“净美凉城”志愿服务队 for 志愿队,
+    诗集《人象石柱》 for 诗集) or after 名为/叫做. Any other quotation is not known to
+    be the name asked (a slogan, a saying, another thing's name)."""
+    tail = noun[-1:] if noun else ""
+    found = []
+    for m in _QUOTED_NAME.finditer(text):
+        name = m.group(1)
+        if not new(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
+            continue
+        if _NOT_IN_NAME.search(name):
+            continue  # quotation marks unpaired in the text: a run of the sentence
+        at = m.start(1)
+        if m.group(0).startswith("《"):
+            # A work's title is written with its marks (《人象石柱》), a team's name without.
+            name, at = m.group(0), m.start()
+        after = re.split(r"[，,。；;：:、！？!?“《(（]", text[m.end() : m.end() + 8])[0]
+        before = re.split(r"[，,。；;：:、！？!?”》)）]", text[max(0, m.start() - 8) : m.start()])[-1]
+        if (
+            (tail and (tail in after or before.endswith(tail) or before.endswith(noun)))
+            or _NAMED_AS.search(text[max(0, m.start() - 3) : m.start()])
+        ):
+            found.append((at, name))
+    return found
+
+
+# Punctuation no name holds (a quotation mark the text left unpaired catches a run).
+_NOT_IN_NAME = re.compile(r"[，,。；;：:（）()、！？!?]")
+
+
 def which_noun(question: str) -> str | None:
     """The head noun of a "which X" question: 哪家影院 → 影院, 哪个党群服务站 → 党群服务站."""
     match = _WHICH_RE.search(question)
@@ -366,6 +431,9 @@ def find_answer(
             span=span,
             others=_left_out(text, span) if span else (),
         )
+    if kind == "name":
+        found = _quoted_names(text, noun or "", new)
+        return _read(kind, _nearest(found, anchors), found, "quoted")
     if noun and kind in ("where", "who"):
         named = [n for n in _named(text, noun, asked_in) if new(n[1])]
         if named:

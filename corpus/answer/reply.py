@@ -46,7 +46,7 @@ _LABELS: dict[Lang, dict[str, str]] = {
         "about": "About {topic}:",
     },
 }
-_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍", "which": "📋"}
+_ICONS = {"when": "📅", "number": "🔢", "who": "👤", "where": "📍", "which": "📋", "name": "🏷️"}
 EXAMPLES = {
     "zh": "世纪同乐小区什么时候清理楼道堆物？",
     "en": "when was the elevator meeting",

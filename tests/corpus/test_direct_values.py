@@ -235,3 +235,41 @@ def test_a_rate_is_asked_by_each_or_per() -> None:
     assert asks_per("每场服务多少人") and asks_per("平均每天来多少人")
     assert asks_per("how many people does each session serve")
     assert not asks_per("一共服务了多少人") and not asks_per("how many people came")
+
+
+def test_a_name_question_reads_the_name_printed_for_the_noun_asked() -> None:
+    from corpus.answer.extraction import named_noun, names_a_person, question_kind
+
+    assert question_kind("梅花苑的志愿队叫什么名字") == "name"
+    assert named_noun("梅花苑的志愿队叫什么名字") == "志愿队"
+    assert names_a_person("居委会主任") and names_a_person("弟弟")
+    assert not names_a_person("志愿队")
+    text = "梅花苑居委会组建了一支“绿色梅花”志愿服务队，队员们提出“分类一小步”的口号。"
+    found = find_answer("name", text, issue_date="2026-12", noun="志愿队")
+    assert found.value == "绿色梅花"
+    # A quotation not printed as the noun's name (a slogan) is no answer.
+    assert find_answer("name", "队员们提出“分类一小步”的口号。", issue_date="2026-12", noun="志愿队").value is None
+    # A work's title keeps its marks.
+    play = find_answer("name", "志愿队排演小品《垃圾去哪儿》。", issue_date="2026-12", noun="小品")
+    assert play.value == "《垃圾去哪儿》"
+
+
+@pytest.fixture
+def names_service(empty_store, data_dir):  # type: ignore[no-untyped-def]
+    from corpus.answer.service import LinliService
+    from corpus.ingest.prepare import IssueMeta
+    from corpus.ingest.write import ingest_text
+
+    text = (data_dir / "names_issue.txt").read_text(encoding="utf-8")
+    ingest_text(empty_store.factory, text, IssueMeta(date="2026-12", street="凉城新村街道"))
+    return LinliService(empty_store)
+
+
+def test_through_the_service_a_name_or_a_person_is_read_as_asked(names_service) -> None:  # type: ignore[no-untyped-def]
+    team = names_service.answer("梅花苑垃圾分类志愿队叫什么名字")
+    assert team.direct is not None and team.direct.value == "绿色梅花"
+    person = names_service.answer("梅花苑居委会主任叫什么")
+    assert person.direct is not None and person.direct.kind == "who"
+    assert person.direct.value == "李秀英"
+    # Another name of it (又叫什么) is not the quoted one nearby: no direct line.
+    assert names_service.answer("梅花苑垃圾分类志愿队又叫什么").direct is None
