@@ -542,7 +542,14 @@ def judge_groups(
     known = [(w, h) for w, h, k in topical if k]
     absent = np.zeros(n, np.bool_)
     for (_, s), topic, concept in zip(weighed, topics, concepts, strict=True):
-        if topic and concept.text in _NOW_WORDS:
+        if topic and concept.text in _NOW_WORDS_EN:
+            # Its translations (tomorrow → 未来) are said of anything ahead: only the
+            # paper's own word for a day to come (明天) would be about that day.
+            named = np.zeros(n, np.bool_)
+            for word in _NOW_WORDS_ZH:
+                named = named | judge.presence.phrase(word)
+            absent = absent | ~named
+        elif topic and concept.text in _NOW_WORDS:
             absent = absent | (s == 0)
     return Judgements(
         coverage=matched / total if total else np.zeros(n),
@@ -665,9 +672,13 @@ def coverage(
 
 # Now and the days ahead: a time after every issue was printed. A question about it
 # ("明天天气怎么样") needs a passage that names that time, however well the rest matches.
-_NOW_WORDS = frozenset(
+_NOW_WORDS_ZH = frozenset(
     {"今天", "明天", "后天", "今晚", "明晚", "明早", "下周", "下星期", "这周", "本周末", "周末"}
 )
+_NOW_WORDS_EN = frozenset(
+    {"today", "tomorrow", "tonight", "this weekend", "next week", "this week", "weekend"}
+)
+_NOW_WORDS = _NOW_WORDS_ZH | _NOW_WORDS_EN
 
 
 # Parts of speech that frame a question rather than name its topic (jieba's tag set):

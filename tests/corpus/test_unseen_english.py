@@ -56,3 +56,30 @@ def test_only_strong_unseen_topics_say_not_found() -> None:
     )
     assert unseen_topics(expansion, [True, True, True]) == ("swimming pool",)
     assert unseen_topics(expansion, [False, True, True]) == ()
+
+
+FUTURE = """# 社区晨报
+
+凉城新村街道党工委、办事处 联合出版
+
+## 老党员谈未来
+
+老党员王心园对未来几年社区的发展充满信心，他说今后下雨天也要坚持走访。
+
+## 明天的义诊
+
+社区卫生服务中心明天上午在汶水公园开展义诊，下雨顺延。
+"""
+
+
+def test_a_day_to_come_asked_in_english_needs_the_papers_own_word_for_it(
+    empty_store: Store,
+) -> None:
+    ingest_text(empty_store.factory, FUTURE, IssueMeta(date="2026-11"))
+    service = LinliService(empty_store)
+    # tomorrow → 未来 (the future) is said of anything ahead: not the day asked about.
+    answer = service.answer("will the old party member talk about the future tomorrow")
+    assert not answer.found
+    # A passage printing 明天 is about that day.
+    clinic = service.answer("is there a free clinic tomorrow")
+    assert clinic.found and "明天" in clinic.quotes[0].passage
