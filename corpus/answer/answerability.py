@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from corpus.answer.coverage import EDGE_CHARS, NAME_TAGS, own_words
+from corpus.answer.coverage import EDGE_CHARS, NAME_TAGS, frames, own_words
 from corpus.answer.extraction import SURNAMES
 from corpus.store.records import PassageRecord
 from retrieval import MemoTokenizer
@@ -48,11 +48,15 @@ def asked_names(
     topics: Sequence[bool],
     words: MemoTokenizer,
     doc_freq: Callable[[str], int] | None = None,
+    slips: Callable[[str], Sequence[str]] | None = None,
 ) -> tuple[str, ...]:
     """The names among the question's own topic words, each cut to its core.
 
     Args:
         topics: for each of ``expansion.concepts``, whether it is a topic concept.
+        slips: the dictionary words a word not in it is one typing slip away from
+            (干麻 → 干嘛): a coined word that is a question's framing word mistyped
+            is no name.
     """
     own: set[str] = set()
     for concept, topic in zip(expansion.concepts, topics, strict=True):
@@ -87,6 +91,8 @@ def asked_names(
         term = known and doc_freq is not None and len(core) >= MIN_TERM_CHARS and not doc_freq(word)
         if len(core) < 2 or not (tag in NAME_TAGS or new or term):
             continue
+        if coined[at] and slips is not None and any(map(frames, slips(word))):
+            continue  # 干麻 (for 干嘛): the question's frame mistyped, not a name
         if all(map(words.tokenizer.is_stopword, core)):
             # Interjections and particles run together (啊啊啊, 哈哈): no name.
             continue

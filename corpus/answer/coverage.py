@@ -724,9 +724,16 @@ _FRAME_WORDS = frozenset(
         "办法",
         "方法",
         "怎么办",
+        "干嘛",
+        "干啥",
         "钱",
     ]
 )
+
+
+def frames(word: str) -> bool:
+    """Whether ``word`` is one a question is framed with (多少, 干嘛, 什么时候), not a topic."""
+    return word in _FRAME_WORDS
 
 
 def topic_concepts(expansion: Expansion, words: MemoTokenizer) -> list[bool]:

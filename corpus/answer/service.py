@@ -334,7 +334,11 @@ class LinliService:
             hits = [h for h in hits if state.records[h.index].issue.id in scope.issue_ids]
         # A name asked about must be in the passage itself (see corpus.answer.answerability).
         names = asked_names(
-            expansion, topics, self.segmenters.words, state.retriever.index.doc_freq
+            expansion,
+            topics,
+            self.segmenters.words,
+            state.retriever.index.doc_freq,
+            slips=self.expander.dictionary_homophones,
         )
         words = self.segmenters.words
         # Names first: a plain search of the passage's text, where the evidence below

@@ -35,7 +35,7 @@ from .english import (
     one_slip_away,
     phrase_forms,
 )
-from .homophones import HOMOPHONE_WEIGHT, homophone_fixes
+from .homophones import HOMOPHONE_WEIGHT, dictionary_homophones, homophone_fixes
 from .pinyin import PINYIN_WEIGHTS, pinyin_chains, reads_as_pinyin
 from .synonyms import SYNONYM_WEIGHT, SynonymTable
 from .thesaurus import (
@@ -166,6 +166,16 @@ class QueryExpander:
                 token.term, own + self._thesaurus_alternatives(thesaurus, own, vocabulary)
             )
         return tuple(words.values()) + tuple(concepts.values())
+
+    def dictionary_homophones(self, word: str) -> list[str]:
+        """The dictionary words ``word`` (not in the dictionary itself) is one typing slip
+        away from (干麻 → 干嘛, 干么); none without a dictionary of readings."""
+        if self._cedict is None:
+            return []
+        is_word = self.tokenizer._segmenter().FREQ.get
+        if is_word(word):
+            return []
+        return dictionary_homophones(word, self._cedict(), is_word)
 
     def _homophone_fixes(
         self,

@@ -227,3 +227,20 @@ def _fix(
             if best is None or freq > best[0]:
                 best = (freq, candidate)
     return best[1] if best else None
+
+
+def dictionary_homophones(
+    word: str, cedict: Cedict, is_word: Callable[[str], object]
+) -> list[str]:
+    """The dictionary words one same-sounding character away from ``word`` (干麻 → 干嘛,
+    干么): what an input method's wrong pick of a word the dictionary knows looks like."""
+    if not _HAN.match(word) or len(word) < 2:
+        return []
+    others = _homophones(cedict)
+    found = []
+    for i, ch in enumerate(word):
+        for other in others.get(ch, ()):
+            candidate = word[:i] + other + word[i + 1 :]
+            if is_word(candidate):
+                found.append(candidate)
+    return found

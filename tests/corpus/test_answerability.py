@@ -398,3 +398,18 @@ def test_a_name_written_as_one_run_is_held_where_its_parts_are(empty_store: Stor
     assert together.quotes[0].passage_id == apart.quotes[0].passage_id
     # Both parts are needed: 凉城 alone beside another centre is not it.
     assert not service.answer("凉城体育中心有没有下棋比赛").found
+
+
+def test_a_framing_word_mistyped_is_no_name(service: LinliService) -> None:
+    # 干麻 is 干嘛 (what for) picked wrong by the input method: no name to find.
+    question = "汶水公园新建的健身步道用来干麻"
+    expansion = service.expand(service.state, question)
+    topics = topic_concepts(expansion, service.segmenters.words)
+    words = service.segmenters.words
+    assert "干麻" in asked_names(expansion, topics, words)
+    slips = service.expander.dictionary_homophones
+    assert "干麻" not in asked_names(expansion, topics, words, slips=slips)
+    assert service.answer(question).found
+    # A name no framing word sounds like stays a name.
+    other = service.expand(service.state, "阿贝歇公园位于什么地方")
+    assert "阿贝歇" in asked_names(other, topic_concepts(other, words), words, slips=slips)
