@@ -457,6 +457,11 @@ def find_answer(
         elif family:
             found = [c for c in found if c[2] in UNIT_FAMILIES[family]]
             path = family
+            if family == "duration":
+                # 行动开展前两周, 两周后: how long before or after something, which only a
+                # question asking that (提前多久) is answered with, and no other one.
+                ahead = bool(_AHEAD_ASKED.search(asked_in))
+                found = [c for c in found if _relative_span(text, c[0], c[1]) == ahead]
             if family == "length":
                 found = _of_dimension(found, text, asked_in)
         else:
@@ -535,6 +540,21 @@ _DIMENSIONS = {
     "宽": re.compile(r"多宽|宽度|\bhow wide\b", re.I),
 }
 _DIMENSION_BEFORE = re.compile(r"([长高深宽])(?:度|约|达|为|有|近|超过){0,2}$")
+
+
+_AHEAD_ASKED = re.compile(
+    r"提前|提早|多久[以之]?[前后]|多长时间[以之]?[前后]|[前后]多久|[前后]多长时间"
+    r"|in advance|beforehand|\bahead\b|\bbefore\b|\bafter\b|\blater\b",
+    re.I,
+)
+_SPAN_BEFORE = re.compile(r"(?:之|以)?[前后]$")
+_SPAN_AFTER = re.compile(r"^(?:之|以)?[前后]")
+
+
+def _relative_span(text: str, start: int, value: str) -> bool:
+    """Whether the duration printed at ``start`` dates something (前两周, 三天后)."""
+    end = start + len(value)
+    return bool(_SPAN_BEFORE.search(text[max(0, start - 2) : start]) or _SPAN_AFTER.match(text[end : end + 2]))
 
 
 def _of_dimension(

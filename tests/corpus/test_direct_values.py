@@ -273,3 +273,14 @@ def test_through_the_service_a_name_or_a_person_is_read_as_asked(names_service) 
     assert person.direct.value == "李秀英"
     # Another name of it (又叫什么) is not the quoted one nearby: no direct line.
     assert names_service.answer("梅花苑垃圾分类志愿队又叫什么").direct is None
+
+
+def test_how_long_before_is_asked_apart_from_how_long() -> None:
+    text = "居委会在行动开展前两周就张贴了告示。最终，大家经过将近3个小时的清理，共清理出10余车杂物。"
+    took = find_answer("number", text, issue_date="2019-12", family="duration", question="清理花了多长时间")
+    assert took.value == "将近3个小时"
+    ahead = find_answer("number", text, issue_date="2019-12", family="duration", question="提前多长时间贴的告示")
+    assert ahead.value == "两周"
+    # Three days after is when, not how long: with nothing else, no answer.
+    later = find_answer("number", "三天后再次检查。", issue_date="2019-12", family="duration", question="检查用了几天")
+    assert later.value is None
