@@ -29,11 +29,14 @@ _LATEST = re.compile(
     r"上一期|上期|最新一期|最新的一期|最新的报纸|最近一期|最近的一期|最近的报纸|这一期|本期"
     r"|(?<![离距我])最近(?!的)"
 )
+_PREVIOUS = re.compile(r"上一期|上期|(?:the )?previous (?:issue|paper)", re.I)
 _RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "last year": -1, "this year": 0}
 _RELATIVE_YEAR_RE = re.compile("|".join(_RELATIVE_YEAR), re.I)
 # English: "in 2019", "the May 2021 issue", "the latest issue".
 _YEAR_EN = re.compile(r"\b(?:in |of )?(?P<year>(?:19|20)\d{2})\b(?P<issue> issue)?", re.I)
-_LATEST_EN = re.compile(r"\b(?:the )?(?:latest|newest|last|most recent|current) (?:issue|paper)\b", re.I)
+_LATEST_EN = re.compile(
+    r"\b(?:the )?(?:latest|newest|last|most recent|current|previous) (?:issue|paper)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,11 @@ def _dated(
             return found, (match[0],), f"{year}年", False
     match = _LATEST.search(question) or _LATEST_EN.search(question)
     if match and in_scope:
-        newest = max(i.date for i in in_scope)
-        label = _date_label(newest)
-        return [i for i in in_scope if i.date == newest], (match[0],), label, True
+        dates = sorted({i.date for i in in_scope}, reverse=True)
+        # 上一期 is the issue before this one (本期, the newest); with one issue, that one.
+        back = 1 if _PREVIOUS.fullmatch(match[0]) and len(dates) > 1 else 0
+        chosen = dates[back]
+        return [i for i in in_scope if i.date == chosen], (match[0],), _date_label(chosen), True
     return None, (), "", True
 
 

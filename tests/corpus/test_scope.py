@@ -23,7 +23,11 @@ ISSUES = (
     [
         ("2021年5月那期报纸里讲话的书记是谁", {2}, True),
         ("2019年的报纸上花木有什么活动", {3}, True),
-        ("上一期凉城社区晨报写了什么", {2}, True),
+        # 上一期 is the issue before the newest (最新一期, 本期); a paper's only issue is both.
+        ("上一期凉城社区晨报写了什么", {1}, True),
+        ("最新一期凉城社区晨报写了什么", {2}, True),
+        ("上一期花木社区报写了什么", {3}, True),
+        ("what was in the previous issue", {3}, True),
         ("what was in the 2019 issue", {1, 3}, True),
         # The time of an event, which a later issue may report.
         ("2019年凉城装了几部电梯", {1, 2}, True),  # the street restricts, the year stays a word
