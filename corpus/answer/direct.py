@@ -458,9 +458,18 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
             run.append(word)
         head = run[-1] if run else (tagged[0][0] if tagged else "")
         noun = head if len(head) >= 2 else None
+    if kind is None and expansion.lang == "en":
+        head = _named_en(question)
+        if head is not None:
+            kind = "who" if _PERSON_EN.fullmatch(head) else "name"
+            concept = expansion.concept(head)
+            best = concept.best if concept else None
+            noun = best.text if kind == "name" and best and len(best.text) >= 2 else None
+            if kind == "name" and noun is None:
+                return None  # a name of what, in the paper's words, is not known
     if kind == "name" and _ALIAS_ASKED.search(question):
         return None  # 又叫什么, 最初叫什么: another name of it, not the quoted one nearby
-    if kind == "name":
+    if kind == "name" and expansion.lang == "zh":
         # 副部长叫什么 asks who; 志愿队叫什么名字 the name printed for the 志愿队.
         named = named_noun(question)
         # (头头叫啥: the synonym table reads 头头 as 所长, a title.)
@@ -509,6 +518,35 @@ def _asked(expansion: Expansion, words: MemoTokenizer) -> _Asked | None:
         counted=_counted_noun(question, words) if kind == "number" and expansion.lang == "zh" else None,
         clock=kind == "when" and bool(_CLOCK_ASKED.search(question)),
     )
+
+
+# "what is the name of the X team (in Liangcheng)", "what is the X called": the head
+# noun asked the name of, the last word before a place or the end.
+_NAME_OF_EN = re.compile(
+    r"\bname of (?:the |that |this |a )?(?P<words>[a-z' -]+?)(?: (?:in|at|on|from|for|near) .*)?\s*\??$"
+    r"|\bwhat(?: is|'s|s) (?:the |that |this )?(?P<called>[a-z' -]+?) called\b",
+    re.I,
+)
+_PERSON_EN = re.compile(
+    r"head|director|chief|secretary|minister|mayor|leader|chair(?:man|woman)?|president|officer"
+    r"|captain|principal|professor|teacher|deputy|member|resident|volunteer|person|man|woman",
+    re.I,
+)
+
+
+def _named_en(question: str) -> str | None:
+    """The head noun an English question asks the name of, if it asks one."""
+    match = _NAME_OF_EN.search(question.strip())
+    if match is None:
+        return None
+    words = (match.group("words") or match.group("called") or "").split()
+    # "the play performed at …", "the team set up by …": the noun phrase ends before
+    # the participle that tells more of it.
+    for at, word in enumerate(words[1:], start=1):
+        if re.fullmatch(r"[a-z]+ed|set|held|run|made|given|shown|put|built|done", word, re.I):
+            words = words[:at]
+            break
+    return words[-1].lower() if words else None
 
 
 # A name question asking another name of a thing (又叫, 还可以叫, 原名, 最初叫, 艺名):

@@ -284,3 +284,15 @@ def test_how_long_before_is_asked_apart_from_how_long() -> None:
     # Three days after is when, not how long: with nothing else, no answer.
     later = find_answer("number", "三天后再次检查。", issue_date="2019-12", family="duration", question="检查用了几天")
     assert later.value is None
+
+
+def test_an_english_name_question_quotes_the_name_printed_for_its_noun(names_service) -> None:  # type: ignore[no-untyped-def]
+    from corpus.answer.direct import _named_en
+
+    assert _named_en("what is the name of the garbage sorting volunteer team in Liangcheng") == "team"
+    assert _named_en("what is the name of the play performed at the meeting") == "play"
+    answer = names_service.answer("what is the name of the Meihuayuan garbage sorting volunteer team")
+    assert answer.found
+    assert "绿色梅花" in answer.quotes[0].snippet
+    if answer.direct is not None and answer.direct.value is not None:
+        assert answer.direct.value == "绿色梅花"
