@@ -733,7 +733,11 @@ _FRAGMENT = re.compile(
 
 # Characters a name does not hold: particles and the verbs and prepositions a sentence
 # runs through before it reaches one ("…组织成员参观了国际舞蹈中心" names 国际舞蹈中心).
-_NAME_BREAK = re.compile(r".*[了的在到和与及是为对把被从向往去来于以则但他她们将等让使由跟同]")
+_NAME_BREAK = re.compile(
+    r".*(?:[了的在到和与及是为对把被从向往去来于以则但他她们将等让使由跟同]"
+    # A verb that takes the name as its object (邀请区域单位浦东干部学院): the name is after it.
+    r"|邀请|带领|召集|来到|前往|走进|走访|慰问|看望|参加|参观)"
+)
 # A place's head noun may run on past the word asked with (舞蹈 → 舞蹈中心).
 _RUN_ON = re.compile(r"^(?:中心|馆|站|园|室|厅|点|所|基地|广场|学校)")
 

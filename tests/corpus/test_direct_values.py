@@ -296,3 +296,11 @@ def test_an_english_name_question_quotes_the_name_printed_for_its_noun(names_ser
     assert "绿色梅花" in answer.quotes[0].snippet
     if answer.direct is not None and answer.direct.value is not None:
         assert answer.direct.value == "绿色梅花"
+
+
+def test_a_verb_taking_the_name_as_its_object_is_no_part_of_it() -> None:
+    text = "在街道层面，邀请区域单位浦东干部学院教务主任何立胜教授授课。"
+    found = find_answer("where", text, issue_date="2019-11", noun="单位")
+    assert found.value == "区域单位"  # (a kind of 单位, which the gate then refuses: _proper)
+    invited = find_answer("where", "街道邀请了凉城文化中心的老师授课。", issue_date="2019-11", noun="中心")
+    assert invited.value == "凉城文化中心"
