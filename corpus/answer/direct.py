@@ -9,7 +9,7 @@ sees the answer in the newspaper's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -367,6 +367,11 @@ def _choose(
     weights = expansion.highlight
     terms = list(weights)
     chosen: tuple[tuple[bool, bool, bool, bool, float], PassageRecord, str, DirectAnswer, str] | None = None
+    # The question's words and their wordings: a count followed by one counts it (110名
+    # 退休党员), not one followed by a piece of another (近100名志愿者 of 国际志愿者日).
+    wordings = frozenset(
+        a.text for c in expansion.concepts for a in c.alternatives
+    ) | frozenset(c.text for c in expansion.concepts)
     for rank, record in enumerate(_passages(state, quotes)):
         sentences = split_sentences(record.text)
         for at, sentence in enumerate(sentences):
@@ -407,7 +412,13 @@ def _choose(
                 asked.kind != "number"
                 or asks_per(expansion.question) == bool(_PER.search(_clause(sentence, (pos, end)))),
                 asked.kind == "number"
-                and any(b > end and a - end <= _BESIDE for a, b in spans),
+                and (
+                    any(
+                        b > end and a - end <= _BESIDE and _asked_word(sentence[a:b], wordings)
+                        for a, b in spans
+                    )
+                    or _tallied(sentence, pos, spans)
+                ),
                 rank == 0,
                 _overlap(state, highlighter, expansion, sentence),
             )
@@ -625,6 +636,23 @@ _HOW_MANY_EN = re.compile(
     r"\bhow many ((?:[a-z-]+ ){0,3}?[a-z-]+)(?= (?:are|were|is|was|did|do|does|have|has|had"
     r"|will|would|can|could|in|on|at|of|for|there)\b|\s*$|\?)"
 )
+
+
+# What a count may be printed as the tally of (受惠人数上千人, 参与人次达200): the question's
+# word before it, then one of these.
+_TALLY = re.compile(r"(?:人数|人次|数量|总数|户数|数)(?:为|达|约|近|超过|共|有|已达)?$")
+
+
+def _asked_word(text: str, wordings: frozenset[str]) -> bool:
+    """Whether a matched run of the sentence starts with one of the question's wordings."""
+    return any(text.startswith(w) for w in wordings if w)
+
+
+def _tallied(sentence: str, pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the count at ``pos`` is printed as the tally of a word of the question
+    standing just before it (受惠人数上千人 for 受惠的人有多少)."""
+    tally = _TALLY.search(sentence, max(0, pos - 5), pos)
+    return tally is not None and any(b == tally.start() for _, b in spans)
 
 
 # A rate: per session, per person, on average (每场, 人均, 平均每天).

@@ -285,3 +285,23 @@ def test_the_time_of_day_printed_in_words_answers_what_time(rate_service: LinliS
     assert answer.direct.value == "2026年12月6日上午九点"
     english = rate_service.answer("what time was the Meihuayuan convenience service in the square")
     assert english.direct is not None and "9:00 a.m." in (english.direct_answer or "")
+
+
+TALLY = """# 社区晨报
+
+## 梅花苑国际志愿者日活动
+
+12月5日是国际志愿者日，梅花苑近100名志愿者参与了活动。
+
+活动现场提供法律咨询、理发等12项服务，受惠人数上千人。
+"""
+
+
+def test_a_count_printed_as_the_tally_of_the_asked_word_beats_one_before_a_piece_of_another(
+    empty_store: Store,
+) -> None:
+    ingest_text(empty_store.factory, TALLY, IssueMeta(date="2026-12", street="凉城新村街道"))
+    service = LinliService(empty_store)
+    # 近100名 is followed by 志愿者, a piece of 国际志愿者日; 上千人 is the tally of 受惠.
+    answer = service.answer("梅花苑国际志愿者日活动受惠的人有多少")
+    assert answer.direct is not None and answer.direct.value == "上千人"
