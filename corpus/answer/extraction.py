@@ -210,8 +210,9 @@ _PERSON_NOUNS = (
 _PHONE_RE = re.compile(r"(?<![\d.])(?:\d{3,4}[-－—\s]?)?\d{4}[-－\s]?\d{4}(?![\d.])|(?<!\d)123\d{2}(?!\d)")
 # Nouns of people by their agentive ending: 居民, 观众, 游客, 教师, 医生, 志愿者, 住户.
 _PERSON_END = re.compile(
-    r"(?:人|员|者|生|师|民|众|客|士|童|友|长|手|工|属|户|家|子|们|干部"
-    r"|[弟哥姐妹父母儿女夫妻爸妈爷奶孙])$"  # kin: 弟弟, 女儿, 丈夫
+    r"(?:人|员|者|生|师|民|众|客|士|童|友|长|手|工|属|户|家|们|干部"
+    r"|[弟哥姐妹父母儿女夫妻爸妈爷奶孙]"  # kin: 弟弟, 女儿, 丈夫
+    r"|[孩儿妻孙学男女]子|小伙子)$"  # (not 子 alone: 片子, 棚子, 单子 are things)
 )
 
 
@@ -321,7 +322,7 @@ def named_noun(question: str) -> str:
 
 def names_a_person(noun: str) -> bool:
     """Whether a name question asks a person's name (副部长叫什么, 楼组长叫什么名字)."""
-    return bool(noun) and (names_people(noun) or bool(re.search(rf"(?:{_TITLES})$", noun)))
+    return bool(noun) and names_people(noun)
 
 
 # A name as papers print it: in quotation marks or title marks (“净美凉城”志愿服务队,

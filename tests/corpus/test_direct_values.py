@@ -304,3 +304,11 @@ def test_a_verb_taking_the_name_as_its_object_is_no_part_of_it() -> None:
     assert found.value == "区域单位"  # (a kind of 单位, which the gate then refuses: _proper)
     invited = find_answer("where", "街道邀请了凉城文化中心的老师授课。", issue_date="2019-11", noun="中心")
     assert invited.value == "凉城文化中心"
+
+
+def test_a_thing_ending_in_zi_is_no_person() -> None:
+    from corpus.answer.extraction import names_a_person, question_kind
+
+    assert question_kind("这个片子叫什么名字") == "name"
+    assert not names_a_person("片子") and not names_a_person("棚子")
+    assert names_a_person("孩子") and names_a_person("儿子") and names_a_person("居委会主任")
