@@ -73,10 +73,7 @@ class _Texts:
 
     def has_word(self, word: str) -> bool:
         if not self.exact:
-            return self.has_phrase(word) or any(
-                self.has_phrase(head) and self.has_phrase(tail)
-                for head, tail in self.segmenters.parts_of(word)
-            )
+            return self.has_phrase(word) or self.has_parts(word)
         found = self._found.get(word)
         if found is None:
             holds = self.segmenters.words.holds
@@ -90,13 +87,17 @@ class _Texts:
                     for compound in self.segmenters.compounds_of(word)
                 )
             if not found:
-                # 凉城文化中心 asked, 凉城 in the masthead and 文化中心 in the text: held,
-                # as "凉城 文化中心" would be.
-                found = self._found[word] = any(
-                    self.has_phrase(head) and self.has_phrase(tail)
-                    for head, tail in self.segmenters.parts_of(word)
-                )
+                found = self._found[word] = self.has_parts(word)
         return found
+
+    def has_parts(self, word: str) -> bool:
+        """Whether both runs of one of ``word``'s splits are printed (Segmenters.parts_of):
+        凉城文化中心 asked, 凉城 in the masthead and 文化中心 in the text, is held, as
+        "凉城 文化中心" would be."""
+        return any(
+            self.has_phrase(head) and self.has_phrase(tail)
+            for head, tail in self.segmenters.parts_of(word)
+        )
 
     def has_bigram(self, bigram: str) -> bool:
         # Bigrams only judge words the corpus has never seen.
@@ -130,10 +131,9 @@ class _Presence:
         found = self._words.get(word)
         if found is None:
             found = self._ask(_Texts.has_word, word, self.exact)
-            if not self.exact and self.texts:
-                # The bound finds what has_word finds: a run held by its parts too.
-                for head, tail in self.texts[0].segmenters.parts_of(word):
-                    found = found | (self.phrase(head) & self.phrase(tail))
+            if not self.exact:
+                # (_ask reads a phrase for the bound without has_word: the parts too.)
+                found = found | self._ask(_Texts.has_parts, word, True)
             self._words[word] = found
         return found
 
@@ -146,9 +146,8 @@ class _Presence:
     def name(self, name: str) -> np.ndarray:
         """Where a name is printed, or all its parts are (凉城 | 文化中心, see has_word)."""
         held = self.phrase(name)
-        if not held.all() and self.texts:
-            for head, tail in self.texts[0].segmenters.parts_of(name):
-                held = held | (self.phrase(head) & self.phrase(tail))
+        if not held.all():
+            held = held | self._ask(_Texts.has_parts, name, True)
         return held
 
     def phrase(self, text: str) -> np.ndarray:
